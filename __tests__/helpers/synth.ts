@@ -1,0 +1,75 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App } from "cdktf";
+import { loadConfig, parseConfig } from "../../config/load";
+import { StreamLinesConfig } from "../../config/schema";
+import { buildStacks } from "../../stacks/app";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Synthesized Terraform JSON of one stack. */
+export type StackJson = {
+  terraform: Record<string, unknown>;
+  provider?: Record<string, Array<Record<string, unknown>>>;
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, unknown>;
+  [key: string]: unknown;
+};
+
+export interface Synthesized {
+  readonly config: StreamLinesConfig;
+  readonly outdir: string;
+  readonly stacks: Record<string, StackJson>;
+}
+
+/** Loads `config/<name>.json`, or a fixture path. */
+export function configNamed(nameOrPath: string): StreamLinesConfig {
+  const file = nameOrPath.endsWith(".json") ? nameOrPath : path.join(ROOT, "config", `${nameOrPath}.json`);
+  return loadConfig(file);
+}
+
+/** Applies `patch` (deep merge) to a config file's JSON and validates the result. */
+export function configWith(name: string, patch: Record<string, unknown>): StreamLinesConfig {
+  const file = path.join(ROOT, "config", `${name}.json`);
+  const merged = deepMerge(JSON.parse(fs.readFileSync(file, "utf8")), patch);
+  return parseConfig(JSON.stringify(merged), file);
+}
+
+function deepMerge(base: unknown, patch: unknown): unknown {
+  if (typeof base !== "object" || base === null || Array.isArray(base)) return patch;
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(patch)) out[k] = v === undefined ? undefined : deepMerge(out[k], v);
+  return out;
+}
+
+/** Builds every stack, then synthesizes once, so cross-stack references render. */
+export function synthAll(config: StreamLinesConfig): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-synth-"));
+  const app = new App({ outdir, skipValidation: false });
+  buildStacks(app, config);
+  app.synth();
+  const stacksDir = path.join(outdir, "stacks");
+  const stacks: Record<string, StackJson> = {};
+  for (const name of fs.readdirSync(stacksDir)) {
+    stacks[name] = JSON.parse(fs.readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8"));
+  }
+  return { config, outdir, stacks };
+}
+
+/** All resources of `type` in a stack, keyed by logical id. */
+export function resourcesOf(stack: StackJson, type: string): Record<string, Record<string, unknown>> {
+  return stack.resource?.[type] ?? {};
+}
+
+export function dataOf(stack: StackJson, type: string): Record<string, Record<string, unknown>> {
+  return stack.data?.[type] ?? {};
+}
+
+/** Stable snapshot input: drops cdktf metadata and asset hashes that change with paths or content. */
+export function scrubbed(stack: StackJson): unknown {
+  const text = JSON.stringify(stack, (key, value) => (key === "//" ? undefined : value), 2);
+  return JSON.parse(text.replace(/[0-9A-F]{64}/g, "<ASSET-HASH>").replace(/assets\/[^"/]+\/[0-9A-F]+/g, "assets/<ASSET>"));
+}

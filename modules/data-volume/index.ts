@@ -1,0 +1,107 @@
+import { Construct } from "constructs";
+import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
+import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
+import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
+import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
+import { EfsBackupPolicy } from "@cdktf/provider-aws/lib/efs-backup-policy";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { StreamLinesRole } from "../iam-role";
+
+/** InfluxDB's data directory owner inside the official image. */
+export const INFLUX_UID = 1000;
+
+export interface DataVolumeProps {
+  /** `<app>-<env>-influx-data`. */
+  readonly name: string;
+  readonly kmsKeyArn: string;
+  /** On: `prevent_destroy`, so Terraform refuses to delete the data. */
+  readonly retain: boolean;
+  readonly storage: "ebs" | "efs";
+  readonly ebs: { readonly availabilityZone: string; readonly sizeGiB: number; readonly iops: number; readonly throughputMiBps: number };
+  /** Daily EBS snapshots through Data Lifecycle Manager; undefined for none. */
+  readonly snapshots?: { readonly retainDays: number; readonly timeUtc: string; readonly roleName: string };
+  readonly efs: { readonly throughputMode: "bursting" | "elastic" };
+}
+
+/** The InfluxDB data volume: EBS gp3 (default) or EFS. It outlives the app stacks. */
+export class DataVolume extends Construct {
+  /** EBS volume id, or EFS file system id. */
+  readonly id: string;
+  readonly arn: string;
+  readonly storage: "ebs" | "efs";
+  /** EFS only. */
+  readonly accessPointId?: string;
+  readonly accessPointArn?: string;
+
+  constructor(scope: Construct, id: string, props: DataVolumeProps) {
+    super(scope, id);
+    this.storage = props.storage;
+    const lifecycle = { preventDestroy: props.retain };
+    if (props.storage === "ebs") {
+      const snapshotTag = { "snapshot-policy": props.name };
+      const volume = new EbsVolume(this, "volume", {
+        availabilityZone: props.ebs.availabilityZone,
+        size: props.ebs.sizeGiB,
+        type: "gp3",
+        iops: props.ebs.iops,
+        throughput: props.ebs.throughputMiBps,
+        encrypted: true,
+        kmsKeyId: props.kmsKeyArn,
+        tags: { Name: props.name, ...snapshotTag },
+        lifecycle,
+      });
+      this.id = volume.id;
+      this.arn = volume.arn;
+      if (props.snapshots) this.snapshotPolicy(props.name, props.snapshots, snapshotTag);
+      return;
+    }
+    const fs = new EfsFileSystem(this, "file-system", {
+      creationToken: props.name,
+      encrypted: true,
+      kmsKeyId: props.kmsKeyArn,
+      performanceMode: "generalPurpose",
+      throughputMode: props.efs.throughputMode,
+      tags: { Name: props.name },
+      lifecycle,
+    });
+    new EfsBackupPolicy(this, "backup", { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } });
+    const accessPoint = new EfsAccessPoint(this, "access-point", {
+      fileSystemId: fs.id,
+      posixUser: { uid: INFLUX_UID, gid: INFLUX_UID },
+      rootDirectory: { path: "/influxdb", creationInfo: { ownerUid: INFLUX_UID, ownerGid: INFLUX_UID, permissions: "0750" } },
+      tags: { Name: props.name },
+    });
+    this.id = fs.id;
+    this.arn = fs.arn;
+    this.accessPointId = accessPoint.id;
+    this.accessPointArn = accessPoint.arn;
+  }
+
+  private snapshotPolicy(name: string, snapshots: NonNullable<DataVolumeProps["snapshots"]>, targetTags: Record<string, string>) {
+    const partition = new DataAwsPartition(this, "partition");
+    const role = new StreamLinesRole(this, "dlm-role", {
+      name: snapshots.roleName,
+      assumedBy: ["dlm.amazonaws.com"],
+      description: "Data Lifecycle Manager: daily snapshots of the InfluxDB volume",
+      // AWS maintains the exact EC2 snapshot permissions DLM needs.
+      managedPolicyArns: [`arn:${partition.partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`],
+    });
+    new DlmLifecyclePolicy(this, "snapshots", {
+      description: `daily snapshots of ${name}`,
+      executionRoleArn: role.arn,
+      state: "ENABLED",
+      policyDetails: {
+        resourceTypes: ["VOLUME"],
+        targetTags,
+        schedule: [
+          {
+            name: `daily, kept ${snapshots.retainDays} days`,
+            createRule: { interval: 24, intervalUnit: "HOURS", times: [snapshots.timeUtc] },
+            retainRule: { count: snapshots.retainDays },
+            copyTags: true,
+          },
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { Construct } from "constructs";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+
+export interface PolicyStatement {
+  readonly sid?: string;
+  readonly effect?: "Allow" | "Deny";
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  /** test -> variable -> values, e.g. `{ StringEquals: { "aws:SourceAccount": ["123"] } }`. */
+  readonly conditions?: Record<string, Record<string, readonly string[]>>;
+}
+
+/** Anything a resource module can grant access to (the CDK `IGrantable` idea). */
+export interface Grantable {
+  addToPolicy(statement: PolicyStatement): void;
+}
+
+/** Structured statements, so synthesized JSON keeps them reviewable (no jsonencode strings). */
+export function toDocumentStatements(statements: readonly PolicyStatement[]): DataAwsIamPolicyDocumentStatement[] {
+  return statements.map((s) => ({
+    sid: s.sid,
+    effect: s.effect ?? "Allow",
+    actions: [...s.actions],
+    resources: [...s.resources],
+    condition: Object.entries(s.conditions ?? {}).flatMap(([test, vars]) =>
+      Object.entries(vars).map(([variable, values]) => ({ test, variable, values: [...values] })),
+    ),
+  }));
+}
+
+export interface StreamLinesRoleProps {
+  /** Full role name, `<app>-<env>-<component>`. */
+  readonly name: string;
+  /** Service principals allowed to assume the role, e.g. `ecs-tasks.amazonaws.com`. */
+  readonly assumedBy: readonly string[];
+  /** Extra conditions on the trust policy (confused-deputy protection). */
+  readonly trustConditions?: PolicyStatement["conditions"];
+  /** AWS managed policies; only for service roles whose needs AWS defines. */
+  readonly managedPolicyArns?: readonly string[];
+  readonly description?: string;
+}
+
+/** An IAM role whose one inline policy is the sum of what resource modules grant it. */
+export class StreamLinesRole extends Construct implements Grantable {
+  readonly arn: string;
+  readonly name: string;
+  private readonly statements: PolicyStatement[] = [];
+  private policyDocument?: DataAwsIamPolicyDocument;
+
+  constructor(scope: Construct, id: string, private readonly props: StreamLinesRoleProps) {
+    super(scope, id);
+    const trust = new DataAwsIamPolicyDocument(this, "trust", {
+      statement: [
+        {
+          effect: "Allow",
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: [...props.assumedBy] }],
+          condition: toDocumentStatements([{ actions: [], resources: [], conditions: props.trustConditions }])[0].condition,
+        },
+      ],
+    });
+    const role = new IamRole(this, "role", { name: props.name, description: props.description, assumeRolePolicy: trust.json });
+    this.arn = role.arn;
+    this.name = role.name;
+    for (const [i, arn] of (props.managedPolicyArns ?? []).entries()) {
+      new IamRolePolicyAttachment(this, `managed-${i}`, { role: role.name, policyArn: arn });
+    }
+  }
+
+  addToPolicy(statement: PolicyStatement): void {
+    this.statements.push(statement);
+    if (!this.policyDocument) {
+      this.policyDocument = new DataAwsIamPolicyDocument(this, "policy-document", { statement: [] });
+      new IamRolePolicy(this, "policy", { name: `${this.props.name}-policy`, role: this.name, policy: this.policyDocument.json });
+    }
+    this.policyDocument.putStatement(toDocumentStatements(this.statements));
+  }
+}

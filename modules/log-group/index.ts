@@ -1,0 +1,36 @@
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { Grantable } from "../iam-role";
+
+export interface StreamLinesLogGroupProps {
+  /** Full log group name, e.g. `/streamlines/dev/vpc-flow-logs`. */
+  readonly name: string;
+  /** Must be a value CloudWatch accepts; config validation guarantees it. */
+  readonly retentionDays: number;
+  /** Customer managed key; its policy must admit the regional logs service. */
+  readonly kmsKeyArn: string;
+}
+
+/** A Terraform-owned log group: created before anything writes to it, so destroy leaves none behind. */
+export class StreamLinesLogGroup extends Construct {
+  readonly arn: string;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: StreamLinesLogGroupProps) {
+    super(scope, id);
+    const group = new CloudwatchLogGroup(this, "group", {
+      name: props.name,
+      retentionInDays: props.retentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+    this.arn = group.arn;
+    this.name = group.name;
+  }
+
+  grantWrite(grantee: Grantable): void {
+    grantee.addToPolicy({
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      resources: [this.arn, `${this.arn}:log-stream:*`],
+    });
+  }
+}

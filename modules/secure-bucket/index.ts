@@ -1,0 +1,128 @@
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { Grantable } from "../iam-role";
+
+export interface SecureBucketProps {
+  readonly bucketName: string;
+  /** SSE-KMS with this key; without it, SSE-S3 (needed where a service cannot use a CMK, e.g. ALB logs). */
+  readonly kmsKeyArn?: string;
+  /** Empty the bucket on destroy. Off for buckets whose data outlives the app. */
+  readonly forceDestroy: boolean;
+  /** Days a noncurrent object version is kept. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Folder markers created up front, e.g. `flink/`. */
+  readonly prefixes?: readonly string[];
+  /** Extra bucket policy statements (service access); TLS-only is always added. */
+  readonly extraPolicyStatements?: readonly DataAwsIamPolicyDocumentStatement[];
+}
+
+/** A private, versioned, encrypted bucket that refuses plain HTTP. */
+export class SecureBucket extends Construct {
+  readonly arn: string;
+  readonly name: string;
+  readonly bucket: S3Bucket;
+  private readonly kmsKeyArn?: string;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    this.kmsKeyArn = props.kmsKeyArn;
+    const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: props.forceDestroy });
+    this.bucket = bucket;
+    this.arn = bucket.arn;
+    this.name = bucket.bucket;
+
+    const ownership = new S3BucketOwnershipControls(this, "ownership", {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    const publicBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const versioning = new S3BucketVersioningA(this, "versioning", {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: props.kmsKeyArn
+            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }
+            : { sseAlgorithm: "AES256" },
+          bucketKeyEnabled: props.kmsKeyArn !== undefined,
+        },
+      ],
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+      dependsOn: [versioning],
+    });
+    const policy = new DataAwsIamPolicyDocument(this, "policy-document", {
+      statement: [
+        {
+          sid: "DenyInsecureTransport",
+          effect: "Deny",
+          actions: ["s3:*"],
+          principals: [{ type: "*", identifiers: ["*"] }],
+          resources: [bucket.arn, `${bucket.arn}/*`],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+        ...(props.extraPolicyStatements ?? []),
+      ],
+    });
+    // The public access block must exist first, or AWS may judge the policy public mid-apply.
+    new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: policy.json, dependsOn: [publicBlock, ownership] });
+
+    for (const prefix of props.prefixes ?? []) {
+      new S3Object(this, `prefix-${prefix.replace(/\W/g, "")}`, {
+        bucket: bucket.id,
+        key: prefix,
+        content: "",
+        contentType: "application/x-directory",
+        dependsOn: [encryption],
+      });
+    }
+  }
+
+  private keyStatements(actions: string[]) {
+    return this.kmsKeyArn ? [{ actions, resources: [this.kmsKeyArn] }] : [];
+  }
+
+  /** Read objects under `prefix` (e.g. `flink/`), or the whole bucket. */
+  grantRead(grantee: Grantable, prefix = ""): void {
+    grantee.addToPolicy({ actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.arn}/${prefix}*`] });
+    grantee.addToPolicy({
+      actions: ["s3:ListBucket"],
+      resources: [this.arn],
+      ...(prefix && { conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } } }),
+    });
+    this.keyStatements(["kms:Decrypt"]).forEach((s) => grantee.addToPolicy(s));
+  }
+
+  grantReadWrite(grantee: Grantable, prefix = ""): void {
+    this.grantRead(grantee, prefix);
+    grantee.addToPolicy({ actions: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], resources: [`${this.arn}/${prefix}*`] });
+    this.keyStatements(["kms:GenerateDataKey"]).forEach((s) => grantee.addToPolicy(s));
+  }
+}

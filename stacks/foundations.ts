@@ -1,0 +1,95 @@
+import { Construct } from "constructs";
+import { TerraformOutput } from "cdktf";
+import { ECR_REPOSITORIES, EcrRepositoryName, StreamLinesConfig } from "../config/schema";
+import { StreamLinesStack } from "./base";
+import { StreamLinesKey } from "../modules/kms-key";
+import { SecureBucket } from "../modules/secure-bucket";
+import { ImageRepository } from "../modules/ecr-repository";
+import { ConnectionTable } from "../modules/connection-table";
+import { DataVolume } from "../modules/data-volume";
+import { EmptySecret } from "../modules/secret";
+
+export const ARTIFACT_PREFIXES = ["flink/", "lambdas/"] as const;
+export const SECRET_PURPOSES = ["influx-admin-token", "influx-read-token", "influx-write-token", "market-data-api"] as const;
+export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
+
+/** What outlives the app: key, artifacts, images, connection table, Influx data, empty secrets. */
+export class FoundationsStack extends StreamLinesStack {
+  readonly key: StreamLinesKey;
+  readonly artifacts: SecureBucket;
+  readonly repositories: Record<EcrRepositoryName, ImageRepository>;
+  readonly connectionTable: ConnectionTable;
+  readonly dataVolume: DataVolume;
+  readonly secrets: Record<SecretPurpose, EmptySecret>;
+
+  constructor(scope: Construct, props: { config: StreamLinesConfig }) {
+    super(scope, "foundations", props);
+    const c = this.config;
+
+    this.key = new StreamLinesKey(this, "key", {
+      alias: `${c.app}-${c.env}`,
+      description: `${c.app} ${c.env}: data at rest (buckets, images, tables, volume, secrets, streams, logs)`,
+      deletionWindowDays: c.kms.deletionWindowDays,
+      region: c.region,
+    });
+
+    this.artifacts = new SecureBucket(this, "artifacts", {
+      bucketName: c.artifacts.bucketName,
+      kmsKeyArn: this.key.arn,
+      forceDestroy: !c.dataRetention,
+      noncurrentVersionExpirationDays: c.artifacts.noncurrentVersionExpirationDays,
+      prefixes: ARTIFACT_PREFIXES,
+    });
+
+    this.repositories = Object.fromEntries(
+      ECR_REPOSITORIES.map((image) => [
+        image,
+        new ImageRepository(this, `ecr-${image}`, {
+          name: this.name(image),
+          kmsKeyArn: this.key.arn,
+          keepLastImages: c.ecr.keepLastImages,
+          forceDelete: c.ecr.forceDelete,
+        }),
+      ]),
+    ) as Record<EcrRepositoryName, ImageRepository>;
+
+    this.connectionTable = new ConnectionTable(this, "connection-table", {
+      name: c.connectionTable.name,
+      ttlAttribute: c.connectionTable.ttlAttribute,
+      kmsKeyArn: this.key.arn,
+      deletionProtection: c.dataRetention,
+    });
+
+    this.dataVolume = new DataVolume(this, "influx-data", {
+      name: this.name("influx-data"),
+      kmsKeyArn: this.key.arn,
+      retain: c.dataRetention,
+      storage: c.influx.storage,
+      ebs: { availabilityZone: c.influx.availabilityZone, ...c.influx.ebs },
+      snapshots: c.influx.snapshots.enabled
+        ? { retainDays: c.influx.snapshots.retainDays, timeUtc: c.influx.snapshots.time, roleName: this.name("influx-snapshots") }
+        : undefined,
+      efs: c.influx.efs,
+    });
+
+    this.secrets = Object.fromEntries(
+      SECRET_PURPOSES.map((purpose) => [
+        purpose,
+        new EmptySecret(this, `secret-${purpose}`, {
+          name: `${c.app}-${c.env}/${purpose}`,
+          description: `${c.app} ${c.env}: ${purpose.replace(/-/g, " ")}, written by the Influx host or an operator, never by Terraform`,
+          kmsKeyArn: this.key.arn,
+          recoveryWindowDays: c.secrets.recoveryWindowDays,
+        }),
+      ]),
+    ) as Record<SecretPurpose, EmptySecret>;
+
+    new TerraformOutput(this, "artifacts_bucket", { value: this.artifacts.name });
+    new TerraformOutput(this, "kms_key_arn", { value: this.key.arn });
+    new TerraformOutput(this, "connection_table", { value: this.connectionTable.name });
+    new TerraformOutput(this, "influx_data_volume_id", { value: this.dataVolume.id });
+    new TerraformOutput(this, "ecr_repository_urls", {
+      value: Object.fromEntries(ECR_REPOSITORIES.map((image) => [image, this.repositories[image].url])),
+    });
+  }
+}
