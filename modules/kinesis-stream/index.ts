@@ -1,0 +1,63 @@
+import { Construct } from "constructs";
+import { KinesisStream as KinesisStreamResource } from "@cdktf/provider-aws/lib/kinesis-stream";
+import { Grantable } from "../iam-role";
+
+export interface KinesisStreamProps {
+  /** `<app>-<env>-<component>`. */
+  readonly name: string;
+  /** ON_DEMAND scales by itself; PROVISIONED needs shardCount. */
+  readonly mode: "ON_DEMAND" | "PROVISIONED";
+  /** PROVISIONED only; AWS rejects a shard count on an on-demand stream. */
+  readonly shardCount?: number;
+  /** 24 to 8760. */
+  readonly retentionHours: number;
+  /** Customer managed key for server-side encryption. */
+  readonly kmsKeyArn: string;
+}
+
+/** A KMS-encrypted Kinesis data stream that grants its own read and write access. */
+export class KinesisStream extends Construct {
+  readonly arn: string;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, private readonly props: KinesisStreamProps) {
+    super(scope, id);
+    if ((props.mode === "PROVISIONED") !== (props.shardCount !== undefined)) {
+      throw new Error(`KinesisStream ${props.name}: shardCount is required with PROVISIONED and not allowed with ON_DEMAND`);
+    }
+    const stream = new KinesisStreamResource(this, "stream", {
+      name: props.name,
+      streamModeDetails: { streamMode: props.mode },
+      ...(props.mode === "PROVISIONED" && { shardCount: props.shardCount }),
+      retentionPeriod: props.retentionHours,
+      encryptionType: "KMS",
+      kmsKeyId: props.kmsKeyArn,
+      // Consumers are registered by the app's services; they must not block the stream's destroy.
+      enforceConsumerDeletion: true,
+    });
+    this.arn = stream.arn;
+    this.name = stream.name;
+  }
+
+  /** Consume records (polling or enhanced fan-out) and decrypt them. */
+  grantRead(grantee: Grantable): void {
+    grantee.addToPolicy({
+      actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+      resources: [this.arn],
+    });
+    grantee.addToPolicy({
+      actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+      resources: [`${this.arn}/consumer/*`],
+    });
+    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
+  }
+
+  /** Put records; Kinesis asks KMS for a data key on the producer's behalf. */
+  grantWrite(grantee: Grantable): void {
+    grantee.addToPolicy({
+      actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+      resources: [this.arn],
+    });
+    grantee.addToPolicy({ actions: ["kms:GenerateDataKey"], resources: [this.props.kmsKeyArn] });
+  }
+}
