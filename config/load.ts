@@ -22,7 +22,7 @@ export function resolveConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   if (env.STREAMLINES_CONFIG) return path.resolve(env.STREAMLINES_CONFIG);
   const name = env.STREAMLINES_ENV || "dev";
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-    throw new ConfigError(`STREAMLINES_ENV: "${name}" is invalid; expected an environment name such as dev, matching a file config/<name>.json`);
+    throw new ConfigError(`STREAMLINES_ENV: ${JSON.stringify(name)} is not allowed; expected an environment name such as dev, matching a file config/<name>.json`);
   }
   return path.join(projectConfigDir(), `${name}.json`);
 }
@@ -48,6 +48,26 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
+/** What `rule` accepts, as the "expected ..." half of a message. */
+function describe(rule: Rule, root: Record<string, unknown>): string {
+  switch (rule.kind) {
+    case "string":
+      if (rule.enum) return `expected one of ${rule.enum.map((e) => JSON.stringify(e)).join(", ")}`;
+      // No check accepts an empty string, so its answer says what is allowed.
+      return rule.check?.("", root) ?? "expected a string";
+    case "integer":
+      if (rule.oneOf) return `expected one of ${rule.oneOf.join(", ")}`;
+      if (rule.min === undefined && rule.max === undefined) return "expected a whole number";
+      return `expected a whole number from ${rule.min ?? "-inf"} to ${rule.max ?? "inf"}`;
+    case "boolean":
+      return "expected true or false";
+    case "array":
+      return rule.length === undefined ? "expected an array" : `expected an array of ${rule.length} entries`;
+    case "object":
+      return `expected an object with keys ${Object.keys(rule.props).join(", ")}`;
+  }
+}
+
 /** Validates `value` against `rule`, returning the value with defaults filled in, or the first problem. */
 function apply(rule: Rule, value: unknown, key: string, root: Record<string, unknown>): { value?: unknown; problem?: ConfigProblem } {
   const at = (allowed: string) => ({ problem: { key, value, allowed } });
@@ -58,6 +78,7 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
       return apply({ ...rule, default: undefined, optional: false } as Rule, dflt, key, root);
     }
     if (rule.optional) return {};
+    return at(`this key is required; ${describe(rule, root)}`);
   }
   switch (rule.kind) {
     case "string": {
@@ -67,11 +88,11 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
       return bad ? at(bad) : { value };
     }
     case "integer": {
-      if (typeof value !== "number" || !Number.isInteger(value)) return at(`expected a whole number, got ${typeName(value)}`);
-      if (rule.oneOf && !rule.oneOf.includes(value)) return at(`expected one of ${rule.oneOf.join(", ")}`);
-      if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
-        return at(`expected a whole number from ${rule.min ?? "-inf"} to ${rule.max ?? "inf"}`);
-      }
+      // "got number" would be no help for 1.5, so only a wrong type is named.
+      if (typeof value !== "number") return at(`${describe(rule, root)}, got ${typeName(value)}`);
+      if (!Number.isInteger(value)) return at(describe(rule, root));
+      if (rule.oneOf && !rule.oneOf.includes(value)) return at(describe(rule, root));
+      if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) return at(describe(rule, root));
       return { value };
     }
     case "boolean":
@@ -93,7 +114,9 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
       const allowedKeys = Object.keys(rule.props);
       for (const k of Object.keys(input)) {
         if (!allowedKeys.includes(k)) {
-          return { problem: { key: key ? `${key}.${k}` : k, value: input[k], allowed: `unknown key; allowed keys here: ${allowedKeys.join(", ")}` } };
+          // A key is user text: quote odd ones so a newline in it cannot break the one-line message.
+          const name = /^[\w$-]+$/.test(k) ? k : JSON.stringify(k);
+          return { problem: { key: key ? `${key}.${name}` : name, value: input[k], allowed: `unknown key; allowed keys here: ${allowedKeys.join(", ")}` } };
         }
       }
       // The root object is its own context: defaults and checks see the values the file gave.
@@ -110,13 +133,92 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
   }
 }
 
+/** Offset of the first JSON syntax error. V8 leaves it out of some messages ("Unexpected token", end of input). */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const stop = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const str = () => {
+    for (i++; i < text.length; i++) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c < " ") stop();
+      if (c === "\\") {
+        i++;
+        if (/^(["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i, i + 5))) i += text[i] === "u" ? 4 : 0;
+        else stop();
+      }
+    }
+    stop();
+  };
+  const value = (): void => {
+    space();
+    const open = text[i];
+    if (open === "{" || open === "[") {
+      const close = open === "{" ? "}" : "]";
+      i++;
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (open === "{") {
+          space();
+          if (text[i] !== '"') stop();
+          str();
+          space();
+          if (text[i] !== ":") stop();
+          i++;
+        }
+        value();
+        space();
+        if (text[i] !== "," && text[i] !== close) stop();
+        if (text[i++] === close) return;
+      }
+    }
+    if (open === '"') return str();
+    // Stops where V8 does: at the first wrong character of a literal, not at its start.
+    const word = ["true", "false", "null"].find((w) => w[0] === open);
+    for (const c of word ?? "") {
+      if (text[i] !== c) stop();
+      i++;
+    }
+    if (word) return;
+    const number = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!number) stop();
+    i += number![0].length;
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) stop();
+  } catch (at) {
+    // Anything but an offset (a stack overflow on absurd nesting) points at the end rather than crash.
+    return typeof at === "number" ? at : text.length;
+  }
+  return text.length;
+}
+
 function jsonErrorLocation(text: string, err: Error): string {
   const m = /position (\d+)/.exec(err.message);
-  if (!m) return err.message;
-  const before = text.slice(0, Number(m[1]));
+  const offset = m ? Number(m[1]) : jsonErrorOffset(text);
+  const before = text.slice(0, offset);
   const line = before.split("\n").length;
   const column = before.length - before.lastIndexOf("\n");
-  return `line ${line} column ${column}: ${err.message.replace(/ in JSON at position \d+.*$/, "")}`;
+  // V8 may quote the source, newlines included; keep the reason and drop the quote.
+  const reason = err.message
+    .replace(/ in JSON at position \d+.*$/s, "")
+    .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "")
+    .replace(/[\r\n\t]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return `line ${line} column ${column}: ${reason}`;
 }
 
 /** Parses and validates a config text; `file` is only used in messages. */
@@ -125,7 +227,7 @@ export function parseConfig(text: string, file: string): StreamLinesConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${displayPath(file)}: invalid JSON at ${jsonErrorLocation(text, err as Error)}; expected a JSON object`);
+    throw new ConfigError(`${displayPath(file)}: invalid JSON at ${jsonErrorLocation(text, err as Error)}; expected a JSON object (double-quoted keys and strings, no comments or trailing commas)`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${displayPath(file)}: top level is ${typeName(raw)}; expected a JSON object`);
