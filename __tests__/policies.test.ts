@@ -126,9 +126,6 @@ describe.each(CONFIGS)("config %s", (_label, file) => {
   beforeAll(() => {
     synth = synthAll(configNamed(file));
   });
-  afterAll(() => {
-    if (synth) fs.rmSync(synth.outdir, { recursive: true, force: true });
-  });
 
   /** Violations of one check over every stack, each prefixed with the stack name. */
   const violations = (check: Check) =>

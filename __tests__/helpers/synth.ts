@@ -20,7 +20,6 @@ export type StackJson = {
 
 export interface Synthesized {
   readonly config: StreamLinesConfig;
-  readonly outdir: string;
   readonly stacks: Record<string, StackJson>;
 }
 
@@ -53,10 +52,14 @@ export function synthAll(config: StreamLinesConfig): Synthesized {
   app.synth();
   const stacksDir = path.join(outdir, "stacks");
   const stacks: Record<string, StackJson> = {};
-  for (const name of fs.readdirSync(stacksDir)) {
-    stacks[name] = JSON.parse(fs.readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8"));
+  try {
+    for (const name of fs.readdirSync(stacksDir)) {
+      stacks[name] = JSON.parse(fs.readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8"));
+    }
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
-  return { config, outdir, stacks };
+  return { config, stacks };
 }
 
 /** All resources of `type` in a stack, keyed by logical id. */
