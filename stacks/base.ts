@@ -35,6 +35,14 @@ export function awsProviderConfig(config: StreamLinesConfig, stack: string, regi
   };
 }
 
+/**
+ * True when the stacks reach their AWS APIs over plain HTTP (a local emulator). A TLS-only bucket
+ * policy would then deny Terraform's own object requests, exactly as AWS would.
+ */
+export function reachesAwsOverPlainHttp(config: StreamLinesConfig): boolean {
+  return config.emulator !== undefined && new URL(config.emulator.endpoint).protocol === "http:";
+}
+
 export function stateKey(config: StreamLinesConfig, stack: string): string {
   return `${config.state.prefix}/${config.env}/${stack}.tfstate`;
 }

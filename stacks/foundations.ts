@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
 import { ECR_REPOSITORIES, EcrRepositoryName, StreamLinesConfig } from "../config/schema";
-import { StreamLinesStack } from "./base";
+import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { StreamLinesKey } from "../modules/kms-key";
 import { SecureBucket } from "../modules/secure-bucket";
 import { ImageRepository } from "../modules/ecr-repository";
@@ -39,6 +39,7 @@ export class FoundationsStack extends StreamLinesStack {
       forceDestroy: !c.dataRetention,
       noncurrentVersionExpirationDays: c.artifacts.noncurrentVersionExpirationDays,
       prefixes: ARTIFACT_PREFIXES,
+      denyInsecureTransport: !reachesAwsOverPlainHttp(c),
     });
 
     this.repositories = Object.fromEntries(

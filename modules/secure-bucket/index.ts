@@ -20,8 +20,10 @@ export interface SecureBucketProps {
   readonly noncurrentVersionExpirationDays: number;
   /** Folder markers created up front, e.g. `flink/`. */
   readonly prefixes?: readonly string[];
-  /** Extra bucket policy statements (service access); TLS-only is always added. */
+  /** Extra bucket policy statements (service access). */
   readonly extraPolicyStatements?: readonly DataAwsIamPolicyDocumentStatement[];
+  /** Deny requests without TLS; default true. Off only where every client speaks plain HTTP (an emulator). */
+  readonly denyInsecureTransport?: boolean;
 }
 
 /** A private, versioned, encrypted bucket that refuses plain HTTP. */
@@ -78,21 +80,26 @@ export class SecureBucket extends Construct {
       ],
       dependsOn: [versioning],
     });
-    const policy = new DataAwsIamPolicyDocument(this, "policy-document", {
-      statement: [
-        {
-          sid: "DenyInsecureTransport",
-          effect: "Deny",
-          actions: ["s3:*"],
-          principals: [{ type: "*", identifiers: ["*"] }],
-          resources: [bucket.arn, `${bucket.arn}/*`],
-          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-        },
-        ...(props.extraPolicyStatements ?? []),
-      ],
-    });
-    // The public access block must exist first, or AWS may judge the policy public mid-apply.
-    new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: policy.json, dependsOn: [publicBlock, ownership] });
+    const statements: DataAwsIamPolicyDocumentStatement[] = [
+      ...(props.denyInsecureTransport === false
+        ? []
+        : [
+            {
+              sid: "DenyInsecureTransport",
+              effect: "Deny",
+              actions: ["s3:*"],
+              principals: [{ type: "*", identifiers: ["*"] }],
+              resources: [bucket.arn, `${bucket.arn}/*`],
+              condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+            },
+          ]),
+      ...(props.extraPolicyStatements ?? []),
+    ];
+    if (statements.length > 0) {
+      const policy = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
+      // The public access block must exist first, or AWS may judge the policy public mid-apply.
+      new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: policy.json, dependsOn: [publicBlock, ownership] });
+    }
 
     for (const prefix of props.prefixes ?? []) {
       new S3Object(this, `prefix-${prefix.replace(/\W/g, "")}`, {

@@ -1,0 +1,324 @@
+/**
+ * Acceptance tier (DESIGN.md tier 5): deploys every stack for real against the moto AWS emulator,
+ * requires a clean re-plan (bar known emulator gaps), destroys in reverse and proves nothing is left.
+ *   npm run test:acceptance
+ * Terraform output goes to per-stack logs in a temp work dir (kept on failure); stdout gets one line per stack.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, loadConfig } from "../config/load";
+import { StreamLinesConfig } from "../config/schema";
+import { bootstrapStateBucket } from "./bootstrap-state";
+import { Emulator, startMoto } from "./lib/emulator";
+import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
+import { formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
+import { TerraformResult, findProviderMirror, repoRoot, runTerraform, writeCliConfig } from "./lib/terraform";
+
+// The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const ROOT = repoRoot();
+const GAPS_FILE = path.join(ROOT, "acceptance", "known-emulator-gaps.json");
+const KEPT_FILE = path.join(ROOT, "acceptance", "kept-resources.json");
+const BASE_CONFIG = path.join(ROOT, "config", "acceptance.json");
+/** Per terraform command; a hung emulator call must not eat the whole 15-minute budget. */
+const STEP_TIMEOUT_MS = 8 * 60_000;
+const TAIL_LINES = 25;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/** Stacks from cdktf's manifest, dependencies first (ties keep manifest order). */
+export function phaseOrder(manifest: { stacks: Record<string, { dependencies?: string[] }> }): string[] {
+  const names = Object.keys(manifest.stacks);
+  const order: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (name: string) => {
+    if (order.includes(name)) return;
+    if (visiting.has(name)) throw new Error(`stack dependency cycle through ${name}`);
+    visiting.add(name);
+    for (const dep of manifest.stacks[name]?.dependencies ?? []) {
+      if (!manifest.stacks[dep]) throw new Error(`stack ${name} depends on unknown stack ${dep}`);
+      visit(dep);
+    }
+    visiting.delete(name);
+    order.push(name);
+  };
+  names.forEach(visit);
+  return order;
+}
+
+/** Managed resources in `terraform state list` output (data sources excluded, also inside modules). */
+export function countManaged(stateList: string): number {
+  return stateList.split("\n").filter((l) => l.trim() && !/(^|\.)data\./.test(l.trim())).length;
+}
+
+function tail(text: string, n = TAIL_LINES): string {
+  const lines = text.trimEnd().split("\n");
+  return lines.slice(-n).map((l) => `    | ${l}`).join("\n");
+}
+
+interface StackResult {
+  name: string;
+  dir: string;
+  log: string;
+  applied?: number;
+  initialized?: boolean;
+  replan?: { clean: boolean; gaps: string[]; violations: string[] };
+  destroyed?: boolean;
+  failure?: { step: string; detail: string };
+  skipped?: string;
+  ms: number;
+}
+
+class Runner {
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly gaps: GapList,
+    private readonly plansDir: string,
+  ) {}
+
+  private async tf(stack: StackResult, args: string[]): Promise<TerraformResult> {
+    const started = Date.now();
+    const r = await runTerraform([...args, "-no-color"], { cwd: stack.dir, env: this.env, timeoutMs: STEP_TIMEOUT_MS });
+    fs.appendFileSync(
+      stack.log,
+      `\n===== terraform ${args.join(" ")} (exit ${r.code}, ${secs(Date.now() - started)})\n` +
+        (args[0] === "show" ? "(json plan written to the plans dir)\n" : r.stdout) +
+        (r.stderr ? `----- stderr\n${r.stderr}` : ""),
+    );
+    return r;
+  }
+
+  private fail(stack: StackResult, step: string, r: TerraformResult): false {
+    stack.failure = { step, detail: `terraform ${step} exited ${r.code}; log ${stack.log}\n${tail(r.stderr.trim() || r.stdout)}` };
+    return false;
+  }
+
+  /** init, apply, count, re-plan. Returns false when the stack failed. */
+  async up(stack: StackResult): Promise<boolean> {
+    const started = Date.now();
+    const times: string[] = [];
+    const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+      const t = Date.now();
+      const out = await fn();
+      times.push(`${label} ${secs(Date.now() - t)}`);
+      return out;
+    };
+    try {
+      const init = await timed("init", () => this.tf(stack, ["init", "-input=false"]));
+      if (init.code !== 0) return this.fail(stack, "init", init);
+      stack.initialized = true;
+
+      const apply = await timed("apply", () => this.tf(stack, ["apply", "-auto-approve", "-input=false"]));
+      if (apply.code !== 0) return this.fail(stack, "apply", apply);
+
+      const list = await this.tf(stack, ["state", "list"]);
+      if (list.code !== 0) return this.fail(stack, "state list", list);
+      stack.applied = countManaged(list.stdout);
+
+      const planFile = path.join(this.plansDir, `${stack.name}.tfplan`);
+      const plan = await timed("replan", () => this.tf(stack, ["plan", "-detailed-exitcode", "-input=false", `-out=${planFile}`]));
+      if (plan.code === 0) {
+        stack.replan = { clean: true, gaps: [], violations: [] };
+        return true;
+      }
+      if (plan.code !== 2) return this.fail(stack, "plan", plan);
+      const show = await this.tf(stack, ["show", "-json", planFile]);
+      if (show.code !== 0) return this.fail(stack, "show", show);
+      fs.writeFileSync(`${planFile}.json`, show.stdout);
+      const analysis = analyzePlan(JSON.parse(show.stdout) as PlanJson, this.gaps);
+      const violations = formatViolations(analysis.violations);
+      if (analysis.clean) violations.push("plan exited 2 but its JSON shows no change");
+      stack.replan = { clean: analysis.ok && !analysis.clean, gaps: acceptedGapNames(analysis), violations };
+      if (violations.length > 0) {
+        stack.failure = { step: "replan", detail: `${violations.length} change(s) outside ${path.relative(ROOT, GAPS_FILE)}; plan JSON ${planFile}.json\n${violations.map((v) => `    ${v}`).join("\n")}` };
+        return false;
+      }
+      return true;
+    } finally {
+      say(`  ${stack.name}: ${times.join(", ")}`);
+      stack.ms += Date.now() - started;
+    }
+  }
+
+  async down(stack: StackResult): Promise<boolean> {
+    const started = Date.now();
+    const r = await this.tf(stack, ["destroy", "-auto-approve", "-input=false"]);
+    stack.ms += Date.now() - started;
+    say(`  ${stack.name}: destroy ${secs(Date.now() - started)}; ${secs(stack.ms)} for the stack`);
+    if (r.code !== 0) {
+      // Keep the first failure (apply or replan) as the headline; add the destroy one after it.
+      const first = stack.failure;
+      this.fail(stack, "destroy", r);
+      if (first) stack.failure = { step: `${first.step}, then destroy`, detail: `${first.detail}\n${stack.failure!.detail}` };
+      return false;
+    }
+    stack.destroyed = true;
+    return true;
+  }
+}
+
+function resultLine(s: StackResult): string {
+  if (s.skipped) return `acceptance ${s.name}: skipped (${s.skipped})`;
+  const parts: string[] = [];
+  parts.push(s.applied !== undefined ? `applied ${s.applied}` : "apply FAILED");
+  if (s.replan) {
+    if (s.replan.violations.length > 0) parts.push(`replan FAILED (${s.replan.violations.length} change(s) outside the gap list)`);
+    else parts.push(s.replan.gaps.length > 0 ? `replan clean (known emulator gaps: ${s.replan.gaps.join(", ")})` : "replan clean");
+  } else if (s.applied !== undefined) {
+    parts.push("replan FAILED");
+  }
+  parts.push(s.destroyed ? "destroyed" : s.initialized ? "destroy FAILED" : "nothing to destroy");
+  return `acceptance ${s.name}: ${parts.join(", ")}`;
+}
+
+/** The acceptance config with the emulator endpoint of this run. */
+function writeRunConfig(dir: string, endpoint: string): string {
+  const raw = JSON.parse(fs.readFileSync(BASE_CONFIG, "utf8")) as Record<string, unknown>;
+  raw.emulator = { endpoint };
+  const file = path.join(dir, "acceptance.json");
+  fs.writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
+  return file;
+}
+
+interface Tally {
+  passed: number;
+  failed: number;
+}
+
+async function run(work: string, emulatorRef: { current?: Emulator }): Promise<Tally> {
+  const gaps = loadGapList(GAPS_FILE);
+  const keptList = loadKeptList(KEPT_FILE);
+
+  const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
+  emulatorRef.current = emulator;
+  say(`acceptance: moto on ${emulator.endpoint} (pid ${emulator.pid}); logs in ${work}`);
+
+  const configFile = writeRunConfig(work, emulator.endpoint);
+  let config: StreamLinesConfig;
+  try {
+    config = loadConfig(configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Error(`config error: ${err.message}`, { cause: err });
+    throw err;
+  }
+
+  const bootstrapLog: string[] = [];
+  await bootstrapStateBucket(config, (l) => bootstrapLog.push(l));
+  fs.writeFileSync(path.join(work, "bootstrap-state.log"), `${bootstrapLog.join("\n")}\n`);
+  say(`acceptance: ${bootstrapLog[bootstrapLog.length - 1]}`);
+
+  const outdir = path.join(work, "cdktf.out");
+  const synthStarted = Date.now();
+  const synth = spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
+    cwd: ROOT,
+    env: { ...process.env, STREAMLINES_CONFIG: configFile, CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  fs.writeFileSync(path.join(work, "synth.log"), `${synth.stdout ?? ""}\n----- stderr\n${synth.stderr ?? ""}`);
+  if (synth.status !== 0) {
+    say(`acceptance: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
+    return { passed: 0, failed: 1 };
+  }
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
+    stacks: Record<string, { dependencies?: string[]; workingDirectory?: string; synthesizedStackPath?: string }>;
+  };
+  const order = phaseOrder(manifest);
+  say(`acceptance: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
+
+  const cliDir = path.join(work, "terraform-cli");
+  const env = writeCliConfig(cliDir, findProviderMirror(), { ...process.env, STREAMLINES_CONFIG: configFile });
+  const plansDir = path.join(work, "plans");
+  const logsDir = path.join(work, "logs");
+  fs.mkdirSync(plansDir, { recursive: true });
+  fs.mkdirSync(logsDir, { recursive: true });
+  const runner = new Runner(env, gaps, plansDir);
+
+  const stacks: StackResult[] = order.map((name) => {
+    const m = manifest.stacks[name];
+    const dir = m.workingDirectory ? path.join(outdir, m.workingDirectory) : path.join(outdir, "stacks", name);
+    return { name, dir, log: path.join(logsDir, `${name}.log`), ms: 0 };
+  });
+
+  // Later stacks read earlier ones' state: after the first failure, they cannot be meaningful.
+  for (const s of stacks) {
+    const failedDep = stacks.find((o) => o !== s && o.failure && (manifest.stacks[s.name].dependencies ?? []).includes(o.name));
+    if (failedDep) {
+      s.skipped = `${failedDep.name} failed`;
+      continue;
+    }
+    await runner.up(s);
+  }
+  for (const s of [...stacks].reverse()) {
+    if (s.initialized) await runner.down(s);
+  }
+
+  const residualStarted = Date.now();
+  const report = await listResiduals({
+    app: config.app,
+    env: config.env,
+    region: config.region,
+    stateBucket: config.state.bucket,
+    endpoint: emulator.endpoint,
+    mode: "account",
+  });
+  const { kept, left } = partitionKept(report.residuals, keptList);
+  say(`  residuals: checked in ${secs(Date.now() - residualStarted)}`);
+
+  let failed = 0;
+  for (const s of stacks) {
+    say(resultLine(s));
+    if (s.failure || s.skipped) {
+      failed++;
+      if (s.failure) say(`  FAILED at ${s.failure.step} of ${s.name}: ${s.failure.detail}`);
+    }
+  }
+  const residualsOk = left.length === 0 && report.errors.length === 0;
+  const keptNote = kept.length > 0 ? `, ${kept.length} kept on purpose` : "";
+  if (residualsOk) {
+    say(`acceptance residuals: nothing left${keptNote}`);
+  } else {
+    failed++;
+    say(`acceptance residuals: FAILED, ${left.length} left${keptNote}${report.errors.length ? `, ${report.errors.length} listing(s) failed` : ""}`);
+    if (left.length > 0) say(formatResidualTable(left).map((l) => `    ${l}`).join("\n"));
+    for (const e of report.errors) say(`    could not list ${e}`);
+  }
+  return { passed: stacks.length + 1 - failed, failed };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-acceptance-"));
+  const emulator: { current?: Emulator } = {};
+  let stopping = false;
+  const stopEmulator = async () => {
+    if (stopping) return;
+    stopping = true;
+    await emulator.current?.stop();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      say(`acceptance: ${signal}, stopping the emulator`);
+      void stopEmulator().finally(() => process.exit(130));
+    });
+  }
+  let tally: Tally = { passed: 0, failed: 1 };
+  try {
+    tally = await run(work, emulator);
+  } catch (err) {
+    say(`acceptance: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
+  } finally {
+    await stopEmulator();
+  }
+  const keep = tally.failed > 0 || process.env.STREAMLINES_ACCEPTANCE_KEEP === "1";
+  if (!keep) fs.rmSync(work, { recursive: true, force: true });
+  say(`acceptance: ${secs(Date.now() - started)} in all; ${keep ? `logs and plans kept in ${work}` : "work dir removed (STREAMLINES_ACCEPTANCE_KEEP=1 keeps it)"}`);
+  say(`acceptance: ${tally.passed} passed, ${tally.failed} failed`);
+  process.exit(tally.failed === 0 ? 0 : 1);
+}
+
+if (require.main === module) void main();
