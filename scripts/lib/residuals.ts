@@ -25,6 +25,8 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-
 import { ECSClient, DescribeClustersCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { ServiceDiscoveryClient, ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { ResourceGroupsTaggingAPIClient, GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
+import { IAMClient, ListPoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
+import { EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { emulatorClientConfig } from "./emulator";
 
@@ -101,7 +103,7 @@ export function formatResidualTable(rows: readonly Residual[]): string[] {
   return all.map((r) => `${r.service.padEnd(ws)}  ${r.kind.padEnd(wk)}  ${r.id.padEnd(wi)}  ${r.detail ?? ""}`.trimEnd());
 }
 
-// ---- IAM and EFS: their SDK clients are not dependencies here, and each needs one read call ----
+// ---- Kinesis: its SDK client speaks CBOR, which moto rejects; JSON 1.1 works on both ----
 
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 const toBuffer = (d: Bytes): string | Buffer =>
@@ -153,21 +155,6 @@ async function signedFetch(
   return text;
 }
 
-const xmlValues = (xml: string, tag: string): string[] => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => m[1]);
-
-async function iamQuery(credentials: CredentialSource, endpoint: string | undefined, action: string, params: Record<string, string>, member: string): Promise<string[]> {
-  const url = new URL(endpoint ? `${endpoint}/` : "https://iam.amazonaws.com/");
-  const blocks: string[] = [];
-  let marker: string | undefined;
-  do {
-    const body = new URLSearchParams({ Action: action, Version: "2010-05-08", ...params, ...(marker && { Marker: marker }) }).toString();
-    const xml = await signedFetch(credentials, "iam", "us-east-1", url, "POST", body);
-    blocks.push(...[...xml.matchAll(new RegExp(`<${member}>([\\s\\S]*?)</${member}>`, "g"))].map((m) => m[1]));
-    marker = xmlValues(xml, "IsTruncated")[0] === "true" ? xmlValues(xml, "Marker")[0] : undefined;
-  } while (marker);
-  return blocks;
-}
-
 // ---- the listings ----
 
 async function paginate<T>(fetchPage: (token?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
@@ -217,6 +204,9 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
   const ecs = new ECSClient(cfg);
   const sd = new ServiceDiscoveryClient(cfg);
   const tagging = new ResourceGroupsTaggingAPIClient(cfg);
+  const efs = new EFSClient(cfg);
+  // IAM is global: one endpoint, signed for us-east-1.
+  const iam = new IAMClient({ ...cfg, region: "us-east-1" });
   const credentials: CredentialSource = async () => {
     const c = await s3.config.credentials();
     return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
@@ -343,28 +333,24 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
       }
     }),
     run("efs DescribeFileSystems", async () => {
-      const base = endpoint ?? `https://elasticfilesystem.${region}.amazonaws.com`;
-      const fss = await paginate(async (marker) => {
-        const url = new URL(`${base}/2015-02-01/file-systems`);
-        if (marker) url.searchParams.set("Marker", marker);
-        const o = JSON.parse(await signedFetch(credentials, "elasticfilesystem", region, url, "GET")) as {
-          FileSystems?: Array<{ FileSystemId: string; Name?: string; LifeCycleState?: string; Tags?: Array<{ Key: string; Value: string }> }>;
-          NextMarker?: string;
-        };
+      const fss = await paginate(async (Marker) => {
+        const o = await efs.send(new DescribeFileSystemsCommand({ Marker }));
         return { items: o.FileSystems ?? [], next: o.NextMarker };
       });
-      for (const f of fss) if (f.LifeCycleState !== "deleted" && tagged(f.Tags)) add({ service: "efs", kind: "file-system", id: f.FileSystemId, detail: `${f.LifeCycleState} ${f.Name ?? ""}`.trim() });
+      for (const f of fss) if (f.LifeCycleState !== "deleted" && tagged(f.Tags)) add({ service: "efs", kind: "file-system", id: f.FileSystemId!, detail: `${f.LifeCycleState} ${f.Name ?? ""}`.trim() });
     }),
     run("iam ListRoles/ListPolicies", async () => {
       // Roles and policies are named `<app>-<env>-...`; IAM is global, so the name is the only scope.
-      for (const block of await iamQuery(credentials, endpoint, "ListRoles", {}, "member")) {
-        const name = xmlValues(block, "RoleName")[0];
-        if (name?.startsWith(`${ours}-`)) add({ service: "iam", kind: "role", id: name });
-      }
-      for (const block of await iamQuery(credentials, endpoint, "ListPolicies", { Scope: "Local" }, "member")) {
-        const name = xmlValues(block, "PolicyName")[0];
-        if (name?.startsWith(`${ours}-`)) add({ service: "iam", kind: "policy", id: name });
-      }
+      const roles = await paginate(async (Marker) => {
+        const o = await iam.send(new ListRolesCommand({ Marker }));
+        return { items: o.Roles ?? [], next: o.IsTruncated ? o.Marker : undefined };
+      });
+      for (const r of roles) if (r.RoleName?.startsWith(`${ours}-`)) add({ service: "iam", kind: "role", id: r.RoleName });
+      const policies = await paginate(async (Marker) => {
+        const o = await iam.send(new ListPoliciesCommand({ Scope: "Local", Marker }));
+        return { items: o.Policies ?? [], next: o.IsTruncated ? o.Marker : undefined };
+      });
+      for (const p of policies) if (p.PolicyName?.startsWith(`${ours}-`)) add({ service: "iam", kind: "policy", id: p.PolicyName });
     }),
     run("logs DescribeLogGroups", async () => {
       const groups = await paginate(async (nextToken) => {
