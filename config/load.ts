@@ -257,3 +257,14 @@ export function loadConfig(file: string = resolveConfigPath()): StreamLinesConfi
   }
   return parseConfig(text, file);
 }
+
+/** For command-line entry points: the selected config, or one `config error:` line and exit 1. */
+export function loadConfigOrExit(): StreamLinesConfig {
+  try {
+    return loadConfig(resolveConfigPath());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`config error: ${err.message}\n`);
+    process.exit(1);
+  }
+}

@@ -20,7 +20,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { ConfigError, loadConfig, resolveConfigPath } from "../config/load";
+import { loadConfigOrExit } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { reachesAwsOverPlainHttp } from "../stacks/base";
 import { emulatorClientConfig } from "./lib/emulator";
@@ -216,14 +216,7 @@ function finish(bucket: string, created: boolean, changed: string[], log: (line:
 }
 
 async function main(): Promise<void> {
-  let config: StreamLinesConfig;
-  try {
-    config = loadConfig(resolveConfigPath());
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`config error: ${err.message}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   try {
     await bootstrapStateBucket(config);
   } catch (err) {
