@@ -2,6 +2,8 @@ import { App } from "cdktf";
 import { loadConfigOrExit } from "./config/load";
 import { buildStacks } from "./stacks/app";
 
+// Config first: `new App()` creates the output dir, and a bad config must leave nothing behind.
+const config = loadConfigOrExit();
 const app = new App();
-buildStacks(app, loadConfigOrExit());
+buildStacks(app, config);
 app.synth();
