@@ -1,0 +1,477 @@
+// Behaviour of modules/influx-host/bootstrap.sh, run for real under a temp root with stand-ins for
+// every command that touches the host, Docker, InfluxDB or AWS
+// (__tests__/fixtures/influx-bootstrap/bin; each records its argv and keeps its state on disk).
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const SCRIPT = path.resolve(__dirname, "../modules/influx-host/bootstrap.sh");
+const FAKES = path.resolve(__dirname, "fixtures/influx-bootstrap/bin");
+const REGISTRY = "123456789012.dkr.ecr.eu-central-1.amazonaws.com";
+const IMAGE = `${REGISTRY}/streamlines-dev-influxdb:3f2a9c41`;
+const VOLUME_ID = "vol-0abc123def4567890";
+const SECRETS = {
+  admin: "streamlines-dev/influx-admin-token",
+  read: "streamlines-dev/influx-read-token",
+  write: "streamlines-dev/influx-write-token",
+} as const;
+type Kind = keyof typeof SECRETS;
+const STEPS = ["device", "filesystem", "mount", "docker", "ecr-login", "pull", "container", "health", "detect", "setup", "verify-admin", "buckets", "read-token", "write-token", "done"];
+const FSTAB_HEAD = "# static entries\n/dev/nvme0n1p1 / xfs defaults,noatime 1 1\n";
+
+interface Run {
+  status: number | null;
+  output: string;
+  calls: string[];
+}
+
+interface Auth {
+  id: string;
+  token: string;
+  status: string;
+  perms: string[];
+  operator: boolean;
+}
+
+/** A temp root with the stand-ins on PATH: one AWS account, one data volume, one instance at a time. */
+class Sandbox {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "influx-bootstrap-"));
+  readonly bin = path.join(this.dir, "bin");
+  readonly pkgs = path.join(this.dir, "pkgs");
+  readonly state = path.join(this.dir, "state");
+  readonly root = path.join(this.dir, "root");
+  readonly outputs: string[] = [];
+
+  constructor() {
+    fs.mkdirSync(this.bin);
+    fs.mkdirSync(this.pkgs);
+    fs.mkdirSync(path.join(this.state, "fail"), { recursive: true });
+    for (const name of fs.readdirSync(FAKES)) {
+      // Docker arrives through the dnf stand-in, as on a fresh Amazon Linux host.
+      const target = name === "docker" ? path.join(this.pkgs, name) : path.join(this.bin, name);
+      fs.copyFileSync(path.join(FAKES, name), target);
+      fs.chmodSync(target, 0o755);
+    }
+    this.newInstance();
+  }
+
+  /** Replaces the instance: new root disk and host state, same volume, same secrets. */
+  newInstance(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+    fs.rmSync(path.join(this.state, "host"), { recursive: true, force: true });
+    fs.rmSync(path.join(this.bin, "docker"), { force: true });
+    const dev = path.join(this.root, "dev");
+    fs.mkdirSync(path.join(dev, "disk/by-id"), { recursive: true });
+    fs.writeFileSync(path.join(dev, "nvme1n1"), "");
+    fs.symlinkSync("../../nvme1n1", path.join(dev, `disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID.replace("-", "")}`));
+    fs.mkdirSync(path.join(this.root, "etc"));
+    fs.writeFileSync(path.join(this.root, "etc/fstab"), FSTAB_HEAD);
+    fs.mkdirSync(path.join(this.root, "var/lib/cloud/data"), { recursive: true });
+    fs.writeFileSync(path.join(this.root, "var/lib/cloud/data/instance-id"), "i-0123456789abcdef0\n");
+  }
+
+  run(env: Record<string, string> = {}): Run {
+    const before = this.allCalls().length;
+    const result = spawnSync("bash", [SCRIPT], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: {
+        PATH: `${this.bin}:/usr/bin:/bin`,
+        HOME: this.dir,
+        FAKE_STATE: this.state,
+        FAKE_PKGS: this.pkgs,
+        ROOT_PREFIX: this.root,
+        POLL_INTERVAL_SECONDS: "0",
+        VOLUME_ID,
+        AWS_REGION: "eu-central-1",
+        INFLUX_IMAGE: IMAGE,
+        INFLUX_ORG: "streamlines",
+        INFLUX_BUCKETS: "realtime:7d historical",
+        INFLUX_RETENTION: "0",
+        ADMIN_SECRET_ID: SECRETS.admin,
+        READ_SECRET_ID: SECRETS.read,
+        WRITE_SECRET_ID: SECRETS.write,
+        ...env,
+      },
+    });
+    if (result.error) throw result.error;
+    const output = `${result.stdout}${result.stderr}`;
+    this.outputs.push(output);
+    return { status: result.status, output, calls: this.allCalls().slice(before) };
+  }
+
+  allCalls(): string[] {
+    const file = path.join(this.state, "calls.log");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  fail(point: string): void {
+    fs.writeFileSync(path.join(this.state, "fail", point), "");
+  }
+
+  heal(point: string): void {
+    fs.rmSync(path.join(this.state, "fail", point));
+  }
+
+  secretPath(kind: Kind): string {
+    return path.join(this.state, "aws/secrets", SECRETS[kind]);
+  }
+
+  secret(kind: Kind): string {
+    return fs.readFileSync(this.secretPath(kind), "utf8");
+  }
+
+  puts(): string[] {
+    const file = path.join(this.state, "aws/puts");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  fstab(): string {
+    return fs.readFileSync(path.join(this.root, "etc/fstab"), "utf8");
+  }
+
+  fsUuid(): string {
+    return fs.readFileSync(path.join(this.state, "volume/fs"), "utf8");
+  }
+
+  buckets(): Record<string, { id: string; retention: string }> {
+    const rows = fs.readFileSync(path.join(this.state, "volume/influx/buckets"), "utf8").split("\n").filter(Boolean);
+    return Object.fromEntries(rows.map((row) => row.split("\t")).map(([id, name, retention]) => [name, { id, retention }]));
+  }
+
+  auths(): Auth[] {
+    const dir = path.join(this.state, "volume/influx/auths");
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).map((id) => {
+      const read = (file: string) => fs.readFileSync(path.join(dir, id, file), "utf8");
+      return {
+        id,
+        token: read("token"),
+        status: read("status").trim(),
+        perms: read("perms").split("\n").filter(Boolean),
+        operator: fs.existsSync(path.join(dir, id, "operator")),
+      };
+    });
+  }
+
+  authOf(kind: Kind): Auth {
+    const token = this.secret(kind);
+    const auth = this.auths().find((a) => a.token === token);
+    if (!auth) throw new Error(`no authorization in InfluxDB holds the ${kind} token`);
+    return auth;
+  }
+
+  setupBodies(): Array<Record<string, string | number>> {
+    const file = path.join(this.state, "setup-bodies");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const called = (calls: string[], prefix: string) => calls.filter((c) => c.startsWith(prefix));
+const setupPosts = (calls: string[]) => calls.filter((c) => c.startsWith("curl ") && c.includes("-X POST") && c.endsWith("/api/v2/setup"));
+const failedLines = (output: string) => output.split("\n").filter((l) => l.startsWith("bootstrap: FAILED at step"));
+
+let boxes: Sandbox[] = [];
+function sandbox(): Sandbox {
+  const box = new Sandbox();
+  boxes.push(box);
+  return box;
+}
+afterEach(() => {
+  boxes.forEach((b) => b.cleanup());
+  boxes = [];
+});
+
+describe("empty volume", () => {
+  test("formats once, sets up once, writes all three secrets and runs the pinned image", () => {
+    const box = sandbox();
+    const run = box.run();
+    expect(run.output).not.toContain("FAILED");
+    expect(run.status).toBe(0);
+
+    expect(called(run.calls, "mkfs.xfs ")).toHaveLength(1);
+    expect(called(run.calls, "mkfs.xfs ")[0]).toMatch(/ -L influx-data \S+\/dev\/nvme1n1$/);
+    expect(setupPosts(run.calls)).toHaveLength(1);
+    expect(box.puts()).toEqual([SECRETS.admin, SECRETS.read, SECRETS.write]);
+
+    const uuid = box.fsUuid();
+    expect(box.fstab()).toBe(`${FSTAB_HEAD}UUID=${uuid} /srv/influxdb xfs defaults,nofail,noatime 0 2\n`);
+    expect(called(run.calls, "mount ")).toEqual([`mount UUID=${uuid} ${box.root}/srv/influxdb`]);
+
+    expect(called(run.calls, "dnf ")).toEqual(["dnf install -y -q docker"]);
+    expect(called(run.calls, "docker login ")).toEqual([`docker login --username AWS --password-stdin ${REGISTRY}`]);
+    expect(called(run.calls, "docker pull ")).toEqual([`docker pull --quiet ${IMAGE}`]);
+    const dockerRun = called(run.calls, "docker run ");
+    expect(dockerRun).toHaveLength(1);
+    expect(dockerRun[0]).toContain(" --name influxdb --restart=always ");
+    expect(dockerRun[0]).toContain(` -v ${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2 `);
+    expect(dockerRun[0]).toMatch(new RegExp(`${IMAGE}$`));
+
+    const [body] = box.setupBodies();
+    expect(body).toMatchObject({ username: "admin", org: "streamlines", bucket: "realtime", retentionPeriodSeconds: 604800 });
+    expect(body.token).toBe(box.secret("admin"));
+    expect(String(body.password).length).toBeGreaterThanOrEqual(32);
+    expect(box.authOf("admin").operator).toBe(true);
+
+    const buckets = box.buckets();
+    expect(Object.keys(buckets)).toEqual(["realtime", "historical"]);
+    expect(buckets.historical.retention).toBe("0");
+    const scoped = (action: string) => Object.values(buckets).map((b) => expect.stringMatching(new RegExp(`^${action}:orgs/\\w+/buckets/${b.id}$`)));
+    expect(box.authOf("read").perms).toEqual(scoped("read"));
+    expect(box.authOf("write").perms).toEqual(scoped("write"));
+
+    for (const step of STEPS) expect(run.output).toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
+  });
+
+  test("installs itself as the per-boot script", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const hook = path.join(box.root, "var/lib/cloud/scripts/per-boot/influx-bootstrap.sh");
+    expect(fs.readFileSync(hook, "utf8")).toBe(fs.readFileSync(SCRIPT, "utf8"));
+    expect(fs.statSync(hook).mode & 0o777).toBe(0o700);
+  });
+
+  test("a second run on the same host makes no filesystem, no setup, no second fstab line and no new token", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const tokens = { admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") };
+    const second = box.run();
+    expect(second.status).toBe(0);
+    expect(called(second.calls, "mkfs.xfs ")).toEqual([]);
+    expect(setupPosts(second.calls)).toEqual([]);
+    expect(called(second.calls, "mount ")).toEqual([]);
+    expect(called(second.calls, "docker run ")).toEqual([]);
+    expect(called(second.calls, "docker login ")).toEqual([]);
+    expect(called(second.calls, "dnf ")).toEqual([]);
+    expect(box.fstab().match(/^UUID=/gm)).toHaveLength(1);
+    expect(box.puts()).toHaveLength(3);
+    expect({ admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") }).toEqual(tokens);
+    expect(box.auths()).toHaveLength(3);
+  });
+});
+
+describe("volume with data", () => {
+  test("a new instance mounts it without mkfs or setup and verifies the tokens it finds", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const uuid = box.fsUuid();
+    box.newInstance();
+    const run = box.run();
+    expect(run.status).toBe(0);
+
+    expect(called(run.calls, "blkid ")).toHaveLength(1);
+    expect(called(run.calls, "mkfs.xfs ")).toEqual([]);
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(box.fstab()).toBe(`${FSTAB_HEAD}UUID=${uuid} /srv/influxdb xfs defaults,nofail,noatime 0 2\n`);
+    expect(called(run.calls, "mount ")).toHaveLength(1);
+    expect(called(run.calls, "docker run ")).toHaveLength(1);
+
+    // admin lists authorizations; the read token queries every bucket; nothing is created or written
+    expect(called(run.calls, "influx auth list --json")).toHaveLength(1);
+    expect(called(run.calls, "influx query ").map((c) => c.match(/bucket:\\? \\"(\w+)\\"/)?.[1])).toEqual(["realtime", "historical"]);
+    expect(called(run.calls, "influx auth create ")).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+    expect(run.output).toMatch(/^bootstrap: read-token: token in \S+ valid/m);
+    expect(run.output).toMatch(/^bootstrap: write-token: token in \S+ valid/m);
+  });
+
+  type Case = [string, (box: Sandbox) => void, Kind[]];
+  const cases: Case[] = [
+    ["write token deleted in InfluxDB", (box) => fs.rmSync(path.join(box.state, "volume/influx/auths", box.authOf("write").id), { recursive: true }), ["write"]],
+    ["read token set inactive", (box) => fs.writeFileSync(path.join(box.state, "volume/influx/auths", box.authOf("read").id, "status"), "inactive\n"), ["read"]],
+    ["read secret emptied", (box) => fs.writeFileSync(box.secretPath("read"), ""), ["read"]],
+    ["write secret overwritten with another text", (box) => fs.writeFileSync(box.secretPath("write"), "not-a-token"), ["write"]],
+    ["write secret holding the read token", (box) => fs.writeFileSync(box.secretPath("write"), box.secret("read")), ["write"]],
+  ];
+  test.each(cases)("%s: only that token is recreated and republished", (_name, breakIt, recreated) => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const before = { admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") };
+    breakIt(box);
+    box.newInstance();
+    const run = box.run();
+    expect(run.status).toBe(0);
+    expect(called(run.calls, "mkfs.xfs ")).toEqual([]);
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(box.puts().slice(3)).toEqual(recreated.map((k) => SECRETS[k]));
+    expect(called(run.calls, "influx auth create ")).toHaveLength(recreated.length);
+    for (const kind of ["admin", "read", "write"] as const) {
+      if (recreated.includes(kind)) expect(box.secret(kind)).not.toBe(before[kind]);
+      else expect(box.secret(kind)).toBe(before[kind]);
+    }
+    for (const kind of recreated) {
+      expect(box.authOf(kind).status).toBe("active");
+      expect(box.authOf(kind).perms.every((p) => p.startsWith(`${kind}:`))).toBe(true);
+    }
+    // the replacement holds on the next boot
+    const again = box.run();
+    expect(again.status).toBe(0);
+    expect(box.puts()).toHaveLength(3 + recreated.length);
+  });
+
+  test("a bucket added to the config is created and both tokens are re-scoped to it", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const run = box.run({ INFLUX_BUCKETS: "realtime:7d historical archive:30d" });
+    expect(run.status).toBe(0);
+    expect(called(run.calls, "influx bucket create ")).toEqual([expect.stringContaining("--name archive --retention 30d")]);
+    expect(box.puts().slice(3)).toEqual([SECRETS.read, SECRETS.write]);
+    const archive = box.buckets().archive.id;
+    expect(box.authOf("read").perms).toContainEqual(expect.stringMatching(new RegExp(`^read:orgs/\\w+/buckets/${archive}$`)));
+    expect(box.authOf("write").perms).toContainEqual(expect.stringMatching(new RegExp(`^write:orgs/\\w+/buckets/${archive}$`)));
+  });
+
+  test("a new image tag replaces the container and keeps the database", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const image = `${REGISTRY}/streamlines-dev-influxdb:77aa0e1b`;
+    const run = box.run({ INFLUX_IMAGE: image });
+    expect(run.status).toBe(0);
+    expect(called(run.calls, "docker pull ")).toEqual([`docker pull --quiet ${image}`]);
+    expect(called(run.calls, "docker rm ")).toEqual(["docker rm -f influxdb"]);
+    expect(called(run.calls, "docker run ")).toEqual([expect.stringMatching(new RegExp(`${image}$`))]);
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+  });
+
+  test("admin token missing: stops at verify-admin, points to the runbook, touches no token", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    fs.writeFileSync(box.secretPath("admin"), "");
+    const run = box.run();
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toEqual(["bootstrap: FAILED at step verify-admin"]);
+    expect(run.output).toContain("help/influx-tokens.md");
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(called(run.calls, "influx auth create ")).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+  });
+
+  test("admin token rejected by InfluxDB: stops at verify-admin", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    fs.writeFileSync(box.secretPath("admin"), "revoked-admin-token-0000000000");
+    const run = box.run();
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toEqual(["bootstrap: FAILED at step verify-admin"]);
+    expect(run.output).toContain("401 Unauthorized");
+    expect(called(run.calls, "influx auth create ")).toEqual([]);
+  });
+
+  test("Secrets Manager unreadable: fails, and no token is replaced", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    box.fail("get-secret");
+    const run = box.run();
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toHaveLength(1);
+    expect(run.output).toContain("AccessDeniedException");
+    expect(called(run.calls, "influx auth create ")).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+  });
+});
+
+describe("failures name their step", () => {
+  type Case = [string, string, (box: Sandbox) => Record<string, string> | void];
+  const cases: Case[] = [
+    ["docker login is refused", "ecr-login", (box) => box.fail("docker-login")],
+    ["the ECR password cannot be fetched", "ecr-login", (box) => box.fail("ecr-password")],
+    ["influx setup fails", "setup", (box) => box.fail("setup")],
+    ["the volume never appears", "device", (box) => {
+      fs.rmSync(path.join(box.root, "dev"), { recursive: true });
+      return { DEVICE_TIMEOUT_SECONDS: "1" };
+    }],
+    ["blkid cannot probe the device", "filesystem", (box) => box.fail("blkid")],
+    ["the mount fails", "mount", (box) => box.fail("mount")],
+    ["InfluxDB never gets healthy", "health", (box) => {
+      box.fail("health");
+      return { HEALTH_TIMEOUT_SECONDS: "1" };
+    }],
+    ["a required variable is empty", "config", () => ({ INFLUX_ORG: "" })],
+    ["a retention is not a duration", "config", () => ({ INFLUX_BUCKETS: "realtime:7days" })],
+  ];
+  test.each(cases)("%s: exits non-zero with FAILED at step %s", (_name, step, arrange) => {
+    const box = sandbox();
+    const env = arrange(box) ?? {};
+    const run = box.run(env);
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toHaveLength(1);
+    expect(failedLines(run.output)[0]).toMatch(new RegExp(`^bootstrap: FAILED at step ${step}( |$)`));
+    expect(box.puts().filter((id) => id !== SECRETS.admin)).toEqual([]);
+  });
+
+  test("nothing touches the device when blkid cannot probe it", () => {
+    const box = sandbox();
+    box.fail("blkid");
+    const run = box.run();
+    expect(called(run.calls, "mkfs.xfs ")).toEqual([]);
+    expect(called(run.calls, "mount ")).toEqual([]);
+  });
+
+  test("InfluxDB is never started when the volume is not mounted", () => {
+    const box = sandbox();
+    box.fail("mount");
+    const run = box.run();
+    expect(run.status).not.toBe(0);
+    expect(called(run.calls, "docker run ")).toEqual([]);
+  });
+
+  test("a setup that failed is redone on the next run, and the published admin token is the working one", () => {
+    const box = sandbox();
+    box.fail("setup");
+    expect(box.run().status).not.toBe(0);
+    box.heal("setup");
+    const run = box.run();
+    expect(run.status).toBe(0);
+    expect(called(run.calls, "mkfs.xfs ")).toEqual([]);
+    expect(setupPosts(run.calls)).toHaveLength(1);
+    expect(box.authOf("admin").operator).toBe(true);
+    expect(box.auths()).toHaveLength(3);
+  });
+});
+
+test("no token, password or registry password appears in any argv, in the output or in the shipped log", () => {
+  const box = sandbox();
+  const env = { LOG_GROUP: "/streamlines/dev/influx" };
+  expect(box.run(env).status).toBe(0);
+  fs.rmSync(path.join(box.state, "volume/influx/auths", box.authOf("write").id), { recursive: true });
+  fs.writeFileSync(box.secretPath("read"), "");
+  box.newInstance();
+  expect(box.run(env).status).toBe(0);
+  expect(box.puts()).toHaveLength(5);
+
+  const secrets = [
+    ...box.auths().map((a) => a.token),
+    ...box.setupBodies().map((b) => String(b.password)),
+    "fake-ecr-password-5c0ffee5c0ffee",
+  ];
+  expect(secrets).toHaveLength(6);
+  for (const s of secrets) expect(s.length).toBeGreaterThanOrEqual(20);
+
+  const argv = box.allCalls().join("\n");
+  const events = fs.readFileSync(path.join(box.state, "aws/log-events.json"), "utf8");
+  const shipped = (JSON.parse(events) as Array<{ message: string }>).map((e) => e.message);
+  expect(shipped).toContainEqual(expect.stringMatching(/^bootstrap: write-token: created write token/));
+  for (const s of secrets) {
+    expect(argv).not.toContain(s);
+    for (const output of box.outputs) expect(output).not.toContain(s);
+    expect(events).not.toContain(s);
+  }
+  // tokens reach influx through the environment: the stand-in refuses --token
+  expect(called(box.allCalls(), "docker exec ").every((c) => c.startsWith("docker exec -e INFLUX_TOKEN influxdb influx "))).toBe(true);
+});
+
+test("shellcheck passes on the script and its stand-ins", () => {
+  const fakes = fs.readdirSync(FAKES).map((name) => path.join(FAKES, name));
+  const result = spawnSync("shellcheck", ["-x", SCRIPT, ...fakes], { encoding: "utf8" });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+    throw new Error("shellcheck is not installed: apt-get update && apt-get install -y shellcheck (.ci/run does this in CI)");
+  }
+  expect(`${result.stdout}${result.stderr}`).toBe("");
+  expect(result.status).toBe(0);
+});

@@ -1,0 +1,624 @@
+#!/usr/bin/env bash
+# InfluxDB host bootstrap. Runs from EC2 user data on the first boot, installs itself as a
+# cloud-init per-boot script, and is safe to run again at any time (operators: see
+# help/troubleshooting-influx.md). Every step logs `bootstrap: <step>: ...`; a failure ends with
+# `bootstrap: FAILED at step <step>` and a non-zero exit.
+#
+# Inputs: environment variables. The Terraform template writes user data as `#!/usr/bin/env bash`,
+# then one `export NAME='value'` line per input, then this file unchanged (not through
+# templatefile, whose ${} would clash with bash). The header holds names and ids only: no token or
+# password ever passes through user data.
+#
+#   required
+#     VOLUME_ID            EBS volume id of the data volume (vol-0123...)
+#     AWS_REGION           region of the secrets, ECR and CloudWatch Logs
+#     INFLUX_IMAGE         pinned image, <repo url>:<tag>
+#     INFLUX_ORG           organization created by setup
+#     INFLUX_BUCKETS       space-separated buckets, each `name` or `name:retention`; the first is
+#                          the setup bucket. Names: letters, digits, '.', '_', '-'.
+#     INFLUX_RETENTION     retention for buckets without their own: 0 (infinite) or a duration
+#                          such as 30d, 72h, 1w, 1d12h (at least 1h)
+#     ADMIN_SECRET_ID      Secrets Manager id (name or ARN) of the admin token secret
+#     READ_SECRET_ID       ... of the read-only token secret
+#     WRITE_SECRET_ID      ... of the write-only token secret
+#   optional
+#     DEVICE_NAME          attachment device name, fallback when the NVMe id link is missing (/dev/sdf)
+#     MOUNT_POINT          where the volume is mounted (/srv/influxdb); data lives in <MOUNT_POINT>/influxdb
+#     ECR_REGISTRY         registry to log in to (default: the host part of INFLUX_IMAGE)
+#     INFLUX_ADMIN_USER    user created by setup, owner of the read/write tokens (admin)
+#     LOG_GROUP            CloudWatch Logs group: InfluxDB logs (docker awslogs driver) and this
+#                          script's output (stream bootstrap/<instance-id>/<time>) go there
+#     PER_BOOT_HOOK        where this script installs itself to run on every boot
+#                          (/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh; empty: do not)
+#     DEVICE_TIMEOUT_SECONDS (300), HEALTH_TIMEOUT_SECONDS (180), DOCKER_TIMEOUT_SECONDS (60),
+#     POLL_INTERVAL_SECONDS (2)
+#     ROOT_PREFIX          prefix for every host path (/etc/fstab, /dev, /run, ...); tests only
+#
+# Talking to InfluxDB:
+#   - unauthenticated endpoints (/health, /api/v2/setup) with curl on the host, port 8086;
+#   - everything else with the influx CLI inside the container:
+#       INFLUX_TOKEN=<token> docker exec -e INFLUX_TOKEN influxdb influx <args>
+#     so a token is only ever in the environment of docker and influx, never in an argument.
+# Setup goes through POST /api/v2/setup with the JSON body on stdin, because `influx setup --force`
+# only takes the password as an argument.
+#
+# Empty volume marker: InfluxDB's own onboarding state (GET /api/v2/setup says "allowed": true).
+# A file test such as "no influxd.bolt" cannot tell a half-finished first boot from a database:
+# influxd writes influxd.bolt when it first starts, before setup.
+#
+# Token checks on a volume with data: the admin token must list authorizations. The read and
+# write tokens are looked up in that list (by value, which needs InfluxDB's default unhashed
+# tokens): each must be active and hold read (resp. write) permission on every configured bucket.
+# The read token also runs a query against each bucket. The write token is not exercised with a
+# real write, so no probe points ever land in the data. A token that fails is replaced by a new
+# one, published to its secret; the old authorization is left in InfluxDB and its id is logged.
+
+# Inputs arrive from the environment header, so shellcheck cannot see them assigned.
+# shellcheck disable=SC2153
+set -Eeuo pipefail
+set +x
+umask 077
+
+STEP=start
+MAIN_PID=$BASHPID
+
+log() { printf 'bootstrap: %s: %s\n' "$STEP" "$*"; }
+
+fail() {
+  printf 'bootstrap: %s: %s\n' "$STEP" "$*" >&2
+  # Inside a command substitution the main shell's ERR trap reports the step.
+  [[ $BASHPID == "$MAIN_PID" ]] && printf 'bootstrap: FAILED at step %s\n' "$STEP" >&2
+  exit 1
+}
+
+# shellcheck disable=SC2317  # reached through the ERR trap
+on_err() {
+  local rc=$?
+  # A failing command substitution reports once, from the main shell.
+  [[ $BASHPID == "$MAIN_PID" ]] || exit "$rc"
+  printf 'bootstrap: FAILED at step %s (exit code %s, line %s)\n' "$STEP" "$rc" "$1" >&2
+  exit "$rc"
+}
+
+poll_sleep() { sleep "${POLL_INTERVAL_SECONDS:-2}"; }
+
+random_secret() {
+  local bytes=$1 value
+  value=$(head -c "$bytes" /dev/urandom | base64 -w0 | tr -d '/+=')
+  [[ ${#value} -ge $bytes ]] || fail "could not read enough random bytes from /dev/urandom"
+  printf '%s' "$value"
+}
+
+# Seconds of an influx duration (0, 30d, 1d12h, ...); non-zero exit when it is not one.
+duration_seconds() {
+  local rest=$1 total=0 n
+  [[ $rest == 0 ]] && { echo 0; return 0; }
+  [[ $rest =~ ^([0-9]+[smhdw])+$ ]] || return 1
+  while [[ $rest =~ ^([0-9]+)([smhdw])(.*)$ ]]; do
+    n=$((10#${BASH_REMATCH[1]}))
+    case ${BASH_REMATCH[2]} in
+      s) total=$((total + n)) ;;
+      m) total=$((total + n * 60)) ;;
+      h) total=$((total + n * 3600)) ;;
+      d) total=$((total + n * 86400)) ;;
+      w) total=$((total + n * 604800)) ;;
+    esac
+    rest=${BASH_REMATCH[3]}
+  done
+  echo "$total"
+}
+
+# ---- step: config --------------------------------------------------------------------------
+
+BUCKET_NAMES=()
+BUCKET_RETENTIONS=()
+
+read_config() {
+  STEP=config
+  local name missing=()
+  for name in VOLUME_ID AWS_REGION INFLUX_IMAGE INFLUX_ORG INFLUX_BUCKETS INFLUX_RETENTION \
+    ADMIN_SECRET_ID READ_SECRET_ID WRITE_SECRET_ID; do
+    [[ -n ${!name:-} ]] || missing+=("$name")
+  done
+  ((${#missing[@]} == 0)) || fail "missing required variables: ${missing[*]}"
+
+  [[ $VOLUME_ID =~ ^vol-[0-9a-f]+$ ]] || fail "VOLUME_ID '$VOLUME_ID' is not an EBS volume id (vol-...)"
+  [[ $INFLUX_IMAGE == */*:* ]] || fail "INFLUX_IMAGE '$INFLUX_IMAGE' is not <repo url>:<tag>"
+  [[ $INFLUX_ORG =~ ^[A-Za-z0-9._-]+$ ]] || fail "INFLUX_ORG '$INFLUX_ORG' may only hold letters, digits, '.', '_', '-'"
+
+  DEVICE_NAME=${DEVICE_NAME:-/dev/sdf}
+  MOUNT_POINT=${MOUNT_POINT:-/srv/influxdb}
+  [[ $MOUNT_POINT =~ ^/[A-Za-z0-9._/-]+$ && $MOUNT_POINT != */ ]] || fail "MOUNT_POINT '$MOUNT_POINT' is not an absolute path"
+  ECR_REGISTRY=${ECR_REGISTRY:-${INFLUX_IMAGE%%/*}}
+  INFLUX_ADMIN_USER=${INFLUX_ADMIN_USER:-admin}
+  [[ $INFLUX_ADMIN_USER =~ ^[A-Za-z0-9._-]+$ ]] || fail "INFLUX_ADMIN_USER '$INFLUX_ADMIN_USER' may only hold letters, digits, '.', '_', '-'"
+  ROOT_PREFIX=${ROOT_PREFIX:-}
+  INFLUX_URL=http://127.0.0.1:8086
+  PER_BOOT_HOOK=${PER_BOOT_HOOK-/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh}
+
+  duration_seconds "$INFLUX_RETENTION" >/dev/null || fail "INFLUX_RETENTION '$INFLUX_RETENTION' is not 0 or a duration such as 30d"
+  local entry bucket retention seconds
+  for entry in $INFLUX_BUCKETS; do
+    bucket=${entry%%:*}
+    retention=$INFLUX_RETENTION
+    [[ $entry == *:* ]] && retention=${entry#*:}
+    [[ $bucket =~ ^[A-Za-z0-9.-][A-Za-z0-9._-]*$ ]] || fail "bucket '$bucket' in INFLUX_BUCKETS: letters, digits, '.', '_', '-', not starting with '_'"
+    seconds=$(duration_seconds "$retention") || fail "bucket '$bucket': retention '$retention' is not 0 or a duration such as 30d"
+    ((seconds == 0 || seconds >= 3600)) || fail "bucket '$bucket': retention '$retention' is below InfluxDB's minimum of 1h"
+    BUCKET_NAMES+=("$bucket")
+    BUCKET_RETENTIONS+=("$retention")
+  done
+  ((${#BUCKET_NAMES[@]} > 0)) || fail "INFLUX_BUCKETS names no bucket"
+
+  export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION AWS_PAGER=""
+  INSTANCE_ID=$(cat "$ROOT_PREFIX/var/lib/cloud/data/instance-id" 2>/dev/null || printf '%s' "$HOSTNAME")
+  log "volume $VOLUME_ID at $MOUNT_POINT, image $INFLUX_IMAGE, org $INFLUX_ORG, buckets ${BUCKET_NAMES[*]}"
+}
+
+install_hook() {
+  STEP=install-hook
+  [[ -n $PER_BOOT_HOOK ]] || return 0
+  local hook=$ROOT_PREFIX$PER_BOOT_HOOK
+  if [[ ! -f $0 || ! -r $0 ]]; then
+    log "not installed: this script was not run from a file"
+    return 0
+  fi
+  if [[ -f $hook && "$(<"$0")" == "$(<"$hook")" ]]; then
+    return 0
+  fi
+  install -D -m 0700 "$0" "$hook"
+  log "installed as $PER_BOOT_HOOK: runs on every boot"
+}
+
+# ---- step: device, filesystem, mount ------------------------------------------------------
+
+DEVICE=""
+
+find_device() {
+  STEP=device
+  local by_id=$ROOT_PREFIX/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID/-/}
+  local candidates=("$by_id" "$ROOT_PREFIX$DEVICE_NAME")
+  # Xen instance types name /dev/sdX as /dev/xvdX.
+  [[ $DEVICE_NAME == /dev/sd* ]] && candidates+=("$ROOT_PREFIX/dev/xvd${DEVICE_NAME#/dev/sd}")
+  local timeout=${DEVICE_TIMEOUT_SECONDS:-300} start=$SECONDS candidate
+  log "waiting up to ${timeout}s for volume $VOLUME_ID"
+  while :; do
+    for candidate in "${candidates[@]}"; do
+      if [[ -e $candidate ]]; then
+        DEVICE=$(readlink -f "$candidate")
+        log "found $DEVICE (via ${candidate#"$ROOT_PREFIX"})"
+        return 0
+      fi
+    done
+    ((SECONDS - start < timeout)) || fail "volume $VOLUME_ID did not appear within ${timeout}s (looked for ${candidates[*]#"$ROOT_PREFIX"}); is it attached?"
+    poll_sleep
+  done
+}
+
+FS_UUID=""
+FS_TYPE=""
+
+probe_filesystem() {
+  local out rc=0 line
+  out=$(blkid -p -o export "$DEVICE") || rc=$?
+  FS_UUID=""
+  FS_TYPE=""
+  if ((rc == 2)); then
+    return 2
+  fi
+  ((rc == 0)) || fail "blkid could not probe $DEVICE (exit code $rc); refusing to touch it"
+  while IFS= read -r line; do
+    case $line in
+      UUID=*) FS_UUID=${line#UUID=} ;;
+      TYPE=*) FS_TYPE=${line#TYPE=} ;;
+      PTTYPE=*) [[ -n $FS_TYPE ]] || FS_TYPE=partitioned ;;
+    esac
+  done < <(printf '%s\n' "$out")
+  return 0
+}
+
+ensure_filesystem() {
+  STEP=filesystem
+  if probe_filesystem; then
+    [[ $FS_TYPE != partitioned ]] || fail "$DEVICE holds a partition table and no filesystem; refusing to format it"
+    [[ -n $FS_UUID ]] || fail "$DEVICE holds a $FS_TYPE filesystem without a UUID; refusing to use it"
+    log "$DEVICE already holds $FS_TYPE $FS_UUID: not formatting"
+    return 0
+  fi
+  log "$DEVICE holds no filesystem: creating xfs"
+  mkfs.xfs -q -L influx-data "$DEVICE"
+  probe_filesystem || fail "no filesystem found on $DEVICE right after mkfs.xfs"
+  log "created $FS_TYPE $FS_UUID"
+}
+
+ensure_mounted() {
+  STEP=mount
+  local fstab=$ROOT_PREFIX/etc/fstab mount_path=$ROOT_PREFIX$MOUNT_POINT
+  local entry="UUID=$FS_UUID $MOUNT_POINT $FS_TYPE defaults,nofail,noatime 0 2"
+  mkdir -p "$(dirname "$fstab")"
+  touch "$fstab"
+  if awk -v dev="UUID=$FS_UUID" -v mp="$MOUNT_POINT" '$1 == dev && $2 == mp { found = 1 } END { exit !found }' "$fstab"; then
+    log "fstab entry for UUID=$FS_UUID present"
+  else
+    local tmp
+    tmp=$(mktemp "$fstab.XXXXXX")
+    # An entry for the mount point with another device is left from an earlier volume.
+    awk -v mp="$MOUNT_POINT" '/^[ \t]*#/ || $2 != mp' "$fstab" >"$tmp"
+    printf '%s\n' "$entry" >>"$tmp"
+    chmod 0644 "$tmp"
+    mv "$tmp" "$fstab"
+    log "fstab entry added: $entry"
+  fi
+  if mountpoint -q "$mount_path"; then
+    log "$MOUNT_POINT already mounted"
+  else
+    mkdir -p "$mount_path"
+    mount UUID="$FS_UUID" "$mount_path"
+    log "mounted UUID=$FS_UUID at $MOUNT_POINT"
+  fi
+  # Never let InfluxDB start on the root disk.
+  mountpoint -q "$mount_path" || fail "$MOUNT_POINT is not a mount point after mounting; not starting InfluxDB"
+  DATA_DIR=$mount_path/influxdb
+  mkdir -p "$DATA_DIR"
+}
+
+# ---- step: docker, image, container, health ------------------------------------------------
+
+ensure_docker() {
+  STEP=docker
+  if command -v docker >/dev/null 2>&1; then
+    log "docker present"
+  else
+    log "installing docker"
+    dnf install -y -q docker
+  fi
+  systemctl enable --now docker
+  local timeout=${DOCKER_TIMEOUT_SECONDS:-60} start=$SECONDS
+  until docker info >/dev/null 2>&1; do
+    ((SECONDS - start < timeout)) || fail "docker daemon did not answer within ${timeout}s (journalctl -u docker)"
+    poll_sleep
+  done
+  log "docker daemon running"
+}
+
+ensure_image() {
+  STEP=image
+  if docker image inspect "$INFLUX_IMAGE" >/dev/null 2>&1; then
+    log "$INFLUX_IMAGE present locally"
+    return 0
+  fi
+  STEP=ecr-login
+  aws ecr get-login-password | docker login --username AWS --password-stdin "$ECR_REGISTRY" >/dev/null
+  log "logged in to $ECR_REGISTRY"
+  STEP=pull
+  docker pull --quiet "$INFLUX_IMAGE" >/dev/null
+  log "pulled $INFLUX_IMAGE"
+}
+
+run_container() {
+  local args=(run -d --name influxdb --restart=always -p 8086:8086
+    -e INFLUXD_REPORTING_DISABLED=true
+    -v "$DATA_DIR:/var/lib/influxdb2")
+  if [[ -n ${LOG_GROUP:-} ]]; then
+    args+=(--log-driver=awslogs --log-opt "awslogs-region=$AWS_REGION"
+      --log-opt "awslogs-group=$LOG_GROUP" --log-opt "awslogs-stream=influxdb/$INSTANCE_ID")
+  fi
+  docker "${args[@]}" "$INFLUX_IMAGE" >/dev/null
+}
+
+ensure_container() {
+  STEP=container
+  local state running image
+  if state=$(docker inspect --format '{{.State.Running}} {{.Config.Image}}' influxdb 2>/dev/null); then
+    running=${state%% *}
+    image=${state#* }
+    if [[ $image != "$INFLUX_IMAGE" ]]; then
+      log "container runs $image: replacing it with $INFLUX_IMAGE (data stays on the volume)"
+      docker rm -f influxdb >/dev/null
+      run_container
+    elif [[ $running == true ]]; then
+      log "container influxdb already runs $INFLUX_IMAGE"
+    else
+      log "container influxdb stopped: starting it"
+      docker start influxdb >/dev/null
+    fi
+  else
+    run_container
+    log "started container influxdb from $INFLUX_IMAGE, data in $MOUNT_POINT/influxdb"
+  fi
+}
+
+wait_healthy() {
+  STEP=health
+  local timeout=${HEALTH_TIMEOUT_SECONDS:-180} start=$SECONDS
+  until curl -fsS --max-time 5 -o /dev/null "$INFLUX_URL/health" 2>/dev/null; do
+    ((SECONDS - start < timeout)) || fail "InfluxDB did not answer $INFLUX_URL/health within ${timeout}s (docker logs influxdb)"
+    poll_sleep
+  done
+  log "InfluxDB answers /health"
+}
+
+# ---- InfluxDB access -----------------------------------------------------------------------
+
+# influx_as <token> <influx args...>: the token reaches influx through the environment only.
+influx_as() {
+  local token=$1
+  shift
+  INFLUX_TOKEN=$token docker exec -e INFLUX_TOKEN influxdb influx "$@"
+}
+
+# Value of the first `"<key>": "<value>"` line of influx --json output on stdin.
+json_field() {
+  awk -v key="$1" '$0 ~ "^[ \t]*\"" key "\":" { sub(/^[^:]*:[ \t]*"/, ""); sub(/",?[ \t]*$/, ""); print; exit }'
+}
+
+# Reads `influx auth list --json` on stdin and judges the authorization whose token is $WANT
+# (environment, never an argument): prints `ok <id>`, `unknown`, `inactive <id>` or
+# `missing <id> <bucket id>` for the first bucket it lacks <action> permission on.
+judge_token() {
+  awk -v action="$1" -v buckets="$2" '
+    function value(line) { sub(/^[^:]*:[ \t]*"/, "", line); sub(/",?[ \t]*$/, "", line); return line }
+    /^[ \t]*\{[ \t]*$/ { id = ""; tok = ""; st = ""; np = 0; next }
+    /^[ \t]*"id":/ { id = value($0); next }
+    /^[ \t]*"token":/ { tok = value($0); next }
+    /^[ \t]*"status":/ { st = value($0); next }
+    /^[ \t]*"[^"]*",?[ \t]*$/ { p = $0; gsub(/^[ \t]*"|",?[ \t]*$/, "", p); perms[++np] = p; next }
+    /^[ \t]*\},?[ \t]*$/ {
+      if (tok == "" || tok != ENVIRON["WANT"]) next
+      found = 1
+      if (st != "active") { print "inactive " id; exit }
+      n = split(buckets, ids, " ")
+      for (i = 1; i <= n; i++) {
+        suffix = "/buckets/" ids[i]; ok = 0
+        for (j = 1; j <= np; j++) {
+          q = perms[j]
+          if (index(q, action ":") == 1 && substr(q, length(q) - length(suffix) + 1) == suffix) ok = 1
+        }
+        if (!ok) { print "missing " id " " ids[i]; exit }
+      }
+      print "ok " id
+      exit
+    }
+    END { if (!found) print "unknown" }'
+}
+
+# ---- Secrets Manager -------------------------------------------------------------------------
+
+# Prints the secret's value, or nothing when the secret has no value yet. Any other error fails:
+# a token must not be replaced because Secrets Manager could not be read.
+read_secret() {
+  local id=$1 err value
+  err=$(mktemp)
+  if value=$(aws secretsmanager get-secret-value --secret-id "$id" --query SecretString --output text 2>"$err"); then
+    rm -f "$err"
+    [[ $value == None ]] && value=""
+    printf '%s' "$value"
+    return 0
+  fi
+  if grep -q ResourceNotFoundException "$err"; then
+    rm -f "$err"
+    return 0
+  fi
+  cat "$err" >&2
+  rm -f "$err"
+  return 1
+}
+
+# publish_secret <secret id> <value>: the value goes in on stdin.
+publish_secret() {
+  local id=$1 version
+  version=$(printf '%s' "$2" | aws secretsmanager put-secret-value --secret-id "$id" \
+    --secret-string file:///dev/stdin --query VersionId --output text)
+  log "published to $id (version $version)"
+}
+
+# ---- steps: detect, setup, buckets, tokens -------------------------------------------------
+
+ADMIN_TOKEN=""
+ORG_ID=""
+BUCKET_IDS=()
+AUTHS_JSON=""
+NEW_DATABASE=false
+
+detect_database() {
+  STEP=detect
+  local answer
+  answer=$(curl -fsS --max-time 10 "$INFLUX_URL/api/v2/setup")
+  if [[ $answer =~ \"allowed\"[[:space:]]*:[[:space:]]*true ]]; then
+    NEW_DATABASE=true
+    log "InfluxDB is not set up yet: new database"
+  elif [[ $answer =~ \"allowed\"[[:space:]]*:[[:space:]]*false ]]; then
+    log "InfluxDB is set up: existing database"
+  else
+    fail "unexpected answer from $INFLUX_URL/api/v2/setup: $answer"
+  fi
+}
+
+setup_database() {
+  STEP=setup
+  local password retention_seconds
+  ADMIN_TOKEN=$(random_secret 48)
+  password=$(random_secret 32)
+  # Published before setup: a boot that dies after setup must not lose the only operator token.
+  publish_secret "$ADMIN_SECRET_ID" "$ADMIN_TOKEN"
+  retention_seconds=$(duration_seconds "${BUCKET_RETENTIONS[0]}")
+  printf '{"username":"%s","password":"%s","token":"%s","org":"%s","bucket":"%s","retentionPeriodSeconds":%s}' \
+    "$INFLUX_ADMIN_USER" "$password" "$ADMIN_TOKEN" "$INFLUX_ORG" "${BUCKET_NAMES[0]}" "$retention_seconds" |
+    curl -fsS --max-time 30 -X POST -H 'Content-Type: application/json' --data-binary @- \
+      -o /dev/null "$INFLUX_URL/api/v2/setup"
+  password=""
+  log "set up org $INFLUX_ORG, user $INFLUX_ADMIN_USER, bucket ${BUCKET_NAMES[0]} (retention ${BUCKET_RETENTIONS[0]}); the password is not kept (help/influx-tokens.md)"
+}
+
+verify_admin() {
+  STEP=verify-admin
+  if [[ $NEW_DATABASE == false ]]; then
+    ADMIN_TOKEN=$(read_secret "$ADMIN_SECRET_ID")
+    if [[ -z $ADMIN_TOKEN ]]; then
+      fail "the volume holds a set-up InfluxDB but $ADMIN_SECRET_ID has no admin token. InfluxDB cannot issue one without it: follow help/influx-tokens.md, section 'The admin token is lost', then run the bootstrap again."
+    fi
+  fi
+  if ! AUTHS_JSON=$(influx_as "$ADMIN_TOKEN" auth list --json); then
+    fail "InfluxDB rejects the admin token in $ADMIN_SECRET_ID (error above). If the secret was overwritten, restore its previous version; otherwise follow help/influx-tokens.md, section 'The admin token is lost'."
+  fi
+  ORG_ID=$(influx_as "$ADMIN_TOKEN" org list --name "$INFLUX_ORG" --hide-headers | awk 'NR == 1 { print $1 }')
+  [[ -n $ORG_ID ]] || fail "organization $INFLUX_ORG not found in InfluxDB"
+  log "admin token valid; org $INFLUX_ORG is $ORG_ID"
+}
+
+ensure_buckets() {
+  STEP=buckets
+  local existing i name id
+  existing=$(influx_as "$ADMIN_TOKEN" bucket list --org-id "$ORG_ID" --hide-headers)
+  BUCKET_IDS=()
+  for i in "${!BUCKET_NAMES[@]}"; do
+    name=${BUCKET_NAMES[$i]}
+    id=$(printf '%s\n' "$existing" | awk -v name="$name" '$2 == name { print $1; exit }')
+    if [[ -n $id ]]; then
+      log "bucket $name exists ($id)"
+    else
+      id=$(influx_as "$ADMIN_TOKEN" bucket create --org-id "$ORG_ID" --name "$name" \
+        --retention "${BUCKET_RETENTIONS[$i]}" --hide-headers | awk 'NR == 1 { print $1 }')
+      [[ -n $id ]] || fail "bucket create for $name printed no id"
+      log "bucket $name created ($id, retention ${BUCKET_RETENTIONS[$i]})"
+    fi
+    BUCKET_IDS+=("$id")
+  done
+}
+
+# Judges the token in <secret id>: 0 when it is valid, 1 (with the reason logged) otherwise.
+token_valid() {
+  local action=$1 secret_id=$2 token=$3 verdict bucket id
+  if [[ -z $token ]]; then
+    log "$secret_id holds no token"
+    return 1
+  fi
+  verdict=$(printf '%s\n' "$AUTHS_JSON" | WANT=$token judge_token "$action" "${BUCKET_IDS[*]}")
+  case $verdict in
+    ok\ *) ;;
+    unknown)
+      log "the token in $secret_id is unknown to InfluxDB"
+      return 1
+      ;;
+    inactive\ *)
+      log "the token in $secret_id (authorization ${verdict#inactive }) is inactive"
+      return 1
+      ;;
+    *)
+      read -r _ id bucket <<<"$verdict"
+      log "the token in $secret_id (authorization $id) lacks $action permission on bucket $bucket"
+      return 1
+      ;;
+  esac
+  if [[ $action == read ]]; then
+    for bucket in "${BUCKET_NAMES[@]}"; do
+      if ! influx_as "$token" query --org-id "$ORG_ID" --raw \
+        "from(bucket: \"$bucket\") |> range(start: -1m) |> limit(n: 1)" >/dev/null; then
+        log "the token in $secret_id cannot query bucket $bucket (error above)"
+        return 1
+      fi
+    done
+  fi
+  if [[ $action == read ]]; then
+    log "token in $secret_id valid (authorization ${verdict#ok }, read permission, query ran on ${BUCKET_NAMES[*]})"
+  else
+    log "token in $secret_id valid (authorization ${verdict#ok }, write permission on ${BUCKET_NAMES[*]})"
+  fi
+  return 0
+}
+
+ensure_token() {
+  local kind=$1 action=$2 secret_id=$3 token="" created id
+  STEP=$kind-token
+  if [[ $NEW_DATABASE == true ]]; then
+    log "new database: creating the $kind token"
+  else
+    token=$(read_secret "$secret_id")
+    if token_valid "$action" "$secret_id" "$token"; then
+      return 0
+    fi
+  fi
+  local args=(auth create --org-id "$ORG_ID" --user "$INFLUX_ADMIN_USER" --json
+    --description "$kind token for ${BUCKET_NAMES[*]}, made by the host bootstrap")
+  for id in "${BUCKET_IDS[@]}"; do
+    args+=("--$action-bucket" "$id")
+  done
+  created=$(influx_as "$ADMIN_TOKEN" "${args[@]}")
+  token=$(printf '%s\n' "$created" | json_field token)
+  id=$(printf '%s\n' "$created" | json_field id)
+  [[ -n $token && -n $id ]] || fail "influx auth create returned no token"
+  created=""
+  log "created $kind token (authorization $id, $action on ${BUCKET_NAMES[*]})"
+  publish_secret "$secret_id" "$token"
+}
+
+# ---- log shipping --------------------------------------------------------------------------
+
+ship_log() {
+  local file=$1 stream events now
+  [[ -n ${LOG_GROUP:-} ]] || return 0
+  now=$(date +%s%3N)
+  stream="bootstrap/$INSTANCE_ID/$(date -u +%Y%m%dT%H%M%SZ)"
+  events=$(mktemp)
+  awk -v ts="$now" '
+    BEGIN { printf "[" }
+    NF == 0 { next }
+    {
+      gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/[[:cntrl:]]/, " ")
+      printf "%s{\"timestamp\":%s,\"message\":\"%s\"}", (n++ ? "," : ""), ts, $0
+    }
+    END { print "]" }' "$file" >"$events"
+  if aws logs create-log-stream --log-group-name "$LOG_GROUP" --log-stream-name "$stream" >/dev/null &&
+    aws logs put-log-events --log-group-name "$LOG_GROUP" --log-stream-name "$stream" \
+      --log-events "file://$events" >/dev/null; then
+    printf 'bootstrap: logs: shipped to %s %s\n' "$LOG_GROUP" "$stream"
+  else
+    printf 'bootstrap: logs: could not ship to %s (see the error above); the log stays in /var/log/cloud-init-output.log\n' "$LOG_GROUP" >&2
+  fi
+  rm -f "$events"
+}
+
+# ---- main ----------------------------------------------------------------------------------
+
+main() {
+  set -Eeuo pipefail
+  MAIN_PID=$BASHPID
+  trap 'on_err "$LINENO"' ERR
+  install_hook
+  find_device
+  ensure_filesystem
+  ensure_mounted
+  ensure_docker
+  ensure_image
+  ensure_container
+  wait_healthy
+  detect_database
+  if [[ $NEW_DATABASE == true ]]; then
+    setup_database
+  fi
+  verify_admin
+  ensure_buckets
+  ensure_token read read "$READ_SECRET_ID"
+  ensure_token write write "$WRITE_SECRET_ID"
+  ADMIN_TOKEN=""
+  AUTHS_JSON=""
+  STEP='done'
+  log "InfluxDB ready at $MOUNT_POINT; tokens in $ADMIN_SECRET_ID, $READ_SECRET_ID, $WRITE_SECRET_ID"
+}
+
+trap 'on_err "$LINENO"' ERR
+read_config
+lock=${ROOT_PREFIX}/run/influx-bootstrap.lock
+mkdir -p "$(dirname "$lock")"
+exec 9>"$lock"
+flock -w 900 9 || fail "another bootstrap run still holds $lock after 15 minutes"
+
+run_log=$(mktemp)
+trap - ERR
+set +e
+main 2>&1 | tee "$run_log"
+rc=${PIPESTATUS[0]}
+set -e
+ship_log "$run_log" || true
+rm -f "$run_log"
+exit "$rc"
