@@ -196,7 +196,8 @@ async function fanOut(symbol: string, connections: number, limit: number): Promi
 
 test("a 1,000-connection fan-out completes with the number of concurrent posts bounded by POST_CONCURRENCY", async () => {
   const limit = 10;
-  api.holdMs = 3;
+  api.holdMs = 1_000;
+  api.releaseAt = 2;
   const ids = await fanOut("FAN", 1000, limit);
 
   expect(new Set(api.posts.map((p) => p.connectionId))).toEqual(new Set(ids));
@@ -206,9 +207,11 @@ test("a 1,000-connection fan-out completes with the number of concurrent posts b
 });
 
 test("the limit, not the SDK's socket pool (50 by default), bounds a higher POST_CONCURRENCY", async () => {
-  api.holdMs = 20;
-  await fanOut("WIDE", 400, 80);
-  expect(api.posts).toHaveLength(400);
+  // Requests are held until 60 are in flight (or 2 s): with a 50-socket pool they never get there.
+  api.holdMs = 2_000;
+  api.releaseAt = 60;
+  await fanOut("WIDE", 160, 80);
+  expect(api.posts).toHaveLength(160);
   expect(api.maxInFlight).toBeGreaterThan(50);
   expect(api.maxInFlight).toBeLessThanOrEqual(80);
 });

@@ -11,16 +11,22 @@ export interface RecordedPost {
 /**
  * Stands in for the API Gateway management API: records each POST /@connections/{id}, answers 410 for
  * `gone` ids and 500 while `failures` has a count left for the id, and holds every request `holdMs`
- * so that concurrent requests overlap and `maxInFlight` can observe them.
+ * so that concurrent requests overlap and `maxInFlight` can observe them. With `releaseAt` set, the held
+ * requests are answered `settleMs` after that many are in flight: the overlap a test needs does not
+ * depend on how busy the machine is, and a client that would exceed its limit has time to show it.
  */
 export class ManagementApiStub {
   readonly posts: RecordedPost[] = [];
   readonly gone = new Set<string>();
   readonly failures = new Map<string, number>();
   holdMs = 5;
+  releaseAt = 0;
+  settleMs = 10;
   inFlight = 0;
   maxInFlight = 0;
   private server?: http.Server;
+  private held: Array<() => void> = [];
+  private releaseTimer?: NodeJS.Timeout;
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -29,6 +35,7 @@ export class ManagementApiStub {
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.releaseTimer);
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -38,7 +45,11 @@ export class ManagementApiStub {
     this.gone.clear();
     this.failures.clear();
     this.holdMs = 5;
+    this.releaseAt = 0;
+    this.settleMs = 10;
     this.inFlight = 0;
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
     this.maxInFlight = 0;
   }
 
@@ -62,7 +73,7 @@ export class ManagementApiStub {
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      await new Promise((resolve) => setTimeout(resolve, this.holdMs));
+      await this.hold();
       const connectionId = decodeURIComponent(match[1]);
       const status = this.statusFor(connectionId);
       this.posts.push({ connectionId, body: Buffer.concat(chunks).toString("utf8"), status, at: Date.now() });
@@ -74,6 +85,24 @@ export class ManagementApiStub {
     } finally {
       this.inFlight--;
     }
+  }
+
+  private hold(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const release = (): void => {
+        clearTimeout(timer);
+        this.held = this.held.filter((r) => r !== release);
+        resolve();
+      };
+      const timer = setTimeout(release, this.holdMs);
+      this.held.push(release);
+      if (this.releaseAt > 0 && this.inFlight >= this.releaseAt && !this.releaseTimer) {
+        this.releaseTimer = setTimeout(() => {
+          this.releaseTimer = undefined;
+          for (const r of this.held.splice(0)) r();
+        }, this.settleMs);
+      }
+    });
   }
 
   private statusFor(connectionId: string): number {
