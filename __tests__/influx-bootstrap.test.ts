@@ -271,9 +271,12 @@ describe("volume with data", () => {
     expect(called(run.calls, "mount ")).toHaveLength(1);
     expect(called(run.calls, "docker run ")).toHaveLength(1);
 
-    // admin lists authorizations; the read token queries every bucket; nothing is created or written
-    expect(called(run.calls, "influx auth list --json")).toHaveLength(1);
-    expect(called(run.calls, "influx query ").map((c) => c.match(/bucket:\\? \\"(\w+)\\"/)?.[1])).toEqual(["realtime", "historical"]);
+    // read: a query per bucket; write: an empty write per bucket; both with the token header on stdin
+    const checks = run.calls.filter((c) => c.startsWith("curl ") && / -H @- /.test(c));
+    const buckets = box.buckets();
+    expect(checks.filter((c) => c.includes("/api/v2/query")).map((c) => c.match(/bucket:\\ \\"(\w+)\\"/)?.[1])).toEqual(["realtime", "historical"]);
+    expect(checks.filter((c) => c.includes("/api/v2/write")).map((c) => c.match(/[?&]bucket=(\w+)/)?.[1])).toEqual([buckets.realtime.id, buckets.historical.id]);
+    expect(checks.filter((c) => c.includes("/api/v2/write")).every((c) => c.includes(" --data-binary '' "))).toBe(true);
     expect(called(run.calls, "influx auth create ")).toEqual([]);
     expect(box.puts()).toHaveLength(3);
     expect(run.output).toMatch(/^bootstrap: read-token: token in \S+ valid/m);
@@ -361,6 +364,18 @@ describe("volume with data", () => {
     expect(failedLines(run.output)).toEqual(["bootstrap: FAILED at step verify-admin"]);
     expect(run.output).toContain("401 Unauthorized");
     expect(called(run.calls, "influx auth create ")).toEqual([]);
+  });
+
+  test("a token check that InfluxDB cannot answer fails the step and replaces nothing", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    box.fail("token-check");
+    const run = box.run();
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toEqual(["bootstrap: FAILED at step read-token"]);
+    expect(run.output).toContain("answered HTTP 500");
+    expect(called(run.calls, "influx auth create ")).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
   });
 
   test("Secrets Manager unreadable: fails, and no token is replaced", () => {

@@ -6,7 +6,8 @@
 #
 # Inputs: environment variables. The Terraform template writes user data as `#!/usr/bin/env bash`,
 # then one `export NAME='value'` line per input, then this file unchanged (not through
-# templatefile, whose ${} would clash with bash). The header holds names and ids only: no token or
+# templatefile, whose ${} would clash with bash), gzipped (base64gzip: the file is over EC2's 16 KB
+# user data limit; cloud-init unpacks it). The header holds names and ids only: no token or
 # password ever passes through user data.
 #
 #   required
@@ -34,11 +35,11 @@
 #     POLL_INTERVAL_SECONDS (2)
 #     ROOT_PREFIX          prefix for every host path (/etc/fstab, /dev, /run, ...); tests only
 #
-# Talking to InfluxDB:
-#   - unauthenticated endpoints (/health, /api/v2/setup) with curl on the host, port 8086;
-#   - everything else with the influx CLI inside the container:
+# Talking to InfluxDB, so that a token is never an argument of any command:
+#   - management (orgs, buckets, tokens) with the influx CLI inside the container:
 #       INFLUX_TOKEN=<token> docker exec -e INFLUX_TOKEN influxdb influx <args>
-#     so a token is only ever in the environment of docker and influx, never in an argument.
+#   - HTTP with curl on the host, port 8086: /health and /api/v2/setup (no token), and the token
+#     checks, whose `Authorization: Token ...` header curl reads from stdin (-H @-).
 # Setup goes through POST /api/v2/setup with the JSON body on stdin, because `influx setup --force`
 # only takes the password as an argument.
 #
@@ -46,12 +47,16 @@
 # A file test such as "no influxd.bolt" cannot tell a half-finished first boot from a database:
 # influxd writes influxd.bolt when it first starts, before setup.
 #
-# Token checks on a volume with data: the admin token must list authorizations. The read and
-# write tokens are looked up in that list (by value, which needs InfluxDB's default unhashed
-# tokens): each must be active and hold read (resp. write) permission on every configured bucket.
-# The read token also runs a query against each bucket. The write token is not exercised with a
-# real write, so no probe points ever land in the data. A token that fails is replaced by a new
-# one, published to its secret; the old authorization is left in InfluxDB and its id is logged.
+# Token checks on a volume with data, by what each token can do (this also works with
+# InfluxDB 2.9's hashed tokens, which no listing shows):
+#   admin  lists the organization and its buckets;
+#   read   runs a one-row Flux query on every configured bucket (HTTP 200);
+#   write  posts an empty body to /api/v2/write for every configured bucket. InfluxDB checks the
+#          write permission before it reads the body, so a permitted token gets 400 "writing
+#          requires points" and nothing is written; 401/403/404 mean invalid.
+# A token found invalid is replaced by a new one, published to its secret. An error that says
+# nothing about the token (InfluxDB down, Secrets Manager unreadable) fails the step instead:
+# a working token is never replaced on a guess.
 
 # Inputs arrive from the environment header, so shellcheck cannot see them assigned.
 # shellcheck disable=SC2153
@@ -352,34 +357,11 @@ json_field() {
   awk -v key="$1" '$0 ~ "^[ \t]*\"" key "\":" { sub(/^[^:]*:[ \t]*"/, ""); sub(/",?[ \t]*$/, ""); print; exit }'
 }
 
-# Reads `influx auth list --json` on stdin and judges the authorization whose token is $WANT
-# (environment, never an argument): prints `ok <id>`, `unknown`, `inactive <id>` or
-# `missing <id> <bucket id>` for the first bucket it lacks <action> permission on.
-judge_token() {
-  awk -v action="$1" -v buckets="$2" '
-    function value(line) { sub(/^[^:]*:[ \t]*"/, "", line); sub(/",?[ \t]*$/, "", line); return line }
-    /^[ \t]*\{[ \t]*$/ { id = ""; tok = ""; st = ""; np = 0; next }
-    /^[ \t]*"id":/ { id = value($0); next }
-    /^[ \t]*"token":/ { tok = value($0); next }
-    /^[ \t]*"status":/ { st = value($0); next }
-    /^[ \t]*"[^"]*",?[ \t]*$/ { p = $0; gsub(/^[ \t]*"|",?[ \t]*$/, "", p); perms[++np] = p; next }
-    /^[ \t]*\},?[ \t]*$/ {
-      if (tok == "" || tok != ENVIRON["WANT"]) next
-      found = 1
-      if (st != "active") { print "inactive " id; exit }
-      n = split(buckets, ids, " ")
-      for (i = 1; i <= n; i++) {
-        suffix = "/buckets/" ids[i]; ok = 0
-        for (j = 1; j <= np; j++) {
-          q = perms[j]
-          if (index(q, action ":") == 1 && substr(q, length(q) - length(suffix) + 1) == suffix) ok = 1
-        }
-        if (!ok) { print "missing " id " " ids[i]; exit }
-      }
-      print "ok " id
-      exit
-    }
-    END { if (!found) print "unknown" }'
+# http_as <token> <curl args...>: prints the HTTP status; the token travels as a header on stdin.
+http_as() {
+  local token=$1
+  shift
+  printf 'Authorization: Token %s\n' "$token" | curl -sS --max-time 15 -H @- -w '%{http_code}' "$@"
 }
 
 # ---- Secrets Manager -------------------------------------------------------------------------
@@ -417,7 +399,6 @@ publish_secret() {
 ADMIN_TOKEN=""
 ORG_ID=""
 BUCKET_IDS=()
-AUTHS_JSON=""
 NEW_DATABASE=false
 
 detect_database() {
@@ -458,10 +439,11 @@ verify_admin() {
       fail "the volume holds a set-up InfluxDB but $ADMIN_SECRET_ID has no admin token. InfluxDB cannot issue one without it: follow help/influx-tokens.md, section 'The admin token is lost', then run the bootstrap again."
     fi
   fi
-  if ! AUTHS_JSON=$(influx_as "$ADMIN_TOKEN" auth list --json); then
-    fail "InfluxDB rejects the admin token in $ADMIN_SECRET_ID (error above). If the secret was overwritten, restore its previous version; otherwise follow help/influx-tokens.md, section 'The admin token is lost'."
+  local orgs
+  if ! orgs=$(influx_as "$ADMIN_TOKEN" org list --name "$INFLUX_ORG" --hide-headers); then
+    fail "InfluxDB rejects the admin token in $ADMIN_SECRET_ID, or has no org $INFLUX_ORG (error above). If the secret was overwritten, restore its previous version: help/influx-tokens.md, section 'The admin token is lost'."
   fi
-  ORG_ID=$(influx_as "$ADMIN_TOKEN" org list --name "$INFLUX_ORG" --hide-headers | awk 'NR == 1 { print $1 }')
+  ORG_ID=$(printf '%s\n' "$orgs" | awk 'NR == 1 { print $1 }')
   [[ -n $ORG_ID ]] || fail "organization $INFLUX_ORG not found in InfluxDB"
   log "admin token valid; org $INFLUX_ORG is $ORG_ID"
 }
@@ -486,44 +468,47 @@ ensure_buckets() {
   done
 }
 
-# Judges the token in <secret id>: 0 when it is valid, 1 (with the reason logged) otherwise.
-token_valid() {
-  local action=$1 secret_id=$2 token=$3 verdict bucket id
+# check_token <read|write> <secret id> <token>: 0 valid, 1 invalid (reason logged),
+# 2 the check itself failed (error printed).
+check_token() {
+  local action=$1 secret_id=$2 token=$3 body code i detail
   if [[ -z $token ]]; then
     log "$secret_id holds no token"
     return 1
   fi
-  verdict=$(printf '%s\n' "$AUTHS_JSON" | WANT=$token judge_token "$action" "${BUCKET_IDS[*]}")
-  case $verdict in
-    ok\ *) ;;
-    unknown)
-      log "the token in $secret_id is unknown to InfluxDB"
-      return 1
-      ;;
-    inactive\ *)
-      log "the token in $secret_id (authorization ${verdict#inactive }) is inactive"
-      return 1
-      ;;
-    *)
-      read -r _ id bucket <<<"$verdict"
-      log "the token in $secret_id (authorization $id) lacks $action permission on bucket $bucket"
-      return 1
-      ;;
-  esac
-  if [[ $action == read ]]; then
-    for bucket in "${BUCKET_NAMES[@]}"; do
-      if ! influx_as "$token" query --org-id "$ORG_ID" --raw \
-        "from(bucket: \"$bucket\") |> range(start: -1m) |> limit(n: 1)" >/dev/null; then
-        log "the token in $secret_id cannot query bucket $bucket (error above)"
+  body=$(mktemp)
+  for i in "${!BUCKET_NAMES[@]}"; do
+    if [[ $action == read ]]; then
+      code=$(http_as "$token" -o "$body" -X POST -H 'Content-Type: application/vnd.flux' -H 'Accept: application/csv' \
+        --data-binary "from(bucket: \"${BUCKET_NAMES[$i]}\") |> range(start: -1m) |> limit(n: 1)" \
+        "$INFLUX_URL/api/v2/query?orgID=$ORG_ID") || { rm -f "$body"; return 2; }
+    else
+      code=$(http_as "$token" -o "$body" -X POST --data-binary '' \
+        "$INFLUX_URL/api/v2/write?orgID=$ORG_ID&bucket=${BUCKET_IDS[$i]}&precision=s") || { rm -f "$body"; return 2; }
+    fi
+    detail=$(head -c 300 "$body")
+    case $action:$code in
+      read:200 | write:204 | write:400)
+        if [[ $code == 400 && $detail != *"writing requires points"* ]]; then
+          printf 'bootstrap: %s: empty write to bucket %s answered 400: %s\n' "$STEP" "${BUCKET_NAMES[$i]}" "$detail" >&2
+          rm -f "$body"
+          return 2
+        fi
+        ;;
+      *:401 | *:403 | *:404)
+        log "the token in $secret_id cannot $action bucket ${BUCKET_NAMES[$i]}: HTTP $code $detail"
+        rm -f "$body"
         return 1
-      fi
-    done
-  fi
-  if [[ $action == read ]]; then
-    log "token in $secret_id valid (authorization ${verdict#ok }, read permission, query ran on ${BUCKET_NAMES[*]})"
-  else
-    log "token in $secret_id valid (authorization ${verdict#ok }, write permission on ${BUCKET_NAMES[*]})"
-  fi
+        ;;
+      *)
+        printf 'bootstrap: %s: %s check on bucket %s answered HTTP %s: %s\n' "$STEP" "$action" "${BUCKET_NAMES[$i]}" "$code" "$detail" >&2
+        rm -f "$body"
+        return 2
+        ;;
+    esac
+  done
+  rm -f "$body"
+  log "token in $secret_id valid: $action permission on ${BUCKET_NAMES[*]}"
   return 0
 }
 
@@ -534,9 +519,12 @@ ensure_token() {
     log "new database: creating the $kind token"
   else
     token=$(read_secret "$secret_id")
-    if token_valid "$action" "$secret_id" "$token"; then
-      return 0
-    fi
+    local verdict=0
+    check_token "$action" "$secret_id" "$token" || verdict=$?
+    case $verdict in
+      0) return 0 ;;
+      2) fail "could not check the $kind token (error above); it is left as it is" ;;
+    esac
   fi
   local args=(auth create --org-id "$ORG_ID" --user "$INFLUX_ADMIN_USER" --json
     --description "$kind token for ${BUCKET_NAMES[*]}, made by the host bootstrap")
@@ -601,7 +589,6 @@ main() {
   ensure_token read read "$READ_SECRET_ID"
   ensure_token write write "$WRITE_SECRET_ID"
   ADMIN_TOKEN=""
-  AUTHS_JSON=""
   STEP='done'
   log "InfluxDB ready at $MOUNT_POINT; tokens in $ADMIN_SECRET_ID, $READ_SECRET_ID, $WRITE_SECRET_ID"
 }
