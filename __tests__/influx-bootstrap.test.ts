@@ -481,6 +481,20 @@ test("no token, password or registry password appears in any argv, in the output
   expect(called(box.allCalls(), "docker exec ").every((c) => c.startsWith("docker exec -e INFLUX_TOKEN influxdb influx "))).toBe(true);
 });
 
+test("the troubleshooting runbook explains every step the script can fail at", () => {
+  const script = fs.readFileSync(SCRIPT, "utf8");
+  const steps = new Set([...script.matchAll(/STEP=([a-z$][a-z-]*)/g)].map((m) => m[1].replace("$action", "read")));
+  steps.add("write-token");
+  // `image` only looks for the local image; its failures are ecr-login and pull.
+  ["start", "'done'", "image"].forEach((s) => steps.delete(s));
+  expect([...steps].sort()).toEqual([...STEPS.filter((s) => s !== "done"), "config", "install-hook"].sort());
+  const runbook = fs.readFileSync(path.resolve(__dirname, "../help/troubleshooting-influx.md"), "utf8");
+  for (const step of steps) expect(runbook).toMatch(new RegExp(`^\\| [^|]*\`${step}\``, "m"));
+  const tokens = fs.readFileSync(path.resolve(__dirname, "../help/influx-tokens.md"), "utf8");
+  expect(script).toContain("help/influx-tokens.md, section 'The admin token is lost'");
+  expect(tokens).toContain("\n## The admin token is lost\n");
+});
+
 test("shellcheck passes on the script and its stand-ins", () => {
   const fakes = fs.readdirSync(FAKES).map((name) => path.join(FAKES, name));
   const result = spawnSync("shellcheck", ["-x", SCRIPT, ...fakes], { encoding: "utf8" });

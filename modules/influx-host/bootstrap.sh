@@ -512,22 +512,23 @@ check_token() {
   return 0
 }
 
+# ensure_token <read|write> <secret id>
 ensure_token() {
-  local kind=$1 action=$2 secret_id=$3 token="" created id
-  STEP=$kind-token
+  local action=$1 secret_id=$2 token="" created id
+  STEP=$action-token
   if [[ $NEW_DATABASE == true ]]; then
-    log "new database: creating the $kind token"
+    log "new database: creating the $action token"
   else
     token=$(read_secret "$secret_id")
     local verdict=0
     check_token "$action" "$secret_id" "$token" || verdict=$?
     case $verdict in
       0) return 0 ;;
-      2) fail "could not check the $kind token (error above); it is left as it is" ;;
+      2) fail "could not check the $action token (error above); it is left as it is" ;;
     esac
   fi
   local args=(auth create --org-id "$ORG_ID" --user "$INFLUX_ADMIN_USER" --json
-    --description "$kind token for ${BUCKET_NAMES[*]}, made by the host bootstrap")
+    --description "$action token for ${BUCKET_NAMES[*]}, made by the host bootstrap")
   for id in "${BUCKET_IDS[@]}"; do
     args+=("--$action-bucket" "$id")
   done
@@ -536,7 +537,7 @@ ensure_token() {
   id=$(printf '%s\n' "$created" | json_field id)
   [[ -n $token && -n $id ]] || fail "influx auth create returned no token"
   created=""
-  log "created $kind token (authorization $id, $action on ${BUCKET_NAMES[*]})"
+  log "created $action token (authorization $id, $action on ${BUCKET_NAMES[*]})"
   publish_secret "$secret_id" "$token"
 }
 
@@ -586,8 +587,8 @@ main() {
   fi
   verify_admin
   ensure_buckets
-  ensure_token read read "$READ_SECRET_ID"
-  ensure_token write write "$WRITE_SECRET_ID"
+  ensure_token read "$READ_SECRET_ID"
+  ensure_token write "$WRITE_SECRET_ID"
   ADMIN_TOKEN=""
   STEP='done'
   log "InfluxDB ready at $MOUNT_POINT; tokens in $ADMIN_SECRET_ID, $READ_SECRET_ID, $WRITE_SECRET_ID"
