@@ -112,7 +112,7 @@ describe("config validation: one line naming file, key, value and what is allowe
     test("at top level", () => {
       expectMessage(
         messageFor((c) => (c.regoin = "eu-central-1")),
-        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, secrets, kinesis, emulator`,
+        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, emulator`,
       );
     });
 
@@ -420,6 +420,8 @@ describe("defaults", () => {
       privateSubnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
     },
     influx: { availabilityZone: "eu-central-1a" },
+    // Required for every service of the profile until image build contexts exist (issue 7).
+    services: { ingest: { image: { tag: "1.0.0" } }, ripples: { image: { tag: "1.0.0" } }, backend: { image: { tag: "1.0.0" } }, dashboard: { image: { tag: "1.0.0" } } },
   };
 
   test("a config with only the required keys gets the documented defaults", () => {
@@ -561,5 +563,236 @@ describe("the CLI (node dist/main.js)", () => {
     for (const stack of ["foundations", "core"]) {
       expect(fs.existsSync(path.join(outdir, "stacks", stack, "cdk.tf.json"))).toBe(true);
     }
+  });
+});
+
+describe("config validation: the app's services, load balancer, autoscaling, schedule and alarms", () => {
+  const TAG = 'expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, \'_\', \'.\', \'-\', not starting with \'.\' or \'-\', and not "latest"';
+
+  test("a service of the profile without an image tag", () => {
+    expectMessage(
+      messageFor((c) => delete c.services.backend.image),
+      `${FILE}: services.backend.image.tag: (missing) is not allowed; this key is required for a service of profile full; expected the pinned docker tag of an image in the service's ECR repository`,
+    );
+  });
+
+  test("backend-only needs no tags for backend and dashboard", () => {
+    const c = dev();
+    c.profile = "backend-only";
+    delete c.services.backend;
+    delete c.services.dashboard;
+    expect(parseConfig(JSON.stringify(c), FILE).profile).toBe("backend-only");
+  });
+
+  test("image tag latest, or not a docker tag", () => {
+    expectMessage(messageFor((c) => (c.services.ingest.image.tag = "latest")), `${FILE}: services.ingest.image.tag: "latest" is not allowed; ${TAG}`);
+    expectMessage(messageFor((c) => (c.services.ingest.image.tag = "v1:2")), `${FILE}: services.ingest.image.tag: "v1:2" is not allowed; ${TAG}`);
+    expectMessage(messageFor((c) => (c.services.ingest.image.tag = "-rc1")), `${FILE}: services.ingest.image.tag: "-rc1" is not allowed; ${TAG}`);
+  });
+
+  test("an unknown service and an unknown service key", () => {
+    expectMessage(
+      messageFor((c) => (c.services.grafana = { image: { tag: "1" } })),
+      `${FILE}: services.grafana: {"image":{"tag":"1"}} is not allowed; unknown key; allowed keys here: ingest, ripples, backend, dashboard`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.ingest.port = 8080)),
+      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment`,
+    );
+  });
+
+  test("Fargate sizes: CPU units and memory that fit them", () => {
+    expectMessage(messageFor((c) => (c.services.ripples.cpu = 300)), `${FILE}: services.ripples.cpu: 300 is not allowed; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384`);
+    expectMessage(
+      messageFor((c) => (c.services.backend.memory = 4096)),
+      `${FILE}: services.backend.memory: 4096 is not allowed; expected a Fargate memory size for 256 CPU units: 512, 1024, 2048 MiB`,
+    );
+    expectMessage(
+      messageFor((c) => Object.assign(c.services.ripples, { cpu: 1024, memory: 1536 })),
+      `${FILE}: services.ripples.memory: 1536 is not allowed; expected a Fargate memory size for 1024 CPU units: 2048 to 8192 in steps of 1024 MiB`,
+    );
+  });
+
+  test("architecture and capacity provider", () => {
+    expectMessage(messageFor((c) => (c.services.ingest.architecture = "arm64")), `${FILE}: services.ingest.architecture: "arm64" is not allowed; expected one of "X86_64", "ARM64"`);
+    expectMessage(messageFor((c) => (c.services.ingest.capacityProvider = "SPOT")), `${FILE}: services.ingest.capacityProvider: "SPOT" is not allowed; expected one of "FARGATE", "FARGATE_SPOT"`);
+    expectMessage(
+      messageFor((c) => (c.services.ripples.capacityProvider = "FARGATE_SPOT")),
+      `${FILE}: services.ripples.capacityProvider: "FARGATE_SPOT" is not allowed; expected FARGATE for an ARM64 service: Fargate Spot runs X86_64 tasks only`,
+    );
+  });
+
+  test("counts and deployment percentages", () => {
+    expectMessage(messageFor((c) => (c.services.ingest.desiredCount = -1)), `${FILE}: services.ingest.desiredCount: -1 is not allowed; expected a whole number from 0 to 100`);
+    expectMessage(messageFor((c) => (c.services.ingest.maxPercent = 250)), `${FILE}: services.ingest.maxPercent: 250 is not allowed; expected a whole number from 100 to 200`);
+    expectMessage(
+      messageFor((c) => Object.assign(c.services.backend, { minHealthyPercent: 100, maxPercent: 100 })),
+      `${FILE}: services.backend.maxPercent: 100 is not allowed; expected more than minHealthyPercent (100), or a deployment can neither start nor stop a task`,
+    );
+    expectMessage(messageFor((c) => (c.services.ripples.executeCommand = "yes")), `${FILE}: services.ripples.executeCommand: "yes" is not allowed; expected true or false, got string`);
+  });
+
+  test("web service port and health check path", () => {
+    expectMessage(messageFor((c) => (c.services.backend.port = 80)), `${FILE}: services.backend.port: 80 is not allowed; expected a whole number from 1024 to 65535`);
+    expectMessage(messageFor((c) => (c.services.backend.healthCheckPath = "health")), `${FILE}: services.backend.healthCheckPath: "health" is not allowed; expected an absolute URL path such as /health`);
+  });
+
+  describe("environment overrides", () => {
+    test("a secret-looking name", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.environment = { TOP_TICKERS_TOKEN: "abc" })),
+        `${FILE}: services.ingest.environment.TOP_TICKERS_TOKEN: "abc" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+      );
+    });
+
+    test("a name that is no environment variable name (quoted, so the message stays one line)", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.environment = { "MAX TICKERS": "3" })),
+        `${FILE}: services.ingest.environment."MAX TICKERS": "3" is not allowed; expected an environment variable name: letters, digits and '_', not starting with a digit`,
+      );
+    });
+
+    test("a variable the stack derives itself", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ripples.environment = { KINESIS_UPSTREAM_NAME: "other-stream" })),
+        `${FILE}: services.ripples.environment.KINESIS_UPSTREAM_NAME: "other-stream" is not allowed; expected a variable the stack does not set itself; CHECKPOINT_PATH, INFLUXDB_URL, INFLUXDB_ORG, INFLUXDB_BUCKET_MARKET_DATA_REALTIME, KINESIS_UPSTREAM_NAME, KINESIS_DOWNSTREAM_NAME come from the stack's resources and the influx keys`,
+      );
+    });
+
+    test("a value that is not a string, and a list instead of an object", () => {
+      expectMessage(messageFor((c) => (c.services.ingest.environment = { MAX_TICKER_COUNT: 30 })), `${FILE}: services.ingest.environment.MAX_TICKER_COUNT: 30 is not allowed; expected a string, got number`);
+      expectMessage(messageFor((c) => (c.services.ingest.environment = ["A=1"])), `${FILE}: services.ingest.environment: ["A=1"] is not allowed; expected an object of names to values, got array`);
+    });
+  });
+
+  describe("load balancer", () => {
+    test("a certificate from another region", () => {
+      expectMessage(
+        messageFor((c) => (c.loadBalancer.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123")),
+        `${FILE}: loadBalancer.certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abc-123" is not allowed; expected an ACM certificate ARN in region eu-central-1, such as arn:aws:acm:eu-central-1:123456789012:certificate/<id>`,
+      );
+    });
+
+    test("a domain name and a hosted zone id that do not parse", () => {
+      expectMessage(
+        messageFor((c) => (c.loadBalancer.domain = { name: "Markets.Example.com", hostedZoneId: "Z123" })),
+        `${FILE}: loadBalancer.domain.name: "Markets.Example.com" is not allowed; expected a lowercase DNS name such as markets.example.com`,
+      );
+      expectMessage(
+        messageFor((c) => (c.loadBalancer.domain = { name: "markets.example.com", hostedZoneId: "zone-1" })),
+        `${FILE}: loadBalancer.domain.hostedZoneId: "zone-1" is not allowed; expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`,
+      );
+      expectMessage(
+        messageFor((c) => (c.loadBalancer.domain = { name: "markets.example.com" })),
+        `${FILE}: loadBalancer.domain.hostedZoneId: (missing) is not allowed; this key is required; expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ`,
+      );
+    });
+
+    test("an access log bucket name and an idle timeout out of range", () => {
+      expectMessage(messageFor((c) => (c.loadBalancer.accessLogs.bucketName = "ALB_logs")), `${FILE}: loadBalancer.accessLogs.bucketName: "ALB_logs" is not allowed; ${S3_NAME}`);
+      expectMessage(messageFor((c) => (c.loadBalancer.idleTimeoutSeconds = 0)), `${FILE}: loadBalancer.idleTimeoutSeconds: 0 is not allowed; expected a whole number from 1 to 4000`);
+    });
+
+    test("app and env too long for the ALB's target group names", () => {
+      expectMessage(
+        messageFor((c) => (c.env = "production01")),
+        `${FILE}: env: "production01" is not allowed; expected app and env together at most 21 characters in profile full: load balancer target group names such as streamlines-production01-dashboard must fit in 32`,
+      );
+    });
+  });
+
+  describe("autoscaling", () => {
+    test("min above max", () => {
+      expectMessage(
+        messageFor((c) => Object.assign(c.autoscaling.backend, { min: 3, max: 2 })),
+        `${FILE}: autoscaling.backend.max: 2 is not allowed; expected at least autoscaling.backend.min (3)`,
+      );
+    });
+
+    test("a desired count outside min and max", () => {
+      expectMessage(
+        messageFor((c) => (c.services.dashboard.desiredCount = 5)),
+        `${FILE}: services.dashboard.desiredCount: 5 is not allowed; expected a count from autoscaling.dashboard.min to max (1 to 3) while autoscaling is on`,
+      );
+    });
+
+    test("with autoscaling off, the desired count is free", () => {
+      const c = dev();
+      c.autoscaling.enabled = false;
+      c.services.dashboard.desiredCount = 5;
+      expect(parseConfig(JSON.stringify(c), FILE).services.dashboard.desiredCount).toBe(5);
+    });
+
+    test("a CPU target out of range", () => {
+      expectMessage(messageFor((c) => (c.autoscaling.backend.targetCpuPercent = 95)), `${FILE}: autoscaling.backend.targetCpuPercent: 95 is not allowed; expected a whole number from 10 to 90`);
+    });
+  });
+
+  describe("schedule", () => {
+    const CRON = "expected an EventBridge Scheduler cron expression such as cron(30 16 ? * MON-FRI *): minutes hours day-of-month month day-of-week year, with '?' in exactly one of the day fields";
+
+    test("not a cron expression, five fields, and '?' in neither day field", () => {
+      expectMessage(messageFor((c) => (c.schedule.stop = "rate(1 day)")), `${FILE}: schedule.stop: "rate(1 day)" is not allowed; ${CRON}`);
+      expectMessage(messageFor((c) => (c.schedule.start = "cron(0 9 * * 1-5)")), `${FILE}: schedule.start: "cron(0 9 * * 1-5)" is not allowed; ${CRON}`);
+      expectMessage(messageFor((c) => (c.schedule.start = "cron(0 9 * * MON-FRI *)")), `${FILE}: schedule.start: "cron(0 9 * * MON-FRI *)" is not allowed; ${CRON}`);
+    });
+
+    test("a time zone that does not exist", () => {
+      expectMessage(
+        messageFor((c) => (c.schedule.timeZone = "America/Gotham")),
+        `${FILE}: schedule.timeZone: "America/Gotham" is not allowed; expected an IANA time zone such as America/New_York or UTC`,
+      );
+    });
+  });
+
+  describe("alarms and InfluxDB", () => {
+    test("an email address that is none", () => {
+      expectMessage(messageFor((c) => (c.alarms.email = "ops at example.com")), `${FILE}: alarms.email: "ops at example.com" is not allowed; expected an email address such as ops@example.com`);
+    });
+
+    test("thresholds below their minimum", () => {
+      expectMessage(messageFor((c) => (c.alarms.upstreamIteratorAgeMs = 0)), `${FILE}: alarms.upstreamIteratorAgeMs: 0 is not allowed; expected a whole number from 1000 to 86400000`);
+      expectMessage(messageFor((c) => (c.alarms.tasksBelowDesiredMinutes = 0)), `${FILE}: alarms.tasksBelowDesiredMinutes: 0 is not allowed; expected a whole number from 1 to 60`);
+      expectMessage(messageFor((c) => (c.alarms.target5xxCount = 0)), `${FILE}: alarms.target5xxCount: 0 is not allowed; expected a whole number from 1 to 100000`);
+      expectMessage(messageFor((c) => (c.alarms.unhealthyHosts = 0)), `${FILE}: alarms.unhealthyHosts: 0 is not allowed; expected a whole number from 1 to 100`);
+    });
+
+    test("InfluxDB port and names", () => {
+      expectMessage(messageFor((c) => (c.influx.port = 80)), `${FILE}: influx.port: 80 is not allowed; expected a whole number from 1024 to 65535`);
+      expectMessage(
+        messageFor((c) => (c.influx.buckets = { marketDataRealtime: "market data" })),
+        `${FILE}: influx.buckets.marketDataRealtime: "market data" is not allowed; expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'`,
+      );
+    });
+  });
+
+  test("defaults for the new keys: the predecessor's sizes, NYSE hours, autoscaling on, HTTP without access logs", () => {
+    const minimal = {
+      env: "dev",
+      owner: "platform-team",
+      region: "eu-central-1",
+      state: { bucket: "streamlines-tfstate-dev-eu-central-1" },
+      network: {
+        vpcCidr: "10.40.0.0/16",
+        availabilityZones: ["eu-central-1a", "eu-central-1b"],
+        publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24"],
+        privateSubnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
+      },
+      influx: { availabilityZone: "eu-central-1a" },
+      services: { ingest: { image: { tag: "a" } }, ripples: { image: { tag: "a" } }, backend: { image: { tag: "a" } }, dashboard: { image: { tag: "a" } } },
+    };
+    const config = parseConfig(JSON.stringify(minimal), FILE);
+    const common = { desiredCount: 1, capacityProvider: "FARGATE", executeCommand: false, serviceDiscovery: false };
+    expect(config.services).toEqual({
+      ingest: { image: { tag: "a" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common },
+      ripples: { image: { tag: "a" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common },
+      backend: { image: { tag: "a" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
+      dashboard: { image: { tag: "a" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
+    });
+    expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs" }, idleTimeoutSeconds: 60, deletionProtection: false });
+    expect(config.autoscaling).toEqual({ enabled: true, backend: { min: 1, max: 4, targetCpuPercent: 60 }, dashboard: { min: 1, max: 3, targetCpuPercent: 60 } });
+    expect(config.schedule).toEqual({ enabled: true, timeZone: "America/New_York", stop: "cron(30 16 ? * MON-FRI *)", start: "cron(0 9 ? * MON-FRI *)" });
+    expect(config.alarms).toEqual({ upstreamIteratorAgeMs: 60000, tasksBelowDesiredMinutes: 5, target5xxCount: 10, unhealthyHosts: 1 });
+    expect(config.influx).toMatchObject({ port: 8086, org: "streamlines", buckets: { marketDataRealtime: "market-data-realtime", marketDataHistorical: "market-data-historical" } });
   });
 });

@@ -65,6 +65,8 @@ function describe(rule: Rule, root: Record<string, unknown>): string {
       return rule.length === undefined ? "expected an array" : `expected an array of ${rule.length} entries`;
     case "object":
       return `expected an object with keys ${Object.keys(rule.props).join(", ")}`;
+    case "map":
+      return "expected an object of names to values";
   }
 }
 
@@ -127,6 +129,22 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
         if (r.problem) return r;
         if (r.value !== undefined) out[k] = r.value;
         if (key === "") (ctx as Record<string, unknown>)[k] = r.value ?? input[k];
+      }
+      return { value: out };
+    }
+    case "map": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return at(`expected an object of names to values, got ${typeName(value)}`);
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (rule.maxEntries !== undefined && entries.length > rule.maxEntries) return at(`expected at most ${rule.maxEntries} entries, got ${entries.length}`);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of entries) {
+        // A key is user text: quote odd ones so a newline in it cannot break the one-line message.
+        const entryKey = `${key}.${/^[\w$-]+$/.test(k) ? k : JSON.stringify(k)}`;
+        const badKey = rule.keyCheck(k);
+        if (badKey) return { problem: { key: entryKey, value: v, allowed: badKey } };
+        const r = apply(rule.values, v, entryKey, root);
+        if (r.problem) return r;
+        out[k] = r.value;
       }
       return { value: out };
     }

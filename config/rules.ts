@@ -89,3 +89,87 @@ export function checkDnsLabel(value: string, maxLength: number): string | undefi
     ? undefined
     : `expected lowercase letters, digits and '-', starting with a letter, at most ${maxLength} characters`;
 }
+
+/** Fargate task sizes: CPU units -> allowed memory (MiB). */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = (() => {
+  const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+  return {
+    256: [512, 1024, 2048],
+    512: range(1024, 4096, 1024),
+    1024: range(2048, 8192, 1024),
+    2048: range(4096, 16384, 1024),
+    4096: range(8192, 30720, 1024),
+    8192: range(16384, 61440, 4096),
+    16384: range(32768, 122880, 8192),
+  };
+})();
+
+export function checkFargateMemory(cpu: number, memory: number): string | undefined {
+  const allowed = FARGATE_SIZES[cpu];
+  if (!allowed || allowed.includes(memory)) return undefined;
+  const steps = allowed.length > 3 ? `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}` : allowed.join(", ");
+  return `expected a Fargate memory size for ${cpu} CPU units: ${steps} MiB`;
+}
+
+/** A docker tag that pins one image: `latest` moves, and the repositories' tags are immutable anyway. */
+export function checkImageTag(value: string): string | undefined {
+  const allowed = "expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', not starting with '.' or '-', and not \"latest\"";
+  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value) && value !== "latest" ? undefined : allowed;
+}
+
+/** Names that look like they hold a secret; the policy tests use the same idea for task definitions. */
+export const SECRET_LIKE_ENV_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY/i;
+
+export function checkEnvName(value: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(value)) return "expected an environment variable name: letters, digits and '_', not starting with a digit";
+  if (SECRET_LIKE_ENV_NAME.test(value)) return "expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets";
+  return undefined;
+}
+
+/** EventBridge Scheduler cron: six fields, and exactly one of day-of-month and day-of-week is '?'. */
+export function checkSchedulerCron(value: string): string | undefined {
+  const allowed = "expected an EventBridge Scheduler cron expression such as cron(30 16 ? * MON-FRI *): minutes hours day-of-month month day-of-week year, with '?' in exactly one of the day fields";
+  const m = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(value);
+  if (!m) return allowed;
+  const [dayOfMonth, dayOfWeek] = [m[3], m[5]];
+  if ((dayOfMonth === "?") === (dayOfWeek === "?")) return allowed;
+  return m.slice(1).every((f) => /^[0-9A-Za-z*?,/#LW-]+$/.test(f)) ? undefined : allowed;
+}
+
+export function checkTimeZone(value: string): string | undefined {
+  const allowed = "expected an IANA time zone such as America/New_York or UTC";
+  if (!/^[A-Za-z][A-Za-z0-9_+/-]*$/.test(value)) return allowed;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return undefined;
+  } catch {
+    return allowed;
+  }
+}
+
+export function checkEmail(value: string): string | undefined {
+  return /^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(value) && value.length <= 254 ? undefined : "expected an email address such as ops@example.com";
+}
+
+/** An ACM certificate in the ALB's region: ALB listeners cannot use certificates from another region. */
+export function checkAcmCertificateArn(value: string, region: string): string | undefined {
+  return new RegExp(`^arn:aws[a-z-]*:acm:${region.replace(/-/g, "\\-")}:\\d{12}:certificate/[A-Za-z0-9-]+$`).test(value)
+    ? undefined
+    : `expected an ACM certificate ARN in region ${region}, such as arn:aws:acm:${region}:123456789012:certificate/<id>`;
+}
+
+/** A fully qualified DNS name (no trailing dot), e.g. markets.example.com. */
+export function checkDnsName(value: string): string | undefined {
+  const labels = value.split(".");
+  const ok = value.length <= 253 && labels.length >= 2 && labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l));
+  return ok ? undefined : "expected a lowercase DNS name such as markets.example.com";
+}
+
+export function checkHostedZoneId(value: string): string | undefined {
+  return /^Z[A-Z0-9]{1,31}$/.test(value) ? undefined : "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ";
+}
+
+/** An absolute URL path for an HTTP health check. */
+export function checkHealthCheckPath(value: string): string | undefined {
+  return /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/.test(value) ? undefined : "expected an absolute URL path such as /health";
+}

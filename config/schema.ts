@@ -1,10 +1,21 @@
 import {
   LOG_RETENTION_DAYS,
+  FARGATE_SIZES,
+  checkAcmCertificateArn,
   checkAvailabilityZone,
   checkBucketName,
   checkCidr,
   checkDnsLabel,
+  checkDnsName,
+  checkEmail,
+  checkEnvName,
+  checkFargateMemory,
+  checkHealthCheckPath,
+  checkHostedZoneId,
+  checkImageTag,
   checkRegion,
+  checkSchedulerCron,
+  checkTimeZone,
   cidrContains,
   cidrsOverlap,
   parseCidr,
@@ -18,6 +29,66 @@ export type Profile = (typeof PROFILES)[number];
 
 export const ECR_REPOSITORIES = ["backend", "dashboard", "influxdb", "ingest", "ripples", "grafana"] as const;
 export type EcrRepositoryName = (typeof ECR_REPOSITORIES)[number];
+
+/** The app's Fargate services, in the order of the data flow. */
+export const SERVICE_NAMES = ["ingest", "ripples", "backend", "dashboard"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** Services behind the load balancer. */
+export const WEB_SERVICES = ["backend", "dashboard"] as const;
+export type WebServiceName = (typeof WEB_SERVICES)[number];
+
+/** Which services exist in each profile; the others are not created at all. */
+export const PROFILE_SERVICES: Readonly<Record<Profile, readonly ServiceName[]>> = {
+  full: SERVICE_NAMES,
+  "backend-only": ["ingest", "ripples"],
+};
+
+/**
+ * Environment variables the core stack derives from its own resources or from other config keys.
+ * Config may not override them: a different stream name, say, would point a task at a resource its
+ * role cannot reach.
+ */
+export const DERIVED_ENVIRONMENT: Readonly<Record<ServiceName, readonly string[]>> = {
+  ingest: ["KINESIS_UPSTREAM_NAME"],
+  ripples: ["CHECKPOINT_PATH", "INFLUXDB_URL", "INFLUXDB_ORG", "INFLUXDB_BUCKET_MARKET_DATA_REALTIME", "KINESIS_UPSTREAM_NAME", "KINESIS_DOWNSTREAM_NAME"],
+  backend: ["GRAPHQL_SERVER_PORT", "INFLUXDB_URL", "INFLUXDB_ORG", "INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL"],
+  dashboard: ["VITE_DATABASE_URL"],
+};
+
+export interface ServiceConfig {
+  /**
+   * The image is `<ECR repo url>:<tag>`. A pinned tag today; the image hooks (issue 7) add
+   * `image.buildContext`, whose content hash then becomes the tag.
+   */
+  readonly image: { readonly tag?: string };
+  /** Fargate CPU units and memory (MiB); the pair must be a Fargate task size. */
+  readonly cpu: number;
+  readonly memory: number;
+  readonly architecture: "X86_64" | "ARM64";
+  /** Tasks while the market is open (the schedule sets 0 while it is closed). */
+  readonly desiredCount: number;
+  /** FARGATE_SPOT is cheaper but interruptible, and X86_64 only. */
+  readonly capacityProvider: "FARGATE" | "FARGATE_SPOT";
+  readonly minHealthyPercent: number;
+  readonly maxPercent: number;
+  /** ECS Exec (`aws ecs execute-command`) into running tasks. */
+  readonly executeCommand: boolean;
+  /** Register the tasks in the Cloud Map namespace as `<service>.<namespace>`; opens the port to the VPC. */
+  readonly serviceDiscovery: boolean;
+  /** Plain settings, merged over the service's defaults. Never secrets. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+export interface WebServiceConfig extends ServiceConfig {
+  readonly port: number;
+  readonly healthCheckPath: string;
+}
+
+export interface ScalingConfig {
+  readonly min: number;
+  readonly max: number;
+  readonly targetCpuPercent: number;
+}
 
 export interface StreamConfig {
   /** ON_DEMAND scales by itself; PROVISIONED needs shardCount. */
@@ -56,9 +127,41 @@ export interface StreamLinesConfig {
     readonly ebs: { readonly sizeGiB: number; readonly iops: number; readonly throughputMiBps: number };
     readonly snapshots: { readonly enabled: boolean; readonly retainDays: number; readonly time: string };
     readonly efs: { readonly throughputMode: "bursting" | "elastic" };
+    /** InfluxDB's HTTP port; services reach it as `http://influxdb.<namespace>:<port>`. */
+    readonly port: number;
+    readonly org: string;
+    readonly buckets: { readonly marketDataRealtime: string; readonly marketDataHistorical: string };
   };
   readonly secrets: { readonly recoveryWindowDays: number };
   readonly kinesis: { readonly upstream: StreamConfig; readonly downstream: StreamConfig };
+  readonly services: {
+    readonly ingest: ServiceConfig;
+    readonly ripples: ServiceConfig;
+    readonly backend: WebServiceConfig;
+    readonly dashboard: WebServiceConfig;
+  };
+  /** The one internet-facing ALB in front of backend and dashboard (profile full). */
+  readonly loadBalancer: {
+    /** HTTPS with this certificate (same region as the ALB); with neither it nor a domain, HTTP only. */
+    readonly certificateArn?: string;
+    /** An alias record in this zone; without certificateArn, also a DNS-validated certificate for the name. */
+    readonly domain?: { readonly name: string; readonly hostedZoneId: string };
+    readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string };
+    readonly idleTimeoutSeconds: number;
+    readonly deletionProtection: boolean;
+  };
+  /** Target tracking on CPU for the services behind the ALB. */
+  readonly autoscaling: { readonly enabled: boolean; readonly backend: ScalingConfig; readonly dashboard: ScalingConfig };
+  /** Market hours: every service scales to 0 at `stop` and back to its desiredCount at `start`. */
+  readonly schedule: { readonly enabled: boolean; readonly timeZone: string; readonly stop: string; readonly start: string };
+  readonly alarms: {
+    /** Subscribed to the alarm topic; AWS mails a confirmation link first. */
+    readonly email?: string;
+    readonly upstreamIteratorAgeMs: number;
+    readonly tasksBelowDesiredMinutes: number;
+    readonly target5xxCount: number;
+    readonly unhealthyHosts: number;
+  };
   /** Points every provider and the state backend at an AWS API emulator (local development and acceptance). */
   readonly emulator?: { readonly endpoint: string };
 }
@@ -72,7 +175,9 @@ export type Rule =
   | { kind: "integer"; optional?: boolean; default?: number; min?: number; max?: number; oneOf?: readonly number[] }
   | { kind: "boolean"; optional?: boolean; default?: boolean }
   | { kind: "array"; optional?: boolean; items: Rule; length?: number }
-  | { kind: "object"; optional?: boolean; props: Record<string, Rule>; /** absent stays absent instead of taking defaults */ absentMeansOff?: boolean };
+  | { kind: "object"; optional?: boolean; props: Record<string, Rule>; /** absent stays absent instead of taking defaults */ absentMeansOff?: boolean }
+  /** An object with free keys (e.g. environment variables): each key passes `keyCheck`, each value `values`. */
+  | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
 
 const str = (extra: Omit<Extract<Rule, { kind: "string" }>, "kind"> = {}): Rule => ({ kind: "string", ...extra });
 const int = (extra: Omit<Extract<Rule, { kind: "integer" }>, "kind"> = {}): Rule => ({ kind: "integer", ...extra });
@@ -90,6 +195,58 @@ const stream = (dflt: StreamConfig): Rule =>
   );
 
 const regionOf = (root: Record<string, unknown>): string => String(root.region);
+
+interface ServiceDefaults {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly architecture: "X86_64" | "ARM64";
+  readonly minHealthyPercent: number;
+  readonly maxPercent: number;
+  readonly web?: { readonly port: number; readonly healthCheckPath: string };
+}
+
+/** The predecessor's sizes; deployment percentages fit what each service can tolerate. */
+export const SERVICE_DEFAULTS: Readonly<Record<ServiceName, ServiceDefaults>> = {
+  // One market-data websocket session at a time, so a deployment stops the old task first.
+  ingest: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100 },
+  // One Flink job per checkpoint path: two copies must never run at once.
+  ripples: { cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100 },
+  backend: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3030, healthCheckPath: "/health" } },
+  dashboard: { cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3000, healthCheckPath: "/" } },
+};
+
+const service = (d: ServiceDefaults): Rule =>
+  obj(
+    {
+      image: obj({ tag: str({ optional: true, check: checkImageTag }) }, true),
+      cpu: int({ optional: true, default: d.cpu, oneOf: Object.keys(FARGATE_SIZES).map(Number) }),
+      memory: int({ optional: true, default: d.memory, min: 512, max: 122880 }),
+      architecture: str({ optional: true, default: d.architecture, enum: ["X86_64", "ARM64"] }),
+      desiredCount: int({ optional: true, default: 1, min: 0, max: 100 }),
+      capacityProvider: str({ optional: true, default: "FARGATE", enum: ["FARGATE", "FARGATE_SPOT"] }),
+      minHealthyPercent: int({ optional: true, default: d.minHealthyPercent, min: 0, max: 100 }),
+      maxPercent: int({ optional: true, default: d.maxPercent, min: 100, max: 200 }),
+      executeCommand: bool(false),
+      serviceDiscovery: bool(false),
+      environment: { kind: "map", optional: true, keyCheck: checkEnvName, maxEntries: 100, values: str({ check: (v) => (v.length <= 4096 ? undefined : "expected a value of at most 4096 characters") }) },
+      ...(d.web && {
+        port: int({ optional: true, default: d.web.port, min: 1024, max: 65535 }),
+        healthCheckPath: str({ optional: true, default: d.web.healthCheckPath, check: checkHealthCheckPath }),
+      }),
+    },
+    true,
+  );
+
+const scaling = (dflt: ScalingConfig): Rule =>
+  obj(
+    {
+      min: int({ optional: true, default: dflt.min, min: 0, max: 100 }),
+      max: int({ optional: true, default: dflt.max, min: 1, max: 100 }),
+      targetCpuPercent: int({ optional: true, default: dflt.targetCpuPercent, min: 10, max: 90 }),
+    },
+    true,
+  );
+const influxName = (v: string) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v) ? undefined : "expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'");
 const cidr = (min: number, max: number): Rule => str({ check: (v) => checkCidr(v, min, max) });
 
 export const CONFIG_SCHEMA: Rule = obj({
@@ -149,12 +306,79 @@ export const CONFIG_SCHEMA: Rule = obj({
       true,
     ),
     efs: obj({ throughputMode: str({ optional: true, default: "bursting", enum: ["bursting", "elastic"] }) }, true),
+    port: int({ optional: true, default: 8086, min: 1024, max: 65535 }),
+    org: str({ optional: true, default: "streamlines", check: influxName }),
+    buckets: obj(
+      {
+        marketDataRealtime: str({ optional: true, default: "market-data-realtime", check: influxName }),
+        marketDataHistorical: str({ optional: true, default: "market-data-historical", check: influxName }),
+      },
+      true,
+    ),
   }),
   secrets: obj({ recoveryWindowDays: int({ optional: true, default: 30, oneOf: [0, ...Array.from({ length: 24 }, (_, i) => i + 7)] }) }, true),
   kinesis: obj(
     {
       upstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
       downstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
+    },
+    true,
+  ),
+  services: obj(
+    {
+      ingest: service(SERVICE_DEFAULTS.ingest),
+      ripples: service(SERVICE_DEFAULTS.ripples),
+      backend: service(SERVICE_DEFAULTS.backend),
+      dashboard: service(SERVICE_DEFAULTS.dashboard),
+    },
+    true,
+  ),
+  loadBalancer: obj(
+    {
+      certificateArn: str({ optional: true, check: (v, root) => checkAcmCertificateArn(v, regionOf(root)) }),
+      domain: {
+        kind: "object",
+        optional: true,
+        absentMeansOff: true,
+        props: { name: str({ check: checkDnsName }), hostedZoneId: str({ check: checkHostedZoneId }) },
+      },
+      accessLogs: obj(
+        {
+          enabled: bool(false),
+          bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-alb-logs`, check: checkBucketName }),
+        },
+        true,
+      ),
+      idleTimeoutSeconds: int({ optional: true, default: 60, min: 1, max: 4000 }),
+      deletionProtection: bool(false),
+    },
+    true,
+  ),
+  autoscaling: obj(
+    {
+      enabled: bool(true),
+      backend: scaling({ min: 1, max: 4, targetCpuPercent: 60 }),
+      dashboard: scaling({ min: 1, max: 3, targetCpuPercent: 60 }),
+    },
+    true,
+  ),
+  schedule: obj(
+    {
+      enabled: bool(true),
+      // NYSE: open 09:30-16:00 Eastern. Tasks start half an hour early and stop half an hour late.
+      timeZone: str({ optional: true, default: "America/New_York", check: checkTimeZone }),
+      stop: str({ optional: true, default: "cron(30 16 ? * MON-FRI *)", check: checkSchedulerCron }),
+      start: str({ optional: true, default: "cron(0 9 ? * MON-FRI *)", check: checkSchedulerCron }),
+    },
+    true,
+  ),
+  alarms: obj(
+    {
+      email: str({ optional: true, check: checkEmail }),
+      upstreamIteratorAgeMs: int({ optional: true, default: 60000, min: 1000, max: 86400000 }),
+      tasksBelowDesiredMinutes: int({ optional: true, default: 5, min: 1, max: 60 }),
+      target5xxCount: int({ optional: true, default: 10, min: 1, max: 100000 }),
+      unhealthyHosts: int({ optional: true, default: 1, min: 1, max: 100 }),
     },
     true,
   ),
@@ -214,6 +438,55 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   }
   if (ebs.throughputMiBps > ebs.iops / 4) {
     return { key: "influx.ebs.throughputMiBps", value: ebs.throughputMiBps, allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)` };
+  }
+  return serviceChecks(config);
+}
+
+/** Service settings that depend on each other, the profile, or other keys. */
+function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
+  const inProfile = PROFILE_SERVICES[config.profile];
+  for (const name of SERVICE_NAMES) {
+    const s = config.services[name];
+    const key = `services.${name}`;
+    if (inProfile.includes(name) && s.image.tag === undefined) {
+      return {
+        key: `${key}.image.tag`,
+        value: undefined,
+        allowed: `this key is required for a service of profile ${config.profile}; expected the pinned docker tag of an image in the service's ECR repository`,
+      };
+    }
+    const memory = checkFargateMemory(s.cpu, s.memory);
+    if (memory) return { key: `${key}.memory`, value: s.memory, allowed: memory };
+    if (s.capacityProvider === "FARGATE_SPOT" && s.architecture === "ARM64") {
+      return { key: `${key}.capacityProvider`, value: s.capacityProvider, allowed: "expected FARGATE for an ARM64 service: Fargate Spot runs X86_64 tasks only" };
+    }
+    if (s.minHealthyPercent >= s.maxPercent) {
+      return { key: `${key}.maxPercent`, value: s.maxPercent, allowed: `expected more than minHealthyPercent (${s.minHealthyPercent}), or a deployment can neither start nor stop a task` };
+    }
+    for (const variable of Object.keys(s.environment ?? {})) {
+      if (DERIVED_ENVIRONMENT[name].includes(variable)) {
+        return {
+          key: `${key}.environment.${variable}`,
+          value: s.environment![variable],
+          allowed: `expected a variable the stack does not set itself; ${DERIVED_ENVIRONMENT[name].join(", ")} come from the stack's resources and the influx keys`,
+        };
+      }
+    }
+  }
+  if (config.autoscaling.enabled) {
+    for (const name of WEB_SERVICES.filter((n) => inProfile.includes(n))) {
+      const range = config.autoscaling[name];
+      if (range.min > range.max) return { key: `autoscaling.${name}.max`, value: range.max, allowed: `expected at least autoscaling.${name}.min (${range.min})` };
+      const desired = config.services[name].desiredCount;
+      if (desired < range.min || desired > range.max) {
+        return { key: `services.${name}.desiredCount`, value: desired, allowed: `expected a count from autoscaling.${name}.min to max (${range.min} to ${range.max}) while autoscaling is on` };
+      }
+    }
+  }
+  // ALB and target group names are limited to 32 characters; the longest is <app>-<env>-dashboard.
+  const longest = `${config.app}-${config.env}-dashboard`;
+  if (inProfile.includes("dashboard") && longest.length > 32) {
+    return { key: "env", value: config.env, allowed: `expected app and env together at most 21 characters in profile full: load balancer target group names such as ${longest} must fit in 32` };
   }
   return undefined;
 }
