@@ -5,7 +5,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import { S3Client, ListBucketsCommand } from "@aws-sdk/client-s3";
-import { ECRClient, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
+import { ECRClient, DescribeImagesCommand, DescribeRepositoriesCommand } from "@aws-sdk/client-ecr";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { KMSClient, DescribeKeyCommand, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { SecretsManagerClient, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
@@ -17,6 +17,7 @@ import {
   DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
@@ -38,6 +39,11 @@ export interface Residual {
   readonly id: string;
   readonly detail?: string;
   readonly arn?: string;
+  /** Billed size where the listing knows it (volumes, snapshots: GiB; ECR images: bytes in `bytes`). */
+  readonly sizeGiB?: number;
+  readonly bytes?: number;
+  /** The Name tag, for kept entries derived from config names (a volume id is not known in advance). */
+  readonly name?: string;
 }
 
 export interface ResidualScope {
@@ -278,7 +284,40 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
         const o = await ec2.send(new DescribeVolumesCommand({ NextToken }));
         return { items: o.Volumes ?? [], next: o.NextToken };
       });
-      for (const v of vols) if (v.State !== "deleted" && tagged(v.Tags)) add({ service: "ec2", kind: "volume", id: v.VolumeId!, detail: `${v.State} ${v.Size} GiB ${nameTag(v.Tags) ?? ""}`.trim() });
+      for (const v of vols) {
+        if (v.State !== "deleted" && tagged(v.Tags)) {
+          add({ service: "ec2", kind: "volume", id: v.VolumeId!, detail: `${v.State} ${v.Size} GiB ${nameTag(v.Tags) ?? ""}`.trim(), sizeGiB: v.Size, name: nameTag(v.Tags) });
+        }
+      }
+    }),
+    run("ec2 DescribeSnapshots", async () => {
+      // Only our own snapshots: public and AWS-owned ones are not ours to pay for.
+      const snaps = await paginate(async (NextToken) => {
+        const o = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], NextToken }));
+        return { items: o.Snapshots ?? [], next: o.NextToken };
+      });
+      for (const sn of snaps) {
+        if (tagged(sn.Tags) || (scope.mode === "app" && (nameTag(sn.Tags) ?? sn.Description ?? "").includes(ours))) {
+          add({ service: "ec2", kind: "snapshot", id: sn.SnapshotId!, detail: `${sn.State} ${sn.VolumeSize} GiB of ${sn.VolumeId ?? "?"} ${nameTag(sn.Tags) ?? ""}`.trim(), sizeGiB: sn.VolumeSize, name: nameTag(sn.Tags) });
+        }
+      }
+    }),
+    run("ecr DescribeImages", async () => {
+      const repos = await paginate(async (nextToken) => {
+        const o = await ecr.send(new DescribeRepositoriesCommand({ nextToken }));
+        return { items: o.repositories ?? [], next: o.nextToken };
+      });
+      for (const repo of repos) {
+        if (!named(repo.repositoryName)) continue;
+        const images = await paginate(async (nextToken) => {
+          const o = await ecr.send(new DescribeImagesCommand({ repositoryName: repo.repositoryName, nextToken }));
+          return { items: o.imageDetails ?? [], next: o.nextToken };
+        });
+        for (const im of images) {
+          const tags = im.imageTags?.length ? im.imageTags.join(",") : "untagged";
+          add({ service: "ecr", kind: "image", id: `${repo.repositoryName}@${im.imageDigest}`, detail: `${tags} ${im.imageSizeInBytes ?? 0} bytes`, bytes: im.imageSizeInBytes });
+        }
+      }
     }),
     run("ec2 DescribeVpcs", async () => {
       const vpcs = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [];
@@ -317,9 +356,13 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
           .filter((n) => n.State === "deleted")
           .flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.NetworkInterfaceId)),
       );
+      // Lambda and ECS interfaces carry no tags: any interface in a VPC of ours counts too.
+      const ourVpcs = new Set(
+        ((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).filter((v) => !v.IsDefault && scope.mode === "app" && tagged(v.Tags)).map((v) => v.VpcId),
+      );
       for (const n of (await ec2.send(new DescribeNetworkInterfacesCommand({}))).NetworkInterfaces ?? []) {
         if (natInterfaces.has(n.NetworkInterfaceId)) continue;
-        if (tagged(n.TagSet)) add({ service: "ec2", kind: "network-interface", id: n.NetworkInterfaceId!, detail: `${n.Status} ${n.Description ?? ""}`.trim() });
+        if (tagged(n.TagSet) || ourVpcs.has(n.VpcId)) add({ service: "ec2", kind: "network-interface", id: n.NetworkInterfaceId!, detail: `${n.Status} ${n.Description ?? ""}`.trim() });
       }
     }),
     run("ec2 DescribeVpcEndpoints", async () => {

@@ -1,0 +1,113 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteVolumeCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { parseConfig } from "../config/load";
+import { StreamLinesConfig } from "../config/schema";
+import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
+import { EXIT_CLEAN, EXIT_LEFT, EXIT_LISTING_FAILED, costHint, keptFromConfig, main } from "../scripts/residuals";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+let moto: Emulator;
+let ec2: EC2Client;
+
+function config(overrides: Record<string, unknown> = {}, endpoint = moto.endpoint): StreamLinesConfig {
+  const file = path.join(__dirname, "..", "config", "acceptance.json");
+  const raw = { ...JSON.parse(fs.readFileSync(file, "utf8")), emulator: { endpoint }, ...overrides };
+  return parseConfig(JSON.stringify(raw), file);
+}
+
+async function run(cfg: StreamLinesConfig): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(cfg, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const tags = (cfg: StreamLinesConfig, name: string) => [
+  { ResourceType: "volume" as const, Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }, { Key: "Name", Value: name }] },
+];
+
+beforeAll(async () => {
+  moto = await startMoto();
+  ec2 = new EC2Client(emulatorClientConfig(moto.endpoint, "us-east-1"));
+});
+
+afterAll(async () => {
+  ec2?.destroy();
+  await moto?.stop();
+});
+
+test("an empty account: nothing left, exit 0", async () => {
+  const r = await run(config());
+  expect(r.err).toBe("");
+  expect(r.out).toContain("nothing left behind");
+  expect(r.code).toBe(EXIT_CLEAN);
+});
+
+test("a stray tagged volume and its snapshot are named with a cost hint, exit 1; another app's volume is not", async () => {
+  const cfg = config();
+  const ours = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, "stray") }));
+  const theirs = await ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: "us-east-1a",
+      Size: 5,
+      TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "app", Value: "someone-else" }, { Key: "env", Value: cfg.env }] }],
+    }),
+  );
+  const snap = await ec2.send(
+    new CreateSnapshotCommand({
+      VolumeId: ours.VolumeId,
+      TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }] }],
+    }),
+  );
+  try {
+    const r = await run(cfg);
+    expect(r.code).toBe(EXIT_LEFT);
+    expect(r.out).toContain(ours.VolumeId);
+    expect(r.out).toContain(snap.SnapshotId);
+    expect(r.out).not.toContain(theirs.VolumeId);
+    expect(r.out).toMatch(/ec2\/volume\s+1\s+~\$1\.60/); // 20 GiB gp3
+    expect(r.out).toMatch(/ec2\/snapshot\s+1\s+~\$1\.00/);
+    expect(r.out).toContain("rough, us-east-1 list prices");
+  } finally {
+    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snap.SnapshotId }));
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: ours.VolumeId }));
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: theirs.VolumeId }));
+  }
+});
+
+test("with dataRetention on, the data volume is kept (exit 0) and listed as kept", async () => {
+  const cfg = config({ dataRetention: true });
+  const vol = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, `${cfg.app}-${cfg.env}-influx-data`) }),
+  );
+  try {
+    const r = await run(cfg);
+    expect(r.code).toBe(EXIT_CLEAN);
+    expect(r.out).toContain("nothing left behind beyond the kept resources");
+    expect(r.out).toMatch(new RegExp(`kept on purpose[\\s\\S]*${vol.VolumeId}`));
+    // The same volume with retention off is a residual.
+    expect((await run(config({ dataRetention: false }))).code).toBe(EXIT_LEFT);
+  } finally {
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
+  }
+});
+
+test("an unreachable endpoint: the failed listings are named, exit 2", async () => {
+  const r = await run(config({}, `http://127.0.0.1:${await freePort()}`));
+  expect(r.code).toBe(EXIT_LISTING_FAILED);
+  expect(r.err).toContain("listing(s) failed");
+  expect(r.err).toContain("ec2 DescribeVolumes");
+});
+
+test("kept names come from config, and only while dataRetention is on", () => {
+  const on = keptFromConfig(config({ dataRetention: true }));
+  expect(on.map((k) => `${k.service}/${k.kind}/${k.id}`)).toEqual([
+    "ec2/volume/streamlines-acc-influx-data",
+    "s3/bucket/streamlines-acc-artifacts",
+    "dynamodb/table/streamlines-acc-connections",
+  ]);
+  expect(keptFromConfig(config({ dataRetention: false }))).toEqual([]);
+  expect(costHint({ service: "ec2", kind: "nat-gateway", id: "nat-1" }).monthly).toBeCloseTo(32.85);
+});
