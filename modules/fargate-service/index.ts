@@ -1,0 +1,302 @@
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { Grantable, StreamLinesRole } from "../iam-role";
+import { StreamLinesLogGroup } from "../log-group";
+
+/** An image repository that can grant pulls of its own images (`ImageRepository`). */
+export interface PullableRepository {
+  readonly url: string;
+  grantPull(grantee: Grantable): void;
+}
+
+/** A Secrets Manager secret that can grant reads of itself (`EmptySecret`). */
+export interface ReadableSecret {
+  readonly arn: string;
+  grantRead(grantee: Grantable): void;
+}
+
+/** One environment variable filled from a secret by ECS at task start. */
+export interface SecretEnvironmentVariable {
+  readonly secret: ReadableSecret;
+  /** A key of the secret's JSON value; without it the whole value. */
+  readonly jsonKey?: string;
+}
+
+/** Where a load balancer sends traffic to this service (see `LoadBalancer.targets`). */
+export interface LoadBalancerAttachment {
+  readonly targetGroupArn: string;
+  /** The load balancer's security group: the only source allowed to reach the container port. */
+  readonly sourceSecurityGroupId: string;
+  /** Listener and rules that must exist first: ECS rejects a target group no load balancer uses yet. */
+  readonly dependsOn: readonly ITerraformDependable[];
+  /** Called with this service's security group so the load balancer can open its egress to it. */
+  admit(serviceSecurityGroupId: string, port: number): void;
+}
+
+export interface FargateServiceProps {
+  /** `<app>-<env>-<service>`: service, task family, roles and security group are named after it. */
+  readonly name: string;
+  /** Container name, also the log stream prefix, e.g. `backend`. */
+  readonly containerName: string;
+  readonly region: string;
+  readonly cluster: { readonly arn: string; readonly name: string };
+  /** Capacity providers must be on the cluster before a service names them in its strategy. */
+  readonly clusterCapacityProviders: ITerraformDependable;
+  readonly vpcId: string;
+  /** Private subnets; tasks never get a public IP. */
+  readonly subnetIds: readonly string[];
+  /** The service's own repository and the immutable tag to run: the image is `<repository url>:<tag>`. */
+  readonly image: { readonly repository: PullableRepository; readonly tag: string };
+  /** Fargate CPU units and memory in MiB; config validation keeps the pair a valid Fargate size. */
+  readonly cpu: number;
+  readonly memory: number;
+  readonly architecture: "X86_64" | "ARM64";
+  readonly desiredCount: number;
+  readonly capacityProvider: "FARGATE" | "FARGATE_SPOT";
+  readonly minHealthyPercent: number;
+  readonly maxPercent: number;
+  /** Plain settings. Secret values never go here (the policy tests check task definitions for it). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Variables ECS fills from Secrets Manager; only the execution role can read these secrets. */
+  readonly secrets?: Readonly<Record<string, SecretEnvironmentVariable>>;
+  /** Terraform-owned log group for the awslogs driver. */
+  readonly logs: { readonly groupName: string; readonly retentionDays: number; readonly kmsKeyArn: string };
+  /** Port the container listens on; needed with a load balancer or service discovery. */
+  readonly port?: number;
+  /**
+   * Egress besides HTTPS: InfluxDB's port to this CIDR. The Influx host's security group belongs to
+   * the influx stack, which comes later; until then the rule targets the VPC CIDR.
+   */
+  readonly influxEgress?: { readonly port: number; readonly cidr: string };
+  /** ECS Exec; adds the SSM channel permissions to the task role. */
+  readonly executeCommand: boolean;
+  readonly loadBalancer?: LoadBalancerAttachment;
+  /** Registers tasks as `<name>.<namespace>` A records and opens the port to the VPC CIDR. */
+  readonly serviceDiscovery?: { readonly namespaceId: string; readonly name: string; readonly vpcCidr: string };
+  /**
+   * Terraform leaves desired_count alone after creation: the market-hours schedule or autoscaling
+   * owns it, and an apply must not undo their work.
+   */
+  readonly ignoreDesiredCount: boolean;
+}
+
+/**
+ * A Fargate service with its task definition, log group, execution and task roles and security group.
+ * Resource modules grant the task role what the service needs: `stream.grantWrite(service.taskRole)`.
+ */
+export class FargateService extends Construct {
+  readonly name: string;
+  /** The service ARN. */
+  readonly arn: string;
+  readonly taskRole: StreamLinesRole;
+  readonly executionRole: StreamLinesRole;
+  readonly securityGroupId: string;
+  readonly logGroupName: string;
+  readonly taskDefinitionArn: string;
+  readonly image: string;
+
+  constructor(scope: Construct, id: string, private readonly props: FargateServiceProps) {
+    super(scope, id);
+    if ((props.loadBalancer || props.serviceDiscovery) && props.port === undefined) {
+      throw new Error(`FargateService ${props.name}: a load balancer or service discovery needs a port`);
+    }
+    const account = new DataAwsCallerIdentity(this, "account");
+    const partition = new DataAwsPartition(this, "partition");
+
+    const logGroup = new StreamLinesLogGroup(this, "logs", {
+      name: props.logs.groupName,
+      retentionDays: props.logs.retentionDays,
+      kmsKeyArn: props.logs.kmsKeyArn,
+    });
+    this.logGroupName = logGroup.name;
+
+    // Execution role: ECS itself pulls the image, writes logs and resolves secrets with it.
+    this.executionRole = new StreamLinesRole(this, "execution-role", {
+      name: `${props.name}-execution`,
+      description: `${props.name}: ECS pulls the image, writes logs and reads this service's secrets`,
+      assumedBy: ["ecs-tasks.amazonaws.com"],
+    });
+    props.image.repository.grantPull(this.executionRole);
+    logGroup.grantWrite(this.executionRole);
+    const secrets = Object.entries(props.secrets ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    for (const secret of new Set(secrets.map(([, s]) => s.secret))) secret.grantRead(this.executionRole);
+
+    // Task role: what the application may do. Starts empty; resource modules add grants.
+    this.taskRole = new StreamLinesRole(this, "task-role", {
+      name: `${props.name}-task`,
+      description: `${props.name}: the application's own AWS access`,
+      assumedBy: ["ecs-tasks.amazonaws.com"],
+      // Confused-deputy guard, as AWS recommends for task roles: only ECS tasks of this account.
+      trustConditions: {
+        StringEquals: { "aws:SourceAccount": [account.accountId] },
+        ArnLike: { "aws:SourceArn": [`arn:${partition.partition}:ecs:${props.region}:${account.accountId}:*`] },
+      },
+    });
+    if (props.executeCommand) {
+      // ssmmessages defines no resource types: "*" is the only value IAM accepts.
+      this.taskRole.addToPolicy({
+        actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        resources: ["*"],
+      });
+    }
+
+    this.image = `${props.image.repository.url}:${props.image.tag}`;
+    const container = {
+      name: props.containerName,
+      image: this.image,
+      essential: true,
+      ...(props.port !== undefined && { portMappings: [{ containerPort: props.port, protocol: "tcp" }] }),
+      environment: Object.keys(props.environment)
+        .sort()
+        .map((name) => ({ name, value: props.environment[name] })),
+      secrets: secrets.map(([name, s]) => ({ name, valueFrom: s.jsonKey ? `${s.secret.arn}:${s.jsonKey}::` : s.secret.arn })),
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: { "awslogs-group": logGroup.name, "awslogs-region": props.region, "awslogs-stream-prefix": props.containerName },
+      },
+      // ECS Exec's agent needs an init process to reap the sessions it starts.
+      ...(props.executeCommand && { linuxParameters: { initProcessEnabled: true } }),
+    };
+    const taskDefinition = new EcsTaskDefinition(this, "task-definition", {
+      family: props.name,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(props.cpu),
+      memory: String(props.memory),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.architecture },
+      executionRoleArn: this.executionRole.arn,
+      taskRoleArn: this.taskRole.arn,
+      // Literal JSON, not jsonencode: the policy tests read environment and secrets from it.
+      containerDefinitions: JSON.stringify([container]),
+    });
+    this.taskDefinitionArn = taskDefinition.arn;
+
+    const group = new SecurityGroup(this, "security-group", {
+      name: props.name,
+      description: `${props.name}: HTTPS and InfluxDB out; in only from its load balancer or the VPC`,
+      vpcId: props.vpcId,
+      tags: { Name: props.name },
+    });
+    this.securityGroupId = group.id;
+    // AWS APIs (Kinesis, S3, ECR, logs, Secrets Manager) and the market-data websocket are all HTTPS.
+    new VpcSecurityGroupEgressRule(this, "egress-https", {
+      securityGroupId: group.id,
+      description: "HTTPS to AWS APIs and external market-data endpoints",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+      tags: { Name: `${props.name}-https` },
+    });
+    if (props.influxEgress) {
+      // TODO(influx stack): target the Influx host's security group once it exists, instead of the VPC CIDR.
+      new VpcSecurityGroupEgressRule(this, "egress-influx", {
+        securityGroupId: group.id,
+        description: `InfluxDB (TCP ${props.influxEgress.port}) inside the VPC`,
+        ipProtocol: "tcp",
+        fromPort: props.influxEgress.port,
+        toPort: props.influxEgress.port,
+        cidrIpv4: props.influxEgress.cidr,
+        tags: { Name: `${props.name}-influxdb` },
+      });
+    }
+    if (props.loadBalancer) {
+      new VpcSecurityGroupIngressRule(this, "ingress-load-balancer", {
+        securityGroupId: group.id,
+        description: `TCP ${props.port} from the load balancer`,
+        ipProtocol: "tcp",
+        fromPort: props.port,
+        toPort: props.port,
+        referencedSecurityGroupId: props.loadBalancer.sourceSecurityGroupId,
+        tags: { Name: `${props.name}-from-load-balancer` },
+      });
+      props.loadBalancer.admit(group.id, props.port!);
+    }
+
+    let registry: ServiceDiscoveryService | undefined;
+    if (props.serviceDiscovery) {
+      registry = new ServiceDiscoveryService(this, "discovery", {
+        name: props.serviceDiscovery.name,
+        description: `${props.name} tasks`,
+        dnsConfig: { namespaceId: props.serviceDiscovery.namespaceId, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
+        // ECS reports task health to Cloud Map; a stopped task leaves DNS at once.
+        healthCheckCustomConfig: { failureThreshold: 1 },
+        // Instances are ECS's to deregister; destroy must not wait for them.
+        forceDestroy: true,
+      });
+      new VpcSecurityGroupIngressRule(this, "ingress-vpc", {
+        securityGroupId: group.id,
+        description: `TCP ${props.port} from the VPC (service discovery clients)`,
+        ipProtocol: "tcp",
+        fromPort: props.port,
+        toPort: props.port,
+        cidrIpv4: props.serviceDiscovery.vpcCidr,
+        tags: { Name: `${props.name}-from-vpc` },
+      });
+    }
+
+    const service = new EcsService(this, "service", {
+      name: props.name,
+      cluster: props.cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      desiredCount: props.desiredCount,
+      capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1, base: 0 }],
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: props.minHealthyPercent,
+      deploymentMaximumPercent: props.maxPercent,
+      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [group.id], assignPublicIp: false },
+      enableExecuteCommand: props.executeCommand,
+      // Tasks carry the service's tags (app, env, stack, owner) for cost allocation.
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      ...(props.loadBalancer && {
+        loadBalancer: [{ targetGroupArn: props.loadBalancer.targetGroupArn, containerName: props.containerName, containerPort: props.port! }],
+        healthCheckGracePeriodSeconds: 60,
+      }),
+      ...(registry && { serviceRegistries: { registryArn: registry.arn } }),
+      dependsOn: [props.clusterCapacityProviders, ...(props.loadBalancer?.dependsOn ?? [])],
+      ...(props.ignoreDesiredCount && { lifecycle: { ignoreChanges: ["desired_count"] } }),
+    });
+    this.name = service.name;
+    this.arn = service.id;
+  }
+
+  /**
+   * Target tracking on the service's average CPU. Application Auto Scaling then owns desired_count
+   * between min and max, so the service must be built with `ignoreDesiredCount`.
+   */
+  autoscaleOnCpu(opts: { readonly min: number; readonly max: number; readonly targetCpuPercent: number }): void {
+    if (!this.props.ignoreDesiredCount) throw new Error(`FargateService ${this.props.name}: autoscaling needs ignoreDesiredCount`);
+    const target = new AppautoscalingTarget(this, "scaling-target", {
+      serviceNamespace: "ecs",
+      resourceId: `service/${this.props.cluster.name}/${this.name}`,
+      scalableDimension: "ecs:service:DesiredCount",
+      minCapacity: opts.min,
+      maxCapacity: opts.max,
+    });
+    new AppautoscalingPolicy(this, "scaling-cpu", {
+      name: `${this.props.name}-cpu`,
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      resourceId: target.resourceId,
+      scalableDimension: target.scalableDimension,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        targetValue: opts.targetCpuPercent,
+        // Out fast for a burst at the open; in slowly so one quiet minute does not drop a task.
+        scaleOutCooldown: 60,
+        scaleInCooldown: 300,
+      },
+    });
+  }
+}
