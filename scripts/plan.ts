@@ -1,0 +1,169 @@
+/**
+ * Plans every stack and reviews the plans:
+ *   npm run plan [-- [--no-synth] [stack ...]]
+ * Synth, then per stack in phase order: terraform init, plan -out=plans/<stack>.tfplan, show -json
+ * > plans/<stack>.json; then the plan review (help/plan-review.md). Exit 0 no changes, 2 changes,
+ * 1 error, like `terraform plan -detailed-exitcode`.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { phaseOrder } from "./acceptance";
+import { EXIT_ERROR, runPlanReview } from "./lib/plan-review";
+import { findProviderMirror, repoRoot, runTerraform, writeCliConfig } from "./lib/terraform";
+
+export const USAGE = "usage: npm run plan [-- [--no-synth] [stack ...]]";
+/** Per terraform command: a hung provider call must not hang the operator's shell forever. */
+const STEP_TIMEOUT_MS = 15 * 60_000;
+const TAIL_LINES = 20;
+
+export interface PlanOptions {
+  readonly synth: boolean;
+  /** Empty: every synthesized stack. */
+  readonly stacks: readonly string[];
+}
+
+export function parsePlanArgs(argv: readonly string[]): PlanOptions {
+  let synth = true;
+  const stacks: string[] = [];
+  for (const a of argv) {
+    if (a === "--no-synth") synth = false;
+    else if (a.startsWith("-")) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else if (!/^[A-Za-z0-9_-]+$/.test(a)) throw new Error(`"${a}" is not a stack name\n${USAGE}`);
+    else if (stacks.includes(a)) throw new Error(`stack ${a} is given twice\n${USAGE}`);
+    else stacks.push(a);
+  }
+  return { synth, stacks };
+}
+
+/** The stacks to plan, in phase order; unknown names are an error naming the known ones. */
+export function selectStacks(order: readonly string[], wanted: readonly string[]): string[] {
+  const unknown = wanted.filter((s) => !order.includes(s));
+  if (unknown.length > 0) throw new Error(`unknown stack ${unknown.join(", ")}; the synthesized stacks are: ${order.join(", ")}`);
+  return wanted.length === 0 ? [...order] : order.filter((s) => wanted.includes(s));
+}
+
+export interface StackPlan {
+  readonly stack: string;
+  /** `plans/<stack>.json`, present when show -json wrote it. */
+  readonly json?: string;
+  /** Why the stack could not be planned or shown. */
+  readonly failure?: string;
+}
+
+/**
+ * The command's exit code: the review's, unless a stack failed to plan, which is an error even when
+ * the stacks that did plan show no changes.
+ */
+export function combineExitCodes(reviewCode: number | undefined, plans: readonly StackPlan[]): number {
+  if (plans.length === 0 || plans.some((p) => p.failure !== undefined) || reviewCode === undefined) return EXIT_ERROR;
+  return reviewCode;
+}
+
+/** The plan-review arguments for the stacks that produced a JSON plan. */
+export function reviewArgs(plans: readonly StackPlan[], synthDir: string): string[] {
+  return ["--synth-dir", synthDir, ...plans.filter((p) => p.json).map((p) => `${p.stack}=${p.json}`)];
+}
+
+const tail = (text: string) => text.trimEnd().split("\n").slice(-TAIL_LINES).map((l) => `    ${l}`).join("\n");
+const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+async function planStack(stack: string, dir: string, plansDir: string, env: NodeJS.ProcessEnv, say: (l: string) => void): Promise<StackPlan> {
+  const started = Date.now();
+  const binary = path.join(plansDir, `${stack}.tfplan`);
+  const json = path.join(plansDir, `${stack}.json`);
+  const log = path.join(plansDir, `${stack}.log`);
+  // A stale plan from an earlier run must never be reviewed as this run's.
+  for (const f of [binary, json]) fs.rmSync(f, { force: true });
+  fs.writeFileSync(log, "");
+  const step = async (args: string[]) => {
+    const r = await runTerraform(args, { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS });
+    fs.appendFileSync(log, `$ terraform ${args.join(" ")}\n${r.stdout}${r.stderr}\n`);
+    return r;
+  };
+  const init = await step(["init", "-input=false", "-no-color"]);
+  if (init.code !== 0) return { stack, failure: `terraform init failed (exit ${init.code}):\n${tail(init.stderr || init.stdout)}` };
+  const plan = await step(["plan", "-input=false", "-no-color", "-lock-timeout=60s", `-out=${binary}`]);
+  let failure: string | undefined;
+  if (plan.code !== 0) failure = `terraform plan failed (exit ${plan.code}):\n${tail(plan.stderr || plan.stdout)}`;
+  // Keep going when a failed plan still wrote a file: its review shows what would have happened.
+  if (!fs.existsSync(binary)) {
+    say(`plan: ${stack}: FAILED after ${secs(Date.now() - started)} (log ${path.relative(process.cwd(), log)})`);
+    return { stack, failure };
+  }
+  const show = await runTerraform(["show", "-json", "-no-color", binary], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS });
+  if (show.code !== 0) {
+    fs.appendFileSync(log, `$ terraform show -json\n${show.stderr}\n`);
+    return { stack, failure: `${failure ? `${failure}\n` : ""}terraform show -json failed (exit ${show.code}):\n${tail(show.stderr)}` };
+  }
+  fs.writeFileSync(json, show.stdout);
+  say(`plan: ${stack}: ${failure ? "FAILED, partial plan saved" : "planned"} in ${secs(Date.now() - started)} -> ${path.relative(process.cwd(), json)}`);
+  return { stack, json, failure };
+}
+
+export async function main(argv: readonly string[] = process.argv.slice(2), root = repoRoot()): Promise<number> {
+  const say = (l: string) => process.stdout.write(`${l}\n`);
+  const err = (l: string) => process.stderr.write(`${l}\n`);
+  let opts: PlanOptions;
+  try {
+    opts = parsePlanArgs(argv);
+  } catch (e) {
+    err(`plan: ${(e as Error).message}`);
+    return EXIT_ERROR;
+  }
+  const outdir = path.join(root, "cdktf.out");
+  if (opts.synth) {
+    say("plan: synth (node dist/main.js)");
+    const synth = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], { cwd: root, stdio: "inherit" });
+    if (synth.status !== 0) {
+      err(`plan: synth failed (exit ${synth.status ?? synth.error?.message}); fix the error above, then run npm run plan again`);
+      return EXIT_ERROR;
+    }
+  }
+  const manifestFile = path.join(outdir, "manifest.json");
+  if (!fs.existsSync(manifestFile)) {
+    err("plan: no cdktf.out/manifest.json; run npm run synth first (or drop --no-synth)");
+    return EXIT_ERROR;
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { dependencies?: string[]; workingDirectory?: string }> };
+  let stacks: string[];
+  try {
+    stacks = selectStacks(phaseOrder(manifest), opts.stacks);
+  } catch (e) {
+    err(`plan: ${(e as Error).message}`);
+    return EXIT_ERROR;
+  }
+  const plansDir = path.join(root, "plans");
+  fs.mkdirSync(plansDir, { recursive: true });
+  const mirror = findProviderMirror();
+  const env = mirror ? writeCliConfig(path.join(outdir, "terraform-cli"), mirror) : { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  say(`plan: ${stacks.length} stack(s) in phase order: ${stacks.join(", ")}`);
+
+  const results: StackPlan[] = [];
+  for (const stack of stacks) {
+    const dir = path.join(outdir, manifest.stacks[stack].workingDirectory ?? path.join("stacks", stack));
+    results.push(await planStack(stack, dir, plansDir, env, say));
+  }
+  say("");
+  const reviewed = results.filter((r) => r.json);
+  const reviewCode = reviewed.length > 0 ? runPlanReview(reviewArgs(results, path.join(outdir, "stacks")), { out: say, err }, { cwd: root }) : undefined;
+  const failed = results.filter((r) => r.failure);
+  for (const f of failed) {
+    err("");
+    err(`plan: ${f.stack}: ${f.failure}`);
+    err(`  full log: plans/${f.stack}.log; rerun this stack alone: npm run plan -- ${f.stack}`);
+  }
+  const code = combineExitCodes(reviewCode, results);
+  if (failed.length > 0) err(`plan: ${failed.length} of ${results.length} stack(s) failed to plan: ${failed.map((f) => f.stack).join(", ")} (exit code 1)`);
+  return code;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`plan: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = EXIT_ERROR;
+    },
+  );
+}

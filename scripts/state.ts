@@ -1,0 +1,82 @@
+/**
+ * Inspects a stack's remote state without knowing the synth paths:
+ *   npm run state -- <stack> [list|show ADDRESS|outputs]
+ * Runs terraform in cdktf.out/stacks/<stack>, initialising it first when it never was.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { findProviderMirror, repoRoot, writeCliConfig } from "./lib/terraform";
+
+export const USAGE = "usage: npm run state -- <stack> [list|show ADDRESS|outputs]";
+
+export type StateCommand = { stack: string; action: "list" } | { stack: string; action: "show"; address: string } | { stack: string; action: "outputs" };
+
+/** A mistake the operator can fix; the message is the whole story. */
+export class StateUsageError extends Error {}
+
+export function parseStateArgs(argv: readonly string[]): StateCommand {
+  const [stack, action = "list", ...rest] = argv;
+  if (!stack || stack.startsWith("-")) throw new StateUsageError(`no stack given\n${USAGE}`);
+  if (action === "list" || action === "outputs") {
+    if (rest.length > 0) throw new StateUsageError(`${action} takes no arguments, got: ${rest.join(" ")}\n${USAGE}`);
+    return { stack, action };
+  }
+  if (action === "show") {
+    if (rest.length !== 1) throw new StateUsageError(`show needs exactly one resource address, e.g. show aws_vpc.network_vpc_1A2B3C4D (see \`list\`)\n${USAGE}`);
+    return { stack, action, address: rest[0] };
+  }
+  throw new StateUsageError(`unknown action "${action}"; expected list, show ADDRESS or outputs\n${USAGE}`);
+}
+
+export function terraformArgs(cmd: StateCommand): string[] {
+  if (cmd.action === "list") return ["state", "list"];
+  if (cmd.action === "show") return ["state", "show", "-no-color", cmd.address];
+  return ["output", "-json"];
+}
+
+/** The stack's terraform directory, or a StateUsageError saying what to do. */
+export function stackDir(root: string, stack: string): string {
+  const manifestFile = path.join(root, "cdktf.out", "manifest.json");
+  if (!fs.existsSync(manifestFile)) throw new StateUsageError(`no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first`);
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { workingDirectory?: string }> };
+  const known = Object.keys(manifest.stacks ?? {});
+  if (!known.includes(stack)) throw new StateUsageError(`unknown stack "${stack}"; the synthesized stacks are: ${known.join(", ") || "(none)"}`);
+  const dir = path.join(root, "cdktf.out", manifest.stacks[stack].workingDirectory ?? path.join("stacks", stack));
+  if (!fs.existsSync(path.join(dir, "cdk.tf.json"))) throw new StateUsageError(`stack ${stack} is in the manifest but ${path.relative(root, dir)}/cdk.tf.json is missing; run npm run synth first`);
+  return dir;
+}
+
+/** Runs the command, streaming terraform's output; returns terraform's exit code. */
+export function runState(cmd: StateCommand, root = repoRoot(), say: (l: string) => void = (l) => void process.stderr.write(`${l}\n`)): number {
+  const dir = stackDir(root, cmd.stack);
+  const mirror = findProviderMirror();
+  // Only with a mirror: otherwise terraform's own CLI config (and registry access) applies unchanged.
+  const env = mirror ? writeCliConfig(path.join(root, "cdktf.out", "terraform-cli"), mirror) : { ...process.env, TF_IN_AUTOMATION: "1" };
+  const tf = (args: string[], stdio: "inherit" | "pipe") => spawnSync("terraform", args, { cwd: dir, env, stdio, encoding: "utf8" });
+  if (!fs.existsSync(path.join(dir, ".terraform"))) {
+    say(`state: initialising ${path.relative(root, dir)} (first use${mirror ? `, providers from ${mirror}` : ""})`);
+    const init = tf(["init", "-input=false", "-no-color"], "pipe");
+    if (init.error) throw new StateUsageError(`cannot run terraform: ${init.error.message}; install terraform >= 1.10 and put it on PATH`);
+    if (init.status !== 0) {
+      say(`${init.stdout ?? ""}${init.stderr ?? ""}`.trimEnd());
+      say(`state: terraform init failed in ${path.relative(root, dir)} (exit ${init.status}); check credentials and that the state bucket exists (npm run doctor)`);
+      return init.status ?? 1;
+    }
+  }
+  const r = tf(terraformArgs(cmd), "inherit");
+  if (r.error) throw new StateUsageError(`cannot run terraform: ${r.error.message}; install terraform >= 1.10 and put it on PATH`);
+  return r.status ?? 1;
+}
+
+export function main(argv: readonly string[] = process.argv.slice(2), root = repoRoot()): number {
+  try {
+    return runState(parseStateArgs(argv), root);
+  } catch (err) {
+    if (!(err instanceof StateUsageError)) throw err;
+    process.stderr.write(`state: ${err.message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) process.exitCode = main();
