@@ -1,0 +1,217 @@
+/**
+ * Checks the prerequisites of a deploy, one line each, with the fix for every failure:
+ *   STREAMLINES_ENV=dev npm run doctor
+ * Exit 1 when a required check fails; WARN lines do not fail it.
+ */
+import { spawnSync } from "child_process";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { loadConfigOrExit } from "../config/load";
+import { checkRegion } from "../config/rules";
+import { StreamLinesConfig } from "../config/schema";
+import { emulatorClientConfig } from "./lib/emulator";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+/** `use_lockfile` (S3-native state locking) needs terraform 1.10. */
+export const MIN_TERRAFORM = [1, 10] as const;
+
+export type Status = "ok" | "WARN" | "FAIL";
+export interface CheckResult {
+  readonly name: string;
+  readonly status: Status;
+  readonly detail: string;
+  /** How to fix it; shown for WARN and FAIL. */
+  readonly fix?: string;
+}
+
+export interface DoctorEnv {
+  /** Environment for the terraform and docker processes and for AWS_REGION. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** An image the hooks build: which service, from where, for which platform. */
+export interface BuildImage {
+  readonly image: string;
+  readonly context: string;
+  readonly platform: string;
+}
+
+/**
+ * Images with a build context in config. The config shape grows with the image hooks, so this reads
+ * it defensively: `services.<name>.image.buildContext` (+ `platform`, else from `architecture`), and
+ * an optional top-level `images.<name>.buildContext`.
+ */
+export function buildImages(config: StreamLinesConfig): BuildImage[] {
+  type ImageCfg = { buildContext?: string; platform?: string };
+  const raw = config as unknown as {
+    services?: Record<string, { image?: ImageCfg; architecture?: string } | undefined>;
+    images?: Record<string, ImageCfg | undefined>;
+  };
+  const out: BuildImage[] = [];
+  for (const [name, svc] of Object.entries(raw.services ?? {})) {
+    const ctx = svc?.image?.buildContext;
+    if (ctx) out.push({ image: name, context: ctx, platform: svc?.image?.platform ?? (svc?.architecture === "ARM64" ? "linux/arm64" : "linux/amd64") });
+  }
+  for (const [name, img] of Object.entries(raw.images ?? {})) {
+    if (img?.buildContext && !out.some((o) => o.image === name)) out.push({ image: name, context: img.buildContext, platform: img.platform ?? "linux/amd64" });
+  }
+  return out.sort((a, b) => a.image.localeCompare(b.image));
+}
+
+/** `[major, minor]` of `terraform version -json` or plain `Terraform v1.11.4` output. */
+export function parseTerraformVersion(text: string): [number, number, number] | undefined {
+  let v: string | undefined;
+  try {
+    v = (JSON.parse(text) as { terraform_version?: string }).terraform_version;
+  } catch {
+    v = /Terraform v(\d+\.\d+\.\d+)/.exec(text)?.[1];
+  }
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v ?? "");
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
+  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: 30_000 });
+  return { missing: (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT", code: r.status ?? 1, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+}
+
+const firstLine = (s: string) => s.split("\n").find((l) => l.trim())?.trim() ?? "";
+
+export async function checkCredentials(config: StreamLinesConfig): Promise<CheckResult> {
+  const endpoint = config.emulator?.endpoint;
+  const sts = new STSClient(endpoint ? emulatorClientConfig(endpoint, config.region) : { region: config.region, maxAttempts: 2 });
+  try {
+    const id = await sts.send(new GetCallerIdentityCommand({}));
+    return { name: "AWS credentials", status: "ok", detail: `account ${id.Account} as ${id.Arn}${endpoint ? ` (emulator ${endpoint})` : ""}` };
+  } catch (err) {
+    const e = err as Error;
+    return {
+      name: "AWS credentials",
+      status: "FAIL",
+      detail: `STS GetCallerIdentity: ${e.name}: ${firstLine(e.message)}`,
+      fix: endpoint
+        ? `start the emulator at ${endpoint} (python3 -m moto.server -p <port>) or fix emulator.endpoint in the config`
+        : "log in (aws sso login --profile <p> and export AWS_PROFILE=<p>, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), then check with aws sts get-caller-identity",
+    };
+  } finally {
+    sts.destroy();
+  }
+}
+
+export function checkRegionSetting(config: StreamLinesConfig, env: NodeJS.ProcessEnv): CheckResult {
+  const name = "region";
+  for (const [key, value] of [["region", config.region], ["state.region", config.state.region]] as const) {
+    const problem = checkRegion(value);
+    if (problem) return { name, status: "FAIL", detail: `config ${key} ${JSON.stringify(value)}: ${problem}`, fix: `set ${key} in the config to a valid region` };
+  }
+  // Terraform takes the region from config; the aws CLI in the image hooks takes it from here.
+  const shell = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const which = env.AWS_REGION ? "AWS_REGION" : "AWS_DEFAULT_REGION";
+  if (shell && shell !== config.region) {
+    return { name, status: "FAIL", detail: `${which}=${shell} but the config says ${config.region}`, fix: `export ${which}=${config.region} (or unset it)` };
+  }
+  return { name, status: "ok", detail: `${config.region} (config)${shell ? `, ${which} matches` : ""}; state in ${config.state.region}` };
+}
+
+export async function checkStateBucket(config: StreamLinesConfig): Promise<CheckResult> {
+  const endpoint = config.emulator?.endpoint;
+  const s3 = new S3Client(endpoint ? emulatorClientConfig(endpoint, config.state.region) : { region: config.state.region, maxAttempts: 2 });
+  const name = "state bucket";
+  const bucket = config.state.bucket;
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return { name, status: "ok", detail: `${bucket} exists (${config.state.region})` };
+  } catch (err) {
+    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+    const status = e.$metadata?.httpStatusCode;
+    if (status === 404 || e.name === "NotFound" || e.name === "NoSuchBucket") {
+      return { name, status: "FAIL", detail: `${bucket} does not exist`, fix: `STREAMLINES_ENV=${config.env} npm run bootstrap-state (help/state.md)` };
+    }
+    if (status === 403) {
+      return { name, status: "FAIL", detail: `${bucket}: access denied (another account's bucket, or no s3:ListBucket)`, fix: "use credentials of the account that owns it, or choose another state.bucket" };
+    }
+    return { name, status: "FAIL", detail: `${bucket}: HeadBucket ${e.name}: ${firstLine(e.message)}`, fix: "check credentials and network, then run npm run doctor again" };
+  } finally {
+    s3.destroy();
+  }
+}
+
+export function checkTerraform({ env }: DoctorEnv): CheckResult {
+  const name = "terraform";
+  const r = exec("terraform", ["version", "-json"], env);
+  const install = `install terraform >= ${MIN_TERRAFORM.join(".")} (https://developer.hashicorp.com/terraform/install) and put it on PATH`;
+  if (r.missing) return { name, status: "FAIL", detail: "not found on PATH", fix: install };
+  const v = parseTerraformVersion(r.out);
+  if (!v) return { name, status: "FAIL", detail: `cannot read the version from: ${firstLine(r.out)}`, fix: install };
+  const [maj, min] = MIN_TERRAFORM;
+  if (v[0] < maj || (v[0] === maj && v[1] < min)) {
+    return { name, status: "FAIL", detail: `${v.join(".")} is older than ${maj}.${min} (S3-native state locking, use_lockfile)`, fix: install };
+  }
+  return { name, status: "ok", detail: `${v.join(".")} (>= ${maj}.${min})` };
+}
+
+/** Docker matters only when an image is built here; otherwise its absence is a warning. */
+export function checkDocker({ env }: DoctorEnv, images: readonly BuildImage[]): CheckResult[] {
+  const needed = images.length > 0;
+  const bad: Status = needed ? "FAIL" : "WARN";
+  const why = needed ? "" : " (not needed now: no build contexts configured)";
+  const version = exec("docker", ["--version"], env);
+  if (version.missing) return [{ name: "docker", status: bad, detail: `not found on PATH${why}`, fix: "install Docker Engine (or Docker Desktop) with the buildx plugin" }];
+  const out: CheckResult[] = [{ name: "docker", status: "ok", detail: firstLine(version.out) }];
+  const buildx = exec("docker", ["buildx", "version"], env);
+  out.push(
+    buildx.code === 0
+      ? { name: "docker buildx", status: "ok", detail: firstLine(buildx.out) }
+      : { name: "docker buildx", status: bad, detail: `docker buildx version failed: ${firstLine(buildx.out)}${why}`, fix: "install the buildx plugin (apt-get install docker-buildx-plugin, or Docker Desktop)" },
+  );
+  const info = exec("docker", ["info", "--format", "{{.ServerVersion}}"], env);
+  out.push(
+    info.code === 0
+      ? { name: "docker daemon", status: "ok", detail: `running, server ${firstLine(info.out)}` }
+      : { name: "docker daemon", status: bad, detail: `docker info failed: ${firstLine(info.out)}${why}`, fix: "start the daemon (sudo systemctl start docker, or open Docker Desktop) and make sure your user may use it" },
+  );
+  return out;
+}
+
+export function checkPlatforms(images: readonly BuildImage[]): CheckResult {
+  if (images.length === 0) return { name: "image platforms", status: "ok", detail: "no build contexts configured (pinned image tags only)" };
+  return { name: "image platforms", status: "ok", detail: images.map((i) => `${i.image} ${i.platform} from ${i.context}`).join("; ") };
+}
+
+export async function runChecks(config: StreamLinesConfig, denv: DoctorEnv): Promise<CheckResult[]> {
+  const images = buildImages(config);
+  const [creds, bucket] = await Promise.all([checkCredentials(config), checkStateBucket(config)]);
+  return [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images)];
+}
+
+export function render(results: readonly CheckResult[]): { lines: string[]; code: number } {
+  const w = Math.max(...results.map((r) => r.name.length));
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.status.padEnd(4)}  ${r.name.padEnd(w)}  ${r.detail}`);
+    if (r.status !== "ok" && r.fix) lines.push(`${" ".repeat(6 + w)}  fix: ${r.fix}`);
+  }
+  const failed = results.filter((r) => r.status === "FAIL").length;
+  const warned = results.filter((r) => r.status === "WARN").length;
+  lines.push(failed ? `doctor: ${failed} check(s) failed; fix them before npm run deploy` : `doctor: ready to deploy${warned ? ` (${warned} warning(s))` : ""}`);
+  return { lines, code: failed ? 1 : 0 };
+}
+
+export async function main(config: StreamLinesConfig, env: NodeJS.ProcessEnv = process.env, out: (l: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<number> {
+  out(`doctor: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}`);
+  const { lines, code } = render(await runChecks(config, { env }));
+  lines.forEach(out);
+  return code;
+}
+
+if (require.main === module) {
+  const config = loadConfigOrExit();
+  main(config).then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      process.stderr.write(`doctor: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
