@@ -17,10 +17,10 @@ function config(overrides: Record<string, unknown> = {}, endpoint = moto.endpoin
   return parseConfig(JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), emulator: { endpoint }, ...overrides }), file);
 }
 
-/** Stand-in terraform and docker: behaviour set through env, so the machine's own tools don't matter. */
+/** Stand-in terraform and docker: behaviour set through env, so the machine's own tools don't matter. Terraform warns on stderr, as it does without ~/.terraformrc. */
 function fakeTools(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-bin-"));
-  fs.writeFileSync(path.join(dir, "terraform"), `#!/bin/sh\necho "{\\"terraform_version\\":\\"\${FAKE_TF_VERSION:-1.11.4}\\"}"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "terraform"), `#!/bin/sh\necho "Warning: Unable to open CLI configuration file" >&2\necho "{\\"terraform_version\\":\\"\${FAKE_TF_VERSION:-1.11.4}\\"}"\n`, { mode: 0o755 });
   fs.writeFileSync(
     path.join(dir, "docker"),
     `#!/bin/sh

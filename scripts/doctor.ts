@@ -73,7 +73,8 @@ export function parseTerraformVersion(text: string): [number, number, number] | 
 
 function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
   const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: 30_000 });
-  return { missing: (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT", code: r.status ?? 1, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+  const stdout = (r.stdout ?? "").trim();
+  return { missing: (r.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT", code: r.status ?? 1, stdout, out: `${stdout}\n${r.stderr ?? ""}`.trim() };
 }
 
 const firstLine = (s: string) => s.split("\n").find((l) => l.trim())?.trim() ?? "";
@@ -142,7 +143,8 @@ export function checkTerraform({ env }: DoctorEnv): CheckResult {
   const r = exec("terraform", ["version", "-json"], env);
   const install = `install terraform >= ${MIN_TERRAFORM.join(".")} (https://developer.hashicorp.com/terraform/install) and put it on PATH`;
   if (r.missing) return { name, status: "FAIL", detail: "not found on PATH", fix: install };
-  const v = parseTerraformVersion(r.out);
+  // stdout only: terraform warns on stderr (e.g. a missing ~/.terraformrc) next to the JSON.
+  const v = parseTerraformVersion(r.stdout);
   if (!v) return { name, status: "FAIL", detail: `cannot read the version from: ${firstLine(r.out)}`, fix: install };
   const [maj, min] = MIN_TERRAFORM;
   if (v[0] < maj || (v[0] === maj && v[1] < min)) {
