@@ -1,5 +1,9 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { TerraformStack, Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktf";
+import { buildStacks } from "../stacks/app";
+import { namespaceNameOf } from "../stacks/core";
 import { INTERFACE_ENDPOINT_SERVICES } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
 import { StreamLinesRole } from "../modules/iam-role";
@@ -85,7 +89,7 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
 
   test("nat mode: no interface endpoints, no endpoint security group; S3 and DynamoDB gateway endpoints on both private tables", () => {
     expect(endpointsOfType(stack, "Interface")).toHaveLength(0);
-    expect(values(stack, "aws_security_group")).toHaveLength(0);
+    expect(values(stack, "aws_security_group").map((g) => g.name)).not.toContain("streamlines-dev-vpc-endpoints");
     const gateways = endpointsOfType(stack, "Gateway");
     expect(gateways.map((g) => g.service_name).sort()).toEqual(["com.amazonaws.eu-central-1.dynamodb", "com.amazonaws.eu-central-1.s3"]);
     const privateTables = Object.entries(resourcesOf(stack, "aws_route_table"))
@@ -103,13 +107,13 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 
   test("flow logs: all traffic to a KMS-encrypted log group with the configured retention", () => {
-    const groupId = Object.keys(resourcesOf(stack, "aws_cloudwatch_log_group"))[0];
-    expect(only(stack, "aws_cloudwatch_log_group")).toMatchObject({
+    const [groupId, group] = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/streamlines/dev/vpc-flow-logs")!;
+    expect(group).toMatchObject({
       name: "/streamlines/dev/vpc-flow-logs",
       retention_in_days: 30,
       kms_key_id: foundationsOutput(/cross-stack-output-aws_kms_key[\w-]+arn/),
     });
-    const roleId = Object.keys(resourcesOf(stack, "aws_iam_role"))[0];
+    const roleId = Object.entries(resourcesOf(stack, "aws_iam_role")).find(([, r]) => r.name === "streamlines-dev-vpc-flow-logs")![0];
     expect(only(stack, "aws_flow_log")).toMatchObject({
       vpc_id: vpcRef(stack, "id"),
       traffic_type: "ALL",
@@ -120,8 +124,8 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 
   test("flow log role: trusted by vpc-flow-logs for this account only, may write to its log group only", () => {
-    const role = only(stack, "aws_iam_role");
-    expect(role.name).toBe("streamlines-dev-vpc-flow-logs");
+    const role = values(stack, "aws_iam_role").find((r) => r.name === "streamlines-dev-vpc-flow-logs")!;
+    expect(role).toBeDefined();
     const [trust] = documentBehind(stack, role.assume_role_policy);
     expect(trust.principals).toEqual([{ type: "Service", identifiers: ["vpc-flow-logs.amazonaws.com"] }]);
     expect(trust.condition).toEqual(
@@ -130,8 +134,10 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
         { test: "ArnLike", variable: "aws:SourceArn", values: [expect.stringMatching(/:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:vpc-flow-log\/\*$/)] },
       ]),
     );
-    const groupArn = `\${aws_cloudwatch_log_group.${Object.keys(resourcesOf(stack, "aws_cloudwatch_log_group"))[0]}.arn}`;
-    const statements = documentBehind(stack, only(stack, "aws_iam_role_policy").policy);
+    const groupId = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/streamlines/dev/vpc-flow-logs")![0];
+    const groupArn = `\${aws_cloudwatch_log_group.${groupId}.arn}`;
+    const policy = values(stack, "aws_iam_role_policy").find((p) => p.name === "streamlines-dev-vpc-flow-logs-policy")!;
+    const statements = documentBehind(stack, policy.policy);
     expect(statements).toEqual([
       expect.objectContaining({
         effect: "Allow",
@@ -175,7 +181,8 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
 
   test("outputs for later stacks and operators", () => {
     expect(Object.keys(stack.output ?? {}).sort()).toEqual([
-      "cluster_name", "downstream_stream_name", "namespace_name", "private_subnet_ids", "public_subnet_ids", "upstream_stream_name", "vpc_cidr", "vpc_id",
+      "alarm_topic_arn", "cluster_name", "downstream_stream_name", "load_balancer_dns_name", "namespace_name", "private_subnet_ids", "public_subnet_ids",
+      "service_names", "upstream_stream_name", "url", "vpc_cidr", "vpc_id",
     ]);
     expect(stack.output!.vpc_id).toEqual({ value: vpcRef(stack, "id") });
   });
@@ -217,21 +224,24 @@ describe("core (efs-endpoints fixture: endpoints egress, no flow logs, provision
     expect(sg).not.toHaveProperty("egress");
     const rules = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`);
     expect(rules).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: vpcRef(stack, "cidr_block") })]);
-    expect(values(stack, "aws_vpc_security_group_egress_rule")).toHaveLength(0);
+    expect(values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toHaveLength(0);
   });
 
-  test("no security group ingress from anywhere", () => {
+  test("no security group ingress from anywhere but the ALB's 80 and 443; the rest from the VPC or a security group", () => {
+    const albSg = `\${aws_security_group.${Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-alb")![0]}.id}`;
     for (const r of values(stack, "aws_vpc_security_group_ingress_rule")) {
-      expect(r.cidr_ipv4).toBe(vpcRef(stack, "cidr_block"));
       expect(r).not.toHaveProperty("cidr_ipv6");
+      if (r.cidr_ipv4 === "0.0.0.0/0") expect([r.security_group_id, [80, 443].includes(r.from_port as number), r.to_port]).toEqual([albSg, true, r.from_port]);
+      else if (r.cidr_ipv4 !== undefined) expect(r.cidr_ipv4).toBe(vpcRef(stack, "cidr_block"));
+      else expect(r.referenced_security_group_id).toBe(albSg);
     }
     expect(values(stack, "aws_security_group_rule")).toHaveLength(0);
   });
 
   test("flow logs off: no flow log, log group or role", () => {
     expect(values(stack, "aws_flow_log")).toHaveLength(0);
-    expect(values(stack, "aws_cloudwatch_log_group")).toHaveLength(0);
-    expect(values(stack, "aws_iam_role")).toHaveLength(0);
+    expect(values(stack, "aws_cloudwatch_log_group").map((g) => g.name)).not.toContain("/streamlines/var/vpc-flow-logs");
+    expect(values(stack, "aws_iam_role").map((r) => r.name)).not.toContain("streamlines-var-vpc-flow-logs");
   });
 
   test("provisioned streams carry shard_count and their retention", () => {
@@ -310,5 +320,654 @@ describe("KinesisStream grants", () => {
     const scope = new TerraformStack(Testing.app(), "bad");
     expect(() => new KinesisStream(scope, "a", { name: "a", mode: "ON_DEMAND", shardCount: 1, retentionHours: 24, kmsKeyArn: "k" })).toThrow(/shardCount/);
     expect(() => new KinesisStream(scope, "b", { name: "b", mode: "PROVISIONED", retentionHours: 24, kmsKeyArn: "k" })).toThrow(/shardCount/);
+  });
+});
+
+// ---------------------------------------------------------------- the app: services, ALB, schedule, alarms
+
+const BACKEND_ONLY = path.join(ROOT, "__tests__", "fixtures", "configs", "backend-only.json");
+
+type Statement = { actions: string[]; resources: string[]; condition?: Array<Record<string, unknown>> };
+
+/** Statements of a StreamLinesRole's inline policy (`<role>-policy`); none when it has no policy. */
+const roleStatements = (stack: StackJson, roleName: string): Statement[] => {
+  const policy = values(stack, "aws_iam_role_policy").find((p) => p.name === `${roleName}-policy`);
+  return policy ? (documentBehind(stack, policy.policy) as unknown as Statement[]) : [];
+};
+
+/** What a role may do, as sorted, de-duplicated `action on resource` lines. */
+const grants = (stack: StackJson, roleName: string): string[] =>
+  [...new Set(roleStatements(stack, roleName).flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} on ${r}`))))].sort();
+
+const ref = (stack: StackJson, type: string, match: (r: Record<string, unknown>) => boolean, attr: string): string => {
+  const found = Object.entries(resourcesOf(stack, type)).find(([, r]) => match(r));
+  if (!found) throw new Error(`no ${type} matches`);
+  return `\${${type}.${found[0]}.${attr}}`;
+};
+
+/** A foundations output read through terraform_remote_state, by the part of its name that identifies it. */
+const remote = (stack: StackJson, idPart: string, attr: string): string => {
+  const text = JSON.stringify(stack);
+  const re = new RegExp(`\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.cross-stack-output-[\\w-]*${idPart}[\\w-]*?${attr}\\}`);
+  const m = re.exec(text);
+  if (!m) throw new Error(`no foundations output for ${idPart} ${attr}`);
+  return m[0];
+};
+
+type Container = {
+  name: string;
+  image: string;
+  environment: Array<{ name: string; value: string }>;
+  secrets: Array<{ name: string; valueFrom: string }>;
+  portMappings?: Array<{ containerPort: number; protocol: string }>;
+  logConfiguration: { logDriver: string; options: Record<string, string> };
+  linuxParameters?: { initProcessEnabled: boolean };
+};
+
+const taskDefinition = (stack: StackJson, service: string) => values(stack, "aws_ecs_task_definition").find((t) => t.family === `${service}`)!;
+const container = (stack: StackJson, service: string): Container => JSON.parse(String(taskDefinition(stack, service).container_definitions))[0];
+const env = (stack: StackJson, service: string) => Object.fromEntries(container(stack, service).environment.map((e) => [e.name, e.value]));
+const ecsService = (stack: StackJson, name: string) => values(stack, "aws_ecs_service").find((s) => s.name === name)!;
+
+describe("core app (dev config, full profile: HTTP-only ALB with access logs, autoscaling, schedule, email alarms)", () => {
+  let stack: StackJson;
+  let upstream: string;
+  let downstream: string;
+  let key: string;
+  let artifacts: string;
+  beforeAll(() => {
+    stack = synthAll(configNamed("dev")).stacks.core;
+    upstream = ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "arn");
+    downstream = ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-downstream", "arn");
+    key = String(values(stack, "aws_kinesis_stream")[0].kms_key_id);
+    artifacts = remote(stack, "aws_s3_bucketartifacts_bucket", "arn");
+  });
+
+  test("four services named <app>-<env>-<service> on the cluster", () => {
+    expect(values(stack, "aws_ecs_service").map((s) => s.name).sort()).toEqual(["streamlines-dev-backend", "streamlines-dev-dashboard", "streamlines-dev-ingest", "streamlines-dev-ripples"]);
+    for (const s of values(stack, "aws_ecs_service")) expect(s.cluster).toBe("${aws_ecs_cluster.cluster.arn}");
+  });
+
+  describe("task roles allow exactly their row of the table", () => {
+    test("ingest: put records on upstream (and the data key Kinesis asks KMS for)", () => {
+      expect(grants(stack, "streamlines-dev-ingest-task")).toEqual(
+        [
+          ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map((a) => `${a} on ${upstream}`),
+          `kms:GenerateDataKey on ${key}`,
+        ].sort(),
+      );
+    });
+
+    test("ripples: read upstream, put on downstream, read/write the flink/ prefix of the artifacts bucket", () => {
+      expect(grants(stack, "streamlines-dev-ripples-task")).toEqual(
+        [
+          ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a) => `${a} on ${upstream}`),
+          ...["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"].map((a) => `${a} on ${upstream}/consumer/*`),
+          ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map((a) => `${a} on ${downstream}`),
+          ...["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].map((a) => `${a} on ${artifacts}/flink/*`),
+          `s3:ListBucket on ${artifacts}`,
+          `kms:Decrypt on ${key}`,
+          `kms:GenerateDataKey on ${key}`,
+        ].sort(),
+      );
+      const list = roleStatements(stack, "streamlines-dev-ripples-task").find((s) => s.actions.includes("s3:ListBucket"))!;
+      expect(list.condition).toEqual([{ test: "StringLike", variable: "s3:prefix", values: ["flink/*"] }]);
+    });
+
+    test("backend and dashboard: nothing at all (backend's token arrives as a secret through the execution role)", () => {
+      expect(grants(stack, "streamlines-dev-backend-task")).toEqual([]);
+      expect(grants(stack, "streamlines-dev-dashboard-task")).toEqual([]);
+      const policies = values(stack, "aws_iam_role_policy").map((p) => p.name);
+      expect(policies).not.toContain("streamlines-dev-backend-task-policy");
+      expect(policies).not.toContain("streamlines-dev-dashboard-task-policy");
+    });
+
+    test("task roles trust ECS tasks of this account only", () => {
+      for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
+        const role = values(stack, "aws_iam_role").find((r) => r.name === `streamlines-dev-${service}-task`)!;
+        const [trust] = documentBehind(stack, role.assume_role_policy);
+        expect(trust.principals).toEqual([{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }]);
+        expect(trust.condition).toEqual([
+          { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}$/)] },
+          { test: "ArnLike", variable: "aws:SourceArn", values: [expect.stringMatching(/:ecs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:\*$/)] },
+        ]);
+      }
+    });
+  });
+
+  describe("execution roles: pull only their own image, write only their own logs, read only their own secrets", () => {
+    const SECRETS: Record<string, string[]> = {
+      ingest: ["secret-market-data-api"],
+      ripples: ["secret-influx-write-token"],
+      backend: ["secret-influx-read-token"],
+      dashboard: [],
+    };
+    test.each(Object.keys(SECRETS))("%s", (service) => {
+      const repo = remote(stack, `aws_ecr_repositoryecr-${service}_repository`, "arn");
+      const logGroup = ref(stack, "aws_cloudwatch_log_group", (g) => g.name === `/streamlines/dev/ecs/${service}`, "arn");
+      const secretArns = SECRETS[service].map((s) => remote(stack, `aws_secretsmanager_secret${s}_secret`, "arn"));
+      expect(grants(stack, `streamlines-dev-${service}-execution`)).toEqual(
+        [
+          ...["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((a) => `${a} on ${repo}`),
+          "ecr:GetAuthorizationToken on *",
+          ...["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"].flatMap((a) => [`${a} on ${logGroup}`, `${a} on ${logGroup}:log-stream:*`]),
+          ...secretArns.flatMap((arn) => [`secretsmanager:GetSecretValue on ${arn}`, `secretsmanager:DescribeSecret on ${arn}`, `kms:Decrypt on ${key}`]),
+        ].sort(),
+      );
+    });
+  });
+
+  describe("task definitions", () => {
+    const TABLE: Array<[string, string, string, string]> = [
+      ["ingest", "X86_64", "256", "512"],
+      ["ripples", "ARM64", "512", "1024"],
+      ["backend", "X86_64", "256", "512"],
+      ["dashboard", "ARM64", "256", "512"],
+    ];
+    test.each(TABLE)("%s: %s, %s CPU / %s MiB, Fargate awsvpc, both roles, awslogs to its own log group", (service, arch, cpu, memory) => {
+      const td = taskDefinition(stack, `streamlines-dev-${service}`);
+      expect(td).toMatchObject({
+        cpu,
+        memory,
+        network_mode: "awsvpc",
+        requires_compatibilities: ["FARGATE"],
+        runtime_platform: { operating_system_family: "LINUX", cpu_architecture: arch },
+        execution_role_arn: ref(stack, "aws_iam_role", (r) => r.name === `streamlines-dev-${service}-execution`, "arn"),
+        task_role_arn: ref(stack, "aws_iam_role", (r) => r.name === `streamlines-dev-${service}-task`, "arn"),
+      });
+      const c = container(stack, `streamlines-dev-${service}`);
+      expect(c.logConfiguration).toEqual({
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": ref(stack, "aws_cloudwatch_log_group", (g) => g.name === `/streamlines/dev/ecs/${service}`, "name"),
+          "awslogs-region": "eu-central-1",
+          "awslogs-stream-prefix": service,
+        },
+      });
+    });
+
+    test("log groups: Terraform-owned, KMS-encrypted, with the configured retention", () => {
+      for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
+        expect(values(stack, "aws_cloudwatch_log_group").find((g) => g.name === `/streamlines/dev/ecs/${service}`)).toMatchObject({
+          retention_in_days: 30,
+          kms_key_id: key,
+        });
+      }
+    });
+
+    test("images are <ECR repo url>:<pinned tag> of each service's own repository", () => {
+      for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
+        expect(container(stack, `streamlines-dev-${service}`).image).toBe(`${remote(stack, `aws_ecr_repositoryecr-${service}_repository`, "repository_url")}:1.0.0`);
+      }
+    });
+
+    test("environment variable names are the predecessor's, per service", () => {
+      expect(Object.keys(env(stack, "streamlines-dev-ingest")).sort()).toEqual(["KINESIS_UPSTREAM_NAME", "MAX_TICKER_COUNT", "MAX_WS_READS_PER_SEC", "TICKERS_OVERRIDE", "TOP_TICKERS_API"]);
+      expect(Object.keys(env(stack, "streamlines-dev-ripples")).sort()).toEqual([
+        "CHECKPOINT_PATH", "INFLUXDB_BUCKET_MARKET_DATA_REALTIME", "INFLUXDB_ORG", "INFLUXDB_URL", "JAVA_TOOL_OPTIONS", "KINESIS_DOWNSTREAM_NAME", "KINESIS_UPSTREAM_NAME",
+      ]);
+      expect(Object.keys(env(stack, "streamlines-dev-backend")).sort()).toEqual([
+        "CORS_ALLOWED_ORIGINS", "GRAPHQL_SERVER_ADDRESS", "GRAPHQL_SERVER_PORT", "INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL", "INFLUXDB_ORG", "INFLUXDB_URL",
+      ]);
+      expect(Object.keys(env(stack, "streamlines-dev-dashboard")).sort()).toEqual(["VITE_DATABASE_URL"]);
+    });
+
+    test("derived values: stream names, checkpoint path, INFLUXDB_URL from the namespace, backend URL on the ALB", () => {
+      const alb = ref(stack, "aws_lb", () => true, "dns_name");
+      expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ KINESIS_UPSTREAM_NAME: upstream.replace(/\.arn\}$/, ".name}"), MAX_TICKER_COUNT: "30" });
+      expect(env(stack, "streamlines-dev-ripples")).toMatchObject({
+        CHECKPOINT_PATH: "s3://streamlines-dev-artifacts-eu-central-1/flink/ripples/checkpoints",
+        INFLUXDB_URL: "http://influxdb.streamlines-dev.internal:8086",
+        INFLUXDB_ORG: "streamlines",
+        INFLUXDB_BUCKET_MARKET_DATA_REALTIME: "market-data-realtime",
+        KINESIS_UPSTREAM_NAME: upstream.replace(/\.arn\}$/, ".name}"),
+        KINESIS_DOWNSTREAM_NAME: downstream.replace(/\.arn\}$/, ".name}"),
+      });
+      expect(env(stack, "streamlines-dev-backend")).toEqual({
+        CORS_ALLOWED_ORIGINS: `http://${alb}`,
+        GRAPHQL_SERVER_ADDRESS: "0.0.0.0",
+        GRAPHQL_SERVER_PORT: "3030",
+        INFLUXDB_URL: "http://influxdb.streamlines-dev.internal:8086",
+        INFLUXDB_ORG: "streamlines",
+        INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL: "market-data-historical",
+      });
+      expect(env(stack, "streamlines-dev-dashboard")).toEqual({ VITE_DATABASE_URL: `http://${alb}/graphql` });
+      expect(namespaceNameOf(configNamed("dev"))).toBe("streamlines-dev.internal");
+    });
+
+    test("secrets appear only in `secrets`, as foundations secret ARNs, never in environment", () => {
+      const arn = (s: string) => remote(stack, `aws_secretsmanager_secret${s}_secret`, "arn");
+      expect(container(stack, "streamlines-dev-ingest").secrets).toEqual([
+        { name: "ALPACA_API_KEY", valueFrom: `${arn("secret-market-data-api")}:ALPACA_API_KEY::` },
+        { name: "ALPACA_API_SECRET", valueFrom: `${arn("secret-market-data-api")}:ALPACA_API_SECRET::` },
+      ]);
+      expect(container(stack, "streamlines-dev-ripples").secrets).toEqual([{ name: "INFLUXDB_TOKEN_REALTIME_WRITE", valueFrom: arn("secret-influx-write-token") }]);
+      expect(container(stack, "streamlines-dev-backend").secrets).toEqual([{ name: "INFLUXDB_TOKEN_HISTORICAL_READ", valueFrom: arn("secret-influx-read-token") }]);
+      expect(container(stack, "streamlines-dev-dashboard").secrets).toEqual([]);
+      for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
+        for (const e of container(stack, `streamlines-dev-${service}`).environment) {
+          expect([e.name, /TOKEN|SECRET|PASSWORD|API_?KEY/i.test(e.name), /secretsmanager|aws_secretsmanager/.test(e.value)]).toEqual([e.name, false, false]);
+        }
+      }
+    });
+
+    test("ports: backend 3030 and dashboard 3000; the workers listen on nothing", () => {
+      expect(container(stack, "streamlines-dev-backend").portMappings).toEqual([{ containerPort: 3030, protocol: "tcp" }]);
+      expect(container(stack, "streamlines-dev-dashboard").portMappings).toEqual([{ containerPort: 3000, protocol: "tcp" }]);
+      expect(container(stack, "streamlines-dev-ingest").portMappings).toBeUndefined();
+      expect(container(stack, "streamlines-dev-ripples").portMappings).toBeUndefined();
+    });
+  });
+
+  describe("services", () => {
+    test("circuit breaker with rollback, FARGATE, private subnets without public IPs, managed tags", () => {
+      const privateSubnets = Object.entries(resourcesOf(stack, "aws_subnet"))
+        .filter(([, s]) => (s.tags as Record<string, string>).tier === "private")
+        .map(([id]) => `\${aws_subnet.${id}.id}`);
+      for (const s of values(stack, "aws_ecs_service")) {
+        expect(s).toMatchObject({
+          deployment_circuit_breaker: { enable: true, rollback: true },
+          capacity_provider_strategy: [{ capacity_provider: "FARGATE", weight: 1, base: 0 }],
+          network_configuration: { subnets: privateSubnets, assign_public_ip: false },
+          enable_execute_command: false,
+          propagate_tags: "SERVICE",
+          desired_count: 1,
+        });
+        expect(s).not.toHaveProperty("launch_type");
+        expect(s.depends_on).toContain("aws_ecs_cluster_capacity_providers.capacity-providers");
+      }
+    });
+
+    test("deployment percentages: the single-writer workers stop before they start, the web services roll", () => {
+      expect(ecsService(stack, "streamlines-dev-ingest")).toMatchObject({ deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100 });
+      expect(ecsService(stack, "streamlines-dev-ripples")).toMatchObject({ deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100 });
+      expect(ecsService(stack, "streamlines-dev-backend")).toMatchObject({ deployment_minimum_healthy_percent: 100, deployment_maximum_percent: 200 });
+      expect(ecsService(stack, "streamlines-dev-dashboard")).toMatchObject({ deployment_minimum_healthy_percent: 100, deployment_maximum_percent: 200 });
+    });
+
+    test("with the schedule on, every service ignores desired_count drift", () => {
+      for (const s of values(stack, "aws_ecs_service")) expect(s.lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+    });
+
+    test("web services attach to their target group, after the listener and rule exist", () => {
+      const backend = ecsService(stack, "streamlines-dev-backend");
+      expect(backend.load_balancer).toEqual([
+        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn"), container_name: "backend", container_port: 3030 },
+      ]);
+      expect(backend.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./), expect.stringMatching(/^aws_lb_listener_rule\./)]));
+      expect(ecsService(stack, "streamlines-dev-dashboard").load_balancer).toEqual([
+        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-dashboard", "arn"), container_name: "dashboard", container_port: 3000 },
+      ]);
+      expect(ecsService(stack, "streamlines-dev-ingest")).not.toHaveProperty("load_balancer");
+    });
+
+    test("security groups: egress only 443 anywhere and InfluxDB's port to the VPC; ingress only from the ALB on the container port", () => {
+      const sg = (service: string) => ref(stack, "aws_security_group", (g) => g.name === `streamlines-dev-${service}`, "id");
+      const albSg = ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id");
+      const vpcCidr = "10.40.0.0/16";
+      const rulesOf = (type: string, group: string) =>
+        values(stack, type)
+          .filter((r) => r.security_group_id === group)
+          .map((r) => `${r.ip_protocol} ${r.from_port}-${r.to_port} ${r.cidr_ipv4 ?? r.referenced_security_group_id}`)
+          .sort();
+      const EGRESS = ["tcp 443-443 0.0.0.0/0", `tcp 8086-8086 ${vpcCidr}`];
+      expect(rulesOf("aws_vpc_security_group_egress_rule", sg("ingest"))).toEqual(["tcp 443-443 0.0.0.0/0"]);
+      expect(rulesOf("aws_vpc_security_group_egress_rule", sg("ripples"))).toEqual(EGRESS);
+      expect(rulesOf("aws_vpc_security_group_egress_rule", sg("backend"))).toEqual(EGRESS);
+      expect(rulesOf("aws_vpc_security_group_egress_rule", sg("dashboard"))).toEqual(["tcp 443-443 0.0.0.0/0"]);
+      expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("ingest"))).toEqual([]);
+      expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("ripples"))).toEqual([]);
+      expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("backend"))).toEqual([`tcp 3030-3030 ${albSg}`]);
+      expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("dashboard"))).toEqual([`tcp 3000-3000 ${albSg}`]);
+      expect(rulesOf("aws_vpc_security_group_egress_rule", albSg)).toEqual([`tcp 3000-3000 ${sg("dashboard")}`, `tcp 3030-3030 ${sg("backend")}`].sort());
+      for (const g of values(stack, "aws_security_group")) {
+        expect(g).not.toHaveProperty("ingress");
+        expect(g).not.toHaveProperty("egress");
+      }
+    });
+
+    test("the ALB security group is the only internet ingress: port 80 only without a certificate", () => {
+      const open = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0");
+      expect(open).toEqual([
+        expect.objectContaining({ security_group_id: ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id"), ip_protocol: "tcp", from_port: 80, to_port: 80 }),
+      ]);
+    });
+  });
+
+  describe("load balancer", () => {
+    test("internet-facing ALB in the public subnets, dropping invalid headers, access logs on", () => {
+      const publicSubnets = Object.entries(resourcesOf(stack, "aws_subnet"))
+        .filter(([, s]) => (s.tags as Record<string, string>).tier === "public")
+        .map(([id]) => `\${aws_subnet.${id}.id}`);
+      expect(only(stack, "aws_lb")).toMatchObject({
+        name: "streamlines-dev-alb",
+        internal: false,
+        load_balancer_type: "application",
+        drop_invalid_header_fields: true,
+        subnets: publicSubnets,
+        security_groups: [ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id")],
+        access_logs: { bucket: ref(stack, "aws_s3_bucket", (b) => b.bucket === "streamlines-dev-alb-logs-eu-central-1", "bucket"), enabled: true },
+        depends_on: [expect.stringMatching(/^aws_s3_bucket_policy\./)],
+      });
+    });
+
+    test("without a certificate: one HTTP listener forwarding to the dashboard, and a synth warning", () => {
+      expect(only(stack, "aws_lb_listener")).toMatchObject({
+        port: 80,
+        protocol: "HTTP",
+        default_action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-dashboard", "arn") }],
+      });
+      const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-warn-")) });
+      const { core } = buildStacks(app, configNamed("dev"));
+      const warnings = core.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
+      expect(warnings).toEqual(["streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
+    });
+
+    test("path rule: /graphql goes to the backend, everything else to the dashboard", () => {
+      expect(only(stack, "aws_lb_listener_rule")).toMatchObject({
+        listener_arn: ref(stack, "aws_lb_listener", () => true, "arn"),
+        action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn") }],
+        condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }],
+      });
+    });
+
+    test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000)", () => {
+      const vpcId = vpcRef(stack, "id");
+      expect(values(stack, "aws_lb_target_group").find((t) => t.name === "streamlines-dev-backend")).toMatchObject({
+        port: 3030, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/health", matcher: "200" },
+      });
+      expect(values(stack, "aws_lb_target_group").find((t) => t.name === "streamlines-dev-dashboard")).toMatchObject({
+        port: 3000, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/", matcher: "200-399" },
+      });
+    });
+
+    test("access log bucket: SSE-S3 (ELB cannot use a CMK), force-destroyable, ELB's regional account may write AWSLogs/", () => {
+      const [bucketId, bucket] = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(([, b]) => b.bucket === "streamlines-dev-alb-logs-eu-central-1")!;
+      expect(bucket.force_destroy).toBe(true);
+      const enc = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find((e) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
+      expect(enc.rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false }]);
+      const policy = values(stack, "aws_s3_bucket_policy").find((p) => p.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
+      const statements = documentBehind(stack, policy.policy);
+      expect(statements.map((s) => s.sid)).toEqual(["DenyInsecureTransport", "ElbWritesAccessLogs"]);
+      expect(statements[1]).toMatchObject({
+        actions: ["s3:PutObject"],
+        principals: [{ type: "AWS", identifiers: [expect.stringMatching(/^\$\{data\.aws_elb_service_account\.[\w-]+\.arn\}$/)] }],
+        resources: [expect.stringMatching(/:s3:::streamlines-dev-alb-logs-eu-central-1\/AWSLogs\/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}\/\*$/)],
+      });
+    });
+  });
+
+  describe("autoscaling", () => {
+    test("target tracking on average CPU for backend and dashboard, min/max from config", () => {
+      const targets = values(stack, "aws_appautoscaling_target").map((t) => [t.resource_id, t.min_capacity, t.max_capacity, t.scalable_dimension]);
+      expect(targets).toEqual([
+        [`service/\${aws_ecs_cluster.cluster.name}/${ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-backend", "name")}`, 1, 4, "ecs:service:DesiredCount"],
+        [`service/\${aws_ecs_cluster.cluster.name}/${ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-dashboard", "name")}`, 1, 3, "ecs:service:DesiredCount"],
+      ]);
+      for (const p of values(stack, "aws_appautoscaling_policy")) {
+        expect(p).toMatchObject({
+          policy_type: "TargetTrackingScaling",
+          target_tracking_scaling_policy_configuration: { predefined_metric_specification: { predefined_metric_type: "ECSServiceAverageCPUUtilization" }, target_value: 60 },
+        });
+      }
+      expect(values(stack, "aws_appautoscaling_policy").map((p) => p.name).sort()).toEqual(["streamlines-dev-backend-cpu", "streamlines-dev-dashboard-cpu"]);
+    });
+  });
+
+  describe("market-hours schedule", () => {
+    test("stop and start per service: ECS UpdateService through the universal target, in the configured time zone", () => {
+      const group = ref(stack, "aws_scheduler_schedule_group", () => true, "name");
+      expect(only(stack, "aws_scheduler_schedule_group")).toMatchObject({ name: "streamlines-dev-market-hours" });
+      const role = ref(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-market-hours", "arn");
+      const schedules = values(stack, "aws_scheduler_schedule");
+      expect(schedules.map((s) => s.name).sort()).toEqual(
+        ["backend", "dashboard", "ingest", "ripples"].flatMap((s) => [`${s}-start`, `${s}-stop`]).sort(),
+      );
+      for (const s of schedules) {
+        const [service, phase] = String(s.name).split("-");
+        expect(s).toMatchObject({
+          group_name: group,
+          schedule_expression: phase === "stop" ? "cron(30 16 ? * MON-FRI *)" : "cron(0 9 ? * MON-FRI *)",
+          schedule_expression_timezone: "America/New_York",
+          flexible_time_window: { mode: "OFF" },
+          state: "ENABLED",
+          target: { arn: expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:scheduler:::aws-sdk:ecs:updateService$/), role_arn: role },
+        });
+        expect(JSON.parse(String((s.target as Record<string, unknown>).input))).toEqual({
+          Cluster: "${aws_ecs_cluster.cluster.arn}",
+          Service: ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${service}`, "name"),
+          DesiredCount: phase === "stop" ? 0 : 1,
+        });
+      }
+    });
+
+    test("the scheduler role: trusted by EventBridge Scheduler of this account, may only UpdateService these services", () => {
+      const role = values(stack, "aws_iam_role").find((r) => r.name === "streamlines-dev-market-hours")!;
+      const [trust] = documentBehind(stack, role.assume_role_policy);
+      expect(trust.principals).toEqual([{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }]);
+      expect(trust.condition).toEqual([{ test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/account_id\}$/)] }]);
+      expect(grants(stack, "streamlines-dev-market-hours")).toEqual(
+        ["backend", "dashboard", "ingest", "ripples"].map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`).sort(),
+      );
+    });
+  });
+
+  describe("alarms", () => {
+    test("a KMS-encrypted topic with the configured email subscription", () => {
+      const topic = only(stack, "aws_sns_topic");
+      expect(topic).toMatchObject({ name: "streamlines-dev-alarms", kms_master_key_id: key });
+      expect(only(stack, "aws_sns_topic_subscription")).toMatchObject({ topic_arn: ref(stack, "aws_sns_topic", () => true, "arn"), protocol: "email", endpoint: "platform-team@example.com" });
+    });
+
+    test("the alarm list: upstream iterator age, tasks below desired per service, 5xx and unhealthy hosts per target group", () => {
+      expect(values(stack, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name).sort()).toEqual(
+        [
+          "upstream-iterator-age",
+          "ingest-tasks-below-desired", "ripples-tasks-below-desired", "backend-tasks-below-desired", "dashboard-tasks-below-desired",
+          "backend-target-5xx", "backend-unhealthy-hosts", "dashboard-target-5xx", "dashboard-unhealthy-hosts",
+        ].map((n) => `streamlines-dev-${n}`).sort(),
+      );
+      const topic = ref(stack, "aws_sns_topic", () => true, "arn");
+      for (const a of values(stack, "aws_cloudwatch_metric_alarm")) {
+        expect(a).toMatchObject({ alarm_actions: [topic], ok_actions: [topic], treat_missing_data: "notBreaching" });
+      }
+    });
+
+    test("thresholds and metrics", () => {
+      const alarm = (name: string) => values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === `streamlines-dev-${name}`)!;
+      expect(alarm("upstream-iterator-age")).toMatchObject({
+        namespace: "AWS/Kinesis", metric_name: "GetRecords.IteratorAgeMilliseconds", statistic: "Maximum",
+        dimensions: { StreamName: upstream.replace(/\.arn\}$/, ".name}") }, threshold: 60000, comparison_operator: "GreaterThanThreshold",
+      });
+      expect(alarm("ripples-tasks-below-desired")).toMatchObject({
+        evaluation_periods: 5,
+        threshold: 0,
+        comparison_operator: "GreaterThanThreshold",
+        metric_query: [
+          { id: "running", return_data: false, metric: { namespace: "ECS/ContainerInsights", metric_name: "RunningTaskCount", dimensions: { ClusterName: "${aws_ecs_cluster.cluster.name}", ServiceName: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-ripples", "name") } } },
+          { id: "desired", return_data: false, metric: { namespace: "ECS/ContainerInsights", metric_name: "DesiredTaskCount" } },
+          { id: "missing", expression: "desired - running", return_data: true },
+        ],
+      });
+      const dims = { LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"), TargetGroup: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn_suffix") };
+      expect(alarm("backend-target-5xx")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count", statistic: "Sum", period: 300, threshold: 10, dimensions: dims });
+      expect(alarm("backend-unhealthy-hosts")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "UnHealthyHostCount", statistic: "Maximum", threshold: 1, dimensions: dims });
+    });
+  });
+});
+
+describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS Exec on backend)", () => {
+  let stack: StackJson;
+  beforeAll(() => {
+    stack = synthAll(configNamed(EFS_ENDPOINTS)).stacks.core;
+  });
+
+  test("a domain without a certificate ARN: a DNS-validated certificate, and the listener waits for its validation", () => {
+    expect(only(stack, "aws_acm_certificate")).toMatchObject({ domain_name: "markets.example.com", validation_method: "DNS", lifecycle: { create_before_destroy: true } });
+    const validationRecord = values(stack, "aws_route53_record").find((r) => r.type !== "A")!;
+    expect(validationRecord).toMatchObject({
+      zone_id: "Z0123456789ABCDEFGHIJ",
+      name: expect.stringMatching(/^\$\{tolist\(aws_acm_certificate\.[\w-]+\.domain_validation_options\)\.0\.resource_record_name\}$/),
+      records: [expect.stringMatching(/\.resource_record_value\}$/)],
+    });
+    expect(only(stack, "aws_acm_certificate_validation")).toMatchObject({
+      certificate_arn: ref(stack, "aws_acm_certificate", () => true, "arn"),
+      validation_record_fqdns: [ref(stack, "aws_route53_record", (r) => r.type !== "A", "fqdn")],
+    });
+  });
+
+  test("HTTPS listener with the validated certificate and a TLS 1.2+ policy; HTTP only redirects to it", () => {
+    const listeners = values(stack, "aws_lb_listener");
+    expect(listeners.find((l) => l.port === 443)).toMatchObject({
+      protocol: "HTTPS",
+      ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificate_arn: ref(stack, "aws_acm_certificate_validation", () => true, "certificate_arn"),
+      default_action: [{ type: "forward" }],
+    });
+    expect(listeners.find((l) => l.port === 80)).toMatchObject({
+      protocol: "HTTP",
+      default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
+    });
+    expect(only(stack, "aws_lb_listener_rule").listener_arn).toBe(ref(stack, "aws_lb_listener", (l) => l.port === 443, "arn"));
+  });
+
+  test("the ALB security group opens 80 and 443 to the internet, nothing else does", () => {
+    const albSg = ref(stack, "aws_security_group", (g) => g.name === "streamlines-var-alb", "id");
+    const open = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
+    expect(open.map((r) => [r.security_group_id, r.from_port, r.to_port]).sort()).toEqual([[albSg, 443, 443], [albSg, 80, 80]]);
+  });
+
+  test("Route 53 alias to the ALB; URLs are https://<domain>", () => {
+    expect(values(stack, "aws_route53_record").find((r) => r.type === "A")).toMatchObject({
+      zone_id: "Z0123456789ABCDEFGHIJ",
+      name: "markets.example.com",
+      type: "A",
+      alias: { name: ref(stack, "aws_lb", () => true, "dns_name"), zone_id: ref(stack, "aws_lb", () => true, "zone_id"), evaluate_target_health: true },
+    });
+    expect(env(stack, "streamlines-var-dashboard").VITE_DATABASE_URL).toBe("https://markets.example.com/graphql");
+    expect(env(stack, "streamlines-var-backend").CORS_ALLOWED_ORIGINS).toBe("https://markets.example.com");
+    expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
+  });
+
+  test("ECS Exec on backend: the four ssmmessages actions on * in its task role, an init process, the service flag", () => {
+    expect(grants(stack, "streamlines-var-backend-task")).toEqual(
+      ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].map((a) => `${a} on *`),
+    );
+    expect(container(stack, "streamlines-var-backend").linuxParameters).toEqual({ initProcessEnabled: true });
+    expect(ecsService(stack, "streamlines-var-backend").enable_execute_command).toBe(true);
+    expect(container(stack, "streamlines-var-dashboard")).not.toHaveProperty("linuxParameters");
+    expect(grants(stack, "streamlines-var-dashboard-task")).toEqual([]);
+  });
+
+  test("sizes and counts from config; no schedule, so only the autoscaled services ignore desired_count", () => {
+    expect(taskDefinition(stack, "streamlines-var-ripples")).toMatchObject({ cpu: "1024", memory: "4096" });
+    expect(ecsService(stack, "streamlines-var-backend").desired_count).toBe(2);
+    expect(values(stack, "aws_scheduler_schedule")).toHaveLength(0);
+    expect(values(stack, "aws_scheduler_schedule_group")).toHaveLength(0);
+    expect(ecsService(stack, "streamlines-var-ingest")).not.toHaveProperty("lifecycle");
+    expect(ecsService(stack, "streamlines-var-ripples")).not.toHaveProperty("lifecycle");
+    expect(ecsService(stack, "streamlines-var-backend").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+    expect(ecsService(stack, "streamlines-var-dashboard").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+  });
+
+  test("no email subscription when none is configured; no access log bucket when logs are off", () => {
+    expect(values(stack, "aws_sns_topic_subscription")).toHaveLength(0);
+    expect(only(stack, "aws_lb")).not.toHaveProperty("access_logs");
+    expect(values(stack, "aws_s3_bucket")).toHaveLength(0);
+  });
+
+  test("INFLUXDB_URL follows the namespace of this env", () => {
+    expect(env(stack, "streamlines-var-ripples").INFLUXDB_URL).toBe("http://influxdb.streamlines-var.internal:8086");
+  });
+});
+
+describe("core app variants (dev config with one change)", () => {
+  test("a certificate ARN: HTTPS with it, no certificate of our own, no DNS records without a domain", () => {
+    const arn = "arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
+    const stack = synthAll(configWith("dev", { loadBalancer: { certificateArn: arn } })).stacks.core;
+    expect(values(stack, "aws_lb_listener").find((l) => l.port === 443)).toMatchObject({ protocol: "HTTPS", certificate_arn: arn });
+    expect(values(stack, "aws_lb_listener").find((l) => l.port === 80)!.default_action).toEqual([expect.objectContaining({ type: "redirect" })]);
+    expect(values(stack, "aws_acm_certificate")).toHaveLength(0);
+    expect(values(stack, "aws_route53_record")).toHaveLength(0);
+    expect(env(stack, "streamlines-dev-dashboard").VITE_DATABASE_URL).toBe(`https://${ref(stack, "aws_lb", () => true, "dns_name")}/graphql`);
+  });
+
+  test("schedule and autoscaling off: Terraform owns desired_count again", () => {
+    const stack = synthAll(configWith("dev", { schedule: { enabled: false }, autoscaling: { enabled: false } })).stacks.core;
+    for (const s of values(stack, "aws_ecs_service")) expect(s).not.toHaveProperty("lifecycle");
+    expect(values(stack, "aws_appautoscaling_target")).toHaveLength(0);
+    expect(values(stack, "aws_appautoscaling_policy")).toHaveLength(0);
+    expect(values(stack, "aws_scheduler_schedule")).toHaveLength(0);
+  });
+
+  test("the acceptance config: autoscaling off (moto's ListTagsForResource gap), the schedule still on", () => {
+    const stack = synthAll(configNamed("acceptance")).stacks.core;
+    expect(values(stack, "aws_appautoscaling_target")).toHaveLength(0);
+    expect(values(stack, "aws_scheduler_schedule")).toHaveLength(8);
+    for (const s of values(stack, "aws_ecs_service")) expect(s.lifecycle).toEqual({ ignore_changes: ["desired_count"] });
+  });
+
+  test("environment overrides from config win over defaults; FARGATE_SPOT from config", () => {
+    const stack = synthAll(
+      configWith("dev", { services: { ingest: { capacityProvider: "FARGATE_SPOT", environment: { MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top" } } } }),
+    ).stacks.core;
+    expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top", MAX_WS_READS_PER_SEC: "10" });
+    expect(ecsService(stack, "streamlines-dev-ingest").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
+  });
+});
+
+describe("core (backend-only fixture)", () => {
+  let stack: StackJson;
+  beforeAll(() => {
+    stack = synthAll(configNamed(BACKEND_ONLY)).stacks.core;
+  });
+
+  test("snapshot", () => {
+    expect(scrubbed(stack)).toMatchSnapshot();
+  });
+
+  test("only ingest and ripples exist", () => {
+    expect(values(stack, "aws_ecs_service").map((s) => s.name).sort()).toEqual(["streamlines-bko-ingest", "streamlines-bko-ripples"]);
+    expect(values(stack, "aws_ecs_task_definition").map((t) => t.family).sort()).toEqual(["streamlines-bko-ingest", "streamlines-bko-ripples"]);
+    expect(values(stack, "aws_iam_role").map((r) => r.name).sort()).toEqual(
+      ["ingest-execution", "ingest-task", "market-hours", "ripples-execution", "ripples-task", "vpc-flow-logs"].map((n) => `streamlines-bko-${n}`),
+    );
+  });
+
+  test("none of the excluded resource types: no ALB, listeners, target groups, DNS, certificates, autoscaling, downstream stream", () => {
+    const types = Object.keys(stack.resource ?? {});
+    for (const excluded of [
+      "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group", "aws_route53_record", "aws_acm_certificate", "aws_acm_certificate_validation",
+      "aws_appautoscaling_target", "aws_appautoscaling_policy", "aws_s3_bucket",
+    ]) {
+      expect([excluded, types.includes(excluded)]).toEqual([excluded, false]);
+    }
+    expect(values(stack, "aws_kinesis_stream").map((s) => s.name)).toEqual(["streamlines-bko-upstream"]);
+    expect(JSON.stringify([stack.resource, stack.output])).not.toMatch(/backend|dashboard|downstream/);
+  });
+
+  test("ripples without the downstream: no KINESIS_DOWNSTREAM_NAME, no downstream grant", () => {
+    expect(env(stack, "streamlines-bko-ripples")).not.toHaveProperty("KINESIS_DOWNSTREAM_NAME");
+    expect(grants(stack, "streamlines-bko-ripples-task").filter((g) => g.startsWith("kinesis:PutRecord"))).toEqual([]);
+  });
+
+  test("no ingress from anywhere at all", () => {
+    for (const r of values(stack, "aws_vpc_security_group_ingress_rule")) expect(r.cidr_ipv4).not.toBe("0.0.0.0/0");
+  });
+
+  test("schedules and alarms for the two services only; config values reach them", () => {
+    expect(values(stack, "aws_scheduler_schedule").map((s) => s.name).sort()).toEqual(["ingest-start", "ingest-stop", "ripples-start", "ripples-stop"]);
+    expect(values(stack, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name).sort()).toEqual(
+      ["streamlines-bko-ingest-tasks-below-desired", "streamlines-bko-ripples-tasks-below-desired", "streamlines-bko-upstream-iterator-age"],
+    );
+    expect(values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-bko-upstream-iterator-age")!.threshold).toBe(120000);
+    expect(ecsService(stack, "streamlines-bko-ingest").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
+    expect(env(stack, "streamlines-bko-ingest").TICKERS_OVERRIDE).toBe("AAPL,MSFT");
+  });
+
+  test("outputs: no URL, no downstream", () => {
+    expect(Object.keys(stack.output ?? {})).not.toEqual(expect.arrayContaining(["url"]));
+    expect(stack.output).not.toHaveProperty("load_balancer_dns_name");
+    expect(stack.output!.service_names).toEqual({ value: { ingest: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ingest", "name"), ripples: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ripples", "name") } });
   });
 });

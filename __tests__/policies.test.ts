@@ -22,13 +22,11 @@ import {
   securityGroupCount,
 } from "./helpers/policy";
 
-/**
- * Ports that may be reached from 0.0.0.0/0 or ::/0, per stack: public listeners only, each with its reason.
- * None exist yet. The ALB will add entries of this shape:
- *   { stack: "core", port: 443, reason: "public ALB: HTTPS from browsers" },
- *   { stack: "core", port: 80, reason: "public ALB: redirects to 443, serves nothing" },
- */
-const PUBLIC_LISTENERS: readonly PublicListener[] = [];
+/** Ports that may be reached from 0.0.0.0/0 or ::/0, per stack: public listeners only, each with its reason. */
+const PUBLIC_LISTENERS: readonly PublicListener[] = [
+  { stack: "core", port: 443, reason: "public ALB: HTTPS from browsers" },
+  { stack: "core", port: 80, reason: "public ALB: redirects to 443 when a certificate is configured, else serves HTTP with a synth warning" },
+];
 
 /**
  * Actions AWS defines without resource-level permissions, so "Resource": "*" is the only value

@@ -8,12 +8,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { ConfigError, loadConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
+import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
 import { Emulator, startMoto } from "./lib/emulator";
 import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
-import { formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
+import { Residual, formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
 import { TerraformResult, findProviderMirror, repoRoot, runTerraform, writeCliConfig } from "./lib/terraform";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
@@ -22,12 +24,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const ROOT = repoRoot();
 const GAPS_FILE = path.join(ROOT, "acceptance", "known-emulator-gaps.json");
 const KEPT_FILE = path.join(ROOT, "acceptance", "kept-resources.json");
-const BASE_CONFIG = path.join(ROOT, "config", "acceptance.json");
+/** Every `config/acceptance*.json` runs, each against its own emulator (acceptance.json: full, acceptance-backend-only.json). */
+const CONFIG_DIR = path.join(ROOT, "config");
+export const acceptanceConfigs = (dir = CONFIG_DIR): string[] =>
+  fs.readdirSync(dir).filter((f) => /^acceptance.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
 /** Per terraform command; a hung emulator call must not eat the whole 15-minute budget. */
 const STEP_TIMEOUT_MS = 8 * 60_000;
 const TAIL_LINES = 25;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+/** The config of the current run, named in every line. */
+let label = "";
+const labelled = (what: string) => `${what} [${label}]`;
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /** Stacks from cdktf's manifest, dependencies first (ties keep manifest order). */
@@ -139,7 +147,7 @@ class Runner {
       }
       return true;
     } finally {
-      say(`  ${stack.name}: ${times.join(", ")}`);
+      say(`  ${labelled(stack.name)}: ${times.join(", ")}`);
       stack.ms += Date.now() - started;
     }
   }
@@ -148,7 +156,7 @@ class Runner {
     const started = Date.now();
     const r = await this.tf(stack, ["destroy", "-auto-approve", "-input=false"]);
     stack.ms += Date.now() - started;
-    say(`  ${stack.name}: destroy ${secs(Date.now() - started)}; ${secs(stack.ms)} for the stack`);
+    say(`  ${labelled(stack.name)}: destroy ${secs(Date.now() - started)}; ${secs(stack.ms)} for the stack`);
     if (r.code !== 0) {
       // Keep the first failure (apply or replan) as the headline; add the destroy one after it.
       const first = stack.failure;
@@ -162,7 +170,7 @@ class Runner {
 }
 
 function resultLine(s: StackResult): string {
-  if (s.skipped) return `acceptance ${s.name}: skipped (${s.skipped})`;
+  if (s.skipped) return `acceptance ${labelled(s.name)}: skipped (${s.skipped})`;
   const parts: string[] = [];
   parts.push(s.applied !== undefined ? `applied ${s.applied}` : "apply FAILED");
   if (s.replan) {
@@ -172,14 +180,14 @@ function resultLine(s: StackResult): string {
     parts.push("replan FAILED");
   }
   parts.push(s.destroyed ? "destroyed" : s.initialized ? "destroy FAILED" : "nothing to destroy");
-  return `acceptance ${s.name}: ${parts.join(", ")}`;
+  return `acceptance ${labelled(s.name)}: ${parts.join(", ")}`;
 }
 
 /** The acceptance config with the emulator endpoint of this run. */
-function writeRunConfig(dir: string, endpoint: string): string {
-  const raw = JSON.parse(fs.readFileSync(BASE_CONFIG, "utf8")) as Record<string, unknown>;
+function writeRunConfig(dir: string, endpoint: string, baseConfig: string): string {
+  const raw = JSON.parse(fs.readFileSync(baseConfig, "utf8")) as Record<string, unknown>;
   raw.emulator = { endpoint };
-  const file = path.join(dir, "acceptance.json");
+  const file = path.join(dir, path.basename(baseConfig));
   fs.writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
   return file;
 }
@@ -189,15 +197,43 @@ interface Tally {
   failed: number;
 }
 
-async function run(work: string, emulatorRef: { current?: Emulator }): Promise<Tally> {
+/**
+ * Deleted ECS services and deregistered task definitions stay listed (INACTIVE) for a while, or for
+ * good, and keep their tags, in AWS as in the emulator; they run and cost nothing.
+ */
+async function withoutInactiveEcs(residuals: readonly Residual[], endpoint: string, region: string): Promise<{ left: Residual[]; inactive: number }> {
+  const ecs = new ECSClient({ region, endpoint, credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey } });
+  const left: Residual[] = [];
+  let inactive = 0;
+  try {
+    for (const r of residuals) {
+      const arn = r.arn ?? "";
+      let status: string | undefined;
+      const service = /^arn:[^:]+:ecs:[^:]+:\d+:service\/([^/]+)\/(.+)$/.exec(arn);
+      if (service) {
+        const out = await ecs.send(new DescribeServicesCommand({ cluster: service[1], services: [arn] }));
+        status = out.services?.[0]?.status;
+      } else if (/^arn:[^:]+:ecs:[^:]+:\d+:task-definition\//.test(arn)) {
+        status = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).taskDefinition?.status;
+      }
+      if (status === "INACTIVE") inactive++;
+      else left.push(r);
+    }
+  } finally {
+    ecs.destroy();
+  }
+  return { left, inactive };
+}
+
+async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig: string): Promise<Tally> {
   const gaps = loadGapList(GAPS_FILE);
   const keptList = loadKeptList(KEPT_FILE);
 
   const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
   emulatorRef.current = emulator;
-  say(`acceptance: moto on ${emulator.endpoint} (pid ${emulator.pid}); logs in ${work}`);
+  say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); logs in ${work}`);
 
-  const configFile = writeRunConfig(work, emulator.endpoint);
+  const configFile = writeRunConfig(work, emulator.endpoint, baseConfig);
   let config: StreamLinesConfig;
   try {
     config = loadConfig(configFile);
@@ -206,10 +242,16 @@ async function run(work: string, emulatorRef: { current?: Emulator }): Promise<T
     throw err;
   }
 
+  const scope = { app: config.app, env: config.env, region: config.region, stateBucket: config.state.bucket, endpoint: emulator.endpoint, mode: "account" as const };
+  // What the emulator holds before the first apply (moto's stock AMI snapshots, say) is not a leftover.
+  const baseline = await listResiduals(scope);
+  const residualKey = (r: Residual) => `${r.service}/${r.kind}/${r.id}`;
+  const preexisting = new Set(baseline.residuals.map(residualKey));
+
   const bootstrapLog: string[] = [];
   await bootstrapStateBucket(config, (l) => bootstrapLog.push(l));
   fs.writeFileSync(path.join(work, "bootstrap-state.log"), `${bootstrapLog.join("\n")}\n`);
-  say(`acceptance: ${bootstrapLog[bootstrapLog.length - 1]}`);
+  say(`acceptance [${label}]: ${bootstrapLog[bootstrapLog.length - 1]}`);
 
   const outdir = path.join(work, "cdktf.out");
   const synthStarted = Date.now();
@@ -221,14 +263,14 @@ async function run(work: string, emulatorRef: { current?: Emulator }): Promise<T
   });
   fs.writeFileSync(path.join(work, "synth.log"), `${synth.stdout ?? ""}\n----- stderr\n${synth.stderr ?? ""}`);
   if (synth.status !== 0) {
-    say(`acceptance: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
+    say(`acceptance [${label}]: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
     return { passed: 0, failed: 1 };
   }
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
     stacks: Record<string, { dependencies?: string[]; workingDirectory?: string; synthesizedStackPath?: string }>;
   };
   const order = phaseOrder(manifest);
-  say(`acceptance: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
+  say(`acceptance [${label}]: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
 
   const cliDir = path.join(work, "terraform-cli");
   const env = writeCliConfig(cliDir, findProviderMirror(), { ...process.env, STREAMLINES_CONFIG: configFile });
@@ -258,32 +300,33 @@ async function run(work: string, emulatorRef: { current?: Emulator }): Promise<T
   }
 
   const residualStarted = Date.now();
-  const report = await listResiduals({
-    app: config.app,
-    env: config.env,
-    region: config.region,
-    stateBucket: config.state.bucket,
-    endpoint: emulator.endpoint,
-    mode: "account",
-  });
-  const { kept, left } = partitionKept(report.residuals, keptList);
-  say(`  residuals: checked in ${secs(Date.now() - residualStarted)}`);
+  const report = await listResiduals(scope);
+  const { kept, left: notKept } = partitionKept(
+    report.residuals.filter((r) => !preexisting.has(residualKey(r))),
+    keptList,
+  );
+  const { left, inactive } = await withoutInactiveEcs(notKept, emulator.endpoint, config.region);
+  const ignored = [
+    ...(preexisting.size ? [`${preexisting.size} present before the first apply`] : []),
+    ...(inactive ? [`${inactive} inactive ECS service(s) and task definition(s)`] : []),
+  ];
+  say(`  ${labelled("residuals")}: checked in ${secs(Date.now() - residualStarted)}${ignored.length ? `; ignored ${ignored.join(", ")}` : ""}`);
 
   let failed = 0;
   for (const s of stacks) {
     say(resultLine(s));
     if (s.failure || s.skipped) {
       failed++;
-      if (s.failure) say(`  FAILED at ${s.failure.step} of ${s.name}: ${s.failure.detail}`);
+      if (s.failure) say(`  FAILED at ${s.failure.step} of ${labelled(s.name)}: ${s.failure.detail}`);
     }
   }
   const residualsOk = left.length === 0 && report.errors.length === 0;
   const keptNote = kept.length > 0 ? `, ${kept.length} kept on purpose` : "";
   if (residualsOk) {
-    say(`acceptance residuals: nothing left${keptNote}`);
+    say(`acceptance ${labelled("residuals")}: nothing left${keptNote}`);
   } else {
     failed++;
-    say(`acceptance residuals: FAILED, ${left.length} left${keptNote}${report.errors.length ? `, ${report.errors.length} listing(s) failed` : ""}`);
+    say(`acceptance ${labelled("residuals")}: FAILED, ${left.length} left${keptNote}${report.errors.length ? `, ${report.errors.length} listing(s) failed` : ""}`);
     if (left.length > 0) say(formatResidualTable(left).map((l) => `    ${l}`).join("\n"));
     for (const e of report.errors) say(`    could not list ${e}`);
   }
@@ -294,11 +337,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-acceptance-"));
   const emulator: { current?: Emulator } = {};
-  let stopping = false;
   const stopEmulator = async () => {
-    if (stopping) return;
-    stopping = true;
-    await emulator.current?.stop();
+    const running = emulator.current;
+    emulator.current = undefined;
+    await running?.stop();
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -306,13 +348,21 @@ async function main(): Promise<void> {
       void stopEmulator().finally(() => process.exit(130));
     });
   }
-  let tally: Tally = { passed: 0, failed: 1 };
-  try {
-    tally = await run(work, emulator);
-  } catch (err) {
-    say(`acceptance: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
-  } finally {
-    await stopEmulator();
+  const tally: Tally = { passed: 0, failed: 0 };
+  for (const config of acceptanceConfigs()) {
+    label = path.basename(config, ".json");
+    const dir = path.join(work, label);
+    fs.mkdirSync(dir);
+    try {
+      const t = await run(dir, emulator, config);
+      tally.passed += t.passed;
+      tally.failed += t.failed;
+    } catch (err) {
+      tally.failed++;
+      say(`acceptance [${label}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
+    } finally {
+      await stopEmulator();
+    }
   }
   const keep = tally.failed > 0 || process.env.STREAMLINES_ACCEPTANCE_KEEP === "1";
   if (!keep) fs.rmSync(work, { recursive: true, force: true });

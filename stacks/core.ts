@@ -4,18 +4,47 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
-import { StreamLinesConfig } from "../config/schema";
-import { StreamLinesStack } from "./base";
+import { PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
+import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
+import { FargateService, LoadBalancerAttachment, SecretEnvironmentVariable } from "../modules/fargate-service";
+import { LoadBalancer } from "../modules/load-balancer";
+import { ServiceSchedule } from "../modules/service-schedule";
+import { Alarms } from "../modules/alarms";
+
+/** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
+export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
+
+/** Flink on Java 17 needs these opens for its reflection-based serializers (the predecessor's setting). */
+export const RIPPLES_JAVA_TOOL_OPTIONS = [
+  "--add-opens=java.base/java.lang=ALL-UNNAMED",
+  "--add-opens=java.base/java.math=ALL-UNNAMED",
+  "--add-opens=java.base/java.time=ALL-UNNAMED",
+  "--add-opens=java.base/java.util=ALL-UNNAMED",
+].join(" ");
+
+/** Plain settings with the predecessor's names; config's `services.<name>.environment` overrides them. */
+export const DEFAULT_ENVIRONMENT: Readonly<Record<ServiceName, Readonly<Record<string, string>>>> = {
+  // Empty TICKERS_OVERRIDE and TOP_TICKERS_API: ingest falls back to its built-in symbol list.
+  ingest: { MAX_TICKER_COUNT: "30", MAX_WS_READS_PER_SEC: "10", TICKERS_OVERRIDE: "", TOP_TICKERS_API: "" },
+  ripples: { JAVA_TOOL_OPTIONS: RIPPLES_JAVA_TOOL_OPTIONS },
+  // The server binds to this address; its own default (127.0.0.1) is unreachable from the ALB.
+  backend: { GRAPHQL_SERVER_ADDRESS: "0.0.0.0" },
+  // VITE_LIVE_FEED_URL (the WebSocket API) is set by config until that API lives in this stack.
+  dashboard: {},
+};
 
 export interface CoreStackProps {
   readonly config: StreamLinesConfig;
   readonly foundations: FoundationsStack;
 }
 
-/** The app: network, cluster, service discovery, streams (services come later). */
+/**
+ * The app: network, cluster, service discovery, streams, the Fargate services, the load balancer,
+ * the market-hours schedule and the alarms.
+ */
 export class CoreStack extends StreamLinesStack {
   readonly network: Network;
   readonly cluster: { readonly name: string; readonly arn: string };
@@ -25,12 +54,17 @@ export class CoreStack extends StreamLinesStack {
   readonly upstream: KinesisStream;
   /** Only in the `full` profile: backend-only has no results path to browsers. */
   readonly downstream?: KinesisStream;
+  /** The profile's services: ingest and ripples always, backend and dashboard in `full`. */
+  readonly services: Partial<Record<ServiceName, FargateService>> = {};
+  /** Only in the `full` profile. */
+  readonly loadBalancer?: LoadBalancer;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, props: CoreStackProps) {
     super(scope, "core", props);
     this.addDependency(props.foundations);
     const c = this.config;
-    const { key, dataVolume } = props.foundations;
+    const { key, dataVolume, repositories, secrets, artifacts } = props.foundations;
 
     this.network = new Network(this, "network", {
       namePrefix: `${c.app}-${c.env}`,
@@ -49,7 +83,7 @@ export class CoreStack extends StreamLinesStack {
       name: `${c.app}-${c.env}`,
       setting: [{ name: "containerInsights", value: "enabled" }],
     });
-    new EcsClusterCapacityProviders(this, "capacity-providers", {
+    const capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
       clusterName: cluster.name,
       capacityProviders: ["FARGATE", "FARGATE_SPOT"],
       // Services opt in to FARGATE_SPOT explicitly; the default must not be interruptible.
@@ -58,7 +92,7 @@ export class CoreStack extends StreamLinesStack {
     this.cluster = { name: cluster.name, arn: cluster.arn };
 
     const namespace = new ServiceDiscoveryPrivateDnsNamespace(this, "namespace", {
-      name: `${c.app}-${c.env}.internal`,
+      name: namespaceNameOf(c),
       description: `${c.app} ${c.env}: service discovery inside the VPC`,
       vpc: this.network.vpcId,
     });
@@ -83,6 +117,166 @@ export class CoreStack extends StreamLinesStack {
       );
     }
 
+    // ---- services: the predecessor's table, one FargateService each ----
+    const inProfile = PROFILE_SERVICES[c.profile];
+    // The Influx host registers itself in Cloud Map (influx stack); the URL follows from config alone.
+    const influxUrl = `http://influxdb.${namespaceNameOf(c)}:${c.influx.port}`;
+
+    if (inProfile.includes("dashboard")) {
+      // One ALB for both web services, routed by path: same origin for the browser (no CORS
+      // preflights, one certificate, one DNS name), half the fixed cost of two, one public entry.
+      this.loadBalancer = new LoadBalancer(this, "load-balancer", {
+        name: `${c.app}-${c.env}`,
+        region: c.region,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.publicSubnetIds,
+        certificateArn: c.loadBalancer.certificateArn,
+        domain: c.loadBalancer.domain,
+        accessLogs: c.loadBalancer.accessLogs.enabled
+          ? {
+              bucketName: c.loadBalancer.accessLogs.bucketName,
+              noncurrentVersionExpirationDays: c.artifacts.noncurrentVersionExpirationDays,
+              denyInsecureTransport: !reachesAwsOverPlainHttp(c),
+            }
+          : undefined,
+        idleTimeoutSeconds: c.loadBalancer.idleTimeoutSeconds,
+        deletionProtection: c.loadBalancer.deletionProtection,
+        targets: {
+          backend: { name: this.name("backend"), port: c.services.backend.port, healthCheckPath: c.services.backend.healthCheckPath, healthyCodes: "200", pathPatterns: BACKEND_PATHS },
+          dashboard: { name: this.name("dashboard"), port: c.services.dashboard.port, healthCheckPath: c.services.dashboard.healthCheckPath, healthyCodes: "200-399" },
+        },
+      });
+    }
+
+    const service = (
+      name: ServiceName,
+      derived: Record<string, string>,
+      extra: {
+        /** Defaults known only here (URLs of this stack's resources); config may override them. */
+        defaults?: Record<string, string>;
+        secrets?: Record<string, SecretEnvironmentVariable>;
+        port?: number;
+        loadBalancer?: LoadBalancerAttachment;
+        /** Egress to InfluxDB. */
+        influx?: boolean;
+      } = {},
+    ): FargateService => {
+      const s = c.services[name];
+      const autoscaled = c.autoscaling.enabled && (name === "backend" || name === "dashboard");
+      const created = new FargateService(this, `service-${name}`, {
+        name: this.name(name),
+        containerName: name,
+        region: c.region,
+        cluster: this.cluster,
+        clusterCapacityProviders: capacityProviders,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        image: { repository: repositories[name], tag: s.image.tag! },
+        cpu: s.cpu,
+        memory: s.memory,
+        architecture: s.architecture,
+        desiredCount: s.desiredCount,
+        capacityProvider: s.capacityProvider,
+        minHealthyPercent: s.minHealthyPercent,
+        maxPercent: s.maxPercent,
+        environment: { ...DEFAULT_ENVIRONMENT[name], ...extra.defaults, ...s.environment, ...derived },
+        secrets: extra.secrets,
+        logs: { groupName: `/${c.app}/${c.env}/ecs/${name}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
+        port: extra.port,
+        influxEgress: extra.influx ? { port: c.influx.port, cidr: c.network.vpcCidr } : undefined,
+        executeCommand: s.executeCommand,
+        loadBalancer: extra.loadBalancer,
+        serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
+        // The schedule and autoscaling both set the count outside Terraform. A schedule's 0 below an
+        // autoscaling min stays: target tracking acts only on CPU alarms, and stopped tasks raise none.
+        ignoreDesiredCount: c.schedule.enabled || autoscaled,
+      });
+      if (autoscaled) created.autoscaleOnCpu(c.autoscaling[name as "backend" | "dashboard"]);
+      this.services[name] = created;
+      return created;
+    };
+
+    // ingest: market data websocket -> upstream.
+    const ingest = service(
+      "ingest",
+      { KINESIS_UPSTREAM_NAME: this.upstream.name },
+      {
+        // The market-data-api secret holds JSON: {"ALPACA_API_KEY": "...", "ALPACA_API_SECRET": "..."}.
+        secrets: {
+          ALPACA_API_KEY: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_KEY" },
+          ALPACA_API_SECRET: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_SECRET" },
+        },
+      },
+    );
+    this.upstream.grantWrite(ingest.taskRole);
+
+    // ripples: upstream -> Flink -> InfluxDB and downstream; checkpoints under flink/ in the artifacts bucket.
+    const ripples = service(
+      "ripples",
+      {
+        CHECKPOINT_PATH: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
+        INFLUXDB_URL: influxUrl,
+        INFLUXDB_ORG: c.influx.org,
+        INFLUXDB_BUCKET_MARKET_DATA_REALTIME: c.influx.buckets.marketDataRealtime,
+        KINESIS_UPSTREAM_NAME: this.upstream.name,
+        ...(this.downstream && { KINESIS_DOWNSTREAM_NAME: this.downstream.name }),
+      },
+      { secrets: { INFLUXDB_TOKEN_REALTIME_WRITE: { secret: secrets["influx-write-token"] } }, influx: true },
+    );
+    this.upstream.grantRead(ripples.taskRole);
+    this.downstream?.grantWrite(ripples.taskRole);
+    artifacts.grantReadWrite(ripples.taskRole, "flink/");
+
+    if (this.loadBalancer) {
+      const url = this.loadBalancer.url;
+      // backend: GraphQL over InfluxDB behind the ALB; its task role needs nothing (the token comes as a secret).
+      service(
+        "backend",
+        {
+          GRAPHQL_SERVER_PORT: String(c.services.backend.port),
+          INFLUXDB_URL: influxUrl,
+          INFLUXDB_ORG: c.influx.org,
+          INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL: c.influx.buckets.marketDataHistorical,
+        },
+        {
+          // The backend refuses to start without it. Config may widen it (a dashboard on CloudFront, say).
+          defaults: { CORS_ALLOWED_ORIGINS: url },
+          secrets: { INFLUXDB_TOKEN_HISTORICAL_READ: { secret: secrets["influx-read-token"] } },
+          port: c.services.backend.port,
+          loadBalancer: this.loadBalancer.targets.backend,
+          influx: true,
+        },
+      );
+      // dashboard: the web UI; its task role needs nothing.
+      service("dashboard", { VITE_DATABASE_URL: `${url}${BACKEND_PATHS[0]}` }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
+    }
+
+    // ---- market hours: stop after the close, start before the open ----
+    if (c.schedule.enabled) {
+      new ServiceSchedule(this, "market-hours", {
+        name: this.name("market-hours"),
+        cluster: this.cluster,
+        services: inProfile.map((name) => ({ key: name, arn: this.services[name]!.arn, name: this.services[name]!.name, desiredCount: c.services[name].desiredCount })),
+        timeZone: c.schedule.timeZone,
+        stop: c.schedule.stop,
+        start: c.schedule.start,
+      });
+    }
+
+    // ---- alarms ----
+    this.alarms = new Alarms(this, "alarms", { name: `${c.app}-${c.env}`, kmsKeyArn: key.arn, email: c.alarms.email });
+    this.alarms.streamIteratorAge({ key: "upstream", name: this.upstream.name }, c.alarms.upstreamIteratorAgeMs);
+    for (const name of inProfile) {
+      this.alarms.tasksBelowDesired({ key: name, name: this.services[name]!.name, clusterName: this.cluster.name }, c.alarms.tasksBelowDesiredMinutes);
+    }
+    if (this.loadBalancer) {
+      for (const [name, target] of Object.entries(this.loadBalancer.targets)) {
+        const dims = { key: name, loadBalancerArnSuffix: this.loadBalancer.arnSuffix, targetGroupArnSuffix: target.arnSuffix };
+        this.alarms.targetErrors(dims, c.alarms.target5xxCount);
+        this.alarms.unhealthyHosts(dims, c.alarms.unhealthyHosts);
+      }
+    }
+
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });
     new TerraformOutput(this, "public_subnet_ids", { value: this.network.publicSubnetIds });
@@ -91,5 +285,16 @@ export class CoreStack extends StreamLinesStack {
     new TerraformOutput(this, "namespace_name", { value: this.namespaceName });
     new TerraformOutput(this, "upstream_stream_name", { value: this.upstream.name });
     if (this.downstream) new TerraformOutput(this, "downstream_stream_name", { value: this.downstream.name });
+    new TerraformOutput(this, "service_names", { value: Object.fromEntries(inProfile.map((n) => [n, this.services[n]!.name])) });
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn });
+    if (this.loadBalancer) {
+      new TerraformOutput(this, "url", { value: this.loadBalancer.url });
+      new TerraformOutput(this, "load_balancer_dns_name", { value: this.loadBalancer.dnsName });
+    }
   }
+}
+
+/** `<app>-<env>.internal`: the Cloud Map namespace, derived from config so URLs need no lookup. */
+export function namespaceNameOf(config: StreamLinesConfig): string {
+  return `${config.app}-${config.env}.internal`;
 }

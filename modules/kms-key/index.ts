@@ -16,7 +16,7 @@ export interface StreamLinesKeyProps {
   readonly region: string;
 }
 
-/** A customer managed key with rotation, an alias, and a key policy for CloudWatch Logs. */
+/** A customer managed key with rotation, an alias, and a key policy for CloudWatch Logs and alarms. */
 export class StreamLinesKey extends Construct {
   readonly arn: string;
   readonly keyId: string;
@@ -46,6 +46,21 @@ export class StreamLinesKey extends Construct {
               test: "ArnLike",
               variable: "kms:EncryptionContext:aws:logs:arn",
               values: [`arn:${partition.partition}:logs:${props.region}:${account.accountId}:log-group:*`],
+            },
+          ],
+        },
+        {
+          // CloudWatch alarms publish to KMS-encrypted SNS topics as the cloudwatch service, which
+          // then needs a data key; SNS names the topic in the encryption context.
+          sid: "CloudWatchAlarmsPublishToThisAccountsEncryptedTopics",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+          resources: ["*"],
+          condition: [
+            {
+              test: "StringLike",
+              variable: "kms:EncryptionContext:aws:sns:topicArn",
+              values: [`arn:${partition.partition}:sns:${props.region}:${account.accountId}:*`],
             },
           ],
         },
