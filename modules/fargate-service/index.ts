@@ -199,7 +199,7 @@ export class FargateService extends Construct {
       tags: { Name: `${props.name}-https` },
     });
     if (props.influxEgress) {
-      // TODO(influx stack): target the Influx host's security group once it exists, instead of the VPC CIDR.
+      // The Influx host's security group lives in the influx stack, applied after core; the VPC CIDR is the narrowest target core can name.
       new VpcSecurityGroupEgressRule(this, "egress-influx", {
         securityGroupId: group.id,
         description: `InfluxDB (TCP ${props.influxEgress.port}) inside the VPC`,
