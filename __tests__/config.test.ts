@@ -620,10 +620,12 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   test("architecture and capacity provider", () => {
     expectMessage(messageFor((c) => (c.services.ingest.architecture = "arm64")), `${FILE}: services.ingest.architecture: "arm64" is not allowed; expected one of "X86_64", "ARM64"`);
     expectMessage(messageFor((c) => (c.services.ingest.capacityProvider = "SPOT")), `${FILE}: services.ingest.capacityProvider: "SPOT" is not allowed; expected one of "FARGATE", "FARGATE_SPOT"`);
-    expectMessage(
-      messageFor((c) => (c.services.ripples.capacityProvider = "FARGATE_SPOT")),
-      `${FILE}: services.ripples.capacityProvider: "FARGATE_SPOT" is not allowed; expected FARGATE for an ARM64 service: Fargate Spot runs X86_64 tasks only`,
-    );
+  });
+
+  test("FARGATE_SPOT is accepted for ARM64 services (Fargate Spot runs Graviton since 2024-09)", () => {
+    const dev = JSON.parse(fs.readFileSync(DEV_FILE, "utf8"));
+    dev.services.ripples.capacityProvider = "FARGATE_SPOT";
+    expect(parseConfig(JSON.stringify(dev), FILE).services.ripples).toMatchObject({ architecture: "ARM64", capacityProvider: "FARGATE_SPOT" });
   });
 
   test("counts and deployment percentages", () => {

@@ -67,7 +67,7 @@ export interface ServiceConfig {
   readonly architecture: "X86_64" | "ARM64";
   /** Tasks while the market is open (the schedule sets 0 while it is closed). */
   readonly desiredCount: number;
-  /** FARGATE_SPOT is cheaper but interruptible, and X86_64 only. */
+  /** FARGATE_SPOT is cheaper but interruptible (ARM64 too, since 2024-09). */
   readonly capacityProvider: "FARGATE" | "FARGATE_SPOT";
   readonly minHealthyPercent: number;
   readonly maxPercent: number;
@@ -457,9 +457,6 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     }
     const memory = checkFargateMemory(s.cpu, s.memory);
     if (memory) return { key: `${key}.memory`, value: s.memory, allowed: memory };
-    if (s.capacityProvider === "FARGATE_SPOT" && s.architecture === "ARM64") {
-      return { key: `${key}.capacityProvider`, value: s.capacityProvider, allowed: "expected FARGATE for an ARM64 service: Fargate Spot runs X86_64 tasks only" };
-    }
     if (s.minHealthyPercent >= s.maxPercent) {
       return { key: `${key}.maxPercent`, value: s.maxPercent, allowed: `expected more than minHealthyPercent (${s.minHealthyPercent}), or a deployment can neither start nor stop a task` };
     }
