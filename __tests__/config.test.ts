@@ -407,23 +407,24 @@ describe("config validation: one line naming file, key, value and what is allowe
   });
 });
 
-describe("defaults", () => {
-  const MINIMAL = {
-    env: "dev",
-    owner: "platform-team",
-    region: "eu-central-1",
-    state: { bucket: "streamlines-tfstate-dev-eu-central-1" },
-    network: {
-      vpcCidr: "10.40.0.0/16",
-      availabilityZones: ["eu-central-1a", "eu-central-1b"],
-      publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24"],
-      privateSubnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
-    },
-    influx: { availabilityZone: "eu-central-1a" },
-    // Required for every service of the profile until image build contexts exist (issue 7).
-    services: { ingest: { image: { tag: "1.0.0" } }, ripples: { image: { tag: "1.0.0" } }, backend: { image: { tag: "1.0.0" } }, dashboard: { image: { tag: "1.0.0" } } },
-  };
+/** Only the required keys; everything else takes its default. */
+const MINIMAL = {
+  env: "dev",
+  owner: "platform-team",
+  region: "eu-central-1",
+  state: { bucket: "streamlines-tfstate-dev-eu-central-1" },
+  network: {
+    vpcCidr: "10.40.0.0/16",
+    availabilityZones: ["eu-central-1a", "eu-central-1b"],
+    publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24"],
+    privateSubnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
+  },
+  influx: { availabilityZone: "eu-central-1a" },
+  // Required for every service of the profile until image build contexts exist (issue 7).
+  services: { ingest: { image: { tag: "1.0.0" } }, ripples: { image: { tag: "1.0.0" } }, backend: { image: { tag: "1.0.0" } }, dashboard: { image: { tag: "1.0.0" } } },
+};
 
+describe("defaults", () => {
   test("a config with only the required keys gets the documented defaults", () => {
     const config = parseConfig(JSON.stringify(MINIMAL), FILE);
     expect(config).toMatchObject({
@@ -773,27 +774,13 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   });
 
   test("defaults for the new keys: the predecessor's sizes, NYSE hours, autoscaling on, HTTP without access logs", () => {
-    const minimal = {
-      env: "dev",
-      owner: "platform-team",
-      region: "eu-central-1",
-      state: { bucket: "streamlines-tfstate-dev-eu-central-1" },
-      network: {
-        vpcCidr: "10.40.0.0/16",
-        availabilityZones: ["eu-central-1a", "eu-central-1b"],
-        publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24"],
-        privateSubnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
-      },
-      influx: { availabilityZone: "eu-central-1a" },
-      services: { ingest: { image: { tag: "a" } }, ripples: { image: { tag: "a" } }, backend: { image: { tag: "a" } }, dashboard: { image: { tag: "a" } } },
-    };
-    const config = parseConfig(JSON.stringify(minimal), FILE);
+    const config = parseConfig(JSON.stringify(MINIMAL), FILE);
     const common = { desiredCount: 1, capacityProvider: "FARGATE", executeCommand: false, serviceDiscovery: false };
     expect(config.services).toEqual({
-      ingest: { image: { tag: "a" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common },
-      ripples: { image: { tag: "a" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common },
-      backend: { image: { tag: "a" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
-      dashboard: { image: { tag: "a" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
+      ingest: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common },
+      ripples: { image: { tag: "1.0.0" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common },
+      backend: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
+      dashboard: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
     });
     expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs" }, idleTimeoutSeconds: 60, deletionProtection: false });
     expect(config.autoscaling).toEqual({ enabled: true, backend: { min: 1, max: 4, targetCpuPercent: 60 }, dashboard: { min: 1, max: 3, targetCpuPercent: 60 } });
