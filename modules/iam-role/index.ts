@@ -18,6 +18,12 @@ export interface Grantable {
   addToPolicy(statement: PolicyStatement): void;
 }
 
+function conditionBlocks(conditions: PolicyStatement["conditions"]) {
+  return Object.entries(conditions ?? {}).flatMap(([test, vars]) =>
+    Object.entries(vars).map(([variable, values]) => ({ test, variable, values: [...values] })),
+  );
+}
+
 /** Structured statements, so synthesized JSON keeps them reviewable (no jsonencode strings). */
 export function toDocumentStatements(statements: readonly PolicyStatement[]): DataAwsIamPolicyDocumentStatement[] {
   return statements.map((s) => ({
@@ -25,9 +31,7 @@ export function toDocumentStatements(statements: readonly PolicyStatement[]): Da
     effect: s.effect ?? "Allow",
     actions: [...s.actions],
     resources: [...s.resources],
-    condition: Object.entries(s.conditions ?? {}).flatMap(([test, vars]) =>
-      Object.entries(vars).map(([variable, values]) => ({ test, variable, values: [...values] })),
-    ),
+    condition: conditionBlocks(s.conditions),
   }));
 }
 
@@ -58,7 +62,7 @@ export class StreamLinesRole extends Construct implements Grantable {
           effect: "Allow",
           actions: ["sts:AssumeRole"],
           principals: [{ type: "Service", identifiers: [...props.assumedBy] }],
-          condition: toDocumentStatements([{ actions: [], resources: [], conditions: props.trustConditions }])[0].condition,
+          condition: conditionBlocks(props.trustConditions),
         },
       ],
     });
