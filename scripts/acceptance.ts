@@ -16,6 +16,7 @@ import { bootstrapStateBucket } from "./bootstrap-state";
 import { Emulator, startMoto } from "./lib/emulator";
 import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
 import { Residual, formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
+import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { TerraformResult, findProviderMirror, repoRoot, runTerraform, writeCliConfig } from "./lib/terraform";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
@@ -37,26 +38,6 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 let label = "";
 const labelled = (what: string) => `${what} [${label}]`;
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
-
-/** Stacks from cdktf's manifest, dependencies first (ties keep manifest order). */
-export function phaseOrder(manifest: { stacks: Record<string, { dependencies?: string[] }> }): string[] {
-  const names = Object.keys(manifest.stacks);
-  const order: string[] = [];
-  const visiting = new Set<string>();
-  const visit = (name: string) => {
-    if (order.includes(name)) return;
-    if (visiting.has(name)) throw new Error(`stack dependency cycle through ${name}`);
-    visiting.add(name);
-    for (const dep of manifest.stacks[name]?.dependencies ?? []) {
-      if (!manifest.stacks[dep]) throw new Error(`stack ${name} depends on unknown stack ${dep}`);
-      visit(dep);
-    }
-    visiting.delete(name);
-    order.push(name);
-  };
-  names.forEach(visit);
-  return order;
-}
 
 /** Managed resources in `terraform state list` output (data sources excluded, also inside modules). */
 export function countManaged(stateList: string): number {
@@ -266,9 +247,7 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
     say(`acceptance [${label}]: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
     return { passed: 0, failed: 1 };
   }
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as {
-    stacks: Record<string, { dependencies?: string[]; workingDirectory?: string; synthesizedStackPath?: string }>;
-  };
+  const manifest = readManifest(outdir);
   const order = phaseOrder(manifest);
   say(`acceptance [${label}]: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
 
@@ -280,11 +259,7 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
   fs.mkdirSync(logsDir, { recursive: true });
   const runner = new Runner(env, gaps, plansDir);
 
-  const stacks: StackResult[] = order.map((name) => {
-    const m = manifest.stacks[name];
-    const dir = m.workingDirectory ? path.join(outdir, m.workingDirectory) : path.join(outdir, "stacks", name);
-    return { name, dir, log: path.join(logsDir, `${name}.log`), ms: 0 };
-  });
+  const stacks: StackResult[] = order.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
 
   // Later stacks read earlier ones' state: after the first failure, they cannot be meaningful.
   for (const s of stacks) {

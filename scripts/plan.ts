@@ -8,9 +8,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { phaseOrder } from "./acceptance";
 import { EXIT_ERROR, runPlanReview } from "./lib/plan-review";
-import { findProviderMirror, repoRoot, runTerraform, writeCliConfig } from "./lib/terraform";
+import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
+import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 
 export const USAGE = "usage: npm run plan [-- [--no-synth] [stack ...]]";
 /** Per terraform command: a hung provider call must not hang the operator's shell forever. */
@@ -125,7 +125,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
     err("plan: no cdktf.out/manifest.json; run npm run synth first (or drop --no-synth)");
     return EXIT_ERROR;
   }
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { dependencies?: string[]; workingDirectory?: string }> };
+  const manifest = readManifest(outdir);
   let stacks: string[];
   try {
     stacks = selectStacks(phaseOrder(manifest), opts.stacks);
@@ -135,13 +135,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
   }
   const plansDir = path.join(root, "plans");
   fs.mkdirSync(plansDir, { recursive: true });
-  const mirror = findProviderMirror();
-  const env = mirror ? writeCliConfig(path.join(outdir, "terraform-cli"), mirror) : { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
   say(`plan: ${stacks.length} stack(s) in phase order: ${stacks.join(", ")}`);
 
   const results: StackPlan[] = [];
   for (const stack of stacks) {
-    const dir = path.join(outdir, manifest.stacks[stack].workingDirectory ?? path.join("stacks", stack));
+    const dir = stackWorkingDir(outdir, manifest, stack);
     results.push(await planStack(stack, dir, plansDir, env, say));
   }
   say("");

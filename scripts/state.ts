@@ -6,7 +6,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { findProviderMirror, repoRoot, writeCliConfig } from "./lib/terraform";
+import { readManifest, stackWorkingDir } from "./lib/stacks";
+import { operatorTerraformEnv, repoRoot } from "./lib/terraform";
 
 export const USAGE = "usage: npm run state -- <stack> [list|show ADDRESS|outputs]";
 
@@ -39,10 +40,10 @@ export function terraformArgs(cmd: StateCommand): string[] {
 export function stackDir(root: string, stack: string): string {
   const manifestFile = path.join(root, "cdktf.out", "manifest.json");
   if (!fs.existsSync(manifestFile)) throw new StateUsageError(`no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first`);
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { workingDirectory?: string }> };
+  const manifest = readManifest(path.dirname(manifestFile));
   const known = Object.keys(manifest.stacks ?? {});
   if (!known.includes(stack)) throw new StateUsageError(`unknown stack "${stack}"; the synthesized stacks are: ${known.join(", ") || "(none)"}`);
-  const dir = path.join(root, "cdktf.out", manifest.stacks[stack].workingDirectory ?? path.join("stacks", stack));
+  const dir = stackWorkingDir(path.dirname(manifestFile), manifest, stack);
   if (!fs.existsSync(path.join(dir, "cdk.tf.json"))) throw new StateUsageError(`stack ${stack} is in the manifest but ${path.relative(root, dir)}/cdk.tf.json is missing; run npm run synth first`);
   return dir;
 }
@@ -50,9 +51,7 @@ export function stackDir(root: string, stack: string): string {
 /** Runs the command, streaming terraform's output; returns terraform's exit code. */
 export function runState(cmd: StateCommand, root = repoRoot(), say: (l: string) => void = (l) => void process.stderr.write(`${l}\n`)): number {
   const dir = stackDir(root, cmd.stack);
-  const mirror = findProviderMirror();
-  // Only with a mirror: otherwise terraform's own CLI config (and registry access) applies unchanged.
-  const env = mirror ? writeCliConfig(path.join(root, "cdktf.out", "terraform-cli"), mirror) : { ...process.env, TF_IN_AUTOMATION: "1" };
+  const { env, mirror } = operatorTerraformEnv(path.join(root, "cdktf.out", "terraform-cli"));
   const tf = (args: string[], stdio: "inherit" | "pipe") => spawnSync("terraform", args, { cwd: dir, env, stdio, encoding: "utf8" });
   if (!fs.existsSync(path.join(dir, ".terraform"))) {
     say(`state: initialising ${path.relative(root, dir)} (first use${mirror ? `, providers from ${mirror}` : ""})`);

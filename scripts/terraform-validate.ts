@@ -6,6 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import {
   NULL_PROVIDER,
   canInstallNullProvider,
@@ -67,24 +68,10 @@ function exec(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Proc
   });
 }
 
-/** Stack names in phase order: a stack after the stacks it depends on (cdktf's manifest), ties by name. */
+/** Synthesized stacks in phase order (cdktf's manifest). */
 function stackNames(outdir: string): string[] {
-  const dirs = fs.readdirSync(path.join(outdir, "stacks")).filter((d) => fs.existsSync(path.join(outdir, "stacks", d, "cdk.tf.json"))).sort();
-  let deps: Record<string, string[]> = {};
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as { stacks?: Record<string, { dependencies?: string[] }> };
-    deps = Object.fromEntries(Object.entries(manifest.stacks ?? {}).map(([name, s]) => [name, s.dependencies ?? []]));
-  } catch {
-    // No manifest: name order is still complete.
-  }
-  const ordered: string[] = [];
-  const pending = [...dirs];
-  while (pending.length > 0) {
-    const ready = pending.find((d) => (deps[d] ?? []).every((dep) => ordered.includes(dep) || !dirs.includes(dep))) ?? pending[0];
-    ordered.push(ready);
-    pending.splice(pending.indexOf(ready), 1);
-  }
-  return ordered;
+  const manifest = readManifest(outdir);
+  return phaseOrder(manifest).filter((name) => fs.existsSync(path.join(stackWorkingDir(outdir, manifest, name), "cdk.tf.json")));
 }
 
 async function main(): Promise<number> {

@@ -142,6 +142,15 @@ function hcl(value: string): string {
 }
 
 /**
+ * For operator commands (plan, state): the mirror when this machine has one; otherwise the
+ * operator's own CLI config and registry access, unchanged.
+ */
+export function operatorTerraformEnv(dir: string): { env: NodeJS.ProcessEnv; mirror?: string } {
+  const mirror = findProviderMirror();
+  return { mirror, env: mirror ? writeCliConfig(dir, mirror) : { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0" } };
+}
+
+/**
  * Writes a Terraform CLI config into `dir`: the mirror for the providers it holds, the registry for
  * the rest. Init links mirrored providers into `.terraform` rather than copying them. Without a
  * mirror, one plugin cache under `dir` means the registry download happens once per run. Returns the
