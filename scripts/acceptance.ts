@@ -27,8 +27,14 @@ const GAPS_FILE = path.join(ROOT, "acceptance", "known-emulator-gaps.json");
 const KEPT_FILE = path.join(ROOT, "acceptance", "kept-resources.json");
 /** Every `config/acceptance*.json` runs, each against its own emulator (acceptance.json: full, acceptance-backend-only.json). */
 const CONFIG_DIR = path.join(ROOT, "config");
-export const acceptanceConfigs = (dir = CONFIG_DIR): string[] =>
-  fs.readdirSync(dir).filter((f) => /^acceptance.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
+export const acceptanceConfigs = (dir = CONFIG_DIR, only = process.env.STREAMLINES_ACCEPTANCE_ONLY): string[] => {
+  const all = fs.readdirSync(dir).filter((f) => /^acceptance.*\.json$/.test(f)).sort();
+  // For iterating on one variant; CI runs them all.
+  const wanted = only ? only.split(",").map((l) => `${l.trim()}.json`) : all;
+  const unknown = wanted.filter((f) => !all.includes(f));
+  if (unknown.length) throw new Error(`STREAMLINES_ACCEPTANCE_ONLY: ${unknown.join(", ")} not in ${dir}; have ${all.join(", ")}`);
+  return all.filter((f) => wanted.includes(f)).map((f) => path.join(dir, f));
+};
 /** Per terraform command; a hung emulator call must not eat the whole 15-minute budget. */
 const STEP_TIMEOUT_MS = 8 * 60_000;
 const TAIL_LINES = 25;
