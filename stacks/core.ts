@@ -64,7 +64,7 @@ export class CoreStack extends StreamLinesStack {
     super(scope, "core", props);
     this.addDependency(props.foundations);
     const c = this.config;
-    const { key, dataVolume, repositories, secrets, artifacts } = props.foundations;
+    const { key, dataVolume, secrets, artifacts } = props.foundations;
 
     this.network = new Network(this, "network", {
       namePrefix: `${c.app}-${c.env}`,
@@ -171,7 +171,7 @@ export class CoreStack extends StreamLinesStack {
         clusterCapacityProviders: capacityProviders,
         vpcId: this.network.vpcId,
         subnetIds: this.network.privateSubnetIds,
-        image: { repository: repositories[name], tag: s.image.tag! },
+        image: props.foundations.image(name),
         cpu: s.cpu,
         memory: s.memory,
         architecture: s.architecture,

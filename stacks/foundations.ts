@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
-import { ECR_REPOSITORIES, EcrRepositoryName, StreamLinesConfig } from "../config/schema";
+import { ECR_REPOSITORIES, EcrRepositoryName, SERVICE_NAMES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { StreamLinesKey } from "../modules/kms-key";
 import { SecureBucket } from "../modules/secure-bucket";
@@ -13,6 +13,18 @@ export const ARTIFACT_PREFIXES = ["flink/", "lambdas/"] as const;
 export const SECRET_PURPOSES = ["influx-admin-token", "influx-read-token", "influx-write-token", "market-data-api"] as const;
 export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
 
+/** An image phase 2 runs: `<repository url>:<tag>`, the tag being one that phase 1 guarantees. */
+export interface ImageReference {
+  readonly repository: ImageRepository;
+  readonly tag: string;
+}
+
+/** Where config keeps an image's settings: `services.<name>.image` for the app's services. */
+export function imageSettingOf(config: StreamLinesConfig, repository: EcrRepositoryName): { readonly tag?: string } | undefined {
+  if ((SERVICE_NAMES as readonly string[]).includes(repository)) return config.services[repository as ServiceName].image;
+  return undefined;
+}
+
 /** What outlives the app: key, artifacts, images, connection table, Influx data, empty secrets. */
 export class FoundationsStack extends StreamLinesStack {
   readonly key: StreamLinesKey;
@@ -21,6 +33,16 @@ export class FoundationsStack extends StreamLinesStack {
   readonly connectionTable: ConnectionTable;
   readonly dataVolume: DataVolume;
   readonly secrets: Record<SecretPurpose, EmptySecret>;
+
+  /**
+   * The only way phase-2 stacks name an image: the repository plus the pinned tag from config.
+   * Synth fails here, with the key, when config has no tag for an image a stack runs.
+   */
+  image(repository: EcrRepositoryName): ImageReference {
+    const tag = imageSettingOf(this.config, repository)?.tag;
+    if (tag === undefined) throw new Error(`foundations: no image tag in config for the ${repository} repository`);
+    return { repository: this.repositories[repository], tag };
+  }
 
   constructor(scope: Construct, props: { config: StreamLinesConfig }) {
     super(scope, "foundations", props);
