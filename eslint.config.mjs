@@ -10,7 +10,10 @@ export default tseslint.config(
     rules: {
       // The package root pulls in every resource binding: about 5 s and 750 MB per process.
       "no-restricted-imports": ["error", {
-        paths: [{ name: "@cdktf/provider-aws", message: "Import the resource file instead, e.g. @cdktf/provider-aws/lib/s3-bucket." }],
+        paths: [
+          { name: "@cdktf/provider-aws", message: "Import the resource file instead, e.g. @cdktf/provider-aws/lib/s3-bucket." },
+          { name: "@cdktf/provider-null", message: "Import the resource file instead, e.g. @cdktf/provider-null/lib/resource." },
+        ],
       }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },

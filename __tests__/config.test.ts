@@ -577,8 +577,70 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   test("a service of the profile without an image tag", () => {
     expectMessage(
       messageFor((c) => delete c.services.backend.image),
-      `${FILE}: services.backend.image.tag: (missing) is not allowed; this key is required for a service of profile full; expected the pinned docker tag of an image in the service's ECR repository`,
+      `${FILE}: services.backend.image.tag: (missing) is not allowed; this key or services.backend.image.buildContext is required for a service of profile full; expected the pinned docker tag of an image in the backend ECR repository, or a build context directory`,
     );
+  });
+
+  describe("image build contexts (relative to the repository root)", () => {
+    const INGEST_CONTEXT = "__tests__/fixtures/image-contexts/ingest";
+    const RIPPLES_CONTEXT = "__tests__/fixtures/image-contexts/ripples";
+    const CONTEXT = "expected a directory (absolute, or relative to the repository root) holding the image's Dockerfile";
+
+    test("a build context instead of a tag is accepted, with or without dockerfile and platform", () => {
+      const c = dev();
+      c.services.ingest.image = { buildContext: INGEST_CONTEXT };
+      c.services.ripples.image = { buildContext: path.join(ROOT, RIPPLES_CONTEXT), dockerfile: "docker/Dockerfile.ripples", platform: "linux/arm64" };
+      const config = parseConfig(JSON.stringify(c), FILE);
+      expect(config.services.ingest.image).toEqual({ buildContext: INGEST_CONTEXT });
+      expect(config.services.ripples.image.platform).toBe("linux/arm64");
+    });
+
+    test("both a tag and a build context", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.image = { tag: "1.0.0", buildContext: INGEST_CONTEXT })),
+        `${FILE}: services.ingest.image.buildContext: "${INGEST_CONTEXT}" is not allowed; expected either services.ingest.image.tag or services.ingest.image.buildContext, not both: a build context's content hash is the tag`,
+      );
+    });
+
+    test("a build context that does not exist, or is a file", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.image = { buildContext: "../no-such-service" })),
+        `${FILE}: services.ingest.image.buildContext: "../no-such-service" is not allowed; ${CONTEXT}; ${path.resolve(ROOT, "../no-such-service")} does not exist`,
+      );
+      expectMessage(
+        messageFor((c) => (c.services.ingest.image = { buildContext: `${INGEST_CONTEXT}/Dockerfile` })),
+        `${FILE}: services.ingest.image.buildContext: "${INGEST_CONTEXT}/Dockerfile" is not allowed; ${CONTEXT}; ${path.join(ROOT, INGEST_CONTEXT, "Dockerfile")} is not a directory`,
+      );
+    });
+
+    test("no Dockerfile where the settings point", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ripples.image = { buildContext: RIPPLES_CONTEXT })),
+        `${FILE}: services.ripples.image.buildContext: "${RIPPLES_CONTEXT}" is not allowed; expected a Dockerfile at ${path.join(ROOT, RIPPLES_CONTEXT, "Dockerfile")} (or set services.ripples.image.dockerfile)`,
+      );
+      expectMessage(
+        messageFor((c) => (c.services.ripples.image = { buildContext: RIPPLES_CONTEXT, dockerfile: "Dockerfile.missing" })),
+        `${FILE}: services.ripples.image.dockerfile: "Dockerfile.missing" is not allowed; expected a Dockerfile at ${path.join(ROOT, RIPPLES_CONTEXT, "Dockerfile.missing")}`,
+      );
+    });
+
+    test("a platform other than the one the service's architecture runs", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.image = { buildContext: INGEST_CONTEXT, platform: "linux/arm64" })),
+        `${FILE}: services.ingest.image.platform: "linux/arm64" is not allowed; expected linux/amd64, the platform of architecture X86_64 the image runs on (or leave it out)`,
+      );
+      expectMessage(
+        messageFor((c) => (c.services.ingest.image = { buildContext: INGEST_CONTEXT, platform: "windows/amd64" })),
+        `${FILE}: services.ingest.image.platform: "windows/amd64" is not allowed; expected one of "linux/amd64", "linux/arm64"`,
+      );
+    });
+
+    test("dockerfile or platform next to a pinned tag", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.image = { tag: "1.0.0", platform: "linux/amd64" })),
+        `${FILE}: services.ingest.image.platform: "linux/amd64" is not allowed; expected no platform without services.ingest.image.buildContext: a pinned tag is built elsewhere`,
+      );
+    });
   });
 
   test("backend-only needs no tags for backend and dashboard", () => {

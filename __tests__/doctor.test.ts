@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { parseConfig } from "../config/load";
+import { loadConfig, parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
 import { buildImages, checkDocker, checkRegionSetting, main, parseTerraformVersion } from "../scripts/doctor";
@@ -100,8 +100,13 @@ test("docker: a missing daemon or buildx is a WARN without build contexts, a FAI
 });
 
 test("build contexts and platforms are read from config", () => {
-  const cfg = { ...config(), services: { ingest: { image: { buildContext: "../ingest" }, architecture: "ARM64" }, backend: { image: { tag: "v1" } } } } as unknown as StreamLinesConfig;
-  expect(buildImages(cfg)).toEqual([{ image: "ingest", context: "../ingest", platform: "linux/arm64" }]);
+  const cfg = loadConfig(path.join(__dirname, "fixtures", "configs", "image-hooks.json"));
+  const contexts = path.join(__dirname, "fixtures", "image-contexts");
+  expect(buildImages(cfg)).toEqual([
+    { image: "ingest", context: path.join(contexts, "ingest"), platform: "linux/amd64" },
+    { image: "ripples", context: path.join(contexts, "ripples"), platform: "linux/arm64" },
+  ]);
+  expect(buildImages(config())).toEqual([]);
 });
 
 test("region: a shell region that differs from config fails", () => {

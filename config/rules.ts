@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as path from "path";
+
 // Value rules shared by the schema: each returns undefined when the value is fine,
 // otherwise the "what is allowed" half of a one-line config error.
 
@@ -115,6 +118,34 @@ export function checkFargateMemory(cpu: number, memory: number): string | undefi
 export function checkImageTag(value: string): string | undefined {
   const allowed = "expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', not starting with '.' or '-', and not \"latest\"";
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value) && value !== "latest" ? undefined : allowed;
+}
+
+/**
+ * The repository root: config paths (image build contexts) are relative to it, wherever the
+ * command runs from. Sources live in config/, compiled code in dist/config/.
+ */
+export function projectRoot(): string {
+  const parent = path.dirname(__dirname);
+  return path.basename(parent) === "dist" ? path.dirname(parent) : parent;
+}
+
+export function resolveProjectPath(p: string): string {
+  return path.resolve(projectRoot(), p);
+}
+
+export function checkBuildContext(value: string): string | undefined {
+  const allowed = "expected a directory (absolute, or relative to the repository root) holding the image's Dockerfile";
+  if (value.trim() === "" || value.includes("\0")) return allowed;
+  const dir = resolveProjectPath(value);
+  try {
+    return fs.statSync(dir).isDirectory() ? undefined : `${allowed}; ${dir} is not a directory`;
+  } catch {
+    return `${allowed}; ${dir} does not exist`;
+  }
+}
+
+export function checkDockerfile(value: string): string | undefined {
+  return value.trim() !== "" && !value.includes("\0") && !value.endsWith("/") ? undefined : "expected a Dockerfile path, relative to the build context unless absolute";
 }
 
 /** Names that look like they hold a secret; the policy tests use the same idea for task definitions. */

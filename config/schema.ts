@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import {
   LOG_RETENTION_DAYS,
   FARGATE_SIZES,
@@ -13,6 +15,9 @@ import {
   checkHealthCheckPath,
   checkHostedZoneId,
   checkImageTag,
+  checkBuildContext,
+  checkDockerfile,
+  resolveProjectPath,
   checkRegion,
   checkSchedulerCron,
   checkTimeZone,
@@ -55,16 +60,30 @@ export const DERIVED_ENVIRONMENT: Readonly<Record<ServiceName, readonly string[]
   dashboard: ["VITE_DATABASE_URL"],
 };
 
+export type Architecture = "X86_64" | "ARM64";
+export const IMAGE_PLATFORMS: Readonly<Record<Architecture, string>> = { X86_64: "linux/amd64", ARM64: "linux/arm64" };
+
+/**
+ * Where an image comes from: exactly one of a pinned `tag` (pushed by someone else) or a
+ * `buildContext`, which the foundations hook builds and pushes with its content hash as the tag.
+ */
+export interface ImageSetting {
+  readonly tag?: string;
+  /** Docker build context directory; a relative path is relative to the repository root. */
+  readonly buildContext?: string;
+  /** Dockerfile, relative to `buildContext` unless absolute. Default `Dockerfile`. */
+  readonly dockerfile?: string;
+  /** Build platform; default from the architecture the image runs on, and it must match it. */
+  readonly platform?: string;
+}
+
 export interface ServiceConfig {
-  /**
-   * The image is `<ECR repo url>:<tag>`. A pinned tag today; the image hooks (issue 7) add
-   * `image.buildContext`, whose content hash then becomes the tag.
-   */
-  readonly image: { readonly tag?: string };
+  /** The image is `<ECR repo url>:<tag>`: the pinned tag, or the content hash of the build context. */
+  readonly image: ImageSetting;
   /** Fargate CPU units and memory (MiB); the pair must be a Fargate task size. */
   readonly cpu: number;
   readonly memory: number;
-  readonly architecture: "X86_64" | "ARM64";
+  readonly architecture: Architecture;
   /** Tasks while the market is open (the schedule sets 0 while it is closed). */
   readonly desiredCount: number;
   /** FARGATE_SPOT is cheaper but interruptible (ARM64 too, since 2024-09). */
@@ -215,10 +234,22 @@ export const SERVICE_DEFAULTS: Readonly<Record<ServiceName, ServiceDefaults>> = 
   dashboard: { cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3000, healthCheckPath: "/" } },
 };
 
+/** The rule of every image setting (see ImageSetting); `imageChecks` adds the cross-key checks. */
+export const imageRule = (): Rule =>
+  obj(
+    {
+      tag: str({ optional: true, check: checkImageTag }),
+      buildContext: str({ optional: true, check: checkBuildContext }),
+      dockerfile: str({ optional: true, check: checkDockerfile }),
+      platform: str({ optional: true, enum: Object.values(IMAGE_PLATFORMS) }),
+    },
+    true,
+  );
+
 const service = (d: ServiceDefaults): Rule =>
   obj(
     {
-      image: obj({ tag: str({ optional: true, check: checkImageTag }) }, true),
+      image: imageRule(),
       cpu: int({ optional: true, default: d.cpu, oneOf: Object.keys(FARGATE_SIZES).map(Number) }),
       memory: int({ optional: true, default: d.memory, min: 512, max: 122880 }),
       architecture: str({ optional: true, default: d.architecture, enum: ["X86_64", "ARM64"] }),
@@ -439,7 +470,98 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   if (ebs.throughputMiBps > ebs.iops / 4) {
     return { key: "influx.ebs.throughputMiBps", value: ebs.throughputMiBps, allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)` };
   }
-  return serviceChecks(config);
+  return imageChecks(config) ?? serviceChecks(config);
+}
+
+/** Where config keeps an image's setting, what the image runs on, and when the profile needs it. */
+export interface ImageSettingLocation {
+  /** The dotted config key of the setting, for messages. */
+  readonly key: string;
+  readonly setting: (config: StreamLinesConfig) => ImageSetting | undefined;
+  readonly architecture: (config: StreamLinesConfig) => Architecture;
+  /** Why the config must name this image (e.g. "a service of profile full"), or undefined when nothing runs it. */
+  readonly requiredFor: (config: StreamLinesConfig) => string | undefined;
+}
+
+const serviceImage = (name: ServiceName): ImageSettingLocation => ({
+  key: `services.${name}.image`,
+  setting: (c) => c.services[name].image,
+  architecture: (c) => c.services[name].architecture,
+  requiredFor: (c) => (PROFILE_SERVICES[c.profile].includes(name) ? `a service of profile ${c.profile}` : undefined),
+});
+
+/** Every image setting in config, one line per repository; the others' images are not run by the stacks. */
+export const IMAGE_SETTINGS: Readonly<Partial<Record<EcrRepositoryName, ImageSettingLocation>>> = {
+  ingest: serviceImage("ingest"),
+  ripples: serviceImage("ripples"),
+  backend: serviceImage("backend"),
+  dashboard: serviceImage("dashboard"),
+};
+
+/** An image the foundations hook builds: absolute paths, the platform resolved. */
+export interface ImageBuild {
+  readonly repository: EcrRepositoryName;
+  readonly contextDir: string;
+  /** Absolute; undefined means `Dockerfile` in the context. */
+  readonly dockerfile?: string;
+  readonly platform: string;
+}
+
+const platformOf = (config: StreamLinesConfig, location: ImageSettingLocation): string =>
+  location.setting(config)?.platform ?? IMAGE_PLATFORMS[location.architecture(config)];
+
+/** The build of `repository`'s image when config gives it a build context, else undefined (a pinned tag). */
+export function imageBuildOf(config: StreamLinesConfig, repository: EcrRepositoryName): ImageBuild | undefined {
+  const location = IMAGE_SETTINGS[repository];
+  const setting = location?.setting(config);
+  if (!location || setting?.buildContext === undefined) return undefined;
+  const contextDir = resolveProjectPath(setting.buildContext);
+  return {
+    repository,
+    contextDir,
+    ...(setting.dockerfile !== undefined && { dockerfile: path.resolve(contextDir, setting.dockerfile) }),
+    platform: platformOf(config, location),
+  };
+}
+
+/** Every image with a build context, in repository order. */
+export function imageBuilds(config: StreamLinesConfig): ImageBuild[] {
+  return ECR_REPOSITORIES.flatMap((r) => imageBuildOf(config, r) ?? []);
+}
+
+/** Each image setting names exactly one source, and a build matches what the image runs on. */
+function imageChecks(config: StreamLinesConfig): ConfigProblem | undefined {
+  for (const [repository, location] of Object.entries(IMAGE_SETTINGS) as Array<[EcrRepositoryName, ImageSettingLocation]>) {
+    const s = location.setting(config) ?? {};
+    const key = location.key;
+    if (s.tag !== undefined && s.buildContext !== undefined) {
+      return { key: `${key}.buildContext`, value: s.buildContext, allowed: `expected either ${key}.tag or ${key}.buildContext, not both: a build context's content hash is the tag` };
+    }
+    const required = location.requiredFor(config);
+    if (s.tag === undefined && s.buildContext === undefined && required) {
+      return {
+        key: `${key}.tag`,
+        value: undefined,
+        allowed: `this key or ${key}.buildContext is required for ${required}; expected the pinned docker tag of an image in the ${repository} ECR repository, or a build context directory`,
+      };
+    }
+    if (s.buildContext === undefined) {
+      const stray = (["dockerfile", "platform"] as const).find((k) => s[k] !== undefined);
+      if (stray) return { key: `${key}.${stray}`, value: s[stray], allowed: `expected no ${stray} without ${key}.buildContext: a pinned tag is built elsewhere` };
+      continue;
+    }
+    const build = imageBuildOf(config, repository)!;
+    const dockerfile = build.dockerfile ?? path.join(build.contextDir, "Dockerfile");
+    if (!fs.existsSync(dockerfile) || !fs.statSync(dockerfile).isFile()) {
+      const at = s.dockerfile !== undefined ? "dockerfile" : "buildContext";
+      return { key: `${key}.${at}`, value: s[at], allowed: `expected a Dockerfile at ${dockerfile}${at === "buildContext" ? ` (or set ${key}.dockerfile)` : ""}` };
+    }
+    const runsOn = IMAGE_PLATFORMS[location.architecture(config)];
+    if (build.platform !== runsOn) {
+      return { key: `${key}.platform`, value: build.platform, allowed: `expected ${runsOn}, the platform of architecture ${location.architecture(config)} the image runs on (or leave it out)` };
+    }
+  }
+  return undefined;
 }
 
 /** Service settings that depend on each other, the profile, or other keys. */
@@ -448,13 +570,6 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   for (const name of SERVICE_NAMES) {
     const s = config.services[name];
     const key = `services.${name}`;
-    if (inProfile.includes(name) && s.image.tag === undefined) {
-      return {
-        key: `${key}.image.tag`,
-        value: undefined,
-        allowed: `this key is required for a service of profile ${config.profile}; expected the pinned docker tag of an image in the service's ECR repository`,
-      };
-    }
     const memory = checkFargateMemory(s.cpu, s.memory);
     if (memory) return { key: `${key}.memory`, value: s.memory, allowed: memory };
     if (s.minHealthyPercent >= s.maxPercent) {

@@ -8,7 +8,7 @@ import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadConfigOrExit } from "../config/load";
 import { checkRegion } from "../config/rules";
-import { StreamLinesConfig } from "../config/schema";
+import { StreamLinesConfig, imageBuilds } from "../config/schema";
 import { emulatorClientConfig } from "./lib/emulator";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -37,26 +37,9 @@ export interface BuildImage {
   readonly platform: string;
 }
 
-/**
- * Images with a build context in config. The config shape grows with the image hooks, so this reads
- * it defensively: `services.<name>.image.buildContext` (+ `platform`, else from `architecture`), and
- * an optional top-level `images.<name>.buildContext`.
- */
+/** Images with a build context in config (the hooks build them here), by repository. */
 export function buildImages(config: StreamLinesConfig): BuildImage[] {
-  type ImageCfg = { buildContext?: string; platform?: string };
-  const raw = config as unknown as {
-    services?: Record<string, { image?: ImageCfg; architecture?: string } | undefined>;
-    images?: Record<string, ImageCfg | undefined>;
-  };
-  const out: BuildImage[] = [];
-  for (const [name, svc] of Object.entries(raw.services ?? {})) {
-    const ctx = svc?.image?.buildContext;
-    if (ctx) out.push({ image: name, context: ctx, platform: svc?.image?.platform ?? (svc?.architecture === "ARM64" ? "linux/arm64" : "linux/amd64") });
-  }
-  for (const [name, img] of Object.entries(raw.images ?? {})) {
-    if (img?.buildContext && !out.some((o) => o.image === name)) out.push({ image: name, context: img.buildContext, platform: img.platform ?? "linux/amd64" });
-  }
-  return out.sort((a, b) => a.image.localeCompare(b.image));
+  return imageBuilds(config).map((b) => ({ image: b.repository, context: b.contextDir, platform: b.platform }));
 }
 
 /** `[major, minor]` of `terraform version -json` or plain `Terraform v1.11.4` output. */

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
-import { ECR_REPOSITORIES, EcrRepositoryName, SERVICE_NAMES, ServiceName, StreamLinesConfig } from "../config/schema";
+import { NullProvider } from "@cdktf/provider-null/lib/provider";
+import { ECR_REPOSITORIES, EcrRepositoryName, IMAGE_SETTINGS, ImageSetting, StreamLinesConfig, imageBuilds } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { StreamLinesKey } from "../modules/kms-key";
 import { SecureBucket } from "../modules/secure-bucket";
@@ -8,6 +9,7 @@ import { ImageRepository } from "../modules/ecr-repository";
 import { ConnectionTable } from "../modules/connection-table";
 import { DataVolume } from "../modules/data-volume";
 import { EmptySecret } from "../modules/secret";
+import { ImageBuildHook } from "../modules/image-build";
 
 export const ARTIFACT_PREFIXES = ["flink/", "lambdas/"] as const;
 export const SECRET_PURPOSES = ["influx-admin-token", "influx-read-token", "influx-write-token", "market-data-api"] as const;
@@ -19,10 +21,9 @@ export interface ImageReference {
   readonly tag: string;
 }
 
-/** Where config keeps an image's settings: `services.<name>.image` for the app's services. */
-export function imageSettingOf(config: StreamLinesConfig, repository: EcrRepositoryName): { readonly tag?: string } | undefined {
-  if ((SERVICE_NAMES as readonly string[]).includes(repository)) return config.services[repository as ServiceName].image;
-  return undefined;
+/** An image's setting in config (IMAGE_SETTINGS says where each one lives). */
+export function imageSettingOf(config: StreamLinesConfig, repository: EcrRepositoryName): ImageSetting | undefined {
+  return IMAGE_SETTINGS[repository]?.setting(config);
 }
 
 /** What outlives the app: key, artifacts, images, connection table, Influx data, empty secrets. */
@@ -33,14 +34,17 @@ export class FoundationsStack extends StreamLinesStack {
   readonly connectionTable: ConnectionTable;
   readonly dataVolume: DataVolume;
   readonly secrets: Record<SecretPurpose, EmptySecret>;
+  /** One build-and-push hook per image with a build context in config. */
+  readonly imageHooks: Partial<Record<EcrRepositoryName, ImageBuildHook>>;
 
   /**
-   * The only way phase-2 stacks name an image: the repository plus the pinned tag from config.
-   * Synth fails here, with the key, when config has no tag for an image a stack runs.
+   * The only way phase-2 stacks name an image: the repository plus the tag phase 1 guarantees,
+   * the hook's content hash for a build context, else the pinned tag from config. Synth fails here,
+   * with the repository, when config has neither for an image a stack runs.
    */
   image(repository: EcrRepositoryName): ImageReference {
-    const tag = imageSettingOf(this.config, repository)?.tag;
-    if (tag === undefined) throw new Error(`foundations: no image tag in config for the ${repository} repository`);
+    const tag = this.imageHooks[repository]?.tag ?? imageSettingOf(this.config, repository)?.tag;
+    if (tag === undefined) throw new Error(`foundations: no image tag or build context in config for the ${repository} repository`);
     return { repository: this.repositories[repository], tag };
   }
 
@@ -75,6 +79,22 @@ export class FoundationsStack extends StreamLinesStack {
         }),
       ]),
     ) as Record<EcrRepositoryName, ImageRepository>;
+
+    const builds = imageBuilds(c);
+    // The null provider only where a hook exists: pinned-only configs need no second provider.
+    if (builds.length > 0) new NullProvider(this, "null");
+    this.imageHooks = Object.fromEntries(
+      builds.map((b) => [
+        b.repository,
+        new ImageBuildHook(this, `image-${b.repository}`, {
+          repository: this.repositories[b.repository],
+          contextDir: b.contextDir,
+          dockerfile: b.dockerfile,
+          platform: b.platform,
+          region: c.region,
+        }),
+      ]),
+    );
 
     this.connectionTable = new ConnectionTable(this, "connection-table", {
       name: c.connectionTable.name,

@@ -5,6 +5,7 @@ import { App } from "cdktf";
 import { loadConfig, parseConfig } from "../../config/load";
 import { StreamLinesConfig } from "../../config/schema";
 import { buildStacks } from "../../stacks/app";
+import { CdktfManifest, readManifest } from "../../scripts/lib/stacks";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -21,6 +22,8 @@ export type StackJson = {
 export interface Synthesized {
   readonly config: StreamLinesConfig;
   readonly stacks: Record<string, StackJson>;
+  /** cdktf's manifest.json: stack dependencies, the input of the apply phases. */
+  readonly manifest: CdktfManifest;
 }
 
 /** Loads `config/<name>.json`, or a fixture path. */
@@ -52,14 +55,16 @@ export function synthAll(config: StreamLinesConfig): Synthesized {
   app.synth();
   const stacksDir = path.join(outdir, "stacks");
   const stacks: Record<string, StackJson> = {};
+  let manifest: CdktfManifest;
   try {
+    manifest = readManifest(outdir);
     for (const name of fs.readdirSync(stacksDir)) {
       stacks[name] = JSON.parse(fs.readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8"));
     }
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
-  return { config, stacks };
+  return { config, stacks, manifest };
 }
 
 /** All resources of `type` in a stack, keyed by logical id. */

@@ -18,6 +18,8 @@ export class ImageRepository extends Construct {
   readonly arn: string;
   readonly name: string;
   readonly url: string;
+  /** The repository itself, for `depends_on` (the image hooks). */
+  readonly resource: EcrRepository;
 
   constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
@@ -44,6 +46,7 @@ export class ImageRepository extends Construct {
     this.arn = repo.arn;
     this.name = repo.name;
     this.url = repo.repositoryUrl;
+    this.resource = repo;
   }
 
   /** Pull this repository's images (ECS execution role, hosts). GetAuthorizationToken has no resource scope. */

@@ -1,3 +1,10 @@
+import * as fs from "fs";
+import * as path from "path";
+import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
+import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
+import { contextDigest } from "./context-hash";
+
 export * from "./context-hash";
 
 /** The hook script, relative to the repository root: tsc does not copy it into dist/. */
@@ -6,3 +13,64 @@ export const BUILD_SCRIPT = "modules/image-build/build-and-push.sh";
 /** The environment the script reads (its contract is at the top of the script); DOCKERFILE is optional. */
 export const BUILD_SCRIPT_ENV = ["REPOSITORY_URL", "IMAGE_TAG", "PLATFORM", "CONTEXT_DIR", "DOCKERFILE", "AWS_REGION"] as const;
 export type BuildScriptEnv = Record<(typeof BUILD_SCRIPT_ENV)[number], string>;
+
+/** The repository root (the nearest package.json above), from sources and from dist/ alike. */
+function repositoryRoot(from = __dirname): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, "package.json"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`image-build: no package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export interface ImageBuildHookProps {
+  /** The ECR repository the image goes to; the hook runs after it exists. */
+  readonly repository: { readonly url: string; readonly resource: ITerraformDependable };
+  /** Absolute path of the build context. */
+  readonly contextDir: string;
+  /** Absolute Dockerfile path; default `Dockerfile` in the context. */
+  readonly dockerfile?: string;
+  /** `os/arch`, e.g. `linux/arm64`. */
+  readonly platform: string;
+  /** Region of the registry. */
+  readonly region: string;
+}
+
+/**
+ * A `null_resource` that builds and pushes one image during the foundations apply. Its trigger
+ * and the image tag are the build context's content hash (computed here, at synth time), so an
+ * unchanged context never rebuilds and a changed one pushes a new immutable tag.
+ */
+export class ImageBuildHook extends Construct {
+  /** `ctx-<16 hex>`: the tag phase 2 runs. */
+  readonly tag: string;
+  /** Full sha256 of the context. */
+  readonly hash: string;
+  /** The environment the script gets; no secret: the script logs in through a pipe. */
+  readonly environment: Readonly<Partial<BuildScriptEnv>>;
+  readonly resource: NullResource;
+
+  constructor(scope: Construct, id: string, props: ImageBuildHookProps) {
+    super(scope, id);
+    const digest = contextDigest({ contextDir: props.contextDir, dockerfile: props.dockerfile, platform: props.platform });
+    this.tag = digest.tag;
+    this.hash = digest.hash;
+    this.environment = {
+      REPOSITORY_URL: props.repository.url,
+      IMAGE_TAG: digest.tag,
+      PLATFORM: props.platform,
+      CONTEXT_DIR: props.contextDir,
+      ...(props.dockerfile !== undefined && { DOCKERFILE: props.dockerfile }),
+      AWS_REGION: props.region,
+    };
+    this.resource = new NullResource(this, "hook", {
+      triggers: { content_hash: digest.tag },
+      dependsOn: [props.repository.resource],
+      // A recreated repository is empty: push again even though the context did not change.
+      lifecycle: { replaceTriggeredBy: [props.repository.resource] },
+      provisioners: [{ type: "local-exec", command: path.join(repositoryRoot(), BUILD_SCRIPT), environment: { ...this.environment } }],
+    });
+  }
+}
