@@ -7,8 +7,6 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
-import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
@@ -16,6 +14,7 @@ import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-s
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SecureBucket } from "../secure-bucket";
+import { dnsValidatedCertificate } from "../certificate";
 import { LoadBalancerAttachment } from "../fargate-service";
 
 /**
@@ -89,7 +88,7 @@ export class LoadBalancer extends Construct {
     });
     this.securityGroupId = group.id;
 
-    const certificateArn = props.certificateArn ?? (props.domain ? this.certificate(props.domain) : undefined);
+    const certificateArn = props.certificateArn ?? (props.domain ? dnsValidatedCertificate(this, props.domain) : undefined);
     this.https = certificateArn !== undefined;
     if (!this.https) {
       Annotations.of(this).addWarning(
@@ -222,30 +221,6 @@ export class LoadBalancer extends Construct {
     }
     const host = props.domain?.name ?? lb.dnsName;
     this.url = `${this.https ? "https" : "http"}://${host}`;
-  }
-
-  /** A DNS-validated ACM certificate for the domain; listeners wait until it is issued. */
-  private certificate(domain: NonNullable<LoadBalancerProps["domain"]>): string {
-    const certificate = new AcmCertificate(this, "certificate", {
-      domainName: domain.name,
-      validationMethod: "DNS",
-      // A renamed domain gets its new certificate before the listener lets go of the old one.
-      lifecycle: { createBeforeDestroy: true },
-    });
-    const option = certificate.domainValidationOptions.get(0);
-    const record = new Route53Record(this, "certificate-validation-record", {
-      zoneId: domain.hostedZoneId,
-      name: option.resourceRecordName,
-      type: option.resourceRecordType,
-      records: [option.resourceRecordValue],
-      ttl: 300,
-      allowOverwrite: true,
-    });
-    const validation = new AcmCertificateValidation(this, "certificate-validation", {
-      certificateArn: certificate.arn,
-      validationRecordFqdns: [record.fqdn],
-    });
-    return validation.certificateArn;
   }
 
   private accessLogBucket(opts: NonNullable<LoadBalancerProps["accessLogs"]>, region: string): { bucket: SecureBucket; policy: S3BucketPolicy } {

@@ -1,0 +1,40 @@
+import { Construct } from "constructs";
+import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
+import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+
+export interface CertificateDomain {
+  /** The certificate's one name, e.g. `app.example.com`. */
+  readonly name: string;
+  /** The public Route 53 zone that holds the name; the validation record goes there. */
+  readonly hostedZoneId: string;
+}
+
+/**
+ * A DNS-validated ACM certificate for `domain`, in `scope`'s provider region; returns the ARN of the
+ * validation, so users of it wait until the certificate is issued. The resources keep the ids
+ * `certificate`, `certificate-validation-record` and `certificate-validation` in `scope`, so callers
+ * that created them inline before keep their Terraform addresses.
+ */
+export function dnsValidatedCertificate(scope: Construct, domain: CertificateDomain): string {
+  const certificate = new AcmCertificate(scope, "certificate", {
+    domainName: domain.name,
+    validationMethod: "DNS",
+    // A renamed domain gets its new certificate before its user lets go of the old one.
+    lifecycle: { createBeforeDestroy: true },
+  });
+  const option = certificate.domainValidationOptions.get(0);
+  const record = new Route53Record(scope, "certificate-validation-record", {
+    zoneId: domain.hostedZoneId,
+    name: option.resourceRecordName,
+    type: option.resourceRecordType,
+    records: [option.resourceRecordValue],
+    ttl: 300,
+    allowOverwrite: true,
+  });
+  const validation = new AcmCertificateValidation(scope, "certificate-validation", {
+    certificateArn: certificate.arn,
+    validationRecordFqdns: [record.fqdn],
+  });
+  return validation.certificateArn;
+}
