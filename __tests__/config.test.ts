@@ -112,7 +112,7 @@ describe("config validation: one line naming file, key, value and what is allowe
     test("at top level", () => {
       expectMessage(
         messageFor((c) => (c.regoin = "eu-central-1")),
-        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, emulator`,
+        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, realtime, emulator`,
       );
     });
 
@@ -849,5 +849,50 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     expect(config.schedule).toEqual({ enabled: true, timeZone: "America/New_York", stop: "cron(30 16 ? * MON-FRI *)", start: "cron(0 9 ? * MON-FRI *)" });
     expect(config.alarms).toEqual({ upstreamIteratorAgeMs: 60000, tasksBelowDesiredMinutes: 5, target5xxCount: 10, unhealthyHosts: 1 });
     expect(config.influx).toMatchObject({ port: 8086, org: "streamlines", buckets: { marketDataRealtime: "market-data-realtime", marketDataHistorical: "market-data-historical" } });
+  });
+});
+
+describe("config validation: the real-time path (realtime)", () => {
+  test("defaults: handler 256 MiB / 10 s, pusher 512 MiB / 60 s, no tracing, 50 symbols, 3 h TTL, realtime batches, no domain", () => {
+    const config = parseConfig(JSON.stringify(MINIMAL), FILE);
+    expect(config.realtime).toEqual({
+      connectionHandler: { memoryMb: 256, timeoutSeconds: 10, tracing: false },
+      resultsPusher: { memoryMb: 512, timeoutSeconds: 60, tracing: false },
+      throttling: { burstLimit: 500, rateLimit: 1000 },
+      connectionTtlHours: 3,
+      maxSymbolsPerMessage: 50,
+      postConcurrency: 25,
+      eventSource: { batchSize: 100, batchingWindowSeconds: 0, maximumRetryAttempts: 3 },
+      alarms: { downstreamIteratorAgeMs: 60000 },
+      accountLogsRole: true,
+    });
+  });
+
+  test("function sizes: Lambda's memory range, and the pusher's timeout of at least 30 s", () => {
+    expectMessage(messageFor((c) => (c.realtime = { connectionHandler: { memoryMb: 64 } })), `${FILE}: realtime.connectionHandler.memoryMb: 64 is not allowed; expected a whole number from 128 to 10240`);
+    expectMessage(messageFor((c) => (c.realtime = { resultsPusher: { timeoutSeconds: 10 } })), `${FILE}: realtime.resultsPusher.timeoutSeconds: 10 is not allowed; expected a whole number from 30 to 900`);
+    expectMessage(messageFor((c) => (c.realtime = { connectionHandler: { timeoutSeconds: 901 } })), `${FILE}: realtime.connectionHandler.timeoutSeconds: 901 is not allowed; expected a whole number from 1 to 900`);
+    expectMessage(messageFor((c) => (c.realtime = { resultsPusher: { tracing: "yes" } })), `${FILE}: realtime.resultsPusher.tracing: "yes" is not allowed; expected true or false, got string`);
+  });
+
+  test("event source mapping: batch size, window, and retries that never block a shard forever", () => {
+    expectMessage(messageFor((c) => (c.realtime = { eventSource: { batchSize: 0 } })), `${FILE}: realtime.eventSource.batchSize: 0 is not allowed; expected a whole number from 1 to 10000`);
+    expectMessage(messageFor((c) => (c.realtime = { eventSource: { batchingWindowSeconds: 301 } })), `${FILE}: realtime.eventSource.batchingWindowSeconds: 301 is not allowed; expected a whole number from 0 to 300`);
+    expectMessage(messageFor((c) => (c.realtime = { eventSource: { maximumRetryAttempts: -1 } })), `${FILE}: realtime.eventSource.maximumRetryAttempts: -1 is not allowed; expected a whole number from 0 to 10000`);
+  });
+
+  test("limits: throttling, symbols per message, TTL hours, post concurrency", () => {
+    expectMessage(messageFor((c) => (c.realtime = { throttling: { burstLimit: 0 } })), `${FILE}: realtime.throttling.burstLimit: 0 is not allowed; expected a whole number from 1 to 5000`);
+    expectMessage(messageFor((c) => (c.realtime = { throttling: { rateLimit: 20000 } })), `${FILE}: realtime.throttling.rateLimit: 20000 is not allowed; expected a whole number from 1 to 10000`);
+    expectMessage(messageFor((c) => (c.realtime = { maxSymbolsPerMessage: 1001 })), `${FILE}: realtime.maxSymbolsPerMessage: 1001 is not allowed; expected a whole number from 1 to 1000`);
+    expectMessage(messageFor((c) => (c.realtime = { connectionTtlHours: 0 })), `${FILE}: realtime.connectionTtlHours: 0 is not allowed; expected a whole number from 1 to 8760`);
+    expectMessage(messageFor((c) => (c.realtime = { postConcurrency: 501 })), `${FILE}: realtime.postConcurrency: 501 is not allowed; expected a whole number from 1 to 500`);
+    expectMessage(messageFor((c) => (c.realtime = { alarms: { downstreamIteratorAgeMs: 10 } })), `${FILE}: realtime.alarms.downstreamIteratorAgeMs: 10 is not allowed; expected a whole number from 1000 to 86400000`);
+  });
+
+  test("a domain needs a DNS name and a hosted zone id; an unknown realtime key is named", () => {
+    expect(messageFor((c) => (c.realtime = { domain: { name: "live..example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }))).toMatch(/^config\/dev\.json: realtime\.domain\.name: "live\.\.example\.com" is not allowed; expected /);
+    expect(messageFor((c) => (c.realtime = { domain: { name: "live.example.com" } }))).toMatch(/^config\/dev\.json: realtime\.domain\.hostedZoneId: \(missing\) is not allowed; this key is required/);
+    expect(messageFor((c) => (c.realtime = { memoryMb: 512 }))).toMatch(/^config\/dev\.json: realtime\.memoryMb: 512 is not allowed; unknown key; allowed keys here: connectionHandler, resultsPusher, /);
   });
 });

@@ -7,11 +7,10 @@ import { namespaceNameOf } from "../stacks/core";
 import { INTERFACE_ENDPOINT_SERVICES } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
 import { StreamLinesRole } from "../modules/iam-role";
-import { ROOT, StackJson, configNamed, configWith, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
+import { ROOT, StackJson, configNamed, configWith, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
+import { documentBehind, grants, ref, remote, roleStatements, values } from "./helpers/stack-json";
 
 const EFS_ENDPOINTS = path.join(ROOT, "__tests__", "fixtures", "configs", "efs-endpoints.json");
-
-const values = (stack: StackJson, type: string): Array<Record<string, unknown>> => Object.values(resourcesOf(stack, type));
 
 const only = (stack: StackJson, type: string): Record<string, unknown> => {
   const all = values(stack, type);
@@ -24,12 +23,6 @@ const vpcRef = (stack: StackJson, attr: string): string => `\${aws_vpc.${Object.
 
 const endpointsOfType = (stack: StackJson, type: "Gateway" | "Interface") =>
   values(stack, "aws_vpc_endpoint").filter((e) => e.vpc_endpoint_type === type);
-
-/** The policy document data source behind `${data.aws_iam_policy_document.<id>.json}`. */
-const documentBehind = (stack: StackJson, ref: unknown): Array<Record<string, unknown>> => {
-  const id = String(ref).match(/data\.aws_iam_policy_document\.([\w-]+)\.json/)![1];
-  return dataOf(stack, "aws_iam_policy_document")[id].statement as Array<Record<string, unknown>>;
-};
 
 const foundationsOutput = (name: RegExp) => expect.stringMatching(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.${name.source}\\}$`));
 
@@ -182,7 +175,7 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   test("outputs for later stacks and operators", () => {
     expect(Object.keys(stack.output ?? {}).sort()).toEqual([
       "alarm_topic_arn", "cluster_name", "downstream_stream_name", "load_balancer_dns_name", "namespace_name", "private_subnet_ids", "public_subnet_ids",
-      "service_names", "upstream_stream_name", "url", "vpc_cidr", "vpc_id",
+      "results_pusher_dlq_url", "service_names", "upstream_stream_name", "url", "vpc_cidr", "vpc_id", "websocket_url",
     ]);
     expect(stack.output!.vpc_id).toEqual({ value: vpcRef(stack, "id") });
   });
@@ -326,33 +319,6 @@ describe("KinesisStream grants", () => {
 // ---------------------------------------------------------------- the app: services, ALB, schedule, alarms
 
 const BACKEND_ONLY = path.join(ROOT, "__tests__", "fixtures", "configs", "backend-only.json");
-
-type Statement = { actions: string[]; resources: string[]; condition?: Array<Record<string, unknown>> };
-
-/** Statements of a StreamLinesRole's inline policy (`<role>-policy`); none when it has no policy. */
-const roleStatements = (stack: StackJson, roleName: string): Statement[] => {
-  const policy = values(stack, "aws_iam_role_policy").find((p) => p.name === `${roleName}-policy`);
-  return policy ? (documentBehind(stack, policy.policy) as unknown as Statement[]) : [];
-};
-
-/** What a role may do, as sorted, de-duplicated `action on resource` lines. */
-const grants = (stack: StackJson, roleName: string): string[] =>
-  [...new Set(roleStatements(stack, roleName).flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} on ${r}`))))].sort();
-
-const ref = (stack: StackJson, type: string, match: (r: Record<string, unknown>) => boolean, attr: string): string => {
-  const found = Object.entries(resourcesOf(stack, type)).find(([, r]) => match(r));
-  if (!found) throw new Error(`no ${type} matches`);
-  return `\${${type}.${found[0]}.${attr}}`;
-};
-
-/** A foundations output read through terraform_remote_state, by the part of its name that identifies it. */
-const remote = (stack: StackJson, idPart: string, attr: string): string => {
-  const text = JSON.stringify(stack);
-  const re = new RegExp(`\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.cross-stack-output-[\\w-]*${idPart}[\\w-]*?${attr}\\}`);
-  const m = re.exec(text);
-  if (!m) throw new Error(`no foundations output for ${idPart} ${attr}`);
-  return m[0];
-};
 
 type Container = {
   name: string;
@@ -509,7 +475,7 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(Object.keys(env(stack, "streamlines-dev-backend")).sort()).toEqual([
         "CORS_ALLOWED_ORIGINS", "GRAPHQL_SERVER_ADDRESS", "GRAPHQL_SERVER_PORT", "INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL", "INFLUXDB_ORG", "INFLUXDB_URL",
       ]);
-      expect(Object.keys(env(stack, "streamlines-dev-dashboard")).sort()).toEqual(["VITE_DATABASE_URL"]);
+      expect(Object.keys(env(stack, "streamlines-dev-dashboard")).sort()).toEqual(["VITE_DATABASE_URL", "VITE_LIVE_FEED_URL"]);
     });
 
     test("derived values: stream names, checkpoint path, INFLUXDB_URL from the namespace, backend URL on the ALB", () => {
@@ -531,7 +497,11 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         INFLUXDB_ORG: "streamlines",
         INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL: "market-data-historical",
       });
-      expect(env(stack, "streamlines-dev-dashboard")).toEqual({ VITE_DATABASE_URL: `http://${alb}/graphql` });
+      const api = Object.keys(resourcesOf(stack, "aws_apigatewayv2_api"))[0];
+      expect(env(stack, "streamlines-dev-dashboard")).toEqual({
+        VITE_DATABASE_URL: `http://${alb}/graphql`,
+        VITE_LIVE_FEED_URL: `wss://\${aws_apigatewayv2_api.${api}.id}.execute-api.eu-central-1.amazonaws.com/live`,
+      });
       expect(namespaceNameOf(configNamed("dev"))).toBe("streamlines-dev.internal");
     });
 
@@ -759,10 +729,11 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(only(stack, "aws_sns_topic_subscription")).toMatchObject({ topic_arn: ref(stack, "aws_sns_topic", () => true, "arn"), protocol: "email", endpoint: "platform-team@example.com" });
     });
 
-    test("the alarm list: upstream iterator age, tasks below desired per service, 5xx and unhealthy hosts per target group", () => {
+    test("the alarm list: iterator age per stream, tasks below desired per service, 5xx and unhealthy hosts per target group, the real-time path's", () => {
       expect(values(stack, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name).sort()).toEqual(
         [
-          "upstream-iterator-age",
+          "upstream-iterator-age", "downstream-iterator-age",
+          "connection-handler-errors", "connection-handler-throttles", "results-pusher-errors", "results-pusher-throttles", "results-pusher-dlq-not-empty",
           "ingest-tasks-below-desired", "ripples-tasks-below-desired", "backend-tasks-below-desired", "dashboard-tasks-below-desired",
           "backend-target-5xx", "backend-unhealthy-hosts", "dashboard-target-5xx", "dashboard-unhealthy-hosts",
         ].map((n) => `streamlines-dev-${n}`).sort(),
@@ -796,6 +767,9 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
   });
 });
 
+/** Resources of the load balancer module (the fixture's WebSocket API has a domain and certificate too). */
+const ofLoadBalancer = (r: Record<string, unknown>) => String((r["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path).startsWith("core/load-balancer/");
+
 describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS Exec on backend)", () => {
   let stack: StackJson;
   beforeAll(() => {
@@ -803,17 +777,19 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
   });
 
   test("a domain without a certificate ARN: a DNS-validated certificate, and the listener waits for its validation", () => {
-    expect(only(stack, "aws_acm_certificate")).toMatchObject({ domain_name: "markets.example.com", validation_method: "DNS", lifecycle: { create_before_destroy: true } });
-    const validationRecord = values(stack, "aws_route53_record").find((r) => r.type !== "A")!;
+    expect(values(stack, "aws_acm_certificate").filter(ofLoadBalancer)).toEqual([expect.objectContaining({ domain_name: "markets.example.com", validation_method: "DNS", lifecycle: { create_before_destroy: true } })]);
+    const validationRecord = values(stack, "aws_route53_record").find((r) => r.type !== "A" && ofLoadBalancer(r))!;
     expect(validationRecord).toMatchObject({
       zone_id: "Z0123456789ABCDEFGHIJ",
       name: expect.stringMatching(/^\$\{tolist\(aws_acm_certificate\.[\w-]+\.domain_validation_options\)\.0\.resource_record_name\}$/),
       records: [expect.stringMatching(/\.resource_record_value\}$/)],
     });
-    expect(only(stack, "aws_acm_certificate_validation")).toMatchObject({
-      certificate_arn: ref(stack, "aws_acm_certificate", () => true, "arn"),
-      validation_record_fqdns: [ref(stack, "aws_route53_record", (r) => r.type !== "A", "fqdn")],
-    });
+    expect(values(stack, "aws_acm_certificate_validation").filter(ofLoadBalancer)).toEqual([
+      expect.objectContaining({
+        certificate_arn: ref(stack, "aws_acm_certificate", ofLoadBalancer, "arn"),
+        validation_record_fqdns: [ref(stack, "aws_route53_record", (r) => r.type !== "A" && ofLoadBalancer(r), "fqdn")],
+      }),
+    ]);
   });
 
   test("HTTPS listener with the validated certificate and a TLS 1.2+ policy; HTTP only redirects to it", () => {
@@ -821,7 +797,7 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
     expect(listeners.find((l) => l.port === 443)).toMatchObject({
       protocol: "HTTPS",
       ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-      certificate_arn: ref(stack, "aws_acm_certificate_validation", () => true, "certificate_arn"),
+      certificate_arn: ref(stack, "aws_acm_certificate_validation", ofLoadBalancer, "certificate_arn"),
       default_action: [{ type: "forward" }],
     });
     expect(listeners.find((l) => l.port === 80)).toMatchObject({
@@ -838,7 +814,7 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
   });
 
   test("Route 53 alias to the ALB; URLs are https://<domain>", () => {
-    expect(values(stack, "aws_route53_record").find((r) => r.type === "A")).toMatchObject({
+    expect(values(stack, "aws_route53_record").find((r) => r.type === "A" && ofLoadBalancer(r))).toMatchObject({
       zone_id: "Z0123456789ABCDEFGHIJ",
       name: "markets.example.com",
       type: "A",
@@ -934,11 +910,12 @@ describe("core (backend-only fixture)", () => {
     );
   });
 
-  test("none of the excluded resource types: no ALB, listeners, target groups, DNS, certificates, autoscaling, downstream stream", () => {
+  test("none of the excluded resource types: no ALB, listeners, target groups, DNS, certificates, autoscaling, downstream stream, WebSocket API, Lambdas", () => {
     const types = Object.keys(stack.resource ?? {});
     for (const excluded of [
       "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group", "aws_route53_record", "aws_acm_certificate", "aws_acm_certificate_validation",
       "aws_appautoscaling_target", "aws_appautoscaling_policy", "aws_s3_bucket",
+      "aws_apigatewayv2_api", "aws_lambda_function", "aws_lambda_event_source_mapping", "aws_sqs_queue", "aws_s3_object",
     ]) {
       expect([excluded, types.includes(excluded)]).toEqual([excluded, false]);
     }

@@ -57,7 +57,7 @@ export const DERIVED_ENVIRONMENT: Readonly<Record<ServiceName, readonly string[]
   ingest: ["KINESIS_UPSTREAM_NAME"],
   ripples: ["CHECKPOINT_PATH", "INFLUXDB_URL", "INFLUXDB_ORG", "INFLUXDB_BUCKET_MARKET_DATA_REALTIME", "KINESIS_UPSTREAM_NAME", "KINESIS_DOWNSTREAM_NAME"],
   backend: ["GRAPHQL_SERVER_PORT", "INFLUXDB_URL", "INFLUXDB_ORG", "INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL"],
-  dashboard: ["VITE_DATABASE_URL"],
+  dashboard: ["VITE_DATABASE_URL", "VITE_LIVE_FEED_URL"],
 };
 
 export type Architecture = "X86_64" | "ARM64";
@@ -114,6 +114,37 @@ export interface StreamConfig {
   readonly mode: "ON_DEMAND" | "PROVISIONED";
   readonly shardCount?: number;
   readonly retentionHours: number;
+}
+
+export interface FunctionConfig {
+  /** MiB; CPU grows with it. */
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** X-Ray active tracing. */
+  readonly tracing: boolean;
+}
+
+/** The real-time path (profile full): WebSocket API, connection handler, results pusher. */
+export interface RealtimeConfig {
+  readonly connectionHandler: FunctionConfig;
+  readonly resultsPusher: FunctionConfig;
+  /** Stage-wide request limits of the WebSocket API. */
+  readonly throttling: { readonly burstLimit: number; readonly rateLimit: number };
+  /** Hours until a connection's items expire by TTL (API Gateway closes a connection after 2 hours). */
+  readonly connectionTtlHours: number;
+  readonly maxSymbolsPerMessage: number;
+  /** Posts to browsers in flight at once, per pusher invocation. */
+  readonly postConcurrency: number;
+  /** The pusher's event source mapping on the downstream stream. */
+  readonly eventSource: { readonly batchSize: number; readonly batchingWindowSeconds: number; readonly maximumRetryAttempts: number };
+  readonly alarms: { readonly downstreamIteratorAgeMs: number };
+  /**
+   * Set API Gateway's account-wide (per region) CloudWatch Logs role, without which a WebSocket stage
+   * cannot log. Off where another stack in the same account and region already sets it.
+   */
+  readonly accountLogsRole: boolean;
+  /** A custom domain: a DNS-validated regional certificate and an alias record in this zone. */
+  readonly domain?: { readonly name: string; readonly hostedZoneId: string };
 }
 
 export interface StreamLinesConfig {
@@ -181,6 +212,7 @@ export interface StreamLinesConfig {
     readonly target5xxCount: number;
     readonly unhealthyHosts: number;
   };
+  readonly realtime: RealtimeConfig;
   /** Points every provider and the state backend at an AWS API emulator (local development and acceptance). */
   readonly emulator?: { readonly endpoint: string };
 }
@@ -279,6 +311,15 @@ const scaling = (dflt: ScalingConfig): Rule =>
   );
 const influxName = (v: string) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v) ? undefined : "expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'");
 const cidr = (min: number, max: number): Rule => str({ check: (v) => checkCidr(v, min, max) });
+const lambdaFunction = (dflt: FunctionConfig, minTimeoutSeconds = 1): Rule =>
+  obj(
+    {
+      memoryMb: int({ optional: true, default: dflt.memoryMb, min: 128, max: 10240 }),
+      timeoutSeconds: int({ optional: true, default: dflt.timeoutSeconds, min: minTimeoutSeconds, max: 900 }),
+      tracing: bool(dflt.tracing),
+    },
+    true,
+  );
 
 export const CONFIG_SCHEMA: Rule = obj({
   app: str({ optional: true, default: "streamlines", check: (v) => checkDnsLabel(v, 16) }),
@@ -410,6 +451,35 @@ export const CONFIG_SCHEMA: Rule = obj({
       tasksBelowDesiredMinutes: int({ optional: true, default: 5, min: 1, max: 60 }),
       target5xxCount: int({ optional: true, default: 10, min: 1, max: 100000 }),
       unhealthyHosts: int({ optional: true, default: 1, min: 1, max: 100 }),
+    },
+    true,
+  ),
+  realtime: obj(
+    {
+      connectionHandler: lambdaFunction({ memoryMb: 256, timeoutSeconds: 10, tracing: false }),
+      // 30 s at least: a batch's posts retry with backoff, and 1,000 connections take a few rounds.
+      resultsPusher: lambdaFunction({ memoryMb: 512, timeoutSeconds: 60, tracing: false }, 30),
+      throttling: obj({ burstLimit: int({ optional: true, default: 500, min: 1, max: 5000 }), rateLimit: int({ optional: true, default: 1000, min: 1, max: 10000 }) }, true),
+      connectionTtlHours: int({ optional: true, default: 3, min: 1, max: 8760 }),
+      maxSymbolsPerMessage: int({ optional: true, default: 50, min: 1, max: 1000 }),
+      postConcurrency: int({ optional: true, default: 25, min: 1, max: 500 }),
+      eventSource: obj(
+        {
+          batchSize: int({ optional: true, default: 100, min: 1, max: 10000 }),
+          batchingWindowSeconds: int({ optional: true, default: 0, min: 0, max: 300 }),
+          // Never -1 (retry until the record expires): one poisoned batch would stall its shard for a day.
+          maximumRetryAttempts: int({ optional: true, default: 3, min: 0, max: 10000 }),
+        },
+        true,
+      ),
+      alarms: obj({ downstreamIteratorAgeMs: int({ optional: true, default: 60000, min: 1000, max: 86400000 }) }, true),
+      accountLogsRole: bool(true),
+      domain: {
+        kind: "object",
+        optional: true,
+        absentMeansOff: true,
+        props: { name: str({ check: checkDnsName }), hostedZoneId: str({ check: checkHostedZoneId }) },
+      },
     },
     true,
   ),

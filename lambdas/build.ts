@@ -43,6 +43,11 @@ export function bundleLambda(entry: string, outdir: string): Bundle {
   return { file, sha256: createHash("sha256").update(output.contents).digest("hex") };
 }
 
+/** `lambdas/<name>/index.ts` of this package, from the sources or from the compiled `dist/`. */
+export function handlerEntry(name: string): string {
+  return path.join(packageRoot(__filename), "lambdas", name, "index.ts");
+}
+
 function packageRoot(from: string): string {
   for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, "package.json"))) return dir;

@@ -5,7 +5,7 @@ import { StackName, StreamLinesConfig } from "../config/schema";
 
 /** Every AWS API the stacks call; the emulator setting points each of them at one endpoint. */
 export const EMULATED_SERVICES = [
-  "acm", "apigatewayv2", "applicationautoscaling", "backup", "cloudfront", "cloudwatch", "dlm", "dynamodb", "ec2", "ecr",
+  "acm", "apigateway", "apigatewayv2", "applicationautoscaling", "backup", "cloudfront", "cloudwatch", "dlm", "dynamodb", "ec2", "ecr",
   "ecs", "efs", "elbv2", "events", "iam", "kinesis", "kms", "lambda", "logs", "route53", "s3", "scheduler",
   "secretsmanager", "servicediscovery", "sns", "sqs", "ssm", "sts", "wafv2",
 ] as const;

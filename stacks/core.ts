@@ -4,7 +4,7 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
-import { PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
+import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
@@ -13,6 +13,9 @@ import { FargateService, LoadBalancerAttachment, SecretEnvironmentVariable } fro
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
+import { LambdaFunction } from "../modules/lambda-function";
+import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
+import { EncryptedQueue } from "../modules/queue";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
@@ -32,9 +35,23 @@ export const DEFAULT_ENVIRONMENT: Readonly<Record<ServiceName, Readonly<Record<s
   ripples: { JAVA_TOOL_OPTIONS: RIPPLES_JAVA_TOOL_OPTIONS },
   // The server binds to this address; its own default (127.0.0.1) is unreachable from the ALB.
   backend: { GRAPHQL_SERVER_ADDRESS: "0.0.0.0" },
-  // VITE_LIVE_FEED_URL (the WebSocket API) is set by config until that API lives in this stack.
+  // VITE_DATABASE_URL and VITE_LIVE_FEED_URL (the WebSocket API) come from this stack's resources.
   dashboard: {},
 };
+
+/** The stage of the WebSocket API; browsers connect to `wss://<api>/<stage>`. */
+export const WEBSOCKET_STAGE = "live";
+/** SQS keeps a message 14 days at most; a dead-letter queue keeps it that long. */
+const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/** The results path to browsers (profile full): downstream stream -> pusher -> WebSocket API. */
+export interface RealtimePath {
+  readonly api: WebSocketApi;
+  readonly connectionHandler: LambdaFunction;
+  readonly resultsPusher: LambdaFunction;
+  /** Batches the pusher gave up on after its retries. */
+  readonly deadLetterQueue: EncryptedQueue;
+}
 
 export interface CoreStackProps {
   readonly config: StreamLinesConfig;
@@ -58,6 +75,8 @@ export class CoreStack extends StreamLinesStack {
   readonly services: Partial<Record<ServiceName, FargateService>> = {};
   /** Only in the `full` profile. */
   readonly loadBalancer?: LoadBalancer;
+  /** Only in the `full` profile, with the downstream stream. */
+  readonly realtime?: RealtimePath;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, props: CoreStackProps) {
@@ -116,6 +135,9 @@ export class CoreStack extends StreamLinesStack {
           new EfsMountTarget(this, `influx-efs-mount-${i}`, { fileSystemId: dataVolume.id, subnetId, securityGroups: [efsSecurityGroupId] }),
       );
     }
+
+    // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
+    if (this.downstream) this.realtime = this.realtimePath(props.foundations, this.downstream);
 
     // ---- services: the predecessor's table, one FargateService each ----
     const inProfile = PROFILE_SERVICES[c.profile];
@@ -248,7 +270,7 @@ export class CoreStack extends StreamLinesStack {
         },
       );
       // dashboard: the web UI; its task role needs nothing.
-      service("dashboard", { VITE_DATABASE_URL: `${url}${BACKEND_PATHS[0]}` }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
+      service("dashboard", { VITE_DATABASE_URL: `${url}${BACKEND_PATHS[0]}`, ...(this.realtime && { VITE_LIVE_FEED_URL: this.realtime.api.url }) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
     }
 
     // ---- market hours: stop after the close, start before the open ----
@@ -265,7 +287,7 @@ export class CoreStack extends StreamLinesStack {
 
     // ---- alarms ----
     this.alarms = new Alarms(this, "alarms", { name: `${c.app}-${c.env}`, kmsKeyArn: key.arn, email: c.alarms.email });
-    this.alarms.streamIteratorAge({ key: "upstream", name: this.upstream.name }, c.alarms.upstreamIteratorAgeMs);
+    this.alarms.streamIteratorAge({ key: "upstream", name: this.upstream.name }, { name: "ripples", what: "the ripples service's logs and CPU" }, c.alarms.upstreamIteratorAgeMs);
     for (const name of inProfile) {
       this.alarms.tasksBelowDesired({ key: name, name: this.services[name]!.name, clusterName: this.cluster.name }, c.alarms.tasksBelowDesiredMinutes);
     }
@@ -276,6 +298,8 @@ export class CoreStack extends StreamLinesStack {
         this.alarms.unhealthyHosts(dims, c.alarms.unhealthyHosts);
       }
     }
+
+    if (this.realtime && this.downstream) this.realtimeAlarms(this.realtime, this.downstream);
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });
@@ -291,6 +315,86 @@ export class CoreStack extends StreamLinesStack {
       new TerraformOutput(this, "url", { value: this.loadBalancer.url });
       new TerraformOutput(this, "load_balancer_dns_name", { value: this.loadBalancer.dnsName });
     }
+    if (this.realtime) {
+      new TerraformOutput(this, "websocket_url", { value: this.realtime.api.url });
+      new TerraformOutput(this, "results_pusher_dlq_url", { value: this.realtime.deadLetterQueue.url });
+    }
+  }
+
+  /** The API and both functions, built from lambdas/ and deployed from the artifacts bucket. */
+  private realtimePath(foundations: FoundationsStack, downstream: KinesisStream): RealtimePath {
+    const c = this.config;
+    const r = c.realtime;
+    const { key, artifacts, connectionTable } = foundations;
+    const lambda = (handler: string, fn: FunctionConfig, description: string, environment: Record<string, string>) =>
+      new LambdaFunction(this, handler, {
+        name: this.name(handler),
+        description,
+        handler,
+        codeBucket: artifacts.name,
+        kmsKeyArn: key.arn,
+        memoryMb: fn.memoryMb,
+        timeoutSeconds: fn.timeoutSeconds,
+        tracing: fn.tracing,
+        logRetentionDays: c.logRetentionDays,
+        environment,
+      });
+    const api = new WebSocketApi(this, "websocket", {
+      name: this.name("websocket"),
+      description: `${c.app} ${c.env}: live results to browsers`,
+      region: c.region,
+      stageName: WEBSOCKET_STAGE,
+      throttling: r.throttling,
+      accessLogs: { groupName: `/${c.app}/${c.env}/websocket-access`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
+      accountLogsRoleName: r.accountLogsRole ? this.name("apigateway-logs") : undefined,
+      domain: r.domain,
+    });
+
+    // $connect, $disconnect and $default: subscriptions in the connection table.
+    const connectionHandler = lambda("connection-handler", r.connectionHandler, "WebSocket routes: records connections and their subscriptions", {
+      TABLE_NAME: connectionTable.name,
+      TTL_ATTRIBUTE: c.connectionTable.ttlAttribute,
+      CONNECTION_TTL_HOURS: String(r.connectionTtlHours),
+      MAX_SYMBOLS_PER_MESSAGE: String(r.maxSymbolsPerMessage),
+      // Error replies go through the stage's endpoint; a custom domain serves no management API.
+      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
+    });
+    for (const routeKey of WEBSOCKET_ROUTES) api.route(routeKey, connectionHandler);
+    connectionTable.grantReadWrite(connectionHandler.role);
+    api.grantManageConnections(connectionHandler.role);
+
+    // downstream -> subscribed connections; a 410 Gone removes that connection's items.
+    const resultsPusher = lambda("results-pusher", r.resultsPusher, "Downstream results to subscribed WebSocket connections", {
+      TABLE_NAME: connectionTable.name,
+      INDEX_NAME: connectionTable.indexName,
+      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
+      POST_CONCURRENCY: String(r.postConcurrency),
+    });
+    connectionTable.grantQueryIndex(resultsPusher.role);
+    connectionTable.grantDeleteConnections(resultsPusher.role);
+    api.grantManageConnections(resultsPusher.role);
+    const deadLetterQueue = new EncryptedQueue(this, "results-pusher-dlq", {
+      name: this.name("results-pusher-dlq"),
+      kmsKeyArn: key.arn,
+      retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    });
+    resultsPusher.consumeStream("downstream-source", downstream, { ...r.eventSource, onFailure: deadLetterQueue });
+
+    return { api, connectionHandler, resultsPusher, deadLetterQueue };
+  }
+
+  /** Errors and throttles of both functions, the pusher falling behind, and given-up batches. */
+  private realtimeAlarms(realtime: RealtimePath, downstream: KinesisStream): void {
+    for (const [key, fn] of [["connection-handler", realtime.connectionHandler], ["results-pusher", realtime.resultsPusher]] as const) {
+      this.alarms.functionErrors({ key, name: fn.name });
+      this.alarms.functionThrottles({ key, name: fn.name });
+    }
+    this.alarms.streamIteratorAge(
+      { key: "downstream", name: downstream.name },
+      { name: "results pusher", what: "the results pusher's errors and duration (help/realtime.md)" },
+      this.config.realtime.alarms.downstreamIteratorAgeMs,
+    );
+    this.alarms.queueNotEmpty({ key: "results-pusher-dlq", name: realtime.deadLetterQueue.name });
   }
 }
 

@@ -44,10 +44,13 @@ export class Alarms extends Construct {
     this.names.push(name);
   }
 
-  /** The consumer of a stream falls behind: the oldest record it reads is older than `thresholdMs`. */
-  streamIteratorAge(stream: { readonly key: string; readonly name: string }, thresholdMs: number): void {
+  /**
+   * The consumer of a stream falls behind: the oldest record it reads is older than `thresholdMs`.
+   * `consumer.what` says where to look, e.g. "the ripples service's logs and CPU".
+   */
+  streamIteratorAge(stream: { readonly key: string; readonly name: string }, consumer: { readonly name: string; readonly what: string }, thresholdMs: number): void {
     this.alarm(`${stream.key}-iterator-age`, `${stream.key}-iterator-age`, {
-      alarmDescription: `The ${stream.key} stream's consumer (ripples) is more than ${thresholdMs / 1000} s behind for 5 minutes. Check the ripples service's logs and CPU.`,
+      alarmDescription: `The ${stream.key} stream's consumer (${consumer.name}) is more than ${thresholdMs / 1000} s behind for 5 minutes. Check ${consumer.what}.`,
       namespace: "AWS/Kinesis",
       metricName: "GetRecords.IteratorAgeMilliseconds",
       dimensions: { StreamName: stream.name },
@@ -115,6 +118,45 @@ export class Alarms extends Construct {
       datapointsToAlarm: 3,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold,
+    });
+  }
+
+  /** A Lambda function fails (throws, times out, runs out of memory) at least once in 5 minutes. */
+  functionErrors(fn: { readonly key: string; readonly name: string }): void {
+    this.functionMetricAtLeastOnce(fn, "Errors", "errors", `${fn.name} failed at least once in 5 minutes (an exception, a timeout or out of memory). See help/realtime.md.`);
+  }
+
+  /** Lambda refused to run a function at least once in 5 minutes (account or reserved concurrency exhausted). */
+  functionThrottles(fn: { readonly key: string; readonly name: string }): void {
+    this.functionMetricAtLeastOnce(fn, "Throttles", "throttles", `${fn.name} was throttled at least once in 5 minutes: the account's Lambda concurrency is used up. See help/realtime.md.`);
+  }
+
+  private functionMetricAtLeastOnce(fn: { readonly key: string; readonly name: string }, metricName: string, what: string, alarmDescription: string): void {
+    this.alarm(`${fn.key}-${what}`, `${fn.key}-${what}`, {
+      alarmDescription,
+      namespace: "AWS/Lambda",
+      metricName,
+      dimensions: { FunctionName: fn.name },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+    });
+  }
+
+  /** A dead-letter queue holds any message at all: something was given up on. */
+  queueNotEmpty(queue: { readonly key: string; readonly name: string }): void {
+    this.alarm(`${queue.key}-not-empty`, `${queue.key}-not-empty`, {
+      alarmDescription: `${queue.name} holds messages: batches were given up on after their retries. See help/realtime.md for inspecting and redriving them.`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: queue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
     });
   }
 }

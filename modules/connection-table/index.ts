@@ -21,7 +21,7 @@ export class ConnectionTable extends Construct {
   readonly name: string;
   readonly indexName = CONNECTIONS_BY_SYMBOL_INDEX;
 
-  constructor(scope: Construct, id: string, props: ConnectionTableProps) {
+  constructor(scope: Construct, id: string, private readonly props: ConnectionTableProps) {
     super(scope, id);
     const table = new DynamodbTable(this, "table", {
       name: props.name,
@@ -46,15 +46,26 @@ export class ConnectionTable extends Construct {
     return `${this.arn}/index/${this.indexName}`;
   }
 
+  /** Subscribe and unsubscribe: write, delete and find a connection's items. */
   grantReadWrite(grantee: Grantable): void {
     grantee.addToPolicy({ actions: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"], resources: [this.arn] });
+    this.grantKey(grantee);
   }
 
+  /** "Who is subscribed to this symbol": Query on the GSI only. */
   grantQueryIndex(grantee: Grantable): void {
     grantee.addToPolicy({ actions: ["dynamodb:Query"], resources: [this.indexArn] });
+    this.grantKey(grantee);
   }
 
-  grantDelete(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"], resources: [this.arn] });
+  /** Remove a gone connection: find its items by Query on the table, then delete them. */
+  grantDeleteConnections(grantee: Grantable): void {
+    grantee.addToPolicy({ actions: ["dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"], resources: [this.arn] });
+    this.grantKey(grantee);
+  }
+
+  /** DynamoDB decrypts the table key of a CMK-encrypted table with the caller's permissions. */
+  private grantKey(grantee: Grantable): void {
+    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
   }
 }

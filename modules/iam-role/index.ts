@@ -53,6 +53,7 @@ export class StreamLinesRole extends Construct implements Grantable {
   readonly name: string;
   private readonly statements: PolicyStatement[] = [];
   private policyDocument?: DataAwsIamPolicyDocument;
+  private inlinePolicy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, private readonly props: StreamLinesRoleProps) {
     super(scope, id);
@@ -78,8 +79,16 @@ export class StreamLinesRole extends Construct implements Grantable {
     this.statements.push(statement);
     if (!this.policyDocument) {
       this.policyDocument = new DataAwsIamPolicyDocument(this, "policy-document", { statement: [] });
-      new IamRolePolicy(this, "policy", { name: `${this.props.name}-policy`, role: this.name, policy: this.policyDocument.json });
+      this.inlinePolicy = new IamRolePolicy(this, "policy", { name: `${this.props.name}-policy`, role: this.name, policy: this.policyDocument.json });
     }
     this.policyDocument.putStatement(toDocumentStatements(this.statements));
+  }
+
+  /**
+   * The inline policy, once anything was granted. Resources that AWS checks against the role when
+   * they are created (a Lambda event source mapping, say) depend on it.
+   */
+  get policy(): IamRolePolicy | undefined {
+    return this.inlinePolicy;
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Grantable } from "../iam-role";
 
@@ -15,6 +16,8 @@ export interface StreamLinesLogGroupProps {
 export class StreamLinesLogGroup extends Construct {
   readonly arn: string;
   readonly name: string;
+  /** For resources that must wait until the group exists (a writer that would otherwise create it). */
+  readonly resource: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: StreamLinesLogGroupProps) {
     super(scope, id);
@@ -25,6 +28,7 @@ export class StreamLinesLogGroup extends Construct {
     });
     this.arn = group.arn;
     this.name = group.name;
+    this.resource = group;
   }
 
   grantWrite(grantee: Grantable): void {
