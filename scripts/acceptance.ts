@@ -8,7 +8,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { createHash } from "crypto";
 import { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ConfigError, loadConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
@@ -63,16 +66,22 @@ interface StackResult {
   initialized?: boolean;
   replan?: { clean: boolean; gaps: string[]; violations: string[] };
   destroyed?: boolean;
+  /** What the post-apply check established, e.g. "2 function(s) from lambdas/ objects". */
+  checked?: string;
   failure?: { step: string; detail: string };
   skipped?: string;
   ms: number;
 }
+
+/** A check of what an applied stack created, beyond Terraform's own view; `problems` fail the stack. */
+type AfterApply = (stack: StackResult) => Promise<{ checked?: string; problems: string[] }>;
 
 class Runner {
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly gaps: GapList,
     private readonly plansDir: string,
+    private readonly afterApply: AfterApply,
   ) {}
 
   private async tf(stack: StackResult, args: string[]): Promise<TerraformResult> {
@@ -113,6 +122,13 @@ class Runner {
       const list = await this.tf(stack, ["state", "list"]);
       if (list.code !== 0) return this.fail(stack, "state list", list);
       stack.applied = countManaged(list.stdout);
+
+      const check = await this.afterApply(stack);
+      stack.checked = check.checked;
+      if (check.problems.length > 0) {
+        stack.failure = { step: "post-apply check", detail: `\n${check.problems.map((p) => `    ${p}`).join("\n")}` };
+        return false;
+      }
 
       const planFile = path.join(this.plansDir, `${stack.name}.tfplan`);
       const plan = await timed("replan", () => this.tf(stack, ["plan", "-detailed-exitcode", "-input=false", `-out=${planFile}`]));
@@ -160,6 +176,7 @@ function resultLine(s: StackResult): string {
   if (s.skipped) return `acceptance ${labelled(s.name)}: skipped (${s.skipped})`;
   const parts: string[] = [];
   parts.push(s.applied !== undefined ? `applied ${s.applied}` : "apply FAILED");
+  if (s.checked) parts.push(s.checked);
   if (s.replan) {
     if (s.replan.violations.length > 0) parts.push(`replan FAILED (${s.replan.violations.length} change(s) outside the gap list)`);
     else parts.push(s.replan.gaps.length > 0 ? `replan clean (known emulator gaps: ${s.replan.gaps.join(", ")})` : "replan clean");
@@ -210,6 +227,47 @@ async function withoutInactiveEcs(residuals: readonly Residual[], endpoint: stri
     ecs.destroy();
   }
   return { left, inactive };
+}
+
+const sha256Base64 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("base64");
+
+/**
+ * Every Lambda function of the stack runs the zip that was uploaded to `lambdas/` in the artifacts
+ * bucket, byte for byte the asset synth built: the object's hash, the asset's and the function's
+ * CodeSha256 agree.
+ */
+async function checkLambdaCode(stack: StackResult, bucket: string, endpoint: string, region: string): Promise<{ checked?: string; problems: string[] }> {
+  const json = JSON.parse(fs.readFileSync(path.join(stack.dir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  const functions = Object.values(json.resource?.aws_lambda_function ?? {});
+  if (functions.length === 0) return { problems: [] };
+  const objects = json.resource?.aws_s3_object ?? {};
+  const clientConfig = { region, endpoint, credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey } };
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const lambda = new LambdaClient(clientConfig);
+  const problems: string[] = [];
+  try {
+    for (const fn of functions) {
+      const name = String(fn.function_name);
+      const objectId = /^\$\{aws_s3_object\.([\w-]+)\.key\}$/.exec(String(fn.s3_key))?.[1];
+      const assetPath = /^\$\{filebase64sha256\("([^"]+)"\)\}$/.exec(String(fn.source_code_hash))?.[1];
+      const key = objectId ? String(objects[objectId]?.key) : undefined;
+      if (!key?.startsWith("lambdas/") || !assetPath) {
+        problems.push(`${name}: not deployed from a lambdas/ object of the artifacts bucket (s3_key ${String(fn.s3_key)})`);
+        continue;
+      }
+      const asset = sha256Base64(fs.readFileSync(path.join(stack.dir, assetPath)));
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const uploaded = sha256Base64(await object.Body!.transformToByteArray());
+      const deployed = (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.CodeSha256;
+      if (uploaded !== asset || deployed !== asset) {
+        problems.push(`${name}: asset ${asset}, s3://${bucket}/${key} ${uploaded}, function CodeSha256 ${deployed ?? "(none)"}`);
+      }
+    }
+  } finally {
+    s3.destroy();
+    lambda.destroy();
+  }
+  return { checked: `${functions.length - problems.length} function(s) run their lambdas/ object`, problems };
 }
 
 async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig: string): Promise<Tally> {
@@ -263,7 +321,7 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
   const logsDir = path.join(work, "logs");
   fs.mkdirSync(plansDir, { recursive: true });
   fs.mkdirSync(logsDir, { recursive: true });
-  const runner = new Runner(env, gaps, plansDir);
+  const runner = new Runner(env, gaps, plansDir, (stack) => checkLambdaCode(stack, config.artifacts.bucketName, emulator.endpoint, config.region));
 
   const stacks: StackResult[] = order.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
 
