@@ -726,6 +726,11 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
         messageFor((c) => (c.services.ripples.environment = { KINESIS_UPSTREAM_NAME: "other-stream" })),
         `${FILE}: services.ripples.environment.KINESIS_UPSTREAM_NAME: "other-stream" is not allowed; expected a variable the stack does not set itself; CHECKPOINT_PATH, INFLUXDB_URL, INFLUXDB_ORG, INFLUXDB_BUCKET_MARKET_DATA_REALTIME, KINESIS_UPSTREAM_NAME, KINESIS_DOWNSTREAM_NAME come from the stack's resources and the influx keys`,
       );
+      // The WebSocket API lives in the core stack now; a hand-set URL would point the dashboard elsewhere.
+      expectMessage(
+        messageFor((c) => (c.services.dashboard.environment = { VITE_LIVE_FEED_URL: "wss://feed.example.com" })),
+        `${FILE}: services.dashboard.environment.VITE_LIVE_FEED_URL: "wss://feed.example.com" is not allowed; expected a variable the stack does not set itself; VITE_DATABASE_URL, VITE_LIVE_FEED_URL come from the stack's resources and the influx keys`,
+      );
     });
 
     test("a value that is not a string, and a list instead of an object", () => {

@@ -283,8 +283,10 @@ describe("KinesisStream grants", () => {
     const stream = new KinesisStream(scope, "stream", { name: "s", mode: "ON_DEMAND", retentionHours: 24, kmsKeyArn: "arn:aws:kms:eu-central-1:111122223333:key/k" });
     const reader = new StreamLinesRole(scope, "reader", { name: "reader", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const writer = new StreamLinesRole(scope, "writer", { name: "writer", assumedBy: ["ecs-tasks.amazonaws.com"] });
+    const poller = new StreamLinesRole(scope, "poller", { name: "poller", assumedBy: ["lambda.amazonaws.com"] });
     stream.grantRead(reader);
     stream.grantWrite(writer);
+    stream.grantPoll(poller);
     const json = JSON.parse(Testing.synth(scope)) as StackJson;
     const policies = Object.values(resourcesOf(json, "aws_iam_role_policy"));
     statements = policies.flatMap((p) =>
@@ -299,6 +301,13 @@ describe("KinesisStream grants", () => {
       { role: "reader-policy", actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], resources: [streamArn] },
       { role: "reader-policy", actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)] },
       { role: "reader-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
+    ]);
+  });
+
+  test("poll: the stream only, no enhanced fan-out consumers; decrypt with the stream key only", () => {
+    expect(statements.filter((s) => s.role === "poller-policy")).toEqual([
+      { role: "poller-policy", actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], resources: [streamArn] },
+      { role: "poller-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
 

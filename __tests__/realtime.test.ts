@@ -90,7 +90,7 @@ describe("realtime (dev config: defaults)", () => {
       expect(actionsOf(stack, "streamlines-dev-results-pusher")).toEqual([
         "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:Query",
         "execute-api:ManageConnections",
-        "kinesis:DescribeStream", "kinesis:DescribeStreamConsumer", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard",
+        "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards",
         "kms:Decrypt", "kms:GenerateDataKey",
         "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
         "sqs:SendMessage",

@@ -2,6 +2,9 @@ import { Construct } from "constructs";
 import { KinesisStream as KinesisStreamResource } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { Grantable } from "../iam-role";
 
+/** What a polling consumer calls: find the shards, get iterators, read. */
+const POLL_ACTIONS = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"] as const;
+
 export interface KinesisStreamProps {
   /** `<app>-<env>-<component>`. */
   readonly name: string;
@@ -41,14 +44,17 @@ export class KinesisStream extends Construct {
 
   /** Consume records (polling or enhanced fan-out) and decrypt them. */
   grantRead(grantee: Grantable): void {
-    grantee.addToPolicy({
-      actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
-      resources: [this.arn],
-    });
+    grantee.addToPolicy({ actions: [...POLL_ACTIONS], resources: [this.arn] });
     grantee.addToPolicy({
       actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
       resources: [`${this.arn}/consumer/*`],
     });
+    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
+  }
+
+  /** Consume records by polling only (a Lambda event source mapping without a registered consumer). */
+  grantPoll(grantee: Grantable): void {
+    grantee.addToPolicy({ actions: [...POLL_ACTIONS], resources: [this.arn] });
     grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
   }
 

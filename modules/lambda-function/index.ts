@@ -129,11 +129,12 @@ export class LambdaFunction extends Construct {
   }
 
   /**
-   * Polls `stream` from the latest record: read access to the stream, reports partial batch failures,
-   * halves a failing batch to isolate the bad record, and sends a spent batch's metadata to the queue.
+   * Polls `stream` (no enhanced fan-out consumer) from the latest record: reports partial batch
+   * failures, halves a failing batch to isolate the bad record, and sends a spent batch's metadata
+   * to the queue. Grants the role polling on the stream and sending to the queue.
    */
   consumeStream(id: string, stream: KinesisStream, options: StreamSourceOptions): LambdaEventSourceMapping {
-    stream.grantRead(this.role);
+    stream.grantPoll(this.role);
     options.onFailure.grantSend(this.role);
     return new LambdaEventSourceMapping(this, id, {
       functionName: this.arn,
