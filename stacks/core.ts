@@ -4,6 +4,7 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
@@ -78,6 +79,13 @@ export class CoreStack extends StreamLinesStack {
   /** Only in the `full` profile, with the downstream stream. */
   readonly realtime?: RealtimePath;
   readonly alarms: Alarms;
+  /**
+   * InfluxDB's security group, empty here. It lives in core because the VPC does and because the
+   * services' egress must name it; the influx stack attaches it to InfluxDB and adds every rule.
+   */
+  readonly influxSecurityGroupId: string;
+  /** EFS storage only: the mount targets' group (NFS from the VPC). */
+  readonly efsSecurityGroupId?: string;
 
   constructor(scope: Construct, props: CoreStackProps) {
     super(scope, "core", props);
@@ -123,6 +131,14 @@ export class CoreStack extends StreamLinesStack {
       this.downstream = new KinesisStream(this, "downstream", { name: this.name("downstream"), ...c.kinesis.downstream, kmsKeyArn: key.arn });
     }
 
+    const influxGroup = new SecurityGroup(this, "influx-sg", {
+      name: this.name("influxdb"),
+      description: "InfluxDB: rules in the influx stack (8086 from its clients only, egress 443)",
+      vpcId: this.network.vpcId,
+      tags: { Name: this.name("influxdb") },
+    });
+    this.influxSecurityGroupId = influxGroup.id;
+
     if (dataVolume.storage === "efs") {
       // Issue 2 puts this group in foundations, but a security group needs the VPC, which lives here.
       const efsSecurityGroupId = this.network.securityGroupFromVpc("influx-efs-sg", {
@@ -134,6 +150,7 @@ export class CoreStack extends StreamLinesStack {
         (subnetId, i) =>
           new EfsMountTarget(this, `influx-efs-mount-${i}`, { fileSystemId: dataVolume.id, subnetId, securityGroups: [efsSecurityGroupId] }),
       );
+      this.efsSecurityGroupId = efsSecurityGroupId;
     }
 
     // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
@@ -141,8 +158,8 @@ export class CoreStack extends StreamLinesStack {
 
     // ---- services: the predecessor's table, one FargateService each ----
     const inProfile = PROFILE_SERVICES[c.profile];
-    // The Influx host registers itself in Cloud Map (influx stack); the URL follows from config alone.
-    const influxUrl = `http://influxdb.${namespaceNameOf(c)}:${c.influx.port}`;
+    // InfluxDB registers itself in Cloud Map (influx stack); the URL follows from config alone.
+    const influxUrl = influxUrlOf(c);
 
     if (inProfile.includes("dashboard")) {
       // One ALB for both web services, routed by path: same origin for the browser (no CORS
@@ -205,7 +222,7 @@ export class CoreStack extends StreamLinesStack {
         secrets: extra.secrets,
         logs: { groupName: `/${c.app}/${c.env}/ecs/${name}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
         port: extra.port,
-        influxEgress: extra.influx ? { port: c.influx.port, cidr: c.network.vpcCidr } : undefined,
+        influxEgress: extra.influx ? { port: c.influx.port, securityGroupId: this.influxSecurityGroupId } : undefined,
         executeCommand: s.executeCommand,
         loadBalancer: extra.loadBalancer,
         serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
@@ -401,4 +418,9 @@ export class CoreStack extends StreamLinesStack {
 /** `<app>-<env>.internal`: the Cloud Map namespace, derived from config so URLs need no lookup. */
 export function namespaceNameOf(config: StreamLinesConfig): string {
   return `${config.app}-${config.env}.internal`;
+}
+
+/** `http://influxdb.<namespace>:<port>`: the URL every InfluxDB client uses. */
+export function influxUrlOf(config: StreamLinesConfig): string {
+  return `http://influxdb.${namespaceNameOf(config)}:${config.influx.port}`;
 }

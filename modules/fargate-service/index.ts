@@ -50,8 +50,11 @@ export interface FargateServiceProps {
   readonly containerName: string;
   readonly region: string;
   readonly cluster: { readonly arn: string; readonly name: string };
-  /** Capacity providers must be on the cluster before a service names them in its strategy. */
-  readonly clusterCapacityProviders: ITerraformDependable;
+  /**
+   * Capacity providers must be on the cluster before a service names them in its strategy. Only for
+   * services in the cluster's own stack; a later stack's services find them in place.
+   */
+  readonly clusterCapacityProviders?: ITerraformDependable;
   readonly vpcId: string;
   /** Private subnets; tasks never get a public IP. */
   readonly subnetIds: readonly string[];
@@ -73,16 +76,32 @@ export interface FargateServiceProps {
   readonly logs: { readonly groupName: string; readonly retentionDays: number; readonly kmsKeyArn: string };
   /** Port the container listens on; needed with a load balancer or service discovery. */
   readonly port?: number;
-  /**
-   * Egress besides HTTPS: InfluxDB's port to this CIDR. The Influx host's security group belongs to
-   * the influx stack, which comes later; until then the rule targets the VPC CIDR.
-   */
-  readonly influxEgress?: { readonly port: number; readonly cidr: string };
+  /** Egress besides HTTPS: InfluxDB's port to InfluxDB's security group (core owns it, the influx stack fills it). */
+  readonly influxEgress?: { readonly port: number; readonly securityGroupId: string };
   /** ECS Exec; adds the SSM channel permissions to the task role. */
   readonly executeCommand: boolean;
   readonly loadBalancer?: LoadBalancerAttachment;
-  /** Registers tasks as `<name>.<namespace>` A records and opens the port to the VPC CIDR. */
-  readonly serviceDiscovery?: { readonly namespaceId: string; readonly name: string; readonly vpcCidr: string };
+  /**
+   * Registers tasks as `<name>.<namespace>` A records; with `vpcCidr`, also opens the port to it
+   * (without, the callers' security groups must be admitted one by one).
+   */
+  readonly serviceDiscovery?: { readonly namespaceId: string; readonly name: string; readonly vpcCidr?: string };
+  /**
+   * An existing security group for the tasks instead of one of their own. Its owner manages every
+   * rule, so the module adds none (no HTTPS, InfluxDB or VPC rules); `influxEgress` is refused.
+   */
+  readonly securityGroupId?: string;
+  /**
+   * An EFS file system mounted through an access point, with TLS in transit and IAM authorization;
+   * the task role gets mount (and write) permission on that access point only.
+   */
+  readonly efsVolume?: {
+    readonly fileSystemId: string;
+    readonly fileSystemArn: string;
+    readonly accessPointId: string;
+    readonly accessPointArn: string;
+    readonly containerPath: string;
+  };
   /**
    * Terraform leaves desired_count alone after creation: the market-hours schedule or autoscaling
    * owns it, and an apply must not undo their work.
@@ -109,6 +128,9 @@ export class FargateService extends Construct {
     super(scope, id);
     if ((props.loadBalancer || props.serviceDiscovery) && props.port === undefined) {
       throw new Error(`FargateService ${props.name}: a load balancer or service discovery needs a port`);
+    }
+    if (props.securityGroupId && (props.influxEgress || props.loadBalancer)) {
+      throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no influxEgress or load balancer)`);
     }
     const account = new DataAwsCallerIdentity(this, "account");
     const partition = new DataAwsPartition(this, "partition");
@@ -150,6 +172,15 @@ export class FargateService extends Construct {
       });
     }
 
+    const volumeName = "data";
+    if (props.efsVolume) {
+      this.taskRole.addToPolicy({
+        actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        resources: [props.efsVolume.fileSystemArn],
+        conditions: { StringEquals: { "elasticfilesystem:AccessPointArn": [props.efsVolume.accessPointArn] } },
+      });
+    }
+
     this.image = `${props.image.repository.url}:${props.image.tag}`;
     const container = {
       name: props.containerName,
@@ -164,6 +195,7 @@ export class FargateService extends Construct {
         logDriver: "awslogs",
         options: { "awslogs-group": logGroup.name, "awslogs-region": props.region, "awslogs-stream-prefix": props.containerName },
       },
+      ...(props.efsVolume && { mountPoints: [{ sourceVolume: volumeName, containerPath: props.efsVolume.containerPath, readOnly: false }] }),
       // ECS Exec's agent needs an init process to reap the sessions it starts.
       ...(props.executeCommand && { linuxParameters: { initProcessEnabled: true } }),
     };
@@ -178,16 +210,82 @@ export class FargateService extends Construct {
       taskRoleArn: this.taskRole.arn,
       // Literal JSON, not jsonencode: the policy tests read environment and secrets from it.
       containerDefinitions: JSON.stringify([container]),
+      ...(props.efsVolume && {
+        volume: [
+          {
+            name: volumeName,
+            efsVolumeConfiguration: {
+              fileSystemId: props.efsVolume.fileSystemId,
+              transitEncryption: "ENABLED",
+              authorizationConfig: { accessPointId: props.efsVolume.accessPointId, iam: "ENABLED" },
+            },
+          },
+        ],
+      }),
     });
     this.taskDefinitionArn = taskDefinition.arn;
 
+    this.securityGroupId = props.securityGroupId ?? this.ownSecurityGroup();
+
+    let registry: ServiceDiscoveryService | undefined;
+    if (props.serviceDiscovery) {
+      registry = new ServiceDiscoveryService(this, "discovery", {
+        name: props.serviceDiscovery.name,
+        description: `${props.name} tasks`,
+        dnsConfig: { namespaceId: props.serviceDiscovery.namespaceId, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
+        // ECS reports task health to Cloud Map; a stopped task leaves DNS at once.
+        healthCheckCustomConfig: { failureThreshold: 1 },
+        // Instances are ECS's to deregister; destroy must not wait for them.
+        forceDestroy: true,
+      });
+      if (props.serviceDiscovery.vpcCidr !== undefined && !props.securityGroupId) {
+        new VpcSecurityGroupIngressRule(this, "ingress-vpc", {
+          securityGroupId: this.securityGroupId,
+          description: `TCP ${props.port} from the VPC (service discovery clients)`,
+          ipProtocol: "tcp",
+          fromPort: props.port,
+          toPort: props.port,
+          cidrIpv4: props.serviceDiscovery.vpcCidr,
+          tags: { Name: `${props.name}-from-vpc` },
+        });
+      }
+    }
+
+    const service = new EcsService(this, "service", {
+      name: props.name,
+      cluster: props.cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      desiredCount: props.desiredCount,
+      capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1, base: 0 }],
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentMinimumHealthyPercent: props.minHealthyPercent,
+      deploymentMaximumPercent: props.maxPercent,
+      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [this.securityGroupId], assignPublicIp: false },
+      enableExecuteCommand: props.executeCommand,
+      // Tasks carry the service's tags (app, env, stack, owner) for cost allocation.
+      propagateTags: "SERVICE",
+      enableEcsManagedTags: true,
+      ...(props.loadBalancer && {
+        loadBalancer: [{ targetGroupArn: props.loadBalancer.targetGroupArn, containerName: props.containerName, containerPort: props.port! }],
+        healthCheckGracePeriodSeconds: 60,
+      }),
+      ...(registry && { serviceRegistries: { registryArn: registry.arn } }),
+      dependsOn: [...(props.clusterCapacityProviders ? [props.clusterCapacityProviders] : []), ...(props.loadBalancer?.dependsOn ?? [])],
+      ...(props.ignoreDesiredCount && { lifecycle: { ignoreChanges: ["desired_count"] } }),
+    });
+    this.name = service.name;
+    this.arn = service.id;
+  }
+
+  /** The service's own group: HTTPS out, InfluxDB out when asked, in from its load balancer. */
+  private ownSecurityGroup(): string {
+    const props = this.props;
     const group = new SecurityGroup(this, "security-group", {
       name: props.name,
       description: `${props.name}: HTTPS and InfluxDB out; in only from its load balancer or the VPC`,
       vpcId: props.vpcId,
       tags: { Name: props.name },
     });
-    this.securityGroupId = group.id;
     // AWS APIs (Kinesis, S3, ECR, logs, Secrets Manager) and the market-data websocket are all HTTPS.
     new VpcSecurityGroupEgressRule(this, "egress-https", {
       securityGroupId: group.id,
@@ -199,14 +297,13 @@ export class FargateService extends Construct {
       tags: { Name: `${props.name}-https` },
     });
     if (props.influxEgress) {
-      // The Influx host's security group lives in the influx stack, applied after core; the VPC CIDR is the narrowest target core can name.
       new VpcSecurityGroupEgressRule(this, "egress-influx", {
         securityGroupId: group.id,
-        description: `InfluxDB (TCP ${props.influxEgress.port}) inside the VPC`,
+        description: `InfluxDB (TCP ${props.influxEgress.port})`,
         ipProtocol: "tcp",
         fromPort: props.influxEgress.port,
         toPort: props.influxEgress.port,
-        cidrIpv4: props.influxEgress.cidr,
+        referencedSecurityGroupId: props.influxEgress.securityGroupId,
         tags: { Name: `${props.name}-influxdb` },
       });
     }
@@ -222,53 +319,7 @@ export class FargateService extends Construct {
       });
       props.loadBalancer.admit(group.id, props.port!);
     }
-
-    let registry: ServiceDiscoveryService | undefined;
-    if (props.serviceDiscovery) {
-      registry = new ServiceDiscoveryService(this, "discovery", {
-        name: props.serviceDiscovery.name,
-        description: `${props.name} tasks`,
-        dnsConfig: { namespaceId: props.serviceDiscovery.namespaceId, routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl: 10 }] },
-        // ECS reports task health to Cloud Map; a stopped task leaves DNS at once.
-        healthCheckCustomConfig: { failureThreshold: 1 },
-        // Instances are ECS's to deregister; destroy must not wait for them.
-        forceDestroy: true,
-      });
-      new VpcSecurityGroupIngressRule(this, "ingress-vpc", {
-        securityGroupId: group.id,
-        description: `TCP ${props.port} from the VPC (service discovery clients)`,
-        ipProtocol: "tcp",
-        fromPort: props.port,
-        toPort: props.port,
-        cidrIpv4: props.serviceDiscovery.vpcCidr,
-        tags: { Name: `${props.name}-from-vpc` },
-      });
-    }
-
-    const service = new EcsService(this, "service", {
-      name: props.name,
-      cluster: props.cluster.arn,
-      taskDefinition: taskDefinition.arn,
-      desiredCount: props.desiredCount,
-      capacityProviderStrategy: [{ capacityProvider: props.capacityProvider, weight: 1, base: 0 }],
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      deploymentMinimumHealthyPercent: props.minHealthyPercent,
-      deploymentMaximumPercent: props.maxPercent,
-      networkConfiguration: { subnets: [...props.subnetIds], securityGroups: [group.id], assignPublicIp: false },
-      enableExecuteCommand: props.executeCommand,
-      // Tasks carry the service's tags (app, env, stack, owner) for cost allocation.
-      propagateTags: "SERVICE",
-      enableEcsManagedTags: true,
-      ...(props.loadBalancer && {
-        loadBalancer: [{ targetGroupArn: props.loadBalancer.targetGroupArn, containerName: props.containerName, containerPort: props.port! }],
-        healthCheckGracePeriodSeconds: 60,
-      }),
-      ...(registry && { serviceRegistries: { registryArn: registry.arn } }),
-      dependsOn: [props.clusterCapacityProviders, ...(props.loadBalancer?.dependsOn ?? [])],
-      ...(props.ignoreDesiredCount && { lifecycle: { ignoreChanges: ["desired_count"] } }),
-    });
-    this.name = service.name;
-    this.arn = service.id;
+    return group.id;
   }
 
   /**
