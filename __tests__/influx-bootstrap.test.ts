@@ -8,6 +8,7 @@ import * as path from "path";
 
 const SCRIPT = path.resolve(__dirname, "../modules/influx-host/bootstrap.sh");
 const FAKES = path.resolve(__dirname, "fixtures/influx-bootstrap/bin");
+const WRAPPER = path.resolve(__dirname, "../modules/influx-host/entrypoint-wrapper.sh");
 const REGISTRY = "123456789012.dkr.ecr.eu-central-1.amazonaws.com";
 const IMAGE = `${REGISTRY}/streamlines-dev-influxdb:3f2a9c41`;
 const VOLUME_ID = "vol-0abc123def4567890";
@@ -228,6 +229,16 @@ describe("empty volume", () => {
     for (const step of STEPS) expect(run.output).toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
   });
 
+  test("INFLUX_PORT publishes InfluxDB on that host port, and every check goes there", () => {
+    const box = sandbox();
+    const run = box.run({ INFLUX_PORT: "18086" });
+    expect(run.status).toBe(0);
+    expect(called(run.calls, "docker run ")[0]).toContain(" -p 18086:8086 ");
+    const urls = called(run.calls, "curl ").map((c) => c.match(/http:\/\/127\.0\.0\.1:(\d+)\//)?.[1]);
+    expect(urls.length).toBeGreaterThan(0);
+    expect(new Set(urls)).toEqual(new Set(["18086"]));
+  });
+
   test("installs itself as the per-boot script", () => {
     const box = sandbox();
     expect(box.run().status).toBe(0);
@@ -409,6 +420,7 @@ describe("failures name their step", () => {
     }],
     ["a required variable is empty", "config", () => ({ INFLUX_ORG: "" })],
     ["a retention is not a duration", "config", () => ({ INFLUX_BUCKETS: "realtime:7days" })],
+    ["the port is not a port", "config", () => ({ INFLUX_PORT: "80a" })],
   ];
   test.each(cases)("%s: exits non-zero with FAILED at step %s", (_name, step, arrange) => {
     const box = sandbox();
@@ -447,6 +459,94 @@ describe("failures name their step", () => {
     expect(setupPosts(run.calls)).toHaveLength(1);
     expect(box.authOf("admin").operator).toBe(true);
     expect(box.auths()).toHaveLength(3);
+  });
+});
+
+describe("container runtime (EFS variant: inside the InfluxDB task, influxd already starting)", () => {
+  const CONTAINER = { INFLUX_RUNTIME: "container", VOLUME_ID: "", INFLUX_IMAGE: "" };
+  /** ECS started influxd: the stand-ins' InfluxDB answers, with no Docker and no volume device at all. */
+  const influxdRunning = (box: Sandbox) => {
+    fs.mkdirSync(path.join(box.state, "host"), { recursive: true });
+    fs.writeFileSync(path.join(box.state, "host/container"), `true ${IMAGE}\n`);
+  };
+
+  test("a new database: setup once, three secrets, influx run directly; no device, mount, Docker or package step", () => {
+    const box = sandbox();
+    influxdRunning(box);
+    const run = box.run(CONTAINER);
+    expect(run.output).not.toContain("FAILED");
+    expect(run.status).toBe(0);
+    expect(setupPosts(run.calls)).toHaveLength(1);
+    expect(box.puts()).toEqual([SECRETS.admin, SECRETS.read, SECRETS.write]);
+    for (const tool of ["mkfs.xfs ", "mount ", "blkid ", "dnf ", "docker ", "systemctl "]) expect(called(run.calls, tool)).toEqual([]);
+    expect(called(run.calls, "influx auth create ")).toHaveLength(2);
+    expect(fs.existsSync(path.join(box.root, "var/lib/cloud/scripts/per-boot/influx-bootstrap.sh"))).toBe(false);
+    for (const step of ["config", "health", "detect", "setup", "verify-admin", "buckets", "read-token", "write-token", "done"]) {
+      expect(run.output).toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
+    }
+    for (const step of ["device", "filesystem", "mount", "docker", "container"]) expect(run.output).not.toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
+  });
+
+  test("a restarted task on a used file system: no setup; only an invalid token is replaced", () => {
+    const box = sandbox();
+    influxdRunning(box);
+    expect(box.run(CONTAINER).status).toBe(0);
+    const before = { admin: box.secret("admin"), read: box.secret("read") };
+    fs.writeFileSync(box.secretPath("write"), "not-a-token");
+    const run = box.run(CONTAINER);
+    expect(run.status).toBe(0);
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(box.puts().slice(3)).toEqual([SECRETS.write]);
+    expect(box.secret("admin")).toBe(before.admin);
+    expect(box.secret("read")).toBe(before.read);
+    expect(box.authOf("write").perms.every((p) => p.startsWith("write:"))).toBe(true);
+  });
+
+  test("InfluxDB never answering fails at step health; an unknown runtime fails at config", () => {
+    const box = sandbox();
+    const run = box.run({ ...CONTAINER, HEALTH_TIMEOUT_SECONDS: "1" });
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toEqual([expect.stringMatching(/^bootstrap: FAILED at step health( |$)/)]);
+    const wrong = box.run({ INFLUX_RUNTIME: "lambda" });
+    expect(failedLines(wrong.output)).toEqual([expect.stringMatching(/^bootstrap: FAILED at step config( |$)/)]);
+    expect(wrong.output).toContain("INFLUX_RUNTIME 'lambda' is neither host nor container");
+  });
+});
+
+describe("the image's entrypoint wrapper", () => {
+  /** A temp dir with a stand-in official entrypoint (an "influxd" that records its args and exits with $INFLUXD_RC after a while) and bootstrap. */
+  function wrapperRun(env: Record<string, string>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "influx-wrapper-"));
+    try {
+      const log = path.join(dir, "log");
+      fs.writeFileSync(path.join(dir, "entrypoint"), `#!/usr/bin/env bash\necho "influxd $*" >>"${log}"\ntrap 'echo "influxd got TERM" >>"${log}"; exit 143' TERM\nsleep 2 & wait $!\nexit "\${INFLUXD_RC:-0}"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, "bootstrap"), `#!/usr/bin/env bash\necho "bootstrap INFLUX_RUNTIME=$INFLUX_RUNTIME" >>"${log}"\nexit "\${BOOTSTRAP_RC:-0}"\n`, { mode: 0o755 });
+      const result = spawnSync("bash", [WRAPPER, "influxd", "--reporting-disabled"], {
+        encoding: "utf8",
+        timeout: 20_000,
+        env: { PATH: "/usr/bin:/bin", OFFICIAL_ENTRYPOINT: path.join(dir, "entrypoint"), BOOTSTRAP: path.join(dir, "bootstrap"), ...env },
+      });
+      return { status: result.status, output: `${result.stdout}${result.stderr}`, log: fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [] };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test("host runtime (or none): the official entrypoint with the same arguments, no bootstrap", () => {
+    expect(wrapperRun({ INFLUXD_RC: "3" })).toMatchObject({ status: 3, log: ["influxd influxd --reporting-disabled"] });
+  });
+
+  test("container runtime: influxd starts, the bootstrap runs, the task lives as long as influxd", () => {
+    const run = wrapperRun({ INFLUX_RUNTIME: "container", INFLUXD_RC: "0" });
+    expect(run.status).toBe(0);
+    expect(run.log.sort()).toEqual(["bootstrap INFLUX_RUNTIME=container", "influxd influxd --reporting-disabled"]);
+  });
+
+  test("container runtime, bootstrap fails: influxd is stopped and the task exits 1", () => {
+    const run = wrapperRun({ INFLUX_RUNTIME: "container", BOOTSTRAP_RC: "1" });
+    expect(run.status).toBe(1);
+    expect(run.log).toContain("influxd got TERM");
+    expect(run.output).toContain("entrypoint: the token bootstrap failed");
   });
 });
 
@@ -495,9 +595,9 @@ test("the troubleshooting runbook explains every step the script can fail at", (
   expect(tokens).toContain("\n## The admin token is lost\n");
 });
 
-test("shellcheck passes on the script and its stand-ins", () => {
+test("shellcheck passes on the script, the image's entrypoint wrapper and the stand-ins", () => {
   const fakes = fs.readdirSync(FAKES).map((name) => path.join(FAKES, name));
-  const result = spawnSync("shellcheck", ["-x", SCRIPT, ...fakes], { encoding: "utf8" });
+  const result = spawnSync("shellcheck", ["-x", SCRIPT, WRAPPER, ...fakes], { encoding: "utf8" });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
     throw new Error("shellcheck is not installed: apt-get update && apt-get install -y shellcheck (.ci/run does this in CI)");
   }

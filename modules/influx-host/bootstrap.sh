@@ -11,7 +11,7 @@
 # password ever passes through user data.
 #
 #   required
-#     VOLUME_ID            EBS volume id of the data volume (vol-0123...)
+#     VOLUME_ID            EBS volume id of the data volume (vol-0123...); host runtime only
 #     AWS_REGION           region of the secrets, ECR and CloudWatch Logs
 #     INFLUX_IMAGE         pinned image, <repo url>:<tag>
 #     INFLUX_ORG           organization created by setup
@@ -23,9 +23,14 @@
 #     READ_SECRET_ID       ... of the read-only token secret
 #     WRITE_SECRET_ID      ... of the write-only token secret
 #   optional
+#     INFLUX_RUNTIME       host (default): everything below on an EC2 host. container: inside the
+#                          InfluxDB container of the EFS variant (ECS mounts the data, influxd is
+#                          already starting): only the health, setup, bucket and token steps, with
+#                          the influx CLI run directly
 #     DEVICE_NAME          attachment device name, fallback when the NVMe id link is missing (/dev/sdf)
 #     MOUNT_POINT          where the volume is mounted (/srv/influxdb); data lives in <MOUNT_POINT>/influxdb
 #     ECR_REGISTRY         registry to log in to (default: the host part of INFLUX_IMAGE)
+#     INFLUX_PORT          host port InfluxDB is published on (8086; the container listens on 8086)
 #     INFLUX_ADMIN_USER    user created by setup, owner of the read/write tokens (admin)
 #     LOG_GROUP            CloudWatch Logs group: InfluxDB logs (docker awslogs driver) and this
 #                          script's output (stream bootstrap/<instance-id>/<time>) go there
@@ -38,7 +43,7 @@
 # Talking to InfluxDB, so that a token is never an argument of any command:
 #   - management (orgs, buckets, tokens) with the influx CLI inside the container:
 #       INFLUX_TOKEN=<token> docker exec -e INFLUX_TOKEN influxdb influx <args>
-#   - HTTP with curl on the host, port 8086: /health and /api/v2/setup (no token), and the token
+#   - HTTP with curl on the host, port INFLUX_PORT: /health and /api/v2/setup (no token), and the token
 #     checks, whose `Authorization: Token ...` header curl reads from stdin (-H @-).
 # Setup goes through POST /api/v2/setup with the JSON body on stdin, because `influx setup --force`
 # only takes the password as an argument.
@@ -120,25 +125,38 @@ BUCKET_RETENTIONS=()
 
 read_config() {
   STEP=config
-  local name missing=()
-  for name in VOLUME_ID AWS_REGION INFLUX_IMAGE INFLUX_ORG INFLUX_BUCKETS INFLUX_RETENTION \
+  local name missing=() required
+  INFLUX_RUNTIME=${INFLUX_RUNTIME:-host}
+  case $INFLUX_RUNTIME in
+    host) required=(VOLUME_ID AWS_REGION INFLUX_IMAGE) ;;
+    container) required=(AWS_REGION) ;;
+    *) fail "INFLUX_RUNTIME '$INFLUX_RUNTIME' is neither host nor container" ;;
+  esac
+  for name in "${required[@]}" INFLUX_ORG INFLUX_BUCKETS INFLUX_RETENTION \
     ADMIN_SECRET_ID READ_SECRET_ID WRITE_SECRET_ID; do
     [[ -n ${!name:-} ]] || missing+=("$name")
   done
   ((${#missing[@]} == 0)) || fail "missing required variables: ${missing[*]}"
 
-  [[ $VOLUME_ID =~ ^vol-[0-9a-f]+$ ]] || fail "VOLUME_ID '$VOLUME_ID' is not an EBS volume id (vol-...)"
-  [[ $INFLUX_IMAGE == */*:* ]] || fail "INFLUX_IMAGE '$INFLUX_IMAGE' is not <repo url>:<tag>"
+  if [[ $INFLUX_RUNTIME == host ]]; then
+    [[ $VOLUME_ID =~ ^vol-[0-9a-f]+$ ]] || fail "VOLUME_ID '$VOLUME_ID' is not an EBS volume id (vol-...)"
+    [[ $INFLUX_IMAGE == */*:* ]] || fail "INFLUX_IMAGE '$INFLUX_IMAGE' is not <repo url>:<tag>"
+  fi
   [[ $INFLUX_ORG =~ ^[A-Za-z0-9._-]+$ ]] || fail "INFLUX_ORG '$INFLUX_ORG' may only hold letters, digits, '.', '_', '-'"
 
   DEVICE_NAME=${DEVICE_NAME:-/dev/sdf}
   MOUNT_POINT=${MOUNT_POINT:-/srv/influxdb}
   [[ $MOUNT_POINT =~ ^/[A-Za-z0-9._/-]+$ && $MOUNT_POINT != */ ]] || fail "MOUNT_POINT '$MOUNT_POINT' is not an absolute path"
-  ECR_REGISTRY=${ECR_REGISTRY:-${INFLUX_IMAGE%%/*}}
+  ECR_REGISTRY=${ECR_REGISTRY:-${INFLUX_IMAGE:-}}
+  ECR_REGISTRY=${ECR_REGISTRY%%/*}
   INFLUX_ADMIN_USER=${INFLUX_ADMIN_USER:-admin}
   [[ $INFLUX_ADMIN_USER =~ ^[A-Za-z0-9._-]+$ ]] || fail "INFLUX_ADMIN_USER '$INFLUX_ADMIN_USER' may only hold letters, digits, '.', '_', '-'"
   ROOT_PREFIX=${ROOT_PREFIX:-}
-  INFLUX_URL=http://127.0.0.1:8086
+  INFLUX_PORT=${INFLUX_PORT:-8086}
+  if [[ ! $INFLUX_PORT =~ ^[1-9][0-9]{0,4}$ ]] || ((INFLUX_PORT > 65535)); then
+    fail "INFLUX_PORT '$INFLUX_PORT' is not a TCP port"
+  fi
+  INFLUX_URL=http://127.0.0.1:$INFLUX_PORT
   PER_BOOT_HOOK=${PER_BOOT_HOOK-/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh}
 
   duration_seconds "$INFLUX_RETENTION" >/dev/null || fail "INFLUX_RETENTION '$INFLUX_RETENTION' is not 0 or a duration such as 30d"
@@ -157,7 +175,11 @@ read_config() {
 
   export AWS_REGION AWS_DEFAULT_REGION=$AWS_REGION AWS_PAGER=""
   INSTANCE_ID=$(cat "$ROOT_PREFIX/var/lib/cloud/data/instance-id" 2>/dev/null || printf '%s' "$HOSTNAME")
-  log "volume $VOLUME_ID at $MOUNT_POINT, image $INFLUX_IMAGE, org $INFLUX_ORG, buckets ${BUCKET_NAMES[*]}"
+  if [[ $INFLUX_RUNTIME == host ]]; then
+    log "volume $VOLUME_ID at $MOUNT_POINT, image $INFLUX_IMAGE, org $INFLUX_ORG, buckets ${BUCKET_NAMES[*]}"
+  else
+    log "in the InfluxDB container, port $INFLUX_PORT, org $INFLUX_ORG, buckets ${BUCKET_NAMES[*]}"
+  fi
 }
 
 install_hook() {
@@ -301,7 +323,7 @@ ensure_image() {
 }
 
 run_container() {
-  local args=(run -d --name influxdb --restart=always -p 8086:8086
+  local args=(run -d --name influxdb --restart=always -p "$INFLUX_PORT:8086"
     -e INFLUXD_REPORTING_DISABLED=true
     -v "$DATA_DIR:/var/lib/influxdb2")
   if [[ -n ${LOG_GROUP:-} ]]; then
@@ -349,7 +371,11 @@ wait_healthy() {
 influx_as() {
   local token=$1
   shift
-  INFLUX_TOKEN=$token docker exec -e INFLUX_TOKEN influxdb influx "$@"
+  if [[ $INFLUX_RUNTIME == container ]]; then
+    INFLUX_TOKEN=$token INFLUX_HOST=$INFLUX_URL influx "$@"
+  else
+    INFLUX_TOKEN=$token docker exec -e INFLUX_TOKEN influxdb influx "$@"
+  fi
 }
 
 # Value of the first `"<key>": "<value>"` line of influx --json output on stdin.
@@ -573,13 +599,15 @@ main() {
   set -Eeuo pipefail
   MAIN_PID=$BASHPID
   trap 'on_err "$LINENO"' ERR
-  install_hook
-  find_device
-  ensure_filesystem
-  ensure_mounted
-  ensure_docker
-  ensure_image
-  ensure_container
+  if [[ $INFLUX_RUNTIME == host ]]; then
+    install_hook
+    find_device
+    ensure_filesystem
+    ensure_mounted
+    ensure_docker
+    ensure_image
+    ensure_container
+  fi
   wait_healthy
   detect_database
   if [[ $NEW_DATABASE == true ]]; then
@@ -591,7 +619,7 @@ main() {
   ensure_token write "$WRITE_SECRET_ID"
   ADMIN_TOKEN=""
   STEP='done'
-  log "InfluxDB ready at $MOUNT_POINT; tokens in $ADMIN_SECRET_ID, $READ_SECRET_ID, $WRITE_SECRET_ID"
+  log "InfluxDB ready${DATA_DIR:+ at $MOUNT_POINT}; tokens in $ADMIN_SECRET_ID, $READ_SECRET_ID, $WRITE_SECRET_ID"
 }
 
 trap 'on_err "$LINENO"' ERR
