@@ -112,7 +112,7 @@ describe("config validation: one line naming file, key, value and what is allowe
     test("at top level", () => {
       expectMessage(
         messageFor((c) => (c.regoin = "eu-central-1")),
-        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, realtime, emulator`,
+        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, grafana, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, realtime, emulator`,
       );
     });
 
@@ -419,7 +419,7 @@ const MINIMAL = {
     publicSubnetCidrs: ["10.40.0.0/24", "10.40.1.0/24"],
     privateSubnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
   },
-  influx: { availabilityZone: "eu-central-1a" },
+  influx: { availabilityZone: "eu-central-1a", image: { tag: "2.7.12" } },
   // Required for every service of the profile until image build contexts exist (issue 7).
   services: { ingest: { image: { tag: "1.0.0" } }, ripples: { image: { tag: "1.0.0" } }, backend: { image: { tag: "1.0.0" } }, dashboard: { image: { tag: "1.0.0" } } },
 };
@@ -459,7 +459,7 @@ describe("defaults", () => {
         env: "stage",
         region: "us-east-1",
         network: { ...MINIMAL.network, availabilityZones: ["us-east-1a", "us-east-1b"] },
-        influx: { availabilityZone: "us-east-1b" },
+        influx: { availabilityZone: "us-east-1b", image: { tag: "2.7.12" } },
       }),
       FILE,
     );
@@ -646,6 +646,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   test("backend-only needs no tags for backend and dashboard", () => {
     const c = dev();
     c.profile = "backend-only";
+    c.grafana = { image: { tag: "11.3.0" } };
     delete c.services.backend;
     delete c.services.dashboard;
     expect(parseConfig(JSON.stringify(c), FILE).profile).toBe("backend-only");
@@ -837,6 +838,97 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
         messageFor((c) => (c.influx.buckets = { marketDataRealtime: "market data" })),
         `${FILE}: influx.buckets.marketDataRealtime: "market data" is not allowed; expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'`,
       );
+    });
+  });
+
+  describe("the influx stack: images, host, bastion, Grafana", () => {
+    const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBv1cZ3Gm4l3e6nDq0kqkTzq0S0z1o1f5i2bq1s3S0aW ops@example.com";
+    const SSH_ANYWHERE =
+      "SSH is never open to the whole internet; expected your office or VPN range as an IPv4 CIDR block a.b.c.d/n with n from 8 to 32, such as 203.0.113.0/24";
+
+    test("the InfluxDB image tag is required, and Grafana's in backend-only", () => {
+      expectMessage(
+        messageFor((c) => delete c.influx.image),
+        `${FILE}: influx.image.tag: (missing) is not allowed; this key or influx.image.buildContext is required for InfluxDB (the influx stack, every profile); expected the pinned docker tag of an image in the influxdb ECR repository, or a build context directory`,
+      );
+      expectMessage(messageFor((c) => (c.influx.image.tag = "latest")), `${FILE}: influx.image.tag: "latest" is not allowed; ${TAG}`);
+      expectMessage(
+        messageFor((c) => {
+          c.profile = "backend-only";
+          c.grafana = {};
+        }),
+        `${FILE}: grafana.image.tag: (missing) is not allowed; this key or grafana.image.buildContext is required for Grafana in profile backend-only; expected the pinned docker tag of an image in the grafana ECR repository, or a build context directory`,
+      );
+      // The images the infra owns build from this repository: both contexts hold a Dockerfile.
+      const built = dev();
+      built.influx.image = { buildContext: "modules/influx-host" };
+      built.profile = "backend-only";
+      built.grafana = { image: { buildContext: "modules/grafana/image" } };
+      expect(parseConfig(JSON.stringify(built), FILE).grafana.image).toEqual({ buildContext: "modules/grafana/image" });
+    });
+
+    test("bastion: 0.0.0.0/0 and ::/0 are refused, as are too wide or malformed CIDRs", () => {
+      const withCidrs = (cidrs: unknown[]) => messageFor((c) => (c.influx.bastion = { allowedCidrs: cidrs, publicKey: KEY }));
+      expectMessage(withCidrs(["0.0.0.0/0"]), `${FILE}: influx.bastion.allowedCidrs[0]: "0.0.0.0/0" is not allowed; ${SSH_ANYWHERE}`);
+      expectMessage(withCidrs(["203.0.113.0/24", "::/0"]), `${FILE}: influx.bastion.allowedCidrs[1]: "::/0" is not allowed; ${SSH_ANYWHERE}`);
+      expectMessage(withCidrs(["0.0.0.0/1"]), `${FILE}: influx.bastion.allowedCidrs[0]: "0.0.0.0/1" is not allowed; expected an IPv4 CIDR block a.b.c.d/n with n from 8 to 32`);
+      expectMessage(
+        withCidrs([]),
+        `${FILE}: influx.bastion.allowedCidrs: [] is not allowed; expected at least one source CIDR for SSH; leave out influx.bastion for no bastion`,
+      );
+    });
+
+    test("bastion: a public key that is no OpenSSH public key line (a private key, say)", () => {
+      const message = messageFor((c) => (c.influx.bastion = { allowedCidrs: ["203.0.113.0/24"], publicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }));
+      expectOneLine(message);
+      expect(message).toMatch(/^config\/dev\.json: influx\.bastion\.publicKey: .* is not allowed; expected one OpenSSH public key line/);
+    });
+
+    test("a valid bastion is kept as given", () => {
+      const c = dev();
+      c.influx.bastion = { allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"], publicKey: KEY };
+      expect(parseConfig(JSON.stringify(c), FILE).influx.bastion).toEqual({ allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"], publicKey: KEY });
+    });
+
+    test("host: a Graviton type, an AMI id, a root volume size, a retention", () => {
+      expectMessage(
+        messageFor((c) => (c.influx.instanceType = "t3.medium")),
+        `${FILE}: influx.instanceType: "t3.medium" is not allowed; expected a Graviton (arm64) instance type such as t4g.medium or m7g.large: the host runs the Amazon Linux 2023 arm64 AMI`,
+      );
+      expectMessage(
+        messageFor((c) => (c.influx.amiId = "ami-xyz")),
+        `${FILE}: influx.amiId: "ami-xyz" is not allowed; expected an AMI id ami- followed by 8 or 17 hex digits (an arm64 image in the config's region)`,
+      );
+      expectMessage(messageFor((c) => (c.influx.rootVolumeGiB = 4)), `${FILE}: influx.rootVolumeGiB: 4 is not allowed; expected a whole number from 8 to 1024`);
+      const RETENTION = "expected 0 (keep forever) or an InfluxDB duration of at least 1h such as 30d, 72h, 1w, 1d12h";
+      expectMessage(messageFor((c) => (c.influx.retention = "30m")), `${FILE}: influx.retention: "30m" is not allowed; ${RETENTION}`);
+      expectMessage(messageFor((c) => (c.influx.retention = "7days")), `${FILE}: influx.retention: "7days" is not allowed; ${RETENTION}`);
+      for (const ok of ["m7g.large", "c7gn.2xlarge", "r8g.metal", "t4g.nano"]) expect(parseConfig(JSON.stringify({ ...dev(), influx: { ...dev().influx, instanceType: ok } }), FILE).influx.instanceType).toBe(ok);
+    });
+
+    test("Fargate sizes of the EFS variant's task and of Grafana", () => {
+      expectMessage(
+        messageFor((c) => {
+          c.influx.storage = "efs";
+          c.influx.task = { cpu: 256, memory: 4096 };
+        }),
+        `${FILE}: influx.task.memory: 4096 is not allowed; expected a Fargate memory size for 256 CPU units: 512, 1024, 2048 MiB`,
+      );
+      expectMessage(
+        messageFor((c) => {
+          c.profile = "backend-only";
+          c.grafana = { image: { tag: "11.3.0" }, cpu: 512, memory: 512 };
+        }),
+        `${FILE}: grafana.memory: 512 is not allowed; expected a Fargate memory size for 512 CPU units: 1024 to 4096 in steps of 1024 MiB`,
+      );
+    });
+
+    test("defaults: t4g.medium, 20 GiB root, keep forever, 1 vCPU / 2 GiB task on EFS, Grafana 256/512 on 3000, no bastion", () => {
+      const config = parseConfig(JSON.stringify(MINIMAL), FILE);
+      expect(config.influx).toMatchObject({ instanceType: "t4g.medium", rootVolumeGiB: 20, retention: "0", task: { cpu: 1024, memory: 2048 }, image: { tag: "2.7.12" } });
+      expect(config.influx).not.toHaveProperty("bastion");
+      expect(config.influx).not.toHaveProperty("amiId");
+      expect(config.grafana).toEqual({ image: {}, cpu: 256, memory: 512, port: 3000 });
     });
   });
 

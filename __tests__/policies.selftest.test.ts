@@ -5,6 +5,7 @@ import {
   checkClearTextSecrets,
   checkIam,
   checkIngress,
+  checkInstances,
   checkKmsRotation,
   checkLogRetention,
   checkProviders,
@@ -75,6 +76,32 @@ describe("ingress", () => {
       'aws_vpc_security_group_ingress_rule.all: ingress from 0.0.0.0/0 on "-1" undefined-undefined is not a listed public listener',
     ]);
     expect(checkIngress("influx", open, allowed)).toHaveLength(4);
+  });
+});
+
+describe("instances", () => {
+  const imdsv2 = { metadata_options: { http_endpoint: "enabled", http_tokens: "required" } };
+  test("IMDSv2 with an encrypted root volume passes, as does an encrypted EBS volume", () => {
+    expect(checkInstances(stack({ aws_instance: { ok: { ...imdsv2, root_block_device: { encrypted: true } } }, aws_ebs_volume: { v: { encrypted: true } } }))).toEqual([]);
+  });
+
+  test("IMDSv1 allowed, no root_block_device, an unencrypted extra disk, template or volume are reported", () => {
+    const s = stack({
+      aws_instance: {
+        v1: { metadata_options: { http_tokens: "optional" }, root_block_device: { encrypted: true } },
+        plain: { ...imdsv2, ebs_block_device: [{ device_name: "/dev/sdf", encrypted: false }] },
+      },
+      aws_launch_template: { lt: { block_device_mappings: [{ ebs: { encrypted: false } }] } },
+      aws_ebs_volume: { v: { size: 10 } },
+    });
+    expect(checkInstances(s)).toEqual([
+      'aws_instance.plain: root_block_device.encrypted is not true',
+      "aws_instance.plain: ebs_block_device[0].encrypted is not true",
+      'aws_instance.v1: metadata_options.http_tokens is "optional", expected "required" (IMDSv2 only)',
+      'aws_launch_template.lt: metadata_options.http_tokens is undefined, expected "required" (IMDSv2 only)',
+      "aws_launch_template.lt: block_device_mappings[0].ebs.encrypted is not true",
+      "aws_ebs_volume.v: encrypted is undefined, expected true",
+    ]);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   checkClearTextSecrets,
   checkIam,
   checkIngress,
+  checkInstances,
   checkKmsRotation,
   checkLogRetention,
   checkProviders,
@@ -20,6 +21,7 @@ import {
   collectStatements,
   resources,
   securityGroupCount,
+  securityGroupRuleCount,
 } from "./helpers/policy";
 
 /** Ports that may be reached from 0.0.0.0/0 or ::/0, per stack: public listeners only, each with its reason. */
@@ -77,8 +79,8 @@ function stacksThatMustHaveSecurityGroups(config: StreamLinesConfig, stacks: Rec
   const out = new Set<string>();
   // Interface endpoints sit behind a security group that admits 443 from the VPC.
   if (config.network.egress === "endpoints") out.add("core");
-  // The InfluxDB host has its own security group.
-  if (names.includes("influx")) out.add("influx");
+  // InfluxDB's security group lives in core (with the VPC); the influx stack holds its rules.
+  if (names.includes("influx")) out.add("core").add("influx");
   for (const [name, stack] of Object.entries(stacks)) {
     if (resources(stack).some((r) => NEEDS_SECURITY_GROUP[r.type]?.(r.body))) out.add(name);
   }
@@ -96,6 +98,7 @@ type Check = (stack: string, json: StackJson, config: StreamLinesConfig) => stri
 const CHECKS: ReadonlyArray<[string, Check]> = [
   ["every S3 bucket is encrypted and blocks public access", (_s, json) => checkBuckets(json)],
   ["no security-group ingress from 0.0.0.0/0 or ::/0 except listed public listeners", (s, json) => checkIngress(s, json, PUBLIC_LISTENERS)],
+  ["every instance requires IMDSv2 and encrypts its disks; every EBS volume is encrypted", (_s, json) => checkInstances(json)],
   ["every log group has a retention", (_s, json) => checkLogRetention(json)],
   ["every KMS key rotates", (_s, json) => checkKmsRotation(json)],
   ['IAM: no action "*", no Allow on resource "*" beyond key policies and actions without resource scope', (_s, json) => checkIam(json, NO_RESOURCE_LEVEL_ACTIONS)],
@@ -147,8 +150,8 @@ describe.each(CONFIGS)("config %s", (_label, file) => {
     }
   });
 
-  test("stacks that need security groups have them (so the ingress check is not vacuous)", () => {
-    const missing = stacksThatMustHaveSecurityGroups(synth.config, synth.stacks).filter((s) => securityGroupCount(synth.stacks[s]) === 0);
-    expect(missing.map((s) => `${s}: no aws_security_group`)).toEqual([]);
+  test("stacks that need security groups have groups or rules of their own (so the ingress check is not vacuous)", () => {
+    const missing = stacksThatMustHaveSecurityGroups(synth.config, synth.stacks).filter((s) => securityGroupCount(synth.stacks[s]) + securityGroupRuleCount(synth.stacks[s]) === 0);
+    expect(missing.map((s) => `${s}: no aws_security_group and no security group rule`)).toEqual([]);
   });
 });

@@ -204,3 +204,40 @@ export function checkHostedZoneId(value: string): string | undefined {
 export function checkHealthCheckPath(value: string): string | undefined {
   return /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/.test(value) ? undefined : "expected an absolute URL path such as /health";
 }
+
+/** Sources allowed to reach SSH on the bastion: a real network, never the whole internet. */
+export function checkSshSourceCidr(value: string): string | undefined {
+  if (/^\s*(0+\.0+\.0+\.0+|::)\/0+\s*$/.test(value)) {
+    return "SSH is never open to the whole internet; expected your office or VPN range as an IPv4 CIDR block a.b.c.d/n with n from 8 to 32, such as 203.0.113.0/24";
+  }
+  return checkCidr(value, 8, 32);
+}
+
+/** An OpenSSH public key line, as EC2 imports it (RSA, ECDSA or Ed25519). */
+export function checkSshPublicKey(value: string): string | undefined {
+  return /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]{60,}={0,3}( [\x20-\x7e]{0,200})?$/.test(value)
+    ? undefined
+    : "expected one OpenSSH public key line: ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp256/384/521, the base64 key, an optional comment (the contents of ~/.ssh/id_ed25519.pub)";
+}
+
+/** Graviton (arm64) EC2 types: the host runs the Amazon Linux 2023 arm64 AMI. */
+export function checkGravitonInstanceType(value: string): string | undefined {
+  return /^[a-z]+[0-9]+g[a-z]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$/.test(value)
+    ? undefined
+    : "expected a Graviton (arm64) instance type such as t4g.medium or m7g.large: the host runs the Amazon Linux 2023 arm64 AMI";
+}
+
+export function checkAmiId(value: string): string | undefined {
+  return /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(value) ? undefined : "expected an AMI id ami- followed by 8 or 17 hex digits (an arm64 image in the config's region)";
+}
+
+/** InfluxDB bucket retention, as the host bootstrap takes it: 0 (infinite) or a duration of at least 1h. */
+export function checkInfluxRetention(value: string): string | undefined {
+  const allowed = "expected 0 (keep forever) or an InfluxDB duration of at least 1h such as 30d, 72h, 1w, 1d12h";
+  if (value === "0") return undefined;
+  if (!/^([0-9]+[smhdw])+$/.test(value)) return allowed;
+  const unit: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+  let seconds = 0;
+  for (const [, n, u] of value.matchAll(/([0-9]+)([smhdw])/g)) seconds += Number(n) * unit[u];
+  return seconds >= 3600 ? undefined : allowed;
+}

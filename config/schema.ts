@@ -14,11 +14,16 @@ import {
   checkFargateMemory,
   checkHealthCheckPath,
   checkHostedZoneId,
+  checkAmiId,
+  checkGravitonInstanceType,
   checkImageTag,
   checkBuildContext,
   checkDockerfile,
   resolveProjectPath,
+  checkInfluxRetention,
   checkRegion,
+  checkSshPublicKey,
+  checkSshSourceCidr,
   checkSchedulerCron,
   checkTimeZone,
   cidrContains,
@@ -181,7 +186,22 @@ export interface StreamLinesConfig {
     readonly port: number;
     readonly org: string;
     readonly buckets: { readonly marketDataRealtime: string; readonly marketDataHistorical: string };
+    /** Retention of both buckets: "0" keeps data forever, else a duration such as 30d. */
+    readonly retention: string;
+    /** The `influxdb` repository's image (`foundations.image("influxdb")`); build context: modules/influx-host. */
+    readonly image: ImageSetting;
+    /** EBS storage: the host's EC2 type, Graviton because the AMI is arm64. */
+    readonly instanceType: string;
+    /** A pinned AMI instead of the current Amazon Linux 2023 arm64 one from SSM. */
+    readonly amiId?: string;
+    readonly rootVolumeGiB: number;
+    /** EFS storage: the InfluxDB Fargate task's CPU units and memory (MiB). */
+    readonly task: { readonly cpu: number; readonly memory: number };
+    /** A t4g.nano in a public subnet for SSH tunnels; absent for none (SSM port forwarding needs none). */
+    readonly bastion?: { readonly allowedCidrs: readonly string[]; readonly publicKey: string };
   };
+  /** Grafana OSS on Fargate, in the backend-only profile. */
+  readonly grafana: { readonly image: ImageSetting; readonly cpu: number; readonly memory: number; readonly port: number };
   readonly secrets: { readonly recoveryWindowDays: number };
   readonly kinesis: { readonly upstream: StreamConfig; readonly downstream: StreamConfig };
   readonly services: {
@@ -387,7 +407,37 @@ export const CONFIG_SCHEMA: Rule = obj({
       },
       true,
     ),
+    retention: str({ optional: true, default: "0", check: checkInfluxRetention }),
+    image: imageRule(),
+    instanceType: str({ optional: true, default: "t4g.medium", check: checkGravitonInstanceType }),
+    amiId: str({ optional: true, check: checkAmiId }),
+    rootVolumeGiB: int({ optional: true, default: 20, min: 8, max: 1024 }),
+    task: obj(
+      {
+        cpu: int({ optional: true, default: 1024, oneOf: Object.keys(FARGATE_SIZES).map(Number) }),
+        memory: int({ optional: true, default: 2048, min: 512, max: 122880 }),
+      },
+      true,
+    ),
+    bastion: {
+      kind: "object",
+      optional: true,
+      absentMeansOff: true,
+      props: {
+        allowedCidrs: { kind: "array", items: str({ check: checkSshSourceCidr }) },
+        publicKey: str({ check: checkSshPublicKey }),
+      },
+    },
   }),
+  grafana: obj(
+    {
+      image: imageRule(),
+      cpu: int({ optional: true, default: 256, oneOf: Object.keys(FARGATE_SIZES).map(Number) }),
+      memory: int({ optional: true, default: 512, min: 512, max: 122880 }),
+      port: int({ optional: true, default: 3000, min: 1024, max: 65535 }),
+    },
+    true,
+  ),
   secrets: obj({ recoveryWindowDays: int({ optional: true, default: 30, oneOf: [0, ...Array.from({ length: 24 }, (_, i) => i + 7)] }) }, true),
   kinesis: obj(
     {
@@ -540,7 +590,7 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   if (ebs.throughputMiBps > ebs.iops / 4) {
     return { key: "influx.ebs.throughputMiBps", value: ebs.throughputMiBps, allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)` };
   }
-  return imageChecks(config) ?? serviceChecks(config);
+  return imageChecks(config) ?? influxChecks(config) ?? serviceChecks(config);
 }
 
 /** Where config keeps an image's setting, what the image runs on, and when the profile needs it. */
@@ -566,6 +616,9 @@ export const IMAGE_SETTINGS: Readonly<Partial<Record<EcrRepositoryName, ImageSet
   ripples: serviceImage("ripples"),
   backend: serviceImage("backend"),
   dashboard: serviceImage("dashboard"),
+  // The EBS host is Graviton (the AMI is arm64) and the EFS variant's task runs ARM64 too.
+  influxdb: { key: "influx.image", setting: (c) => c.influx.image, architecture: () => "ARM64", requiredFor: () => "InfluxDB (the influx stack, every profile)" },
+  grafana: { key: "grafana.image", setting: (c) => c.grafana.image, architecture: () => "ARM64", requiredFor: (c) => (c.profile === "backend-only" ? "Grafana in profile backend-only" : undefined) },
 };
 
 /** An image the foundations hook builds: absolute paths, the platform resolved. */
@@ -630,6 +683,23 @@ function imageChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     if (build.platform !== runsOn) {
       return { key: `${key}.platform`, value: build.platform, allowed: `expected ${runsOn}, the platform of architecture ${location.architecture(config)} the image runs on (or leave it out)` };
     }
+  }
+  return undefined;
+}
+
+/** The influx stack's task sizes and bastion (its images are in IMAGE_SETTINGS). */
+function influxChecks(config: StreamLinesConfig): ConfigProblem | undefined {
+  const influx = config.influx;
+  if (influx.storage === "efs") {
+    const memory = checkFargateMemory(influx.task.cpu, influx.task.memory);
+    if (memory) return { key: "influx.task.memory", value: influx.task.memory, allowed: memory };
+  }
+  if (config.profile === "backend-only") {
+    const memory = checkFargateMemory(config.grafana.cpu, config.grafana.memory);
+    if (memory) return { key: "grafana.memory", value: config.grafana.memory, allowed: memory };
+  }
+  if (influx.bastion && influx.bastion.allowedCidrs.length === 0) {
+    return { key: "influx.bastion.allowedCidrs", value: [], allowed: "expected at least one source CIDR for SSH; leave out influx.bastion for no bastion" };
   }
   return undefined;
 }

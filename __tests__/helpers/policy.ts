@@ -140,6 +140,42 @@ export function checkIngress(stackName: string, stack: StackJson, allowed: reado
   return out;
 }
 
+/** Security groups plus their standalone rules: what a stack contributes to network policy. */
+export function securityGroupRuleCount(stack: StackJson): number {
+  return ["aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"].reduce((n, t) => n + ofType(stack, t).length, 0);
+}
+
+// ---------------------------------------------------------------- compute
+
+/**
+ * Every instance and launch template requires IMDSv2 (http_tokens "required") and encrypts its root
+ * volume; every EBS volume is encrypted.
+ */
+export function checkInstances(stack: StackJson): string[] {
+  const out: string[] = [];
+  for (const r of [...ofType(stack, "aws_instance"), ...ofType(stack, "aws_launch_template")]) {
+    const metadata = asArray(r.body.metadata_options)[0];
+    const tokens = isObject(metadata) ? metadata.http_tokens : undefined;
+    if (tokens !== "required") out.push(`${r.address}: metadata_options.http_tokens is ${JSON.stringify(tokens)}, expected "required" (IMDSv2 only)`);
+    if (r.type === "aws_instance") {
+      const root = asArray(r.body.root_block_device)[0];
+      if (!isObject(root) || root.encrypted !== true) out.push(`${r.address}: root_block_device.encrypted is not true`);
+      asArray(r.body.ebs_block_device).forEach((d, i) => {
+        if (!isObject(d) || d.encrypted !== true) out.push(`${r.address}: ebs_block_device[${i}].encrypted is not true`);
+      });
+    } else {
+      asArray(r.body.block_device_mappings).forEach((m, i) => {
+        const ebs = isObject(m) ? asArray(m.ebs)[0] : undefined;
+        if (isObject(ebs) && ebs.encrypted !== true && ebs.encrypted !== "true") out.push(`${r.address}: block_device_mappings[${i}].ebs.encrypted is not true`);
+      });
+    }
+  }
+  for (const v of ofType(stack, "aws_ebs_volume")) {
+    if (v.body.encrypted !== true) out.push(`${v.address}: encrypted is ${JSON.stringify(v.body.encrypted)}, expected true`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- logs, keys
 
 export function checkLogRetention(stack: StackJson): string[] {

@@ -14,6 +14,7 @@ import {
   DescribeAddressesCommand,
   DescribeFlowLogsCommand,
   DescribeInternetGatewaysCommand,
+  DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupsCommand,
@@ -356,12 +357,18 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
           .filter((n) => n.State === "deleted")
           .flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.NetworkInterfaceId)),
       );
+      // Terminated instances stay listed (and tagged) for about an hour; their primary interface
+      // goes with them in AWS, while moto keeps it "in-use".
+      const terminated = ((await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-state-name", Values: ["shutting-down", "terminated"] }] }))).Reservations ?? [])
+        .flatMap((r) => r.Instances ?? []);
+      for (const i of terminated) leaving.add(i.InstanceId!);
+      const instanceInterfaces = new Set(terminated.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
       // Lambda and ECS interfaces carry no tags: any interface in a VPC of ours counts too.
       const ourVpcs = new Set(
         ((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).filter((v) => !v.IsDefault && scope.mode === "app" && tagged(v.Tags)).map((v) => v.VpcId),
       );
       for (const n of (await ec2.send(new DescribeNetworkInterfacesCommand({}))).NetworkInterfaces ?? []) {
-        if (natInterfaces.has(n.NetworkInterfaceId)) continue;
+        if (natInterfaces.has(n.NetworkInterfaceId) || instanceInterfaces.has(n.NetworkInterfaceId)) continue;
         if (tagged(n.TagSet) || ourVpcs.has(n.VpcId)) add({ service: "ec2", kind: "network-interface", id: n.NetworkInterfaceId!, detail: `${n.Status} ${n.Description ?? ""}`.trim() });
       }
     }),

@@ -1,0 +1,89 @@
+import { Construct } from "constructs";
+import { Instance } from "@cdktf/provider-aws/lib/instance";
+import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { EgressToGroup } from "../influx-host/access";
+
+/** The smallest Graviton type: the bastion only forwards TCP. */
+export const BASTION_INSTANCE_TYPE = "t4g.nano";
+/** Amazon Linux 2023's own root size; the bastion stores nothing. */
+export const BASTION_ROOT_GIB = 8;
+
+export interface BastionProps {
+  /** `<app>-<env>-bastion`: instance, key pair and security group. */
+  readonly name: string;
+  readonly vpcId: string;
+  /** A public subnet; the instance gets a public IP of its own. */
+  readonly subnetId: string;
+  /** SSH sources; config validation refuses 0.0.0.0/0 and ::/0. */
+  readonly allowedCidrs: readonly string[];
+  /** OpenSSH public key line, imported as the instance's key pair. */
+  readonly publicKey: string;
+  readonly kmsKeyArn: string;
+  /** AMI parameter (public SSM) or a pinned AMI id. */
+  readonly ami: { readonly parameter: string } | { readonly id: string };
+  /** The only places the bastion may open connections to (SSH tunnels). */
+  readonly tunnels: readonly EgressToGroup[];
+}
+
+/** An SSH jump host for tunnels to private services: SSH in from listed CIDRs, tunnel ports out. */
+export class Bastion extends Construct {
+  readonly securityGroupId: string;
+  readonly publicIp: string;
+  readonly instanceId: string;
+
+  constructor(scope: Construct, id: string, props: BastionProps) {
+    super(scope, id);
+    const group = new SecurityGroup(this, "security-group", {
+      name: props.name,
+      description: `${props.name}: SSH in from the configured CIDRs, tunnels out to private services`,
+      vpcId: props.vpcId,
+      tags: { Name: props.name },
+    });
+    this.securityGroupId = group.id;
+    props.allowedCidrs.forEach(
+      (cidr, i) =>
+        new VpcSecurityGroupIngressRule(this, `ssh-${i}`, {
+          securityGroupId: group.id,
+          description: `SSH from ${cidr}`,
+          ipProtocol: "tcp",
+          fromPort: 22,
+          toPort: 22,
+          cidrIpv4: cidr,
+          tags: { Name: `${props.name}-ssh-${i}` },
+        }),
+    );
+    for (const tunnel of props.tunnels) {
+      new VpcSecurityGroupEgressRule(this, `tunnel-${tunnel.name}`, {
+        securityGroupId: group.id,
+        description: tunnel.description,
+        ipProtocol: "tcp",
+        fromPort: tunnel.port,
+        toPort: tunnel.port,
+        referencedSecurityGroupId: tunnel.securityGroupId,
+        tags: { Name: `${props.name}-${tunnel.name}` },
+      });
+    }
+
+    const key = new KeyPair(this, "key-pair", { keyName: props.name, publicKey: props.publicKey });
+    const ami = "id" in props.ami ? props.ami.id : new DataAwsSsmParameter(this, "ami", { name: props.ami.parameter }).insecureValue;
+    const instance = new Instance(this, "instance", {
+      ami,
+      instanceType: BASTION_INSTANCE_TYPE,
+      subnetId: props.subnetId,
+      associatePublicIpAddress: true,
+      vpcSecurityGroupIds: [group.id],
+      keyName: key.keyName,
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+      rootBlockDevice: { volumeType: "gp3", volumeSize: BASTION_ROOT_GIB, encrypted: true, kmsKeyId: props.kmsKeyArn, deleteOnTermination: true },
+      tags: { Name: props.name },
+      // A new AMI replaces the bastion only when an operator asks (it holds nothing, but its IP changes).
+      lifecycle: { ignoreChanges: ["ami"] },
+    });
+    this.publicIp = instance.publicIp;
+    this.instanceId = instance.id;
+  }
+}
