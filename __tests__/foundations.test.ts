@@ -187,6 +187,12 @@ describe("foundations variants", () => {
     expect(resourcesOf(stack, "aws_dlm_lifecycle_policy")).toEqual({});
   });
 
+  test("EFS storage with snapshots off (acceptance-backend-only: moto has no PutBackupPolicy): no backup policy", () => {
+    const stack = synthAll(configNamed("acceptance-backend-only")).stacks.foundations;
+    expect(Object.keys(resourcesOf(stack, "aws_efs_file_system"))).toHaveLength(1);
+    expect(resourcesOf(stack, "aws_efs_backup_policy")).toEqual({});
+  });
+
   test("emulator setting points every provider and the backend at the endpoint", () => {
     const { stacks } = synthAll(configNamed("acceptance"));
     for (const [name, stack] of Object.entries(stacks)) {

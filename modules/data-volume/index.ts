@@ -18,7 +18,7 @@ export interface DataVolumeProps {
   readonly retain: boolean;
   readonly storage: "ebs" | "efs";
   readonly ebs: { readonly availabilityZone: string; readonly sizeGiB: number; readonly iops: number; readonly throughputMiBps: number };
-  /** Daily EBS snapshots through Data Lifecycle Manager; undefined for none. */
+  /** Daily EBS snapshots through Data Lifecycle Manager, or AWS Backup of the EFS file system; undefined for none. */
   readonly snapshots?: { readonly retainDays: number; readonly timeUtc: string; readonly roleName: string };
   readonly efs: { readonly throughputMode: "bursting" | "elastic" };
 }
@@ -64,7 +64,8 @@ export class DataVolume extends Construct {
       tags: { Name: props.name },
       lifecycle,
     });
-    new EfsBackupPolicy(this, "backup", { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } });
+    // influx.snapshots governs both storages: daily DLM snapshots for EBS, AWS Backup for EFS.
+    if (props.snapshots) new EfsBackupPolicy(this, "backup", { fileSystemId: fs.id, backupPolicy: { status: "ENABLED" } });
     const accessPoint = new EfsAccessPoint(this, "access-point", {
       fileSystemId: fs.id,
       posixUser: { uid: INFLUX_UID, gid: INFLUX_UID },
