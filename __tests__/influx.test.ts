@@ -290,12 +290,11 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(egress[0]).toMatch(new RegExp(`^tcp 2049-2049 ${coreGroup(synth, "streamlines-var-influx-efs").source.slice(1, -1)}$`));
   });
 
-  test("bastion: t4g.nano with a public IP in a public subnet, IMDSv2, encrypted root, the imported key, SSH only from the config's CIDRs", () => {
+  test("bastion: t4g.nano with an Elastic IP in a public subnet, IMDSv2, encrypted root, the imported key, SSH only from the config's CIDRs", () => {
     const bastion = only(stack, "aws_instance");
     const bastionGroup = `\${aws_security_group.${idOf(stack, "aws_security_group", (g) => g.name === "streamlines-var-bastion")}.id}`;
     expect(bastion).toMatchObject({
       instance_type: "t4g.nano",
-      associate_public_ip_address: true,
       metadata_options: { http_tokens: "required" },
       root_block_device: { encrypted: true, kms_key_id: expect.stringMatching(/aws_kms_key/) },
       vpc_security_group_ids: [bastionGroup],
@@ -306,7 +305,10 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(bastion.key_name).toMatch(/^\$\{aws_key_pair\.[\w-]+\.key_name\}$/);
     expect(rulesOn(stack, "aws_vpc_security_group_ingress_rule", bastionGroup)).toEqual(["tcp 22-22 198.51.100.0/24", "tcp 22-22 203.0.113.7/32"]);
     expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual([`tcp 8086-8086 ${influxGroupRef(synth)}`]);
-    expect((stack.output!.bastion_ip as Json).value).toBe(`\${aws_instance.${Object.keys(resourcesOf(stack, "aws_instance"))[0]}.public_ip}`);
+    expect(bastion).not.toHaveProperty("associate_public_ip_address");
+    const [eipId, eip] = Object.entries(resourcesOf(stack, "aws_eip"))[0];
+    expect(eip).toMatchObject({ domain: "vpc", instance: `\${aws_instance.${Object.keys(resourcesOf(stack, "aws_instance"))[0]}.id}` });
+    expect((stack.output!.bastion_ip as Json).value).toBe(`\${aws_eip.${eipId}.public_ip}`);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -16,7 +17,7 @@ export interface BastionProps {
   /** `<app>-<env>-bastion`: instance, key pair and security group. */
   readonly name: string;
   readonly vpcId: string;
-  /** A public subnet; the instance gets a public IP of its own. */
+  /** A public subnet; the instance gets an Elastic IP. */
   readonly subnetId: string;
   /** SSH sources; config validation refuses 0.0.0.0/0 and ::/0. */
   readonly allowedCidrs: readonly string[];
@@ -74,7 +75,6 @@ export class Bastion extends Construct {
       ami,
       instanceType: BASTION_INSTANCE_TYPE,
       subnetId: props.subnetId,
-      associatePublicIpAddress: true,
       vpcSecurityGroupIds: [group.id],
       keyName: key.keyName,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
@@ -83,7 +83,10 @@ export class Bastion extends Construct {
       // A new AMI replaces the bastion only when an operator asks (it holds nothing, but its IP changes).
       lifecycle: { ignoreChanges: ["ami"] },
     });
-    this.publicIp = instance.publicIp;
+    // An Elastic IP rather than an auto-assigned one: it survives a stop/start or a replacement, so
+    // operators' ssh configs and known_hosts stay valid, and public IPv4 costs the same either way.
+    const address = new Eip(this, "address", { domain: "vpc", instance: instance.id, tags: { Name: props.name } });
+    this.publicIp = address.publicIp;
     this.instanceId = instance.id;
   }
 }
