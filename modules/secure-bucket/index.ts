@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { ITerraformDependable } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -24,6 +25,11 @@ export interface SecureBucketProps {
   readonly extraPolicyStatements?: readonly DataAwsIamPolicyDocumentStatement[];
   /** Deny requests without TLS; default true. Off only where every client speaks plain HTTP (an emulator). */
   readonly denyInsecureTransport?: boolean;
+  /**
+   * BucketOwnerEnforced (default) turns ACLs off. BucketOwnerPreferred only for writers that still
+   * deliver through ACLs (CloudFront standard logs); the bucket owner still owns every object.
+   */
+  readonly objectOwnership?: "BucketOwnerEnforced" | "BucketOwnerPreferred";
 }
 
 /** A private, versioned, encrypted bucket that refuses plain HTTP. */
@@ -32,6 +38,9 @@ export class SecureBucket extends Construct {
   readonly name: string;
   readonly bucket: S3Bucket;
   private readonly kmsKeyArn?: string;
+  private readonly policyStatements: DataAwsIamPolicyDocumentStatement[];
+  private policyDocument?: DataAwsIamPolicyDocument;
+  private readonly policyDependsOn: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
@@ -43,7 +52,7 @@ export class SecureBucket extends Construct {
 
     const ownership = new S3BucketOwnershipControls(this, "ownership", {
       bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
+      rule: { objectOwnership: props.objectOwnership ?? "BucketOwnerEnforced" },
     });
     const publicBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
       bucket: bucket.id,
@@ -80,7 +89,7 @@ export class SecureBucket extends Construct {
       ],
       dependsOn: [versioning],
     });
-    const statements: DataAwsIamPolicyDocumentStatement[] = [
+    this.policyStatements = [
       ...(props.denyInsecureTransport === false
         ? []
         : [
@@ -95,11 +104,9 @@ export class SecureBucket extends Construct {
           ]),
       ...(props.extraPolicyStatements ?? []),
     ];
-    if (statements.length > 0) {
-      const policy = new DataAwsIamPolicyDocument(this, "policy-document", { statement: statements });
-      // The public access block must exist first, or AWS may judge the policy public mid-apply.
-      new S3BucketPolicy(this, "policy", { bucket: bucket.id, policy: policy.json, dependsOn: [publicBlock, ownership] });
-    }
+    // The public access block must exist first, or AWS may judge the policy public mid-apply.
+    this.policyDependsOn = [publicBlock, ownership];
+    if (this.policyStatements.length > 0) this.writePolicy();
 
     for (const prefix of props.prefixes ?? []) {
       new S3Object(this, `prefix-${prefix.replace(/\W/g, "")}`, {
@@ -110,6 +117,33 @@ export class SecureBucket extends Construct {
         dependsOn: [encryption],
       });
     }
+  }
+
+  /** Creates the bucket policy, or rewrites its document with the current statements. */
+  private writePolicy(): void {
+    if (this.policyDocument) {
+      this.policyDocument.putStatement(this.policyStatements);
+      return;
+    }
+    this.policyDocument = new DataAwsIamPolicyDocument(this, "policy-document", { statement: this.policyStatements });
+    new S3BucketPolicy(this, "policy", { bucket: this.bucket.id, policy: this.policyDocument.json, dependsOn: this.policyDependsOn });
+  }
+
+  /**
+   * Object reads by CloudFront through Origin Access Control, for this one distribution only
+   * (AWS:SourceArn); a bucket policy, because the reader is a service principal, not a role.
+   */
+  grantCloudFrontRead(distributionArn: string): void {
+    if (this.kmsKeyArn) throw new Error(`${this.node.path}: CloudFront reads through OAC need the key policy to admit the distribution; use SSE-S3 for a site bucket`);
+    this.policyStatements.push({
+      sid: "CloudFrontReadsThroughOriginAccessControl",
+      effect: "Allow",
+      actions: ["s3:GetObject"],
+      principals: [{ type: "Service", identifiers: ["cloudfront.amazonaws.com"] }],
+      resources: [`${this.arn}/*`],
+      condition: [{ test: "StringEquals", variable: "AWS:SourceArn", values: [distributionArn] }],
+    });
+    this.writePolicy();
   }
 
   private keyStatements(actions: string[]) {
