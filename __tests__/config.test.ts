@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, loadConfig, parseConfig, resolveConfigPath } from "../config/load";
+import { DEFAULT_CONTENT_SECURITY_POLICY } from "../config/schema";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEV_FILE = path.join(ROOT, "config", "dev.json");
@@ -112,7 +113,7 @@ describe("config validation: one line naming file, key, value and what is allowe
     test("at top level", () => {
       expectMessage(
         messageFor((c) => (c.regoin = "eu-central-1")),
-        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, grafana, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, realtime, emulator`,
+        `${FILE}: regoin: "eu-central-1" is not allowed; unknown key; allowed keys here: app, env, owner, region, profile, dataRetention, logRetentionDays, state, kms, network, artifacts, ecr, connectionTable, influx, grafana, secrets, kinesis, services, loadBalancer, autoscaling, schedule, alarms, realtime, edge, emulator`,
       );
     });
 
@@ -557,15 +558,17 @@ describe("the CLI (node dist/main.js)", () => {
     expect(fs.existsSync(path.join(work, "nope-out"))).toBe(false);
   });
 
-  test("the dev config: exit 0, foundations and core synthesized", () => {
+  test("the dev config: exit 0, foundations, core and edge synthesized", () => {
     const outdir = path.join(work, "good-out");
     const result = run(DEV_FILE, outdir);
     // The dev example has no certificate, so synth warns (cdktf annotations are printed by main.ts too).
     expect({ status: result.status, stderr: result.stderr }).toEqual({
       status: 0,
-      stderr: "warning: core/load-balancer: streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS.\n",
+      stderr:
+        "warning: core/load-balancer: streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS.\n" +
+        "warning: edge/site: streamlines-dev-dashboard: CloudFront reaches the backend load balancer over plain HTTP; give the ALB a certificate (loadBalancer.domain).\n",
     });
-    for (const stack of ["foundations", "core"]) {
+    for (const stack of ["foundations", "core", "edge"]) {
       expect(fs.existsSync(path.join(outdir, "stacks", stack, "cdk.tf.json"))).toBe(true);
     }
   });
@@ -647,6 +650,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     const c = dev();
     c.profile = "backend-only";
     c.grafana = { image: { tag: "11.3.0" } };
+    c.edge.enabled = false;
     delete c.services.backend;
     delete c.services.dashboard;
     expect(parseConfig(JSON.stringify(c), FILE).profile).toBe("backend-only");
@@ -863,6 +867,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
       const built = dev();
       built.influx.image = { buildContext: "modules/influx-host" };
       built.profile = "backend-only";
+      built.edge.enabled = false;
       built.grafana = { image: { buildContext: "modules/grafana/image" } };
       expect(parseConfig(JSON.stringify(built), FILE).grafana.image).toEqual({ buildContext: "modules/grafana/image" });
     });
@@ -991,5 +996,65 @@ describe("config validation: the real-time path (realtime)", () => {
     expect(messageFor((c) => (c.realtime = { domain: { name: "live..example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }))).toMatch(/^config\/dev\.json: realtime\.domain\.name: "live\.\.example\.com" is not allowed; expected /);
     expect(messageFor((c) => (c.realtime = { domain: { name: "live.example.com" } }))).toMatch(/^config\/dev\.json: realtime\.domain\.hostedZoneId: \(missing\) is not allowed; this key is required/);
     expect(messageFor((c) => (c.realtime = { memoryMb: 512 }))).toMatch(/^config\/dev\.json: realtime\.memoryMb: 512 is not allowed; unknown key; allowed keys here: connectionHandler, resultsPusher, /);
+  });
+});
+
+describe("config validation: edge", () => {
+  const withEdge = (edge: Json) => (c: Json) => (c.edge = { enabled: true, ...edge });
+
+  test("defaults: off, PriceClass_100, no domain, logs and WAF off, backend origins on, the default CSP", () => {
+    const config = parseConfig(JSON.stringify(MINIMAL), FILE);
+    expect(config.edge).toEqual({
+      enabled: false,
+      bucketName: "streamlines-dev-dashboard-site",
+      priceClass: "PriceClass_100",
+      contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
+      accessLogs: { enabled: false, bucketName: "streamlines-dev-cdn-logs" },
+      waf: { enabled: false, rateLimit: 2000 },
+      backendOrigins: true,
+      buildDir: "dashboard/dist",
+    });
+  });
+
+  test("profile backend-only refuses edge.enabled", () => {
+    expectMessage(
+      messageFor((c) => {
+        c.profile = "backend-only";
+        c.grafana = { image: { tag: "11.3.0" } };
+        c.edge = { enabled: true };
+      }),
+      `${FILE}: edge.enabled: true is not allowed; expected false in profile backend-only: it has no dashboard to serve (CloudFront belongs to profile full)`,
+    );
+  });
+
+  test("a domain outside its zone, a bad zone name, a missing zone", () => {
+    expectMessage(
+      messageFor(withEdge({ domain: { name: "markets.example.org", zoneName: "example.com" } })),
+      `${FILE}: edge.domain.name: "markets.example.org" is not allowed; expected a name inside edge.domain.zoneName example.com`,
+    );
+    expectMessage(
+      messageFor(withEdge({ domain: { name: "markets.example.com", zoneName: "Example.com." } })),
+      `${FILE}: edge.domain.zoneName: "Example.com." is not allowed; expected a lowercase DNS name such as markets.example.com`,
+    );
+    expectMessage(
+      messageFor(withEdge({ domain: { name: "markets.example.com" } })),
+      `${FILE}: edge.domain.zoneName: (missing) is not allowed; this key is required; expected a lowercase DNS name such as markets.example.com`,
+    );
+    // The zone apex itself is a valid site name.
+    expect(parseConfig(JSON.stringify({ ...dev(), edge: { enabled: true, domain: { name: "example.com", zoneName: "example.com" } } }), FILE).edge.domain).toEqual({
+      name: "example.com",
+      zoneName: "example.com",
+    });
+  });
+
+  test("price class, CSP, rate limit, bucket names", () => {
+    expectMessage(messageFor(withEdge({ priceClass: "PriceClass_50" })), `${FILE}: edge.priceClass: "PriceClass_50" is not allowed; expected one of "PriceClass_100", "PriceClass_200", "PriceClass_All"`);
+    expectMessage(
+      messageFor(withEdge({ contentSecurityPolicy: "default-src 'self';\nscript-src *" })),
+      `${FILE}: edge.contentSecurityPolicy: "default-src 'self';\\nscript-src *" is not allowed; expected a Content-Security-Policy of 1-1783 printable ASCII characters`,
+    );
+    expectMessage(messageFor(withEdge({ waf: { enabled: true, rateLimit: 5 } })), `${FILE}: edge.waf.rateLimit: 5 is not allowed; expected a whole number from 10 to 2000000000`);
+    expectMessage(messageFor(withEdge({ accessLogs: { enabled: true, bucketName: "CDN_logs" } })), `${FILE}: edge.accessLogs.bucketName: "CDN_logs" is not allowed; ${S3_NAME}`);
+    expectMessage(messageFor(withEdge({ bucketName: "Site" })), `${FILE}: edge.bucketName: "Site" is not allowed; ${S3_NAME}`);
   });
 });

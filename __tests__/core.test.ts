@@ -266,7 +266,7 @@ describe("core (efs-endpoints fixture: endpoints egress, no flow logs, provision
 describe("core (dev config, backend-only profile)", () => {
   let stack: StackJson;
   beforeAll(() => {
-    stack = synthAll(configWith("dev", { profile: "backend-only", grafana: { image: { tag: "11.3.0" } } })).stacks.core;
+    stack = synthAll(configWith("dev", { profile: "backend-only", edge: { enabled: false }, grafana: { image: { tag: "11.3.0" } } })).stacks.core;
   });
 
   test("upstream only: backend-only has no results path, so no downstream stream", () => {

@@ -233,9 +233,38 @@ export interface StreamLinesConfig {
     readonly unhealthyHosts: number;
   };
   readonly realtime: RealtimeConfig;
+  /** The static dashboard on CloudFront (edge stack); profile full only. */
+  readonly edge: EdgeConfig;
   /** Points every provider and the state backend at an AWS API emulator (local development and acceptance). */
   readonly emulator?: { readonly endpoint: string };
 }
+
+export const PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
+
+export interface EdgeConfig {
+  /** Creates the edge stack. */
+  readonly enabled: boolean;
+  /** The private bucket the dashboard build is uploaded to. */
+  readonly bucketName: string;
+  /** PriceClass_100: North America and Europe edges only, the cheapest. */
+  readonly priceClass: (typeof PRICE_CLASSES)[number];
+  /** Serve on this name with a us-east-1 ACM certificate; the zone is looked up by name. Absent: the cloudfront.net name. */
+  readonly domain?: { readonly name: string; readonly zoneName: string };
+  /** Content-Security-Policy header value sent with every response. */
+  readonly contentSecurityPolicy: string;
+  /** CloudFront standard logs into a bucket of their own. */
+  readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string };
+  /** AWS managed common rule set plus a per-IP rate limit (requests per 5 minutes). */
+  readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
+  /** Route /graphql* to the core ALB (and the WebSocket API when core has one): one domain for the whole app. */
+  readonly backendOrigins: boolean;
+  /** The dashboard build `npm run publish-dashboard` uploads, relative to the repository root. */
+  readonly buildDir: string;
+}
+
+/** A dashboard that loads only its own assets and talks only to its own origin and secure sockets. */
+export const DEFAULT_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; connect-src 'self' wss: https:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 // ---- a small declarative schema, so each error can name key, value and what is allowed ----
 
@@ -533,6 +562,36 @@ export const CONFIG_SCHEMA: Rule = obj({
     },
     true,
   ),
+  edge: obj(
+    {
+      enabled: bool(false),
+      bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-dashboard-site`, check: checkBucketName }),
+      priceClass: str({ optional: true, default: "PriceClass_100", enum: PRICE_CLASSES }),
+      domain: {
+        kind: "object",
+        optional: true,
+        absentMeansOff: true,
+        props: { name: str({ check: checkDnsName }), zoneName: str({ check: checkDnsName }) },
+      },
+      // CloudFront caps the CSP header value at 1783 characters.
+      contentSecurityPolicy: str({
+        optional: true,
+        default: DEFAULT_CONTENT_SECURITY_POLICY,
+        check: (v) => (/^[\x20-\x7e]{1,1783}$/.test(v) ? undefined : "expected a Content-Security-Policy of 1-1783 printable ASCII characters"),
+      }),
+      accessLogs: obj(
+        {
+          enabled: bool(false),
+          bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-cdn-logs`, check: checkBucketName }),
+        },
+        true,
+      ),
+      waf: obj({ enabled: bool(false), rateLimit: int({ optional: true, default: 2000, min: 10, max: 2000000000 }) }, true),
+      backendOrigins: bool(true),
+      buildDir: str({ optional: true, default: "dashboard/dist", check: (v) => (/^[^\0\n\r]{1,1024}$/.test(v) ? undefined : "expected a directory path") }),
+    },
+    true,
+  ),
   emulator: {
     kind: "object",
     optional: true,
@@ -590,7 +649,7 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   if (ebs.throughputMiBps > ebs.iops / 4) {
     return { key: "influx.ebs.throughputMiBps", value: ebs.throughputMiBps, allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)` };
   }
-  return imageChecks(config) ?? influxChecks(config) ?? serviceChecks(config);
+  return imageChecks(config) ?? influxChecks(config) ?? serviceChecks(config) ?? edgeChecks(config);
 }
 
 /** Where config keeps an image's setting, what the image runs on, and when the profile needs it. */
@@ -739,6 +798,19 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   const longest = `${config.app}-${config.env}-dashboard`;
   if (inProfile.includes("dashboard") && longest.length > 32) {
     return { key: "env", value: config.env, allowed: `expected app and env together at most 21 characters in profile full: load balancer target group names such as ${longest} must fit in 32` };
+  }
+  return undefined;
+}
+
+function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
+  const edge = config.edge;
+  if (!edge.enabled) return undefined;
+  if (config.profile !== "full") {
+    return { key: "edge.enabled", value: true, allowed: `expected false in profile ${config.profile}: it has no dashboard to serve (CloudFront belongs to profile full)` };
+  }
+  const domain = edge.domain;
+  if (domain && domain.name !== domain.zoneName && !domain.name.endsWith(`.${domain.zoneName}`)) {
+    return { key: "edge.domain.name", value: domain.name, allowed: `expected a name inside edge.domain.zoneName ${domain.zoneName}` };
   }
   return undefined;
 }
