@@ -48,24 +48,47 @@ export function stackDir(root: string, stack: string): string {
   return dir;
 }
 
-/** Runs the command, streaming terraform's output; returns terraform's exit code. */
-export function runState(cmd: StateCommand, root = repoRoot(), say: (l: string) => void = (l) => void process.stderr.write(`${l}\n`)): number {
-  const dir = stackDir(root, cmd.stack);
+type Say = (line: string) => void;
+const toStderr: Say = (l) => void process.stderr.write(`${l}\n`);
+
+/**
+ * terraform in the stack's directory, initialised first when it never was. `run` answers undefined
+ * (after saying why) when init failed, with init's exit code in `initFailed`.
+ */
+function stackTerraform(stack: string, root: string, say: Say) {
+  const dir = stackDir(root, stack);
   const { env, mirror } = operatorTerraformEnv(path.join(root, "cdktf.out", "terraform-cli"));
-  const tf = (args: string[], stdio: "inherit" | "pipe") => spawnSync("terraform", args, { cwd: dir, env, stdio, encoding: "utf8" });
+  const tf = (args: string[], stdio: "inherit" | "pipe") => {
+    const r = spawnSync("terraform", args, { cwd: dir, env, stdio, encoding: "utf8" });
+    if (r.error) throw new StateUsageError(`cannot run terraform: ${r.error.message}; install terraform >= 1.10 and put it on PATH`);
+    return r;
+  };
   if (!fs.existsSync(path.join(dir, ".terraform"))) {
     say(`state: initialising ${path.relative(root, dir)} (first use${mirror ? `, providers from ${mirror}` : ""})`);
     const init = tf(["init", "-input=false", "-no-color"], "pipe");
-    if (init.error) throw new StateUsageError(`cannot run terraform: ${init.error.message}; install terraform >= 1.10 and put it on PATH`);
     if (init.status !== 0) {
       say(`${init.stdout ?? ""}${init.stderr ?? ""}`.trimEnd());
       say(`state: terraform init failed in ${path.relative(root, dir)} (exit ${init.status}); check credentials and that the state bucket exists (npm run doctor)`);
-      return init.status ?? 1;
+      return { tf, initFailed: init.status ?? 1 };
     }
   }
-  const r = tf(terraformArgs(cmd), "inherit");
-  if (r.error) throw new StateUsageError(`cannot run terraform: ${r.error.message}; install terraform >= 1.10 and put it on PATH`);
-  return r.status ?? 1;
+  return { tf, initFailed: undefined };
+}
+
+/** Runs the command, streaming terraform's output; returns terraform's exit code. */
+export function runState(cmd: StateCommand, root = repoRoot(), say: Say = toStderr): number {
+  const { tf, initFailed } = stackTerraform(cmd.stack, root, say);
+  if (initFailed !== undefined) return initFailed;
+  return tf(terraformArgs(cmd), "inherit").status ?? 1;
+}
+
+/** A stack's outputs as `terraform output -json` gives them (`{ name: { value, type, sensitive } }`). */
+export function stackOutputs(stack: string, root = repoRoot(), say: Say = toStderr): Record<string, { value: unknown }> {
+  const { tf, initFailed } = stackTerraform(stack, root, say);
+  if (initFailed !== undefined) throw new StateUsageError(`cannot read the ${stack} stack's state (terraform init exited ${initFailed})`);
+  const r = tf(["output", "-json", "-no-color"], "pipe");
+  if (r.status !== 0) throw new StateUsageError(`terraform output failed for ${stack} (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+  return JSON.parse(r.stdout || "{}") as Record<string, { value: unknown }>;
 }
 
 export function main(argv: readonly string[] = process.argv.slice(2), root = repoRoot()): number {
