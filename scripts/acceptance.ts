@@ -17,6 +17,7 @@ import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
 import { Emulator, startMoto } from "./lib/emulator";
+import { deleteHostedZones, ensureHostedZones, hostedZonesNamedIn } from "./lib/hosted-zones";
 import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
 import { Residual, formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
 import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
@@ -297,6 +298,10 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
   await bootstrapStateBucket(config, (l) => bootstrapLog.push(l));
   fs.writeFileSync(path.join(work, "bootstrap-state.log"), `${bootstrapLog.join("\n")}\n`);
   say(`acceptance [${label}]: ${bootstrapLog[bootstrapLog.length - 1]}`);
+  // Zones the config looks up by name stand in for the operator's own; made here, deleted before the residuals check.
+  const zoneNames = hostedZonesNamedIn(config);
+  const createdZones = await ensureHostedZones(zoneNames, emulator.endpoint, config.region);
+  if (createdZones.length > 0) say(`acceptance [${label}]: created hosted zone(s) ${zoneNames.join(", ")}`);
 
   const outdir = path.join(work, "cdktf.out");
   const synthStarted = Date.now();
@@ -338,6 +343,7 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
     if (s.initialized) await runner.down(s);
   }
 
+  await deleteHostedZones(createdZones, emulator.endpoint, config.region);
   const residualStarted = Date.now();
   const report = await listResiduals(scope);
   const { kept, left: notKept } = partitionKept(

@@ -57,6 +57,7 @@ export class EdgeStack extends StreamLinesStack {
     this.site = new StaticSite(this, "site", {
       name: this.name("dashboard"),
       bucketName: edge.bucketName,
+      // The site is a build output (publish again); the logs are CloudFront's, kept only as long as the stack.
       forceDestroy: true,
       noncurrentVersionExpirationDays: c.artifacts.noncurrentVersionExpirationDays,
       denyInsecureTransport: !reachesAwsOverPlainHttp(c),
@@ -67,7 +68,8 @@ export class EdgeStack extends StreamLinesStack {
       certificate: this.certificate && edge.domain ? { arn: this.certificate.arn, aliases: [edge.domain.name] } : undefined,
       webAclArn: this.webAcl?.arn,
       accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName } : undefined,
-      // The ALB's certificate names the configured domain, not its AWS DNS name.
+      // CloudFront checks the ALB's certificate against the origin name: with loadBalancer.domain that
+      // is the domain; with a bare certificateArn, the certificate must cover the ALB's DNS name.
       apiOrigin: loadBalancer && { domainName: (loadBalancer.https && c.loadBalancer.domain?.name) || loadBalancer.dnsName, https: loadBalancer.https },
       websocketOrigin: websocketApi,
     });
