@@ -1,7 +1,7 @@
 import * as path from "path";
 import { Testing } from "cdktf";
 import { StaticSite, API_PATH_PATTERN, MANAGED_POLICY_IDS } from "../modules/static-site";
-import { US_EAST_1_ALIAS } from "../stacks/edge";
+import { EdgeStack, US_EAST_1_ALIAS } from "../stacks/edge";
 import { buildStacks } from "../stacks/app";
 import { ROOT, StackJson, configNamed, configWith, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
 
@@ -113,7 +113,7 @@ describe("edge without a domain (dev config, edge enabled)", () => {
     const api = (d.origin as Json[]).find((o) => o.origin_id === "api")!;
     expect(api.domain_name).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_lbload-balancer_alb_\w+dns_name\}$/);
     expect(api.custom_origin_config).toMatchObject({ origin_protocol_policy: "http-only" });
-    expect(d.ordered_cache_behavior).toEqual([
+    expect(d.ordered_cache_behavior).toContainEqual(
       expect.objectContaining({
         path_pattern: API_PATH_PATTERN,
         target_origin_id: "api",
@@ -122,7 +122,15 @@ describe("edge without a domain (dev config, edge enabled)", () => {
         cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled,
         origin_request_policy_id: MANAGED_POLICY_IDS.allViewerExceptHostHeader,
       }),
-    ]);
+    );
+  });
+
+  test("the WebSocket API's stage path goes to core's API (execute-api name from remote state), uncached", () => {
+    const d = only(stack, "aws_cloudfront_distribution");
+    const ws = (d.origin as Json[]).find((o) => o.origin_id === "websocket")!;
+    expect(ws.domain_name).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_apigatewayv2_api\w+id\}\.execute-api\.eu-central-1\.amazonaws\.com$/);
+    expect(ws.custom_origin_config).toMatchObject({ origin_protocol_policy: "https-only" });
+    expect(d.ordered_cache_behavior).toContainEqual(expect.objectContaining({ path_pattern: "/live", target_origin_id: "websocket", cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled }));
   });
 
   test("outputs for publish-dashboard: bucket, distribution id, domain name, url", () => {
@@ -152,7 +160,7 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     ]);
   });
 
-  test("the certificate and its validation use the us-east-1 alias; DNS validation", () => {
+  test("the certificate and its validation use the us-east-1 alias (the shared dnsValidatedCertificate); DNS validation", () => {
     expect(only(stack, "aws_acm_certificate")).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, domain_name: "markets.example.com", validation_method: "DNS" });
     expect(only(stack, "aws_acm_certificate_validation")).toMatchObject({
       provider: `aws.${US_EAST_1_ALIAS}`,
@@ -160,18 +168,25 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     });
   });
 
-  test("validation records: for_each over domain_validation_options keyed by domain name, in the zone looked up by name", () => {
+  test("the validation record indexes the one known domain, in the zone looked up by name, through the default provider", () => {
     const zone = Object.entries(dataOf(stack, "aws_route53_zone"));
     expect(zone).toHaveLength(1);
     expect(zone[0][1]).toMatchObject({ name: "example.com", private_zone: false });
-    const zoneId = `\${data.aws_route53_zone.${zone[0][0]}.zone_id}`;
-    const records = values(stack, "aws_route53_record");
-    const validation = records.filter((r) => r.for_each !== undefined);
+    const validation = values(stack, "aws_route53_record").filter((r) => r.alias === undefined);
     expect(validation).toHaveLength(1);
-    expect(validation[0].for_each).toBe(`\${{ for key, val in tolist(aws_acm_certificate.${idOf(stack, "aws_acm_certificate")}.domain_validation_options): val.domain_name => val }}`);
-    expect(validation[0]).toMatchObject({ zone_id: zoneId, name: "${each.value.resource_record_name}", type: "${each.value.resource_record_type}", records: ["${each.value.resource_record_value}"] });
-    const recordsId = Object.entries(resourcesOf(stack, "aws_route53_record")).find(([, r]) => r.for_each !== undefined)![0];
-    expect(only(stack, "aws_acm_certificate_validation").validation_record_fqdns).toBe(`\${[ for key, val in aws_route53_record.${recordsId}: val.fqdn]}`);
+    const option = `tolist(aws_acm_certificate.${idOf(stack, "aws_acm_certificate")}.domain_validation_options).0`;
+    expect(validation[0]).toEqual(
+      expect.objectContaining({
+        zone_id: `\${data.aws_route53_zone.${zone[0][0]}.zone_id}`,
+        name: `\${${option}.resource_record_name}`,
+        type: `\${${option}.resource_record_type}`,
+        records: [`\${${option}.resource_record_value}`],
+      }),
+    );
+    expect(validation[0]).not.toHaveProperty("provider");
+    expect(only(stack, "aws_acm_certificate_validation").validation_record_fqdns).toEqual([
+      `\${aws_route53_record.${Object.entries(resourcesOf(stack, "aws_route53_record")).find(([, r]) => r.alias === undefined)![0]}.fqdn}`,
+    ]);
   });
 
   test("alias A and AAAA records point at the distribution", () => {
@@ -227,14 +242,6 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
   });
 });
 
-describe("edge without backend origins", () => {
-  test("no API origin and no dependency on core", () => {
-    const { stacks } = synthAll(configWith("dev", { edge: { enabled: true, backendOrigins: false } }));
-    expect(only(stacks.edge, "aws_cloudfront_distribution").origin).toHaveLength(1);
-    expect(dataOf(stacks.edge, "terraform_remote_state")).toEqual({});
-  });
-});
-
 describe("StaticSite with a WebSocket origin", () => {
   test("the stage path goes to the API, uncached, all viewer headers but Host (the WebSocket handshake)", () => {
     const json = JSON.parse(
@@ -263,14 +270,25 @@ describe("StaticSite with a WebSocket origin", () => {
   });
 });
 
-describe("edge against the emulator (config acceptance: domain, WAF, logs)", () => {
+describe("edge on its own against the emulator (config acceptance-edge: no domain, no backend origins)", () => {
+  let edge: EdgeStack;
+  let json: StackJson;
+  beforeAll(() => {
+    edge = buildStacks(Testing.app(), configNamed("acceptance-edge")).edge!;
+    json = JSON.parse(Testing.synth(edge)) as StackJson;
+  });
+
+  test("no API or WebSocket origin, and no reference to core", () => {
+    expect(only(json, "aws_cloudfront_distribution").origin).toHaveLength(1);
+    expect(dataOf(json, "terraform_remote_state")).toEqual({});
+    expect(only(json, "aws_cloudfront_distribution")).not.toHaveProperty("ordered_cache_behavior");
+  });
+
   test("no response headers policy (moto has no such API), and synth warns about it", () => {
-    const { edge } = buildStacks(Testing.app(), configNamed("acceptance"));
-    const json = JSON.parse(Testing.synth(edge!)) as StackJson;
     expect(resourcesOf(json, "aws_cloudfront_response_headers_policy")).toEqual({});
     expect(only(json, "aws_cloudfront_distribution").default_cache_behavior).not.toHaveProperty("response_headers_policy_id");
-    expect(edge!.site.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toContain(
-      "streamlines-acc-dashboard: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.",
-    );
+    expect(edge.site.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
+      "streamlines-acce-dashboard: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.",
+    ]);
   });
 });

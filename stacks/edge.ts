@@ -11,13 +11,10 @@ import { SiteWebAcl } from "../modules/static-site/web-acl";
 /** The alias of the us-east-1 provider: CloudFront certificates and web ACLs live there only. */
 export const US_EAST_1_ALIAS = "us_east_1";
 
-/**
- * What edge takes from core, when core has it. A small interface rather than CoreStack itself, so
- * the WebSocket API joins by adding `websocketApi` to core, nothing here.
- */
+/** What edge takes from core when core has it (profile full): the ALB and the WebSocket API. */
 export interface EdgeOrigins extends TerraformStack {
   readonly loadBalancer?: { readonly dnsName: string; readonly https: boolean };
-  readonly websocketApi?: { readonly domainName: string; readonly stageName: string };
+  readonly realtime?: { readonly api: { readonly id: string; readonly stageName: string } };
 }
 
 export interface EdgeStackProps {
@@ -51,8 +48,8 @@ export class EdgeStack extends StreamLinesStack {
       this.webAcl = new SiteWebAcl(this, "waf", { name: this.name("dashboard"), rateLimit: edge.waf.rateLimit, usEast1: this.usEast1! });
     }
 
-    const { loadBalancer, websocketApi } = edge.backendOrigins ? props.core : {};
-    if (loadBalancer || websocketApi) this.addDependency(props.core);
+    const { loadBalancer, realtime } = edge.backendOrigins ? props.core : {};
+    if (loadBalancer || realtime) this.addDependency(props.core);
 
     this.site = new StaticSite(this, "site", {
       name: this.name("dashboard"),
@@ -71,7 +68,8 @@ export class EdgeStack extends StreamLinesStack {
       // CloudFront checks the ALB's certificate against the origin name: with loadBalancer.domain that
       // is the domain; with a bare certificateArn, the certificate must cover the ALB's DNS name.
       apiOrigin: loadBalancer && { domainName: (loadBalancer.https && c.loadBalancer.domain?.name) || loadBalancer.dnsName, https: loadBalancer.https },
-      websocketOrigin: websocketApi,
+      // The API's execute-api name rather than realtime.domain: its AWS certificate always matches.
+      websocketOrigin: realtime && { domainName: `${realtime.api.id}.execute-api.${c.region}.amazonaws.com`, stageName: realtime.api.stageName },
     });
 
     if (edge.domain && this.certificate) {

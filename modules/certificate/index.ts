@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { TerraformProvider } from "cdktf";
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
@@ -11,18 +12,23 @@ export interface CertificateDomain {
 }
 
 /**
- * A DNS-validated ACM certificate for `domain`, in `scope`'s provider region; returns the ARN of the
- * validation, so users of it wait until the certificate is issued. The resources keep the ids
+ * A DNS-validated ACM certificate for `domain`, in `scope`'s provider region or `provider`'s (the
+ * record stays with `scope`'s: Route 53 is global); returns the ARN of the validation, so users of
+ * it wait until the certificate is issued. The resources keep the ids
  * `certificate`, `certificate-validation-record` and `certificate-validation` in `scope`, so callers
  * that created them inline before keep their Terraform addresses.
  */
-export function dnsValidatedCertificate(scope: Construct, domain: CertificateDomain): string {
+export function dnsValidatedCertificate(scope: Construct, domain: CertificateDomain, provider?: TerraformProvider): string {
   const certificate = new AcmCertificate(scope, "certificate", {
+    provider,
     domainName: domain.name,
     validationMethod: "DNS",
     // A renamed domain gets its new certificate before its user lets go of the old one.
     lifecycle: { createBeforeDestroy: true },
   });
+  // domain_validation_options is a set whose contents are known only after apply. Indexing the one
+  // known domain (tolist(...)[0]) keeps the record count known, so it plans offline; a count or
+  // for_each over the set's values would not.
   const option = certificate.domainValidationOptions.get(0);
   const record = new Route53Record(scope, "certificate-validation-record", {
     zoneId: domain.hostedZoneId,
@@ -33,6 +39,7 @@ export function dnsValidatedCertificate(scope: Construct, domain: CertificateDom
     allowOverwrite: true,
   });
   const validation = new AcmCertificateValidation(scope, "certificate-validation", {
+    provider,
     certificateArn: certificate.arn,
     validationRecordFqdns: [record.fqdn],
   });

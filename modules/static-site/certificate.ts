@@ -1,9 +1,7 @@
 import { Construct } from "constructs";
-import { TerraformIterator, TerraformProvider, Token } from "cdktf";
-import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
-import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
+import { TerraformProvider } from "cdktf";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
-import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { dnsValidatedCertificate } from "../certificate";
 
 export interface SiteCertificateProps {
   /** The site's name, e.g. markets.example.com. */
@@ -22,33 +20,10 @@ export class SiteCertificate extends Construct {
 
   constructor(scope: Construct, id: string, props: SiteCertificateProps) {
     super(scope, id);
+    // By name, so the zone can belong to whoever owns the domain (and be made first in the emulator).
     const zone = new DataAwsRoute53Zone(this, "zone", { name: props.zoneName, privateZone: false });
     this.zoneId = zone.zoneId;
-    const certificate = new AcmCertificate(this, "certificate", {
-      provider: props.usEast1,
-      domainName: props.domainName,
-      validationMethod: "DNS",
-      // A renamed site gets its new certificate before the distribution lets go of the old one.
-      lifecycle: { createBeforeDestroy: true },
-    });
-    // domain_validation_options is a set known only after apply, so `.get(0)` cannot plan and
-    // count cannot either. for_each over it, keyed by domain_name (known at plan time), plans
-    // offline and stays right when subject alternative names are added.
-    const options = TerraformIterator.fromComplexList(certificate.domainValidationOptions, "domain_name");
-    const records = new Route53Record(this, "validation-record", {
-      forEach: options,
-      zoneId: zone.zoneId,
-      name: options.getString("resource_record_name"),
-      type: options.getString("resource_record_type"),
-      records: [options.getString("resource_record_value")],
-      ttl: 300,
-      allowOverwrite: true,
-    });
-    const validation = new AcmCertificateValidation(this, "validation", {
-      provider: props.usEast1,
-      certificateArn: certificate.arn,
-      validationRecordFqdns: Token.asList(TerraformIterator.fromResources(records).pluckProperty("fqdn")),
-    });
-    this.arn = validation.certificateArn;
+    // The validation record indexes the one known domain (see dnsValidatedCertificate).
+    this.arn = dnsValidatedCertificate(this, { name: props.domainName, hostedZoneId: zone.zoneId }, props.usEast1);
   }
 }

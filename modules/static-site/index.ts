@@ -171,7 +171,7 @@ export class StaticSite extends Construct {
         cachePolicyId: MANAGED_POLICY_IDS.cachingOptimized,
         responseHeadersPolicyId: headers?.id,
       },
-      orderedCacheBehavior: behaviors,
+      orderedCacheBehavior: behaviors.length > 0 ? behaviors : undefined,
       // SPA fallback: the bucket answers 403 for a missing key (no ListBucket grant) and 404 where it
       // may list; both become the app shell, whose router handles the path. Distribution-wide, so
       // a 403/404 from the API or a WAF block also arrives as index.html (see help/edge.md).
