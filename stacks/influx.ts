@@ -4,11 +4,11 @@ import { StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
 import { CoreStack, influxUrlOf } from "./core";
-import { AL2023_ARM64_PARAMETER, InfluxHost } from "../modules/influx-host";
+import { AL2023_ARM64_PARAMETER, InfluxHost, grantTokenSecrets } from "../modules/influx-host";
 import { EgressToGroup, InfluxAccess } from "../modules/influx-host/access";
 import { Bastion } from "../modules/bastion";
 import { Grafana } from "../modules/grafana";
-import { FargateService } from "../modules/fargate-service";
+import { FargateService, ONE_TASK_AT_A_TIME } from "../modules/fargate-service";
 
 export interface InfluxStackProps {
   readonly config: StreamLinesConfig;
@@ -155,12 +155,8 @@ export class InfluxStack extends StreamLinesStack {
       image: props.foundations.image("influxdb"),
       cpu: c.influx.task.cpu,
       memory: c.influx.task.memory,
-      architecture: "ARM64",
-      desiredCount: 1,
-      capacityProvider: "FARGATE",
-      // Two InfluxDB processes must never open the same files: stop the old task before the new one starts.
-      minHealthyPercent: 0,
-      maxPercent: 100,
+      // Two InfluxDB processes must never open the same files.
+      ...ONE_TASK_AT_A_TIME,
       environment: {
         INFLUX_RUNTIME: "container",
         INFLUXD_HTTP_BIND_ADDRESS: `:${c.influx.port}`,
@@ -189,10 +185,7 @@ export class InfluxStack extends StreamLinesStack {
       ignoreDesiredCount: false,
     });
     // The bootstrap in the task publishes and verifies tokens, as the host does.
-    for (const secret of [secrets["influx-admin-token"], secrets["influx-read-token"], secrets["influx-write-token"]]) {
-      secret.grantRead(service.taskRole);
-      secret.grantWrite(service.taskRole);
-    }
+    grantTokenSecrets(service.taskRole, { admin: secrets["influx-admin-token"], read: secrets["influx-read-token"], write: secrets["influx-write-token"] });
     return service;
   }
 }

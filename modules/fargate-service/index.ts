@@ -43,6 +43,12 @@ export interface LoadBalancerAttachment {
   admit(serviceSecurityGroupId: string, port: number): void;
 }
 
+/**
+ * One on-demand Graviton task, and a deployment stops the old task before it starts the new one:
+ * for single writers (InfluxDB on its file system, Grafana on its in-task database).
+ */
+export const ONE_TASK_AT_A_TIME = { architecture: "ARM64", desiredCount: 1, capacityProvider: "FARGATE", minHealthyPercent: 0, maxPercent: 100 } as const;
+
 export interface FargateServiceProps {
   /** `<app>-<env>-<service>`: service, task family, roles and security group are named after it. */
   readonly name: string;

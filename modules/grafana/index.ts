@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { FargateService, PullableRepository, ReadableSecret } from "../fargate-service";
+import { FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
 import { EmptySecret } from "../secret";
 import { repositoryFile } from "../influx-host";
 
@@ -83,12 +83,8 @@ export class Grafana extends Construct {
       image: props.image,
       cpu: props.cpu,
       memory: props.memory,
-      architecture: "ARM64",
-      desiredCount: 1,
-      capacityProvider: "FARGATE",
       // One task: its SQLite database lives in the task, so two would disagree.
-      minHealthyPercent: 0,
-      maxPercent: 100,
+      ...ONE_TASK_AT_A_TIME,
       environment: {
         GF_SERVER_HTTP_PORT: String(props.port),
         GF_SECURITY_ADMIN_USER: "admin",

@@ -38,6 +38,14 @@ export interface TokenSecret {
   grantWrite(grantee: Grantable): void;
 }
 
+/** The bootstrap reads all three token secrets and writes any token it makes or replaces. */
+export function grantTokenSecrets(grantee: Grantable, secrets: { readonly admin: TokenSecret; readonly read: TokenSecret; readonly write: TokenSecret }): void {
+  for (const secret of [secrets.admin, secrets.read, secrets.write]) {
+    secret.grantRead(grantee);
+    secret.grantWrite(grantee);
+  }
+}
+
 /** What the bootstrap needs to know about InfluxDB (its env contract, see bootstrap.sh). */
 export interface InfluxSettings {
   readonly org: string;
@@ -118,10 +126,7 @@ export class InfluxHost extends Construct {
       managedPolicyArns: [`arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`],
     });
     props.image.repository.grantPull(this.role);
-    for (const secret of [props.secrets.admin, props.secrets.read, props.secrets.write]) {
-      secret.grantRead(this.role);
-      secret.grantWrite(this.role);
-    }
+    grantTokenSecrets(this.role, props.secrets);
     logGroup.grantWrite(this.role);
     const profile = new IamInstanceProfile(this, "instance-profile", { name: props.name, role: this.role.name });
 
