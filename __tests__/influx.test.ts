@@ -197,6 +197,10 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     expect(zlib.gzipSync(script, { level: 9 }).length).toBeLessThan(12 * 1024);
   });
 
+  test("a second synth is byte-identical (the user data is gzipped by Terraform, which writes no timestamp)", () => {
+    expect(JSON.stringify(synthAll(configNamed("dev")).stacks.influx)).toBe(JSON.stringify(stack));
+  });
+
   test("outputs: InfluxDB URL, instance id, private IP, log group; no bastion output without a bastion", () => {
     expect(Object.keys(stack.output ?? {}).sort()).toEqual(["influx_url", "instance_id", "log_group", "private_ip"]);
     expect((stack.output!.influx_url as Json).value).toBe("http://influxdb.streamlines-dev.internal:8086");
