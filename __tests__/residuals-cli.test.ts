@@ -1,6 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteVolumeCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { KMSClient, CreateAliasCommand, CreateKeyCommand, DeleteAliasCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
+import { SecretsManagerClient, CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
+import { ECSClient, DeregisterTaskDefinitionCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
@@ -105,9 +108,75 @@ test("kept names come from config, and only while dataRetention is on", () => {
   const on = keptFromConfig(config({ dataRetention: true }));
   expect(on.map((k) => `${k.service}/${k.kind}/${k.id}`)).toEqual([
     "ec2/volume/streamlines-acc-influx-data",
+    "ec2/snapshot/streamlines-acc-influx-data",
     "s3/bucket/streamlines-acc-artifacts",
     "dynamodb/table/streamlines-acc-connections",
+    "kms/key/alias/streamlines-acc",
+    "kms/alias/alias/streamlines-acc",
+    "secretsmanager/secret/streamlines-acc/*",
   ]);
   expect(keptFromConfig(config({ dataRetention: false }))).toEqual([]);
   expect(costHint({ service: "ec2", kind: "nat-gateway", id: "nat-1" }).monthly).toBeCloseTo(32.85);
+});
+
+test("with dataRetention on, the volume's snapshots, the KMS key and alias and the secrets are kept too", async () => {
+  const cfg = config({ dataRetention: true });
+  const ours = `${cfg.app}-${cfg.env}`;
+  const cc = emulatorClientConfig(moto.endpoint, "us-east-1");
+  const kms = new KMSClient(cc);
+  const sm = new SecretsManagerClient(cc);
+  const vol = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, `${ours}-influx-data`) }));
+  // What DLM makes with copyTags: the volume's tags, Name included.
+  const snap = await ec2.send(
+    new CreateSnapshotCommand({
+      VolumeId: vol.VolumeId,
+      TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }, { Key: "Name", Value: `${ours}-influx-data` }] }],
+    }),
+  );
+  const key = await kms.send(new CreateKeyCommand({ Description: `${cfg.app} ${cfg.env}: data at rest` }));
+  await kms.send(new CreateAliasCommand({ AliasName: `alias/${ours}`, TargetKeyId: key.KeyMetadata!.KeyId }));
+  const secret = await sm.send(new CreateSecretCommand({ Name: `${ours}/influx-admin-token` }));
+  try {
+    const kept = await run(cfg);
+    expect(kept.code).toBe(EXIT_CLEAN);
+    for (const id of [vol.VolumeId!, snap.SnapshotId!, key.KeyMetadata!.KeyId!, `alias/${ours}`, `${ours}/influx-admin-token`]) {
+      expect(kept.out).toMatch(new RegExp(`kept on purpose[\\s\\S]*${id}`));
+    }
+    const off = await run(config({ dataRetention: false }));
+    expect(off.code).toBe(EXIT_LEFT);
+    for (const id of [snap.SnapshotId!, key.KeyMetadata!.KeyId!, `${ours}/influx-admin-token`]) expect(off.out).toContain(id);
+  } finally {
+    await sm.send(new DeleteSecretCommand({ SecretId: secret.ARN, ForceDeleteWithoutRecovery: true }));
+    await kms.send(new DeleteAliasCommand({ AliasName: `alias/${ours}` }));
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyMetadata!.KeyId, PendingWindowInDays: 7 }));
+    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snap.SnapshotId }));
+    await ec2.send(new DeleteVolumeCommand({ VolumeId: vol.VolumeId }));
+    kms.destroy();
+    sm.destroy();
+  }
+});
+
+test("a deregistered (INACTIVE) task definition still carrying the tags is gone, not left; an active one is left", async () => {
+  const cfg = config();
+  const ecs = new ECSClient(emulatorClientConfig(moto.endpoint, "us-east-1"));
+  const register = () =>
+    ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: `${cfg.app}-${cfg.env}-ingest`,
+        containerDefinitions: [{ name: "ingest", image: "example/ingest:1", memory: 512 }],
+        tags: [{ key: "app", value: cfg.app }, { key: "env", value: cfg.env }],
+      }),
+    );
+  const inactive = (await register()).taskDefinition!.taskDefinitionArn!;
+  await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: inactive }));
+  const active = (await register()).taskDefinition!.taskDefinitionArn!;
+  try {
+    const r = await run(cfg);
+    expect(r.out).not.toContain(inactive);
+    expect(r.out).toContain(active);
+    expect(r.code).toBe(EXIT_LEFT);
+  } finally {
+    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: active }));
+    ecs.destroy();
+  }
 });

@@ -77,19 +77,27 @@ export function costHint(r: Residual): { monthly?: number; hint: string } {
 }
 
 /**
- * What a destroy keeps on purpose while `dataRetention` is on: the Influx data volume (or file
- * system), the artifacts bucket and the connection table, by the names the stacks give them.
+ * What a destroy keeps on purpose while `dataRetention` is on (FoundationsStack.keptResources): the
+ * Influx data volume (or file system) with the snapshots Data Lifecycle Manager made of it, the
+ * artifacts bucket, the connection table, and the KMS key and secrets they need, by the names the
+ * stacks give them.
  */
 export function keptFromConfig(config: StreamLinesConfig): KeptEntry[] {
   if (!config.dataRetention) return [];
   const reason = "dataRetention is on: kept by destroy, adopted again by the next deploy";
-  const dataName = `${config.app}-${config.env}-influx-data`;
+  const ours = `${config.app}-${config.env}`;
+  const dataName = `${ours}-influx-data`;
   return [
     config.influx.storage === "efs"
       ? { service: "efs", kind: "file-system", id: dataName, reason }
       : { service: "ec2", kind: "volume", id: dataName, reason },
+    // DLM copies the volume's tags, Name included, onto each snapshot.
+    ...(config.influx.storage === "ebs" ? [{ service: "ec2", kind: "snapshot", id: dataName, reason: `${reason}; snapshots of the kept volume` }] : []),
     { service: "s3", kind: "bucket", id: config.artifacts.bucketName, reason },
     { service: "dynamodb", kind: "table", id: config.connectionTable.name, reason },
+    { service: "kms", kind: "key", id: `alias/${ours}`, reason: `${reason}; it encrypts the kept data` },
+    { service: "kms", kind: "alias", id: `alias/${ours}`, reason: `${reason}; it names the kept key` },
+    { service: "secretsmanager", kind: "secret", id: `${ours}/*`, reason: `${reason}; the Influx tokens match the kept volume's database` },
   ];
 }
 

@@ -24,7 +24,7 @@ import {
   DescribeVpcsCommand,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { ECSClient, DescribeClustersCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
+import { ECSClient, DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ListClustersCommand } from "@aws-sdk/client-ecs";
 import { ServiceDiscoveryClient, ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { ResourceGroupsTaggingAPIClient, GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
 import { IAMClient, ListPoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
@@ -259,7 +259,9 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
           continue;
         }
         if (scope.mode === "account" || (meta.Description ?? "").startsWith(`${app} ${env}`)) {
-          add({ service: "kms", kind: "key", id: meta.KeyId!, detail: `${meta.KeyState}: ${meta.Description ?? ""}`, arn: meta.Arn });
+          // Named by its alias, which is how config knows the key (a kept key is matched by it).
+          const alias = aliases.find((a) => a.TargetKeyId === meta.KeyId && !a.AliasName?.startsWith("alias/aws/"))?.AliasName;
+          add({ service: "kms", kind: "key", id: meta.KeyId!, detail: `${meta.KeyState}: ${meta.Description ?? ""}`, arn: meta.Arn, ...(alias && { name: alias }) });
         }
       }
       for (const a of aliases) {
@@ -452,6 +454,25 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
     }),
   ]);
 
+  /**
+   * Deleted ECS services and deregistered task definitions stay listed (INACTIVE) for a while, or
+   * for good, with their tags, in AWS as in the emulator; they run and cost nothing.
+   */
+  const inactiveEcs = async (arn: string): Promise<boolean> => {
+    try {
+      return await ecsStatus(arn) === "INACTIVE";
+    } catch {
+      // Not describable: report it rather than hide it.
+      return false;
+    }
+  };
+  const ecsStatus = async (arn: string): Promise<string | undefined> => {
+    const service = /^arn:[^:]+:ecs:[^:]+:\d+:service\/([^/]+)\/.+$/.exec(arn);
+    if (service) return (await ecs.send(new DescribeServicesCommand({ cluster: service[1], services: [arn] }))).services?.[0]?.status;
+    if (/^arn:[^:]+:ecs:[^:]+:\d+:task-definition\//.test(arn)) return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).taskDefinition?.status;
+    return undefined;
+  };
+
   // Last, so the per-service listings above have told which tagged ARNs are already leaving.
   await run("tagging GetResources app/env", async () => {
     const tagged = await paginate(async (PaginationToken) => {
@@ -463,6 +484,7 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
     const seen = new Set(residuals.flatMap((r) => (r.arn ? [r.arn, r.id] : [r.id])));
     for (const t of tagged) {
       const arn = t.ResourceARN!;
+      if (await inactiveEcs(arn)) continue;
       const resourceId = arn.split(/[:/]/).pop() ?? arn;
       if (leaving.has(arn) || leaving.has(resourceId) || seen.has(arn) || seen.has(resourceId) || arn === `arn:aws:s3:::${scope.stateBucket}`) continue;
       const stack = t.Tags?.find((x) => x.Key === "stack")?.Value;
