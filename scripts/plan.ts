@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { EXIT_ERROR, runPlanReview } from "./lib/plan-review";
-import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
+import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 
 export const USAGE = "usage: npm run plan [-- [--no-synth] [stack ...]]";
@@ -111,7 +111,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
     err(`plan: ${(e as Error).message}`);
     return EXIT_ERROR;
   }
-  const outdir = path.join(root, "cdktf.out");
+  const outdir = outdirOf(root);
   if (opts.synth) {
     say("plan: synth (node dist/main.js)");
     const synth = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], { cwd: root, stdio: "inherit" });
@@ -133,7 +133,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
     err(`plan: ${(e as Error).message}`);
     return EXIT_ERROR;
   }
-  const plansDir = path.join(root, "plans");
+  // A run against another checkout's emulator (the acceptance tier) keeps its plans apart.
+  const plansDir = process.env.STREAMLINES_PLANS_DIR ? path.resolve(process.env.STREAMLINES_PLANS_DIR) : path.join(root, "plans");
   fs.mkdirSync(plansDir, { recursive: true });
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
   say(`plan: ${stacks.length} stack(s) in phase order: ${stacks.join(", ")}`);

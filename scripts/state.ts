@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { readManifest, stackWorkingDir } from "./lib/stacks";
+import { outdirOf, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot } from "./lib/terraform";
 
 export const USAGE = "usage: npm run state -- <stack> [list|show ADDRESS|outputs]";
@@ -38,7 +38,7 @@ export function terraformArgs(cmd: StateCommand): string[] {
 
 /** The stack's terraform directory, or a StateUsageError saying what to do. */
 export function stackDir(root: string, stack: string): string {
-  const manifestFile = path.join(root, "cdktf.out", "manifest.json");
+  const manifestFile = path.join(outdirOf(root), "manifest.json");
   if (!fs.existsSync(manifestFile)) throw new StateUsageError(`no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first`);
   const manifest = readManifest(path.dirname(manifestFile));
   const known = Object.keys(manifest.stacks ?? {});
@@ -57,7 +57,7 @@ const toStderr: Say = (l) => void process.stderr.write(`${l}\n`);
  */
 function stackTerraform(stack: string, root: string, say: Say) {
   const dir = stackDir(root, stack);
-  const { env, mirror } = operatorTerraformEnv(path.join(root, "cdktf.out", "terraform-cli"));
+  const { env, mirror } = operatorTerraformEnv(path.join(outdirOf(root), "terraform-cli"));
   const tf = (args: string[], stdio: "inherit" | "pipe") => {
     const r = spawnSync("terraform", args, { cwd: dir, env, stdio, encoding: "utf8" });
     if (r.error) throw new StateUsageError(`cannot run terraform: ${r.error.message}; install terraform >= 1.10 and put it on PATH`);

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput, TerraformResource } from "cdktf";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { ECR_REPOSITORIES, EcrRepositoryName, IMAGE_SETTINGS, ImageSetting, StreamLinesConfig, imageBuilds } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
@@ -10,6 +10,10 @@ import { ConnectionTable } from "../modules/connection-table";
 import { DataVolume } from "../modules/data-volume";
 import { EmptySecret } from "../modules/secret";
 import { ImageBuildHook } from "../modules/image-build";
+import { KeepsResources, resourcesUnder } from "./kept";
+
+/** The snapshot schedule belongs to the running app; the snapshots it made stay (residuals count them as kept). */
+const NOT_KEPT_TYPES = new Set(["aws_dlm_lifecycle_policy", "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment"]);
 
 export const ARTIFACT_PREFIXES = ["flink/", "lambdas/"] as const;
 export const SECRET_PURPOSES = ["influx-admin-token", "influx-read-token", "influx-write-token", "market-data-api"] as const;
@@ -27,7 +31,7 @@ export function imageSettingOf(config: StreamLinesConfig, repository: EcrReposit
 }
 
 /** What outlives the app: key, artifacts, images, connection table, Influx data, empty secrets. */
-export class FoundationsStack extends StreamLinesStack {
+export class FoundationsStack extends StreamLinesStack implements KeepsResources {
   readonly key: StreamLinesKey;
   readonly artifacts: SecureBucket;
   readonly repositories: Record<EcrRepositoryName, ImageRepository>;
@@ -46,6 +50,17 @@ export class FoundationsStack extends StreamLinesStack {
     const tag = this.imageHooks[repository]?.tag ?? imageSettingOf(this.config, repository)?.tag;
     if (tag === undefined) throw new Error(`foundations: no image tag or build context in config for the ${repository} repository`);
     return { repository: this.repositories[repository], tag };
+  }
+
+  /**
+   * What a destroy keeps while dataRetention is on: the data (Influx volume or file system, the
+   * artifacts bucket with its settings, the connection table) and what makes it usable again: the
+   * KMS key that encrypts it and the secrets (the Influx tokens match the kept volume's database).
+   */
+  keptResources(): TerraformResource[] {
+    return resourcesUnder(this.key, this.artifacts, this.connectionTable, this.dataVolume, ...Object.values(this.secrets)).filter(
+      (r) => !NOT_KEPT_TYPES.has(r.terraformResourceType),
+    );
   }
 
   constructor(scope: Construct, props: { config: StreamLinesConfig }) {

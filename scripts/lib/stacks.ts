@@ -33,3 +33,8 @@ export function phaseOrder(manifest: CdktfManifest): string[] {
 export function stackWorkingDir(outdir: string, manifest: CdktfManifest, stack: string): string {
   return path.join(outdir, manifest.stacks[stack]?.workingDirectory ?? path.join("stacks", stack));
 }
+
+/** cdktf's output directory: CDKTF_OUTDIR (which cdktf's App honours too), else `<root>/cdktf.out`. */
+export function outdirOf(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.CDKTF_OUTDIR ? path.resolve(env.CDKTF_OUTDIR) : path.join(root, "cdktf.out");
+}

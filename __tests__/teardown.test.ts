@@ -1,0 +1,113 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateNetworkInterfaceCommand, CreateSubnetCommand, CreateVpcCommand, DescribeNetworkInterfacesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { parseConfig } from "../config/load";
+import { StreamLinesConfig } from "../config/schema";
+import { Emulator, emulatorClientConfig, startMoto } from "../scripts/lib/emulator";
+import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "../scripts/lib/kept";
+import { StateResource } from "../scripts/lib/kept";
+import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "../scripts/lib/teardown";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+let moto: Emulator;
+let config: StreamLinesConfig;
+let s3: S3Client;
+let ecr: ECRClient;
+let ddb: DynamoDBClient;
+let ec2: EC2Client;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const file = path.join(__dirname, "..", "config", "acceptance.json");
+  config = parseConfig(JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), emulator: { endpoint: moto.endpoint } }), file);
+  const cc = emulatorClientConfig(moto.endpoint, config.region);
+  s3 = new S3Client(cc);
+  ecr = new ECRClient(cc);
+  ddb = new DynamoDBClient(cc);
+  ec2 = new EC2Client(cc);
+});
+afterAll(async () => {
+  for (const c of [s3, ecr, ddb, ec2]) c?.destroy();
+  await moto?.stop();
+});
+
+const resource = (type: string, values: Record<string, unknown>): StateResource => ({ address: `${type}.x`, mode: "managed", type, values });
+
+test("the kept-resources record round-trips through the state bucket, and is gone after delete", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket }));
+  expect(keptRecordUrl(config)).toBe(`s3://${config.state.bucket}/${config.state.prefix}/${config.env}/kept-resources.json`);
+  expect(await readKeptRecord(config)).toBeUndefined();
+  const record = { recordedAt: "2026-11-23T00:00:00.000Z", resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }] };
+  await writeKeptRecord(config, record);
+  expect(await readKeptRecord(config)).toEqual(record);
+  await deleteKeptRecord(config);
+  expect(await readKeptRecord(config)).toBeUndefined();
+});
+
+test("blockers: a versioned bucket without force_destroy is emptied, a repo without force_delete loses its images, a force_destroy bucket is left to Terraform", async () => {
+  const said: string[] = [];
+  await s3.send(new CreateBucketCommand({ Bucket: "teardown-plain" }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: "teardown-plain", VersioningConfiguration: { Status: "Enabled" } }));
+  for (const body of ["v1", "v2"]) await s3.send(new PutObjectCommand({ Bucket: "teardown-plain", Key: "a.txt", Body: body }));
+  await s3.send(new DeleteObjectCommand({ Bucket: "teardown-plain", Key: "a.txt" }));
+  await s3.send(new CreateBucketCommand({ Bucket: "teardown-forced" }));
+  await s3.send(new PutObjectCommand({ Bucket: "teardown-forced", Key: "b.txt", Body: "b" }));
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: "teardown-repo" }));
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: { digest: "sha256:1", size: 1, mediaType: "application/vnd.docker.container.image.v1+json" }, layers: [] });
+  await ecr.send(new PutImageCommand({ repositoryName: "teardown-repo", imageManifest: manifest, imageTag: "ctx-0123456789abcdef" }));
+
+  await clearDeletionBlockers(
+    config,
+    "foundations",
+    [
+      resource("aws_s3_bucket", { bucket: "teardown-plain", force_destroy: false }),
+      resource("aws_s3_bucket", { bucket: "teardown-forced", force_destroy: true }),
+      resource("aws_ecr_repository", { name: "teardown-repo", force_delete: false }),
+    ],
+    { deleteData: false, say: (l) => said.push(l) },
+  );
+  const left = await s3.send(new ListObjectVersionsCommand({ Bucket: "teardown-plain" }));
+  expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
+  expect((await s3.send(new ListObjectVersionsCommand({ Bucket: "teardown-forced" }))).Versions).toHaveLength(1);
+  expect((await ecr.send(new DescribeImagesCommand({ repositoryName: "teardown-repo" }))).imageDetails).toEqual([]);
+  expect(said).toEqual([
+    "destroy: foundations: emptied bucket teardown-plain (3 object version(s)); it is not kept, so its objects go with it",
+    "destroy: foundations: deleted 1 image(s) from teardown-repo",
+  ]);
+});
+
+test("table deletion protection is lifted only with deleteData (retention off, confirmed)", async () => {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: "teardown-table",
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      DeletionProtectionEnabled: true,
+    }),
+  );
+  const table = [resource("aws_dynamodb_table", { name: "teardown-table", deletion_protection_enabled: true })];
+  const protectedNow = async () => (await ddb.send(new DescribeTableCommand({ TableName: "teardown-table" }))).Table?.DeletionProtectionEnabled;
+  await clearDeletionBlockers(config, "foundations", table, { deleteData: false, say: () => undefined });
+  expect(await protectedNow()).toBe(true);
+  await clearDeletionBlockers(config, "foundations", table, { deleteData: true, say: () => undefined });
+  expect(await protectedNow()).toBe(false);
+});
+
+test("Lambda's detached interfaces in our VPC are deleted; other interfaces stay", async () => {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.99.0.0/16" }))).Vpc!.VpcId!;
+  const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: "10.99.1.0/24" }))).Subnet!.SubnetId!;
+  const lambda = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description: "AWS Lambda VPC ENI-streamlines-acc-pusher-1a2b" }))).NetworkInterface!.NetworkInterfaceId!;
+  const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description: "someone else's" }))).NetworkInterface!.NetworkInterfaceId!;
+  const said: string[] = [];
+  expect(vpcIdsOf([resource("aws_vpc", { id: vpc }), resource("aws_subnet", { id: subnet })])).toEqual([vpc]);
+  expect(await deleteLambdaInterfaces(config, [vpc], (l) => said.push(l), 1000, 10)).toBe(0);
+  const left = (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).NetworkInterfaces!.map((n) => n.NetworkInterfaceId);
+  expect(left).toEqual([other]);
+  expect(said).toEqual([`destroy: deleted Lambda network interface ${lambda} in ${vpc}`]);
+  expect(await deleteLambdaInterfaces(config, [], () => undefined)).toBe(0);
+});
