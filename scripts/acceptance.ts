@@ -4,7 +4,7 @@
  *   npm run test:acceptance
  * Terraform output goes to per-stack logs in a temp work dir (kept on failure); stdout gets one line per stack.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,11 +12,13 @@ import { createHash } from "crypto";
 import { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { EC2Client, CreateVolumeCommand, DeleteVolumeCommand, DescribeVolumesCommand } from "@aws-sdk/client-ec2";
+import { EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { ConfigError, loadConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
-import { Emulator, startMoto } from "./lib/emulator";
+import { Emulator, emulatorClientConfig, startMoto } from "./lib/emulator";
 import { deleteHostedZones, ensureHostedZones, hostedZonesNamedIn } from "./lib/hosted-zones";
 import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
 import { Residual, formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
@@ -378,6 +380,182 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
   return { passed: stacks.length + 1 - failed, failed };
 }
 
+// ---- e2e: the operator's npm commands, end to end, against their own emulator ----
+
+/** The e2e pass's config: the backend-only acceptance config with dataRetention on (the kept-data path), env e2e. */
+export const E2E_BASE_CONFIG = path.join(CONFIG_DIR, "acceptance-backend-only.json");
+export const E2E_LABEL = "e2e";
+
+export function e2eConfig(baseConfig: string, endpoint: string, dataRetention: boolean): Record<string, unknown> {
+  const raw = JSON.parse(fs.readFileSync(baseConfig, "utf8")) as Record<string, Record<string, unknown>>;
+  return {
+    ...raw,
+    env: "e2e",
+    dataRetention,
+    artifacts: { ...raw.artifacts, bucketName: "streamlines-e2e-artifacts" },
+    connectionTable: { ...raw.connectionTable, name: "streamlines-e2e-connections" },
+    emulator: { endpoint },
+  };
+}
+
+interface NpmResult {
+  readonly code: number;
+  readonly out: string;
+}
+
+/** `npm run <script> [-- args]` from the repository root, output to `log`. */
+function npmRun(script: string, args: readonly string[], env: NodeJS.ProcessEnv, log: string): Promise<NpmResult> {
+  return new Promise((resolve) => {
+    const child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => chunks.push(b));
+    child.stderr.on("data", (b: Buffer) => chunks.push(b));
+    const timer = setTimeout(() => child.kill("SIGTERM"), 20 * 60_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const out = Buffer.concat(chunks).toString("utf8");
+      fs.writeFileSync(log, `$ npm run ${script} ${args.join(" ")} (exit ${code})\n${out}`);
+      resolve({ code: code ?? 1, out });
+    });
+  });
+}
+
+/** A failed e2e expectation: the step, what was expected, where the output is. */
+class E2eFailure extends Error {}
+
+async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promise<Tally> {
+  label = E2E_LABEL;
+  const gaps = loadGapList(GAPS_FILE);
+  const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
+  emulatorRef.current = emulator;
+  say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
+  const writeConfig = (retention: boolean) => {
+    const file = path.join(work, `e2e-retention-${retention ? "on" : "off"}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(e2eConfig(E2E_BASE_CONFIG, emulator.endpoint, retention), null, 2)}\n`);
+    return file;
+  };
+  const retainedConfig = writeConfig(true);
+  const config = loadConfig(retainedConfig);
+  await bootstrapStateBucket(config, () => undefined);
+
+  const logs = path.join(work, "logs");
+  fs.mkdirSync(logs, { recursive: true });
+  const baseEnv = { ...process.env, CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
+  let passed = 0;
+  let stepNo = 0;
+  const step = async (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile = retainedConfig): Promise<NpmResult> => {
+    const started = Date.now();
+    const log = path.join(logs, `${String(++stepNo).padStart(2, "0")}-${script}.log`);
+    const r = await npmRun(script, args, { ...baseEnv, STREAMLINES_CONFIG: configFile }, log);
+    const verdict = check(r);
+    if (verdict !== undefined && !verdict.startsWith("ok")) {
+      say(`acceptance ${labelled(name)}: FAILED in ${secs(Date.now() - started)}: ${verdict}; npm run ${script} ${args.join(" ")} exited ${r.code}, output ${log}\n${tail(r.out)}`);
+      throw new E2eFailure(name);
+    }
+    passed++;
+    say(`acceptance ${labelled(name)}: ${verdict ?? "ok"} (npm run ${script}${args.length ? ` -- ${args.join(" ")}` : ""}, exit ${r.code}, ${secs(Date.now() - started)})`);
+    return r;
+  };
+  const exit = (want: number) => (r: NpmResult) => (r.code === want ? undefined : `expected exit ${want}`);
+  const ec2 = new EC2Client(emulatorClientConfig(emulator.endpoint, config.region));
+  const efs = new EFSClient(emulatorClientConfig(emulator.endpoint, config.region));
+  /** The Influx data store's ids: the EBS volume, or the EFS file system, by the name the stack gives it. */
+  const dataVolumeId = async (): Promise<string[]> => {
+    const name = `${config.app}-${config.env}-influx-data`;
+    if (config.influx.storage === "efs") {
+      const out = await efs.send(new DescribeFileSystemsCommand({ CreationToken: name }));
+      return (out.FileSystems ?? []).filter((f) => f.LifeCycleState !== "deleted").map((f) => f.FileSystemId!);
+    }
+    const out = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: "tag:Name", Values: [name] }] }));
+    return (out.Volumes ?? []).map((v) => v.VolumeId!);
+  };
+
+  try {
+    await step("doctor", "doctor", [], (r) => (r.code === 0 && /account 123456789012/.test(r.out) ? "ok, reports the emulator account 123456789012" : "expected exit 0 and the emulator account 123456789012"));
+    const first = await step("deploy", "deploy", ["--auto-approve"], (r) => {
+      if (r.code !== 0) return "expected exit 0";
+      const stacks = [...r.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
+      return stacks[0] === "foundations" && stacks.length >= 2 ? `ok, every stack up in phase order: ${stacks.join(", ")}` : `expected foundations first, then the others; got ${stacks.join(", ")}`;
+    });
+    const stacks = [...first.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
+
+    // The whole plan: clean except the checked-in emulator gaps (moto drops what AWS keeps).
+    const changedByGaps = new Set<string>();
+    await step("plan", "plan", [], (r) => {
+      if (r.code !== 0 && r.code !== 2) return "expected exit 0 or 2";
+      const notes: string[] = [];
+      for (const stack of stacks) {
+        const analysis = analyzePlan(JSON.parse(fs.readFileSync(path.join(baseEnv.STREAMLINES_PLANS_DIR, `${stack}.json`), "utf8")) as PlanJson, gaps);
+        const violations = formatViolations(analysis.violations);
+        if (violations.length > 0) return `${stack} plans changes outside ${path.relative(ROOT, GAPS_FILE)}: ${violations.join("; ")}`;
+        if (!analysis.clean) changedByGaps.add(stack);
+        notes.push(`${stack} ${analysis.clean ? "no changes" : `known emulator gaps only (${acceptedGapNames(analysis).slice(0, 3).join(", ")}...)`}`);
+      }
+      if ((r.code === 0) !== (changedByGaps.size === 0)) return `exit ${r.code} disagrees with the plans`;
+      return `ok, ${notes.join("; ")}`;
+    });
+    await step("plan foundations", "plan", ["foundations"], (r) => (r.code === 0 && /no changes/.test(r.out) ? "ok, \"no changes\", exit 0" : "expected \"no changes\" and exit 0"));
+    await step("deploy again", "deploy", ["--auto-approve"], (r) => {
+      if (r.code !== 0) return "expected exit 0";
+      for (const stack of stacks) {
+        const summary = new RegExp(`^deploy: ${stack}: (.*) in \\d+ s$`, "m").exec(r.out)?.[1];
+        if (summary === undefined) return `no summary line for ${stack}`;
+        if (summary !== "no changes" && !changedByGaps.has(stack)) return `${stack} changed (${summary}) though its plan was clean`;
+      }
+      return `ok, converged: ${stacks.map((st) => `${st} ${changedByGaps.has(st) ? "only the emulator gaps again" : "no changes"}`).join("; ")}`;
+    });
+    await step("state", "state", ["core", "list"], (r) => {
+      const addresses = r.out.split("\n").filter((l) => /^(module\.|data\.)?aws_[a-z0-9_]+\./.test(l.trim()));
+      return r.code === 0 && addresses.some((a) => a.startsWith("aws_ecs_cluster.")) ? `ok, ${addresses.length} core addresses listed` : "expected exit 0 and the core resources (an aws_ecs_cluster among them)";
+    });
+
+    const [volumeBefore] = await dataVolumeId();
+    if (!volumeBefore) {
+      say(`acceptance ${labelled("volume kept")}: FAILED: no ${config.influx.storage} data store named ${config.app}-${config.env}-influx-data after the deploy`);
+      throw new E2eFailure("volume kept");
+    }
+    await step("destroy (data kept)", "destroy", ["--auto-approve"], (r) => {
+      if (r.code !== 0) return "expected exit 0";
+      const kept = /^destroy: kept (\d+) resource\(s\)/m.exec(r.out);
+      return kept && r.out.includes(volumeBefore) ? `ok, ${stacks.slice().reverse().join(", ")} destroyed; kept ${kept[1]} resource(s), the data store ${volumeBefore} among them` : `expected the kept list with the data store ${volumeBefore}`;
+    });
+    await step("residuals (data kept)", "residuals", [], (r) => (r.code === 0 && /kept on purpose/.test(r.out) && r.out.includes(volumeBefore) ? "ok, nothing left beyond the kept resources" : "expected exit 0 with the data store listed as kept"));
+    await step("redeploy", "deploy", ["--auto-approve"], (r) => (r.code === 0 && /adopted \d+ kept resource\(s\) again/.test(r.out) ? "ok, kept resources adopted again" : "expected exit 0 and the adoption line"));
+    const volumesAfter = await dataVolumeId();
+    if (volumesAfter.length !== 1 || volumesAfter[0] !== volumeBefore) {
+      say(`acceptance ${labelled("volume kept")}: FAILED: expected the one ${config.influx.storage} data store ${volumeBefore}, found ${volumesAfter.join(", ") || "none"}`);
+      throw new E2eFailure("volume kept");
+    }
+    passed++;
+    say(`acceptance ${labelled("volume kept")}: ok, the redeploy reattached the ${config.influx.storage} data store ${volumeBefore}`);
+
+    // Straight after the protected deploy: destroy itself lifts table protection and empties the bucket.
+    const unretainedConfig = writeConfig(false);
+    await step("destroy refuses", "destroy", [], (r) => (r.code === 1 && /--yes-delete-data/.test(r.out) ? "ok, retention off without confirmation destroys nothing" : "expected exit 1 naming --yes-delete-data"), unretainedConfig);
+    await step("destroy (retention off)", "destroy", ["--yes-delete-data"], (r) => (r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept"), unretainedConfig);
+    await step("residuals", "residuals", [], exit(0), unretainedConfig);
+    const stray = await ec2.send(
+      new CreateVolumeCommand({
+        AvailabilityZone: config.influx.availabilityZone,
+        Size: 1,
+        TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "app", Value: config.app }, { Key: "env", Value: config.env }, { Key: "Name", Value: "e2e-stray" }] }],
+      }),
+    );
+    try {
+      await step("residuals (stray)", "residuals", [], (r) => (r.code === 1 && r.out.includes(stray.VolumeId!) ? `ok, names the planted ${stray.VolumeId}` : `expected exit 1 naming ${stray.VolumeId}`), unretainedConfig);
+    } finally {
+      await ec2.send(new DeleteVolumeCommand({ VolumeId: stray.VolumeId }));
+    }
+    return { passed, failed: 0 };
+  } catch (err) {
+    if (!(err instanceof E2eFailure)) throw err;
+    return { passed, failed: 1 };
+  } finally {
+    ec2.destroy();
+    efs.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-acceptance-"));
@@ -394,7 +572,11 @@ async function main(): Promise<void> {
     });
   }
   const tally: Tally = { passed: 0, failed: 0 };
-  for (const config of acceptanceConfigs()) {
+  // STREAMLINES_ACCEPTANCE_ONLY may name `e2e` next to config basenames.
+  const only = process.env.STREAMLINES_ACCEPTANCE_ONLY?.split(",").map((l) => l.trim());
+  const configOnly = only?.filter((l) => l !== E2E_LABEL);
+  const configs = only && configOnly!.length === 0 ? [] : acceptanceConfigs(CONFIG_DIR, configOnly?.join(","));
+  for (const config of configs) {
     label = path.basename(config, ".json");
     const dir = path.join(work, label);
     fs.mkdirSync(dir);
@@ -405,6 +587,20 @@ async function main(): Promise<void> {
     } catch (err) {
       tally.failed++;
       say(`acceptance [${label}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
+    } finally {
+      await stopEmulator();
+    }
+  }
+  if (!only || only.includes(E2E_LABEL)) {
+    const dir = path.join(work, E2E_LABEL);
+    fs.mkdirSync(dir);
+    try {
+      const t = await runE2e(dir, emulator);
+      tally.passed += t.passed;
+      tally.failed += t.failed;
+    } catch (err) {
+      tally.failed++;
+      say(`acceptance [${E2E_LABEL}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
     } finally {
       await stopEmulator();
     }
