@@ -4,6 +4,7 @@ import { CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, Dele
 import { KMSClient, CreateAliasCommand, CreateKeyCommand, DeleteAliasCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { SecretsManagerClient, CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { ECSClient, DeregisterTaskDefinitionCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
+import { EFSClient, CreateAccessPointCommand, CreateFileSystemCommand, DeleteAccessPointCommand, DeleteFileSystemCommand } from "@aws-sdk/client-efs";
 import { parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
@@ -178,5 +179,28 @@ test("a deregistered (INACTIVE) task definition still carrying the tags is gone,
   } finally {
     await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: active }));
     ecs.destroy();
+  }
+});
+
+test("with dataRetention on and EFS storage, the file system and its access point are kept; with it off both are left", async () => {
+  const base = config();
+  const efsConfig = (dataRetention: boolean) => config({ dataRetention, influx: { ...JSON.parse(JSON.stringify(base.influx)), storage: "efs", snapshots: { enabled: false } } });
+  const ours = `${base.app}-${base.env}-influx-data`;
+  const efs = new EFSClient(emulatorClientConfig(moto.endpoint, "us-east-1"));
+  const appTags = [{ Key: "app", Value: base.app }, { Key: "env", Value: base.env }, { Key: "Name", Value: ours }];
+  const fs0 = await efs.send(new CreateFileSystemCommand({ CreationToken: ours, Tags: appTags }));
+  const ap = await efs.send(new CreateAccessPointCommand({ FileSystemId: fs0.FileSystemId, Tags: appTags }));
+  try {
+    const kept = await run(efsConfig(true));
+    expect(kept.code).toBe(EXIT_CLEAN);
+    expect(kept.out).toMatch(new RegExp(`kept on purpose[\\s\\S]*${ap.AccessPointId}`));
+    const off = await run(efsConfig(false));
+    expect(off.code).toBe(EXIT_LEFT);
+    expect(off.out).toContain(ap.AccessPointId);
+    expect(off.out).toContain(fs0.FileSystemId);
+  } finally {
+    await efs.send(new DeleteAccessPointCommand({ AccessPointId: ap.AccessPointId }));
+    await efs.send(new DeleteFileSystemCommand({ FileSystemId: fs0.FileSystemId }));
+    efs.destroy();
   }
 });

@@ -91,8 +91,10 @@ export function keptFromConfig(config: StreamLinesConfig): KeptEntry[] {
     config.influx.storage === "efs"
       ? { service: "efs", kind: "file-system", id: dataName, reason }
       : { service: "ec2", kind: "volume", id: dataName, reason },
-    // DLM copies the volume's tags, Name included, onto each snapshot.
-    ...(config.influx.storage === "ebs" ? [{ service: "ec2", kind: "snapshot", id: dataName, reason: `${reason}; snapshots of the kept volume` }] : []),
+    // DLM copies the volume's tags, Name included, onto each snapshot; the EFS access point carries the Name too.
+    config.influx.storage === "ebs"
+      ? { service: "ec2", kind: "snapshot", id: dataName, reason: `${reason}; snapshots of the kept volume` }
+      : { service: "efs", kind: "access-point", id: dataName, reason: `${reason}; the kept file system's entry point` },
     { service: "s3", kind: "bucket", id: config.artifacts.bucketName, reason },
     { service: "dynamodb", kind: "table", id: config.connectionTable.name, reason },
     { service: "kms", kind: "key", id: `alias/${ours}`, reason: `${reason}; it encrypts the kept data` },

@@ -28,7 +28,7 @@ import { ECSClient, DescribeClustersCommand, DescribeServicesCommand, DescribeTa
 import { ServiceDiscoveryClient, ListNamespacesCommand } from "@aws-sdk/client-servicediscovery";
 import { ResourceGroupsTaggingAPIClient, GetResourcesCommand } from "@aws-sdk/client-resource-groups-tagging-api";
 import { IAMClient, ListPoliciesCommand, ListRolesCommand } from "@aws-sdk/client-iam";
-import { EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
+import { EFSClient, DescribeAccessPointsCommand, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { emulatorClientConfig } from "./emulator";
 
@@ -390,6 +390,17 @@ export async function listResiduals(scope: ResidualScope): Promise<ResidualRepor
         return { items: o.FileSystems ?? [], next: o.NextMarker };
       });
       for (const f of fss) if (f.LifeCycleState !== "deleted" && tagged(f.Tags)) add({ service: "efs", kind: "file-system", id: f.FileSystemId!, detail: `${f.LifeCycleState} ${f.Name ?? ""}`.trim() });
+      // Access points live and die with their file system, but can be left on a kept one.
+      for (const f of fss.filter((x) => x.LifeCycleState !== "deleted")) {
+        const points = await paginate(async (NextToken) => {
+          const o = await efs.send(new DescribeAccessPointsCommand({ FileSystemId: f.FileSystemId, NextToken }));
+          return { items: o.AccessPoints ?? [], next: o.NextToken };
+        });
+        for (const p of points) {
+          if (p.LifeCycleState === "deleted" || !tagged(p.Tags)) continue;
+          add({ service: "efs", kind: "access-point", id: p.AccessPointId!, detail: `of ${f.FileSystemId} ${nameTag(p.Tags) ?? ""}`.trim(), arn: p.AccessPointArn, name: nameTag(p.Tags) });
+        }
+      }
     }),
     run("iam ListRoles/ListPolicies", async () => {
       // Roles and policies are named `<app>-<env>-...`; IAM is global, so the name is the only scope.
