@@ -572,39 +572,30 @@ async function main(): Promise<void> {
     });
   }
   const tally: Tally = { passed: 0, failed: 0 };
+  /** One pass in its own work dir; the emulator it started is stopped whatever happens. */
+  const pass = async (name: string, fn: (dir: string) => Promise<Tally>) => {
+    const dir = path.join(work, name);
+    fs.mkdirSync(dir);
+    try {
+      const t = await fn(dir);
+      tally.passed += t.passed;
+      tally.failed += t.failed;
+    } catch (err) {
+      tally.failed++;
+      say(`acceptance [${name}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
+    } finally {
+      await stopEmulator();
+    }
+  };
   // STREAMLINES_ACCEPTANCE_ONLY may name `e2e` next to config basenames.
   const only = process.env.STREAMLINES_ACCEPTANCE_ONLY?.split(",").map((l) => l.trim());
   const configOnly = only?.filter((l) => l !== E2E_LABEL);
   const configs = only && configOnly!.length === 0 ? [] : acceptanceConfigs(CONFIG_DIR, configOnly?.join(","));
   for (const config of configs) {
     label = path.basename(config, ".json");
-    const dir = path.join(work, label);
-    fs.mkdirSync(dir);
-    try {
-      const t = await run(dir, emulator, config);
-      tally.passed += t.passed;
-      tally.failed += t.failed;
-    } catch (err) {
-      tally.failed++;
-      say(`acceptance [${label}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
-    } finally {
-      await stopEmulator();
-    }
+    await pass(label, (dir) => run(dir, emulator, config));
   }
-  if (!only || only.includes(E2E_LABEL)) {
-    const dir = path.join(work, E2E_LABEL);
-    fs.mkdirSync(dir);
-    try {
-      const t = await runE2e(dir, emulator);
-      tally.passed += t.passed;
-      tally.failed += t.failed;
-    } catch (err) {
-      tally.failed++;
-      say(`acceptance [${E2E_LABEL}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
-    } finally {
-      await stopEmulator();
-    }
-  }
+  if (!only || only.includes(E2E_LABEL)) await pass(E2E_LABEL, (dir) => runE2e(dir, emulator));
   const keep = tally.failed > 0 || process.env.STREAMLINES_ACCEPTANCE_KEEP === "1";
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
   say(`acceptance: ${secs(Date.now() - started)} in all; ${keep ? `logs and plans kept in ${work}` : "work dir removed (STREAMLINES_ACCEPTANCE_KEEP=1 keeps it)"}`);
