@@ -107,7 +107,8 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   }
   const started = Date.now();
   const outdir = outdirOf(root);
-  const shownConfig = path.relative(root, configFile) || configFile;
+  const relative = path.relative(root, configFile);
+  const shownConfig = relative && !relative.startsWith("..") ? relative : configFile;
   io.out(`destroy: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}; dataRetention ${config.dataRetention ? "on: the data is kept" : "off: everything goes"}`);
 
   let record: KeptRecord | undefined;
