@@ -519,8 +519,10 @@ describe("the image's entrypoint wrapper", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "influx-wrapper-"));
     try {
       const log = path.join(dir, "log");
-      fs.writeFileSync(path.join(dir, "entrypoint"), `#!/usr/bin/env bash\necho "influxd $*" >>"${log}"\ntrap 'echo "influxd got TERM" >>"${log}"; exit 143' TERM\nsleep 2 & wait $!\nexit "\${INFLUXD_RC:-0}"\n`, { mode: 0o755 });
-      fs.writeFileSync(path.join(dir, "bootstrap"), `#!/usr/bin/env bash\necho "bootstrap INFLUX_RUNTIME=$INFLUX_RUNTIME" >>"${log}"\nexit "\${BOOTSTRAP_RC:-0}"\n`, { mode: 0o755 });
+      const ready = path.join(dir, "influxd-ready");
+      fs.writeFileSync(path.join(dir, "entrypoint"), `#!/usr/bin/env bash\ntrap 'echo "influxd got TERM" >>"${log}"; exit 143' TERM\necho "influxd $*" >>"${log}"\n: >"${ready}"\nsleep 2 & wait $!\nexit "\${INFLUXD_RC:-0}"\n`, { mode: 0o755 });
+      // The real bootstrap first waits for influxd to answer; without that, a TERM could beat the fake's trap.
+      fs.writeFileSync(path.join(dir, "bootstrap"), `#!/usr/bin/env bash\nfor _ in $(seq 200); do [[ -e "${ready}" ]] && break; sleep 0.05; done\necho "bootstrap INFLUX_RUNTIME=$INFLUX_RUNTIME" >>"${log}"\nexit "\${BOOTSTRAP_RC:-0}"\n`, { mode: 0o755 });
       const result = spawnSync("bash", [WRAPPER, "influxd", "--reporting-disabled"], {
         encoding: "utf8",
         timeout: 20_000,
