@@ -382,7 +382,10 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
 
 // ---- e2e: the operator's npm commands, end to end, against their own emulator ----
 
-/** The e2e pass's config: the backend-only acceptance config with dataRetention on (the kept-data path), env e2e. */
+/**
+ * The e2e pass's config: the backend-only acceptance config with dataRetention on (the kept-data path),
+ * env e2e, and the default EBS storage, so the cycle proves the host's volume survives (EFS has its own run).
+ */
 export const E2E_BASE_CONFIG = path.join(CONFIG_DIR, "acceptance-backend-only.json");
 export const E2E_LABEL = "e2e";
 
@@ -392,6 +395,7 @@ export function e2eConfig(baseConfig: string, endpoint: string, dataRetention: b
     ...raw,
     env: "e2e",
     dataRetention,
+    influx: { ...raw.influx, storage: "ebs" },
     artifacts: { ...raw.artifacts, bucketName: "streamlines-e2e-artifacts" },
     connectionTable: { ...raw.connectionTable, name: "streamlines-e2e-connections" },
     emulator: { endpoint },
