@@ -3,20 +3,15 @@ import { handler } from "../../lambdas/connection-handler";
 import { dynamo } from "../../lambdas/shared/clients";
 import { CONNECTION_SENTINEL } from "../../lambdas/shared/connections";
 import { websocketEvent } from "./helpers/events";
-import { LocalTable, startLocalTable, useFakeAwsCredentials } from "./helpers/local-dynamodb";
-import { ManagementApiStub } from "./helpers/management-api";
+import { LocalTable } from "./helpers/local-dynamodb";
+import { ManagementApiStub, startHandlerEnvironment } from "./helpers/management-api";
 
 let table: LocalTable;
 const api = new ManagementApiStub();
 const TTL_HOURS = 2;
 
 beforeAll(async () => {
-  useFakeAwsCredentials();
-  table = await startLocalTable();
-  process.env.DYNAMODB_ENDPOINT = table.endpoint;
-  process.env.MANAGEMENT_API_ENDPOINT = await api.start();
-  process.env.TABLE_NAME = table.tableName;
-  process.env.TTL_ATTRIBUTE = table.ttlAttribute;
+  table = await startHandlerEnvironment(api);
   process.env.CONNECTION_TTL_HOURS = String(TTL_HOURS);
   delete process.env.MAX_SYMBOLS_PER_MESSAGE;
 });

@@ -3,20 +3,15 @@ import { handler as connectionHandler } from "../../lambdas/connection-handler";
 import { handler } from "../../lambdas/results-pusher";
 import { DEFAULT_INDEX_NAME } from "../../lambdas/shared/connections";
 import { kinesisEvent, websocketEvent } from "./helpers/events";
-import { LocalTable, startLocalTable, useFakeAwsCredentials } from "./helpers/local-dynamodb";
-import { ManagementApiStub } from "./helpers/management-api";
+import { LocalTable } from "./helpers/local-dynamodb";
+import { ManagementApiStub, startHandlerEnvironment } from "./helpers/management-api";
 
 let table: LocalTable;
 const api = new ManagementApiStub();
 let logs: { info: jest.SpyInstance; warn: jest.SpyInstance; error: jest.SpyInstance };
 
 beforeAll(async () => {
-  useFakeAwsCredentials();
-  table = await startLocalTable();
-  process.env.DYNAMODB_ENDPOINT = table.endpoint;
-  process.env.MANAGEMENT_API_ENDPOINT = await api.start();
-  process.env.TABLE_NAME = table.tableName;
-  process.env.TTL_ATTRIBUTE = table.ttlAttribute;
+  table = await startHandlerEnvironment(api);
   process.env.RETRY_BASE_DELAY_MS = "1";
   delete process.env.POST_CONCURRENCY;
   delete process.env.POST_ATTEMPTS;

@@ -1,5 +1,6 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { LocalTable, startLocalTable, useFakeAwsCredentials } from "./local-dynamodb";
 
 export interface RecordedPost {
   readonly connectionId: string;
@@ -114,4 +115,18 @@ export class ManagementApiStub {
     }
     return 200;
   }
+}
+
+/**
+ * What both handlers read at cold start: fake credentials, a local table made from the synthesized
+ * foundations JSON, and `api` as the management endpoint.
+ */
+export async function startHandlerEnvironment(api: ManagementApiStub): Promise<LocalTable> {
+  useFakeAwsCredentials();
+  const table = await startLocalTable();
+  process.env.DYNAMODB_ENDPOINT = table.endpoint;
+  process.env.MANAGEMENT_API_ENDPOINT = await api.start();
+  process.env.TABLE_NAME = table.tableName;
+  process.env.TTL_ATTRIBUTE = table.ttlAttribute;
+  return table;
 }
