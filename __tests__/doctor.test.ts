@@ -59,7 +59,7 @@ test("against the emulator: moto's account, the state bucket missing, then prese
   expect(before.out).toMatch(/^FAIL\s+state bucket\s+streamlines-tfstate-acc does not exist/m);
   expect(before.out).toContain("fix: STREAMLINES_ENV=acc npm run bootstrap-state");
   expect(before.out).toMatch(/^ok\s+terraform\s+1\.11\.4/m);
-  expect(before.out).toMatch(/^ok\s+image platforms\s+no build contexts configured/m);
+  expect(before.out).toMatch(/^ok\s+image platforms\s+influxdb linux\/arm64 from \S+\/modules\/influx-host$/m);
   expect(before.code).toBe(1);
 
   const s3 = new S3Client(emulatorClientConfig(moto.endpoint, "us-east-1"));
@@ -106,7 +106,7 @@ test("build contexts and platforms are read from config", () => {
     { image: "ingest", context: path.join(contexts, "ingest"), platform: "linux/amd64" },
     { image: "ripples", context: path.join(contexts, "ripples"), platform: "linux/arm64" },
   ]);
-  expect(buildImages(config())).toEqual([]);
+  expect(buildImages(config())).toEqual([{ image: "influxdb", context: path.join(__dirname, "..", "modules", "influx-host"), platform: "linux/arm64" }]);
 });
 
 test("region: a shell region that differs from config fails", () => {

@@ -4,7 +4,7 @@ import { ECR_REPOSITORIES, EcrRepositoryName, IMAGE_SETTINGS, imageBuilds } from
 import { SECRET_LIKE_ENV_NAME } from "../config/rules";
 import { BUILD_SCRIPT, BUILD_SCRIPT_ENV, contextTag } from "../modules/image-build";
 import { phaseOrder } from "../scripts/lib/stacks";
-import { ROOT, StackJson, Synthesized, configNamed, resourcesOf, synthAll } from "./helpers/synth";
+import { ROOT, StackJson, Synthesized, configNamed, dataOf, resourcesOf, synthAll } from "./helpers/synth";
 
 const HOOKS_CONFIG = path.join(ROOT, "__tests__", "fixtures", "configs", "image-hooks.json");
 
@@ -18,14 +18,15 @@ const repositoryIdOf = (stack: StackJson, repo: EcrRepositoryName): string => {
 /** Every `<repository url>:<tag>` string in a stack's JSON, as repository and tag. */
 function imageReferences(stack: StackJson): Array<{ repository: string; tag: string }> {
   const text = JSON.stringify(stack);
-  return [...text.matchAll(/ecr-([a-z]+)_repository_[0-9A-F]+\.?repository_url\}:([A-Za-z0-9_][A-Za-z0-9_.-]*)/g)].map((m) => ({ repository: m[1], tag: m[2] }));
+  // `${...repository_url}:tag` in task definitions; `join(":", [...repository_url, "tag"])` in the host's user data.
+  return [...text.matchAll(/ecr-([a-z]+)_repository_[0-9A-F]+\.?repository_url(?:\}:|, \\"|, ")([A-Za-z0-9_][A-Za-z0-9_.-]*)/g)].map((m) => ({ repository: m[1], tag: m[2] }));
 }
 
 type Provisioner = { "local-exec": { command: string; environment: Record<string, string> } };
 
 describe.each([
   ["image-hooks fixture (ingest, ripples from build contexts)", HOOKS_CONFIG],
-  ["dev (pinned tags only)", "dev"],
+  ["dev (influxdb from its hook, the services pinned)", "dev"],
 ])("image hooks: %s", (_label, config) => {
   let synth: Synthesized;
   let foundations: StackJson;
@@ -46,7 +47,7 @@ describe.each([
 
   test("the fixture builds what it says: ingest and ripples (own Dockerfile path, arm64), nothing pinned among them", () => {
     if (config !== HOOKS_CONFIG) {
-      expect(imageBuilds(synth.config)).toEqual([]);
+      expect(imageBuilds(synth.config).map((b) => [b.repository, path.relative(ROOT, b.contextDir), b.platform])).toEqual([["influxdb", "modules/influx-host", "linux/arm64"]]);
       return;
     }
     expect(imageBuilds(synth.config).map((b) => [b.repository, b.platform, b.dockerfile && path.relative(ROOT, b.dockerfile)])).toEqual([
@@ -105,10 +106,34 @@ describe.each([
     for (const repo of hookTags.keys()) expect(refs.some((r) => r.repository === repo)).toBe(true);
   });
 
+  test("every pinned phase-2 image has a data \"aws_ecr_image\" for exactly its repository and tag in the stack that runs it; hook images none", () => {
+    for (const stack of Object.keys(synth.stacks).filter((s) => s !== "foundations")) {
+      const pinned = imageReferences(synth.stacks[stack])
+        .filter((r) => !r.tag.startsWith("ctx-"))
+        .map((r) => `${synth.config.app}-${synth.config.env}-${r.repository}:${r.tag}`);
+      const lookups = Object.values(dataOf(synth.stacks[stack], "aws_ecr_image")).map((d) => `${String(d.repository_name)}:${String(d.image_tag)}`);
+      expect(lookups.sort()).toEqual([...new Set(pinned)].sort());
+    }
+  });
+
   test("the manifest puts foundations first, and every other stack depends on it", () => {
     const order = phaseOrder(synth.manifest);
     expect(order[0]).toBe("foundations");
     expect(order.length).toBeGreaterThan(1);
     for (const stack of order.slice(1)) expect(synth.manifest.stacks[stack].dependencies).toContain("foundations");
+  });
+});
+
+describe("shipped configs build the images this repository owns", () => {
+  const shipped = fs
+    .readdirSync(path.join(ROOT, "config"))
+    .filter((f) => f.endsWith(".json"))
+    .sort();
+
+  test.each(shipped)("%s: influxdb from modules/influx-host, and grafana from modules/grafana/image where the profile runs Grafana", (file) => {
+    const config = configNamed(path.join(ROOT, "config", file));
+    const builds = Object.fromEntries(imageBuilds(config).map((b) => [b.repository, path.relative(ROOT, b.contextDir)]));
+    expect(builds.influxdb).toBe("modules/influx-host");
+    if (IMAGE_SETTINGS.grafana!.requiredFor(config)) expect(builds.grafana).toBe("modules/grafana/image");
   });
 });

@@ -186,7 +186,7 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     expect(required).toHaveLength(9);
     expect(required.filter((v) => !exported.includes(v))).toEqual([]);
     expect(userData).toContain(`"export INFLUX_BUCKETS='", "market-data-realtime market-data-historical"`);
-    expect(userData).toMatch(/"export INFLUX_IMAGE='", join\(":", \[[^\]]*ecr-influxdb_repository_\w+repository_url, "2\.7\.12"\]\)/);
+    expect(userData).toMatch(/"export INFLUX_IMAGE='", join\(":", \[[^\]]*ecr-influxdb_repository_\w+repository_url, "ctx-[0-9a-f]{16}"\]\)/);
     expect(userData).not.toMatch(/secret_string|SecretString|password/i);
     expect(host.user_data_replace_on_change).toBe(true);
   });

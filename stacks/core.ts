@@ -210,7 +210,7 @@ export class CoreStack extends StreamLinesStack {
         clusterCapacityProviders: capacityProviders,
         vpcId: this.network.vpcId,
         subnetIds: this.network.privateSubnetIds,
-        image: props.foundations.image(name),
+        image: props.foundations.image(name, this),
         cpu: s.cpu,
         memory: s.memory,
         architecture: s.architecture,

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformResource } from "cdktf";
+import { TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { DataAwsEcrImage } from "@cdktf/provider-aws/lib/data-aws-ecr-image";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { ECR_REPOSITORIES, EcrRepositoryName, IMAGE_SETTINGS, ImageSetting, StreamLinesConfig, imageBuilds } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
@@ -23,11 +24,19 @@ export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
 export interface ImageReference {
   readonly repository: ImageRepository;
   readonly tag: string;
+  /** True for a tag from config (pushed by the app's CI), false for a hook's content hash. */
+  readonly pinned: boolean;
 }
 
 /** An image's setting in config (IMAGE_SETTINGS says where each one lives). */
 export function imageSettingOf(config: StreamLinesConfig, repository: EcrRepositoryName): ImageSetting | undefined {
   return IMAGE_SETTINGS[repository]?.setting(config);
+}
+
+/** One lookup per repository and tag in a stack, however many constructs run the image. */
+function pinnedImageLookup(stack: TerraformStack, repositoryName: string, tag: string): DataAwsEcrImage {
+  const id = `pinned-image-${repositoryName}-${tag}`;
+  return (stack.node.tryFindChild(id) as DataAwsEcrImage | undefined) ?? new DataAwsEcrImage(stack, id, { repositoryName, imageTag: tag });
 }
 
 /** What outlives the app: key, artifacts, images, connection table, Influx data, empty secrets. */
@@ -45,11 +54,17 @@ export class FoundationsStack extends StreamLinesStack implements KeepsResources
    * The only way phase-2 stacks name an image: the repository plus the tag phase 1 guarantees,
    * the hook's content hash for a build context, else the pinned tag from config. Synth fails here,
    * with the repository, when config has neither for an image a stack runs.
+   *
+   * A pinned tag is pushed by someone else, so the consuming stack gets a `data "aws_ecr_image"`
+   * for exactly that repository and tag: `terraform plan` (cdktf deploy too) then fails naming
+   * both before the stack creates anything that would pull it.
    */
-  image(repository: EcrRepositoryName): ImageReference {
-    const tag = this.imageHooks[repository]?.tag ?? imageSettingOf(this.config, repository)?.tag;
+  image(repository: EcrRepositoryName, consumer: Construct): ImageReference {
+    const hookTag = this.imageHooks[repository]?.tag;
+    const tag = hookTag ?? imageSettingOf(this.config, repository)?.tag;
     if (tag === undefined) throw new Error(`foundations: no image tag or build context in config for the ${repository} repository`);
-    return { repository: this.repositories[repository], tag };
+    if (hookTag === undefined) pinnedImageLookup(TerraformStack.of(consumer), this.name(repository), tag);
+    return { repository: this.repositories[repository], tag, pinned: hookTag === undefined };
   }
 
   /**
