@@ -135,9 +135,10 @@ describe("deploy and destroy commands", () => {
   });
 
   test("arguments", () => {
-    expect(parseDeployArgs([])).toEqual({ autoApprove: false });
-    expect(parseDeployArgs(["--auto-approve"])).toEqual({ autoApprove: true });
-    expect(() => parseDeployArgs(["core"])).toThrow("unknown argument core");
+    expect(parseDeployArgs([])).toEqual({ autoApprove: false, timeoutMs: 20 * 60_000 });
+    expect(parseDeployArgs(["--auto-approve", "--timeout-minutes", "5"])).toEqual({ autoApprove: true, timeoutMs: 5 * 60_000 });
+    expect(() => parseDeployArgs(["core"])).toThrow(/Unexpected argument 'core'/);
+    expect(() => parseDeployArgs(["--timeout-minutes", "soon"])).toThrow('--timeout-minutes "soon": expected a number of minutes from 1 to 120');
     expect(parseDestroyArgs(["--yes-delete-data", "--auto-approve"])).toEqual({ autoApprove: true, yesDeleteData: true });
     expect(() => parseDestroyArgs(["--force"])).toThrow("usage: npm run destroy");
   });

@@ -7,9 +7,15 @@
  * 3. Phase 1: the stacks nothing else comes before (foundations, which runs the image hooks);
  *    phase 2: the others in dependency order, from cdktf.out/manifest.json. Each through
  *    `cdktf deploy <stack>`; the first failure stops the run and says what to rerun.
- * Exit 0 deployed, 1 failed.
+ * 4. Before phase 2: the checks of what it needs from outside Terraform (PHASE2_CHECKS: the
+ *    operator's secrets, the pinned images); a FAIL stops the deploy with nothing applied in phase 2.
+ * 5. After phase 2: on a first deploy, waits for the InfluxDB bootstrap to publish the tokens, then
+ *    starts a new deployment of every service that reads one (see rollTokenConsumers).
+ * 6. npm run verify; success is printed only when it passed.
+ * Exit 0 deployed and verified, 1 failed.
  */
 import { spawnSync } from "child_process";
+import { parseArgs } from "util";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,26 +23,35 @@ import { loadConfigOrExit } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { KeptRecord } from "../stacks/kept";
 import { CdktfResult, describeCounts, runCdktf } from "./lib/cdktf";
+import { PHASE2_CHECKS, Phase2Check, runPhase2Checks } from "./lib/checks";
+import { emulatorShellEnv } from "./lib/emulator";
+import { SynthesizedHook, detachHooks, runHooksAfterApply } from "./lib/hooks";
+import { TOKEN_SECRETS, secretName, secretState, secretsClient } from "./lib/secrets";
+import { clientsFor, rollServices, servicesReading, waitForTokens } from "./lib/verify";
+import { DEFAULT_TIMEOUT_MINUTES, parseTimeout, runVerify } from "./verify";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
 import { CdktfManifest, outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
-import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
+import { canInstallNullProvider, operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-export const USAGE = "usage: npm run deploy [-- [--auto-approve]]";
+export const USAGE = `usage: npm run deploy [-- [--auto-approve] [--timeout-minutes <n>, default ${DEFAULT_TIMEOUT_MINUTES}: each wait for the app]]`;
 
 export interface DeployOptions {
   readonly autoApprove: boolean;
+  /** Bound of the token wait and of verify. */
+  readonly timeoutMs: number;
 }
 
 export function parseDeployArgs(argv: readonly string[]): DeployOptions {
-  let autoApprove = false;
-  for (const a of argv) {
-    if (a === "--auto-approve") autoApprove = true;
-    else throw new Error(`unknown argument ${a}\n${USAGE}`);
+  let values: { "auto-approve"?: boolean; "timeout-minutes"?: string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { "auto-approve": { type: "boolean" }, "timeout-minutes": { type: "string" } }, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new Error(`${(e as Error).message.split("\n")[0]}\n${USAGE}`, { cause: e });
   }
-  return { autoApprove };
+  return { autoApprove: values["auto-approve"] ?? false, timeoutMs: parseTimeout(values["timeout-minutes"]) };
 }
 
 /** Phase 1: stacks without dependencies; phase 2: the rest, each after what it depends on. */
@@ -124,19 +139,37 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   io.out(`deploy: ${phases.length} stack(s): phase 1: ${inPhase(1).join(", ")}${phaseCount > 1 ? `; phase 2: ${inPhase(2).join(", ")}` : ""}`);
 
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
+  const hooksOutside = await hooksRunOutsideTerraform(config, phases.some(({ stack }) => countHooks(stackWorkingDir(outdir, manifest, stack)) > 0), outdir, env);
   const results: Array<{ stack: string; result: CdktfResult; ms: number }> = [];
+  let tokensBeforePhase2: boolean | undefined;
   for (const { stack, phase } of phases) {
     const dir = stackWorkingDir(outdir, manifest, stack);
     const logFile = path.join(outdir, "logs", `deploy-${stack}.log`);
+    if (phase === 2 && tokensBeforePhase2 === undefined) {
+      if (!(await phase2Ready(config, io))) {
+        io.err(`deploy: deployed: ${results.map((r) => r.stack).join(", ")}; phase 2 (${inPhase(2).join(", ")}) not started, nothing applied in it; fix the above, then rerun: npm run deploy`);
+        return 1;
+      }
+      tokensBeforePhase2 = await tokensPublished(config);
+    }
     const t = Date.now();
-    const hooks = countHooks(dir);
-    io.out(`deploy: phase ${phase}/${phaseCount}: ${stack}: cdktf deploy${hooks > 0 ? ` (${hooks} image hook(s) build and push what changed)` : ""}`);
+    const hookCount = countHooks(dir);
+    let detached: SynthesizedHook[] = [];
+    if (hookCount > 0 && hooksOutside) {
+      detached = detachHooks(dir);
+      io.out(`deploy: ${stack}: no null provider binary here (emulator run): its ${detached.length} image hook(s) run after the apply, each hook's own local-exec command with its environment`);
+    }
+    io.out(`deploy: phase ${phase}/${phaseCount}: ${stack}: cdktf deploy${hookCount > 0 ? ` (${hookCount} image hook(s) build and push what changed)` : ""}`);
     const result = await runCdktf("deploy", stack, { root, outdir, env, autoApprove: opts.autoApprove, logFile, say: io.out });
     results.push({ stack, result, ms: Date.now() - t });
-    if (result.code !== 0) {
-      io.err(`deploy: FAILED at phase ${phase}, stack ${stack} (cdktf exit ${result.code}) after ${secs(Date.now() - t)}; full output: ${path.relative(root, logFile)}`);
+    const hookFailure =
+      result.code === 0 && detached.length > 0
+        ? await runHooksAfterApply(detached, dir, () => showState(dir, env), { ...process.env, ...emulatorShellEnv(config.emulator!.endpoint) }, (l) => io.out(`  ${stack}: ${l}`))
+        : undefined;
+    if (result.code !== 0 || hookFailure) {
+      io.err(`deploy: FAILED at phase ${phase}, stack ${stack} (${hookFailure ?? `cdktf exit ${result.code}`}) after ${secs(Date.now() - t)}; full output: ${path.relative(root, logFile)}`);
       result.tail.forEach((l) => io.err(`    | ${l}`));
-      const done = results.filter((r) => r.result.code === 0).map((r) => r.stack);
+      const done = results.filter((r) => r.result.code === 0 && r.stack !== stack).map((r) => r.stack);
       const notTried = phases.filter((p) => !done.includes(p.stack) && p.stack !== stack).map((p) => p.stack);
       io.err(`deploy: deployed: ${done.join(", ") || "none"}; not attempted: ${notTried.join(", ") || "none"}`);
       if (record?.resources.some((e) => e.stack === stack)) {
@@ -148,10 +181,78 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
     io.out(`deploy: ${stack}: ${opts.autoApprove ? describeCounts(result.counts) : "done"} in ${secs(Date.now() - t)}`);
     if (record) record = await settleAdoption(config, record, stack, dir, env, io);
   }
+  if (tokensBeforePhase2 === false && !(await rollTokenConsumers(config, opts.timeoutMs, io))) return 1;
   const changed = results.filter((r) => r.result.counts && describeCounts(r.result.counts) !== "no changes").length;
-  io.out(`deploy: done in ${secs(Date.now() - started)}: ${results.map((r) => `${r.stack} ${opts.autoApprove ? describeCounts(r.result.counts) : "done"}`).join("; ")}`);
+  io.out(`deploy: applied in ${secs(Date.now() - started)}: ${results.map((r) => `${r.stack} ${opts.autoApprove ? describeCounts(r.result.counts) : "done"}`).join("; ")}`);
+  io.out("deploy: verify (npm run verify): does the app run?");
+  if ((await runVerify(config, opts.timeoutMs, io)) !== 0) {
+    io.err("deploy: FAILED at verify: the stacks are applied but the app does not run; fix the cause above, then: npm run verify (or npm run deploy)");
+    return 1;
+  }
+  io.out(`deploy: done in ${secs(Date.now() - started)}, verified`);
   if (opts.autoApprove && changed === 0) io.out("deploy: nothing changed: the environment already matched the config");
   return 0;
+}
+
+/** `terraform show -json` of a stack's applied state. */
+async function showState(dir: string, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const r = await runTerraform(["show", "-json", "-no-color"], { cwd: dir, env, timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`terraform show -json in ${dir} exited ${r.code}: ${r.stderr.trim().split("\n")[0]}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/**
+ * Against AWS the null provider runs the hooks inside the apply. Only an emulator run on a machine
+ * that cannot install the provider (offline, no binary in the mirror) runs them after the apply.
+ */
+async function hooksRunOutsideTerraform(config: StreamLinesConfig, anyHooks: boolean, outdir: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (!anyHooks || !config.emulator) return false;
+  return !(await canInstallNullProvider(path.join(outdir, "null-provider-probe"), env));
+}
+
+/** Runs the pre-phase-2 checks; prints each FAIL on one line with its fix. True when phase 2 may start. */
+export async function phase2Ready(config: StreamLinesConfig, io: Io, checks: readonly Phase2Check[] = PHASE2_CHECKS): Promise<boolean> {
+  const results = await runPhase2Checks(config, checks);
+  const failed = results.filter((r) => r.status === "FAIL");
+  for (const r of results.filter((x) => x.status === "WARN")) io.out(`deploy: WARN ${r.name}: ${r.detail}${r.fix ? `; ${r.fix}` : ""}`);
+  for (const r of failed) io.err(`deploy: refusing phase 2: ${r.detail}; fix: ${r.fix ?? "see npm run doctor"}`);
+  if (failed.length === 0) io.out(`deploy: before phase 2: ${results.map((r) => r.name).join(", ") || "nothing to check"}: ok`);
+  return failed.length === 0;
+}
+
+async function tokensPublished(config: StreamLinesConfig): Promise<boolean> {
+  const sm = secretsClient(config);
+  try {
+    const states = await Promise.all(TOKEN_SECRETS.map((p) => secretState(sm, secretName(config, p))));
+    return states.every((s) => s.state === "value");
+  } finally {
+    sm.destroy();
+  }
+}
+
+/**
+ * First deploy: core's token consumers (ripples, backend) are created before the influx stack
+ * exists, and Grafana in the same apply as the host, so their first tasks find empty secrets and
+ * fail. Rather than hold the services back (they would need the influx stack, which needs core),
+ * deploy waits until the bootstrap has published the tokens, then starts a new deployment of each
+ * service that reads one: its new tasks read the values. Later deploys find the tokens in place
+ * and skip this. Returns false (after one line) when the tokens did not appear in time.
+ */
+async function rollTokenConsumers(config: StreamLinesConfig, timeoutMs: number, io: Io): Promise<boolean> {
+  const clients = clientsFor(config);
+  try {
+    const missing = await waitForTokens(config, clients.sm, io, { timeoutMs }, "deploy");
+    if (missing.length > 0) {
+      io.err(`deploy: FAILED: the InfluxDB bootstrap did not publish ${missing.map((p) => secretName(config, p)).join(", ")} within ${secs(timeoutMs)}; see help/troubleshooting-influx.md, then rerun: npm run deploy`);
+      return false;
+    }
+    const consumers = await servicesReading(config, clients.ecs, TOKEN_SECRETS.map((p) => secretName(config, p)));
+    io.out(`deploy: tokens published; ${consumers.length} service(s) read them: ${consumers.map((s) => s.serviceName).join(", ") || "none"}`);
+    await rollServices(config, clients.ecs, consumers, io, "deploy");
+    return true;
+  } finally {
+    clients.destroy();
+  }
 }
 
 if (require.main === module) {

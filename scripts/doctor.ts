@@ -9,6 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadConfigOrExit } from "../config/load";
 import { checkRegion } from "../config/rules";
 import { StreamLinesConfig, imageBuilds } from "../config/schema";
+import { CheckResult, Status, runPhase2Checks } from "./lib/checks";
 import { emulatorClientConfig } from "./lib/emulator";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -16,14 +17,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** `use_lockfile` (S3-native state locking) needs terraform 1.10. */
 export const MIN_TERRAFORM = [1, 10] as const;
 
-export type Status = "ok" | "WARN" | "FAIL";
-export interface CheckResult {
-  readonly name: string;
-  readonly status: Status;
-  readonly detail: string;
-  /** How to fix it; shown for WARN and FAIL. */
-  readonly fix?: string;
-}
+export type { CheckResult, Status } from "./lib/checks";
 
 export interface DoctorEnv {
   /** Environment for the terraform and docker processes and for AWS_REGION. */
@@ -167,7 +161,10 @@ export function checkPlatforms(images: readonly BuildImage[]): CheckResult {
 export async function runChecks(config: StreamLinesConfig, denv: DoctorEnv): Promise<CheckResult[]> {
   const images = buildImages(config);
   const [creds, bucket] = await Promise.all([checkCredentials(config), checkStateBucket(config)]);
-  return [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images)];
+  const local = [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images)];
+  // Without credentials every AWS lookup fails the same way; the credentials line already says so.
+  const phase2 = creds.status === "ok" ? await runPhase2Checks(config) : [];
+  return [...local, ...phase2];
 }
 
 export function render(results: readonly CheckResult[]): { lines: string[]; code: number } {
