@@ -12,13 +12,18 @@ import { createHash } from "crypto";
 import { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { EC2Client, CreateVolumeCommand, DeleteVolumeCommand, DescribeVolumesCommand } from "@aws-sdk/client-ec2";
+import { EC2Client, CreateVolumeCommand, DeleteVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand } from "@aws-sdk/client-ec2";
 import { EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
+import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ConfigError, loadConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
-import { Emulator, emulatorClientConfig, startMoto } from "./lib/emulator";
+import { pinnedImages } from "./lib/checks";
+import { Emulator, emulatorClientConfig, emulatorShellEnv, startMoto } from "./lib/emulator";
+import { detachHooksForEmulator, runHooksAfterApply } from "./lib/hooks";
+import { TOKEN_SECRETS, secretName } from "./lib/secrets";
 import { deleteHostedZones, ensureHostedZones, hostedZonesNamedIn } from "./lib/hosted-zones";
 import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
 import { Residual, formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
@@ -59,6 +64,86 @@ export function countManaged(stateList: string): number {
 function tail(text: string, n = TAIL_LINES): string {
   const lines = text.trimEnd().split("\n");
   return lines.slice(-n).map((l) => `    | ${l}`).join("\n");
+}
+
+// ---- the image hooks and the app's CI, against the emulator ----
+
+/** The `docker` stand-in (acceptance/stand-ins/docker): records builds, pushes by PutImage into the emulator's ECR. */
+export const STAND_IN_BIN = path.join(ROOT, "acceptance", "stand-ins");
+
+/** A shell pointed at the emulator with the docker stand-in first on PATH; builds are recorded in `log`. */
+export function standInEnv(base: NodeJS.ProcessEnv, endpoint: string, log: string): NodeJS.ProcessEnv {
+  return { ...base, ...emulatorShellEnv(endpoint), PATH: `${STAND_IN_BIN}${path.delimiter}${base.PATH ?? ""}`, DOCKER_STANDIN_LOG: log };
+}
+
+function runProcess(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => chunks.push(b));
+    child.stderr.on("data", (b: Buffer) => chunks.push(b));
+    child.on("error", (e) => resolve({ code: 127, out: e.message }));
+    child.on("close", (code) => resolve({ code: code ?? 1, out: Buffer.concat(chunks).toString("utf8") }));
+  });
+}
+
+/**
+ * Stands in for the app's own CI: pushes every pinned tag the profile runs (`docker push`, the
+ * stand-in writes the manifest into ECR). Returns the pushed references, or throws naming the one that failed.
+ */
+export async function pushPinnedImagesAsCi(config: StreamLinesConfig, env: NodeJS.ProcessEnv, endpoint: string): Promise<string[]> {
+  const sts = new STSClient(emulatorClientConfig(endpoint, config.region));
+  let account: string | undefined;
+  try {
+    account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } finally {
+    sts.destroy();
+  }
+  const pushed: string[] = [];
+  for (const image of pinnedImages(config)) {
+    const uri = `${account}.dkr.ecr.${config.region}.amazonaws.com/${image.repositoryName}:${image.tag}`;
+    const r = await runProcess("docker", ["push", uri], env);
+    if (r.code !== 0) throw new Error(`docker push ${uri} (the app's CI stand-in) exited ${r.code}: ${r.out.trim()}`);
+    pushed.push(`${image.repositoryName}:${image.tag}`);
+  }
+  return pushed;
+}
+
+/**
+ * Stands in for the InfluxDB host's first boot (no instance runs in the emulator): once the host
+ * (EBS: the instance named <app>-<env>-influxdb) exists, it writes the three token secrets, as
+ * bootstrap.sh does after influx setup. Stopped by the returned function.
+ */
+export function standInInfluxBootstrap(config: StreamLinesConfig, endpoint: string, say: (line: string) => void): () => void {
+  const ec2 = new EC2Client(emulatorClientConfig(endpoint, config.region));
+  const sm = new SecretsManagerClient(emulatorClientConfig(endpoint, config.region));
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const host = `${config.app}-${config.env}-influxdb`;
+  const seen = new Set<string>();
+  const tick = async () => {
+    try {
+      const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:Name", Values: [host] }, { Name: "instance-state-name", Values: ["pending", "running"] }] }));
+      for (const id of (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!)) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        for (const purpose of TOKEN_SECRETS) {
+          await sm.send(new PutSecretValueCommand({ SecretId: secretName(config, purpose), SecretString: createHash("sha256").update(`${id} ${purpose} ${Date.now()}`).digest("base64url") }));
+        }
+        say(`acceptance ${labelled("influx bootstrap stand-in")}: ${host} (${id}) is up: published ${TOKEN_SECRETS.join(", ")}`);
+      }
+    } catch {
+      // The secrets or the host do not exist yet; the next tick looks again.
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), 2000);
+  };
+  void tick();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    ec2.destroy();
+    sm.destroy();
+  };
 }
 
 interface StackResult {
@@ -173,6 +258,45 @@ class Runner {
     stack.destroyed = true;
     return true;
   }
+}
+
+/**
+ * After a stack applied: its image hooks (their own local-exec commands, the null provider being
+ * absent offline), then, after phase 1, the pinned tags the app's CI would have pushed. Records a
+ * failure on the stack and returns false when either fails.
+ */
+async function betweenPhases(
+  s: StackResult,
+  manifest: ReturnType<typeof readManifest>,
+  hooks: Parameters<typeof runHooksAfterApply>[0],
+  tfEnv: NodeJS.ProcessEnv,
+  hookEnv: NodeJS.ProcessEnv,
+  config: StreamLinesConfig,
+  endpoint: string,
+): Promise<boolean> {
+  const lines: string[] = [];
+  const show = async () => {
+    const r = await runTerraform(["show", "-json", "-no-color"], { cwd: s.dir, env: tfEnv, timeoutMs: STEP_TIMEOUT_MS });
+    if (r.code !== 0) throw new Error(`terraform show -json exited ${r.code}: ${r.stderr.trim()}`);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const failure = await runHooksAfterApply(hooks, s.dir, show, hookEnv, (l) => lines.push(l));
+  fs.appendFileSync(s.log, `\n===== image hooks (local-exec, run by the acceptance tier)\n${lines.join("\n")}\n`);
+  for (const l of lines.filter((x) => /image-build \[.*\]: (5\/5|4\/5 lookup: .* already in ECR)/.test(x))) say(`  ${labelled(s.name)}: ${l}`);
+  if (failure) {
+    s.failure = { step: "image hooks", detail: `${failure}\n${tail(lines.join("\n"))}` };
+    return false;
+  }
+  if ((manifest.stacks[s.name].dependencies ?? []).length === 0) {
+    try {
+      const pushed = await pushPinnedImagesAsCi(config, hookEnv, endpoint);
+      if (pushed.length) say(`  ${labelled(s.name)}: the app's CI (stand-in) pushed the pinned ${pushed.join(", ")}`);
+    } catch (e) {
+      s.failure = { step: "pinned images", detail: (e as Error).message };
+      return false;
+    }
+  }
+  return true;
 }
 
 function resultLine(s: StackResult): string {
@@ -331,6 +455,8 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
   const runner = new Runner(env, gaps, plansDir, (stack) => checkLambdaCode(stack, config.artifacts.bucketName, emulator.endpoint, config.region));
 
   const stacks: StackResult[] = order.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
+  const detached = await detachHooksForEmulator(true, outdir, manifest, env);
+  const hookEnv = standInEnv(process.env, emulator.endpoint, path.join(work, "docker-stand-in.log"));
 
   // Later stacks read earlier ones' state: after the first failure, they cannot be meaningful.
   for (const s of stacks) {
@@ -339,7 +465,7 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
       s.skipped = `${failedDep.name} failed`;
       continue;
     }
-    await runner.up(s);
+    if (await runner.up(s)) await betweenPhases(s, manifest, detached.get(s.name) ?? [], env, hookEnv, config, emulator.endpoint);
   }
   for (const s of [...stacks].reverse()) {
     if (s.initialized) await runner.down(s);
@@ -407,13 +533,14 @@ interface NpmResult {
   readonly out: string;
 }
 
-/** `npm run <script> [-- args]` from the repository root, output to `log`. */
-function npmRun(script: string, args: readonly string[], env: NodeJS.ProcessEnv, log: string): Promise<NpmResult> {
+/** `npm run <script> [-- args]` from the repository root, output to `log`; `input`, if given, is its stdin. */
+function npmRun(script: string, args: readonly string[], env: NodeJS.ProcessEnv, log: string, input?: string): Promise<NpmResult> {
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], { cwd: ROOT, env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (input !== undefined) child.stdin!.end(input);
     const chunks: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => chunks.push(b));
-    child.stderr.on("data", (b: Buffer) => chunks.push(b));
+    child.stdout!.on("data", (b: Buffer) => chunks.push(b));
+    child.stderr!.on("data", (b: Buffer) => chunks.push(b));
     const timer = setTimeout(() => child.kill("SIGTERM"), 20 * 60_000);
     child.on("close", (code) => {
       clearTimeout(timer);
@@ -444,13 +571,13 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
 
   const logs = path.join(work, "logs");
   fs.mkdirSync(logs, { recursive: true });
-  const baseEnv = { ...process.env, CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
+  const baseEnv = { ...standInEnv(process.env, emulator.endpoint, path.join(work, "docker-stand-in.log")), CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
   let passed = 0;
   let stepNo = 0;
-  const step = async (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile = retainedConfig): Promise<NpmResult> => {
+  const step = async (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile = retainedConfig, input?: string): Promise<NpmResult> => {
     const started = Date.now();
     const log = path.join(logs, `${String(++stepNo).padStart(2, "0")}-${script}.log`);
-    const r = await npmRun(script, args, { ...baseEnv, STREAMLINES_CONFIG: configFile }, log);
+    const r = await npmRun(script, args, { ...baseEnv, STREAMLINES_CONFIG: configFile }, log, input);
     const verdict = check(r);
     if (verdict !== undefined && !verdict.startsWith("ok")) {
       say(`acceptance ${labelled(name)}: FAILED in ${secs(Date.now() - started)}: ${verdict}; npm run ${script} ${args.join(" ")} exited ${r.code}, output ${log}\n${tail(r.out)}`);
@@ -476,10 +603,60 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
 
   try {
     await step("doctor", "doctor", [], (r) => (r.code === 0 && /account 123456789012/.test(r.out) ? "ok, reports the emulator account 123456789012" : "expected exit 0 and the emulator account 123456789012"));
-    const first = await step("deploy", "deploy", ["--auto-approve"], (r) => {
-      if (r.code !== 0) return "expected exit 0";
-      const stacks = [...r.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
-      return stacks[0] === "foundations" && stacks.length >= 2 ? `ok, every stack up in phase order: ${stacks.join(", ")}` : `expected foundations first, then the others; got ${stacks.join(", ")}`;
+    const line = (out: string, re: RegExp) => out.split("\n").find((l) => re.test(l))?.trim();
+    const ciPush = async (name: string) => {
+      const pushed = await pushPinnedImagesAsCi(config, baseEnv, emulator.endpoint);
+      passed++;
+      say(`acceptance ${labelled(name)}: ok, the app's CI (stand-in) pushed ${pushed.join(", ")} (docker push, PutImage into the emulator's ECR)`);
+    };
+    // A first deploy: phase 1 builds and pushes the images this repository owns, then stops while
+    // the operator's secret is empty and the app's pinned images are not pushed yet.
+    await step("deploy refuses phase 2", "deploy", ["--auto-approve"], (r) => {
+      const hook = line(r.out, /image-build \[[^\]]*influxdb:ctx-[0-9a-f]{16}\]: 5\/5 build and push/);
+      const refusal = line(r.out, /refusing phase 2: \S+\/market-data-api has no value.*npm run secret -- set market-data-api/);
+      if (r.code !== 1 || !hook || !refusal) return "expected exit 1, the influxdb hook's 5/5 line and the refusal naming market-data-api";
+      if (/phase 2\/2: /.test(r.out)) return "phase 2 started";
+      say(`    ${hook}`);
+      say(`    ${refusal}`);
+      return "ok, phase 1 applied with its hooks; phase 2 not started";
+    });
+    await step("doctor (pinned images)", "doctor", [], (r) => {
+      const missing = line(r.out, /^FAIL\s+image ingest\s+\S+-ingest:\S+ is not in ECR/);
+      return r.code === 1 && missing && /docker push \S+-ingest:/.test(r.out) ? `ok, names them with the push command: ${missing}` : "expected exit 1, the missing ingest image and its docker push command";
+    });
+    await ciPush("ci push");
+    await step("secret set (empty stdin)", "secret", ["set", "market-data-api"], (r) => (r.code === 1 && r.out.trim().split("\n").length === 1 && /empty value on stdin.*nothing written/.test(r.out) ? "ok, one line, nothing written" : "expected exit 1 and one line"), retainedConfig, "");
+    await step("secret set (unknown purpose)", "secret", ["set", "market-data"], (r) => (r.code === 1 && /unknown secret purpose "market-data"; allowed: market-data-api/.test(r.out) ? "ok, one line naming the allowed purposes" : "expected exit 1 naming the allowed purposes"));
+    const apiValue = JSON.stringify({ ALPACA_API_KEY: "e2e-key-4d1f", ALPACA_API_SECRET: "e2e-secret-9b7c" });
+    await step("secret set", "secret", ["set", "market-data-api"], (r) => {
+      const set = line(r.out, /^secret: \S+\/market-data-api: value set/);
+      if (r.code !== 0 || !set || r.out.includes("e2e-secret-9b7c")) return "expected exit 0, the value-set line and never the value";
+      say(`    ${set}`);
+      return "ok";
+    }, retainedConfig, `${apiValue}\n`);
+    await step("secret list", "secret", ["list"], (r) => (r.code === 0 && /market-data-api\s+value set/.test(r.out) && /influx-read-token\s+NO VALUE/.test(r.out) && !r.out.includes("e2e-secret-9b7c") ? "ok, market-data-api has a value, the tokens not yet, no value shown" : "expected market-data-api set, the tokens empty, no value shown"));
+    const stopBootstrap = standInInfluxBootstrap(config, emulator.endpoint, say);
+    let first: NpmResult;
+    try {
+      first = await step("deploy", "deploy", ["--auto-approve"], (r) => {
+        if (r.code !== 0) return "expected exit 0";
+        const stacks = [...r.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
+        if (stacks[0] !== "foundations" || stacks.length < 2) return `expected foundations first, then the others; got ${stacks.join(", ")}`;
+        const rolled = line(r.out, /^deploy: tokens published; \d+ service\(s\) read them/);
+        const done = line(r.out, /^deploy: done in \d+ s, verified$/);
+        if (!rolled || !done || !/^verify: ok, the app runs/m.test(r.out)) return "expected the tokens line, verify ok and the done line";
+        say(`    ${rolled}`);
+        say(`    ${done}`);
+        return `ok, every stack up in phase order: ${stacks.join(", ")}`;
+      });
+    } finally {
+      stopBootstrap();
+    }
+    await step("verify", "verify", [], (r) => {
+      const oks = r.out.split("\n").filter((l) => /^verify: ok /.test(l));
+      if (r.code !== 0 || !/^verify: ok, the app runs/m.test(r.out)) return "expected exit 0 and verify: ok";
+      oks.forEach((l) => say(`    ${l.trim()}`));
+      return `ok, ${oks.length} check(s) ok`;
     });
     const stacks = [...first.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
 
@@ -524,7 +701,14 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
       return kept && r.out.includes(volumeBefore) ? `ok, ${stacks.slice().reverse().join(", ")} destroyed; kept ${kept[1]} resource(s), the data store ${volumeBefore} among them` : `expected the kept list with the data store ${volumeBefore}`;
     });
     await step("residuals (data kept)", "residuals", [], (r) => (r.code === 0 && /kept on purpose/.test(r.out) && r.out.includes(volumeBefore) ? "ok, nothing left beyond the kept resources" : "expected exit 0 with the data store listed as kept"));
-    await step("redeploy", "deploy", ["--auto-approve"], (r) => (r.code === 0 && /adopted \d+ kept resource\(s\) again/.test(r.out) ? "ok, kept resources adopted again" : "expected exit 0 and the adoption line"));
+    // The repositories went with the destroy, and the app's pinned images with them: phase 1 adopts, then deploy waits for the CI.
+    await step("redeploy (adopts, waits for the pinned images)", "deploy", ["--auto-approve"], (r) =>
+      r.code === 1 && /adopted \d+ kept resource\(s\) again/.test(r.out) && /refusing phase 2: \S+-ingest:\S+ is not in ECR/.test(r.out) && !/refusing phase 2: .*market-data-api/.test(r.out)
+        ? "ok, kept resources adopted again (market-data-api kept its value); phase 2 waits for the pinned images"
+        : "expected exit 1, the adoption line and the refusal naming the ingest image only",
+    );
+    await ciPush("ci push again");
+    await step("redeploy", "deploy", ["--auto-approve"], (r) => (r.code === 0 && /^verify: ok, the app runs/m.test(r.out) ? "ok, verified" : "expected exit 0 and verify ok"));
     const volumesAfter = await dataVolumeId();
     if (volumesAfter.length !== 1 || volumesAfter[0] !== volumeBefore) {
       say(`acceptance ${labelled("volume kept")}: FAILED: expected the one ${config.influx.storage} data store ${volumeBefore}, found ${volumesAfter.join(", ") || "none"}`);

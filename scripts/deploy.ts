@@ -25,13 +25,13 @@ import { KeptRecord } from "../stacks/kept";
 import { CdktfResult, describeCounts, runCdktf } from "./lib/cdktf";
 import { PHASE2_CHECKS, Phase2Check, runPhase2Checks } from "./lib/checks";
 import { emulatorShellEnv } from "./lib/emulator";
-import { SynthesizedHook, detachHooks, runHooksAfterApply } from "./lib/hooks";
+import { detachHooksForEmulator, runHooksAfterApply } from "./lib/hooks";
 import { TOKEN_SECRETS, secretName, secretState, secretsClient } from "./lib/secrets";
 import { clientsFor, rollServices, servicesReading, waitForTokens } from "./lib/verify";
 import { DEFAULT_TIMEOUT_MINUTES, parseTimeout, runVerify } from "./verify";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
 import { CdktfManifest, outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
-import { canInstallNullProvider, operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
+import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -139,7 +139,7 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   io.out(`deploy: ${phases.length} stack(s): phase 1: ${inPhase(1).join(", ")}${phaseCount > 1 ? `; phase 2: ${inPhase(2).join(", ")}` : ""}`);
 
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
-  const hooksOutside = await hooksRunOutsideTerraform(config, phases.some(({ stack }) => countHooks(stackWorkingDir(outdir, manifest, stack)) > 0), outdir, env);
+  const detachedHooks = await detachHooksForEmulator(config.emulator !== undefined, outdir, manifest, env);
   const results: Array<{ stack: string; result: CdktfResult; ms: number }> = [];
   let tokensBeforePhase2: boolean | undefined;
   for (const { stack, phase } of phases) {
@@ -153,12 +153,9 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
       tokensBeforePhase2 = await tokensPublished(config);
     }
     const t = Date.now();
-    const hookCount = countHooks(dir);
-    let detached: SynthesizedHook[] = [];
-    if (hookCount > 0 && hooksOutside) {
-      detached = detachHooks(dir);
-      io.out(`deploy: ${stack}: no null provider binary here (emulator run): its ${detached.length} image hook(s) run after the apply, each hook's own local-exec command with its environment`);
-    }
+    const detached = detachedHooks.get(stack) ?? [];
+    const hookCount = countHooks(dir) + detached.length;
+    if (detached.length > 0) io.out(`deploy: ${stack}: no null provider binary here (emulator run): its ${detached.length} image hook(s) run after the apply, each hook's own local-exec command with its environment`);
     io.out(`deploy: phase ${phase}/${phaseCount}: ${stack}: cdktf deploy${hookCount > 0 ? ` (${hookCount} image hook(s) build and push what changed)` : ""}`);
     const result = await runCdktf("deploy", stack, { root, outdir, env, autoApprove: opts.autoApprove, logFile, say: io.out });
     results.push({ stack, result, ms: Date.now() - t });
@@ -199,15 +196,6 @@ async function showState(dir: string, env: NodeJS.ProcessEnv): Promise<Record<st
   const r = await runTerraform(["show", "-json", "-no-color"], { cwd: dir, env, timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`terraform show -json in ${dir} exited ${r.code}: ${r.stderr.trim().split("\n")[0]}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
-}
-
-/**
- * Against AWS the null provider runs the hooks inside the apply. Only an emulator run on a machine
- * that cannot install the provider (offline, no binary in the mirror) runs them after the apply.
- */
-async function hooksRunOutsideTerraform(config: StreamLinesConfig, anyHooks: boolean, outdir: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (!anyHooks || !config.emulator) return false;
-  return !(await canInstallNullProvider(path.join(outdir, "null-provider-probe"), env));
 }
 
 /** Runs the pre-phase-2 checks; prints each FAIL on one line with its fix. True when phase 2 may start. */

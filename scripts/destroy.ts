@@ -12,6 +12,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
 import { loadConfigOrExit, resolveConfigPath } from "../config/load";
+import { detachHooksForEmulator } from "./lib/hooks";
 import { StreamLinesConfig } from "../config/schema";
 import { KeptRecord } from "../stacks/kept";
 import { describeCounts, runCdktf } from "./lib/cdktf";
@@ -137,6 +138,9 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   io.out(`destroy: ${order.length} stack(s) in reverse phase order: ${order.join(", ")}`);
 
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
+  // Nothing of the hooks is in state when the emulator run applied without them.
+  const detached = await detachHooksForEmulator(config.emulator !== undefined, outdir, manifest, env);
+  if (detached.size > 0) io.out(`destroy: no null provider binary here (emulator run): destroying without the image hooks of ${[...detached.keys()].join(", ")}`);
   for (const stack of order) {
     const t = Date.now();
     const dir = stackWorkingDir(outdir, manifest, stack);

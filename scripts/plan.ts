@@ -8,6 +8,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { loadConfigOrExit } from "../config/load";
+import { detachHooksForEmulator } from "./lib/hooks";
 import { EXIT_ERROR, runPlanReview } from "./lib/plan-review";
 import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
@@ -137,6 +139,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
   const plansDir = process.env.STREAMLINES_PLANS_DIR ? path.resolve(process.env.STREAMLINES_PLANS_DIR) : path.join(root, "plans");
   fs.mkdirSync(plansDir, { recursive: true });
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
+  const detached = await detachHooksForEmulator(loadConfigOrExit().emulator !== undefined, outdir, manifest, env);
+  if (detached.size > 0) say(`plan: no null provider binary here (emulator run): planned without the image hooks of ${[...detached.keys()].join(", ")}`);
   say(`plan: ${stacks.length} stack(s) in phase order: ${stacks.join(", ")}`);
 
   const results: StackPlan[] = [];

@@ -8,7 +8,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { stripNullResources } from "./terraform";
+import { CdktfManifest, phaseOrder, stackWorkingDir } from "./stacks";
+import { canInstallNullProvider, stripNullResources } from "./terraform";
 
 type Json = Record<string, unknown>;
 
@@ -136,4 +137,19 @@ export async function runHooksAfterApply(
     if (code !== 0) return `${hook.address}: local-exec ${hook.command} exited ${code}`;
   }
   return undefined;
+}
+
+/**
+ * Against AWS the null provider runs the hooks inside the apply. Only an emulator run on a machine
+ * that cannot install the provider (offline, no binary in the mirror) takes the null provider out
+ * of the synthesized stacks, so init, plan, apply and destroy work, and returns the hooks per stack
+ * for the caller to run after that stack's apply. Empty otherwise.
+ */
+export async function detachHooksForEmulator(emulator: boolean, outdir: string, manifest: CdktfManifest, env: NodeJS.ProcessEnv): Promise<Map<string, SynthesizedHook[]>> {
+  const detached = new Map<string, SynthesizedHook[]>();
+  if (!emulator) return detached;
+  const withHooks = phaseOrder(manifest).filter((stack) => hooksOf(JSON.parse(fs.readFileSync(path.join(stackWorkingDir(outdir, manifest, stack), "cdk.tf.json"), "utf8")) as Json).length > 0);
+  if (withHooks.length === 0 || (await canInstallNullProvider(path.join(outdir, "null-provider-probe"), env))) return detached;
+  for (const stack of withHooks) detached.set(stack, detachHooks(stackWorkingDir(outdir, manifest, stack)));
+  return detached;
 }
