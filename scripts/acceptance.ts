@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createHash } from "crypto";
+import * as readline from "readline/promises";
 import { ECSClient, DescribeServicesCommand, DescribeTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { GetFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -16,10 +17,11 @@ import { EC2Client, CreateVolumeCommand, DeleteVolumeCommand, DescribeInstancesC
 import { EFSClient, DescribeFileSystemsCommand } from "@aws-sdk/client-efs";
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { ConfigError, loadConfig } from "../config/load";
+import { ConfigError, loadConfig, parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
+import { AWS_LABEL, AwsPassOptions, accountRefusal, awsE2eConfig, parseAwsArgs } from "./lib/aws-pass";
 import { pinnedImages } from "./lib/checks";
 import { Emulator, emulatorClientConfig, emulatorShellEnv, startMoto } from "./lib/emulator";
 import { detachHooksForEmulator, runHooksAfterApply } from "./lib/hooks";
@@ -554,24 +556,155 @@ function npmRun(script: string, args: readonly string[], env: NodeJS.ProcessEnv,
 /** A failed e2e expectation: the step, what was expected, where the output is. */
 class E2eFailure extends Error {}
 
-async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promise<Tally> {
-  label = E2E_LABEL;
-  const gaps = loadGapList(GAPS_FILE);
-  const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
-  emulatorRef.current = emulator;
-  say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
+/**
+ * Where the e2e pass runs. The emulator pass starts moto and stands in for what only real AWS or
+ * other people do (the app's CI pushing pinned tags, the InfluxDB host publishing its tokens), and
+ * goes on through the kept-data cycle. test:aws runs the same steps against the account in the
+ * shell, with a strict plan, and always tears down.
+ */
+export type E2eTarget = { readonly kind: "emulator"; readonly emulatorRef: { current?: Emulator } } | { readonly kind: "aws"; readonly options: AwsPassOptions; readonly account: string };
+
+type E2eStep = (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile?: string, input?: string) => Promise<NpmResult>;
+
+/** The market-data-api value of the emulator pass (fake, like the emulator's credentials). */
+const E2E_MARKET_DATA_API = JSON.stringify({ ALPACA_API_KEY: "e2e-key-4d1f", ALPACA_API_SECRET: "e2e-secret-9b7c" });
+
+const firstLineMatching = (out: string, re: RegExp) => out.split("\n").find((l) => re.test(l))?.trim();
+
+/** The app's CI pushing the pinned tags: the docker stand-in against the emulator. */
+async function ciPushStep(name: string, config: StreamLinesConfig, env: NodeJS.ProcessEnv, endpoint: string, count: () => void): Promise<void> {
+  const pushed = await pushPinnedImagesAsCi(config, env, endpoint);
+  count();
+  say(`acceptance ${labelled(name)}: ok, the app's CI (stand-in) pushed ${pushed.join(", ")} (docker push, PutImage into the emulator's ECR)`);
+}
+
+/**
+ * A first deploy from an empty env, as an operator runs it, against the emulator or an account:
+ * doctor; deploy (phase 1 with its hooks, then a refusal while market-data-api is empty); the
+ * pinned images (emulator: the CI stand-in); secret set and list; deploy to the end with verify; verify; plan.
+ */
+async function firstDeploy(
+  step: E2eStep,
+  config: StreamLinesConfig,
+  baseEnv: NodeJS.ProcessEnv & { STREAMLINES_PLANS_DIR: string },
+  endpoint: string | undefined,
+  gaps: GapList,
+  apiValue: string,
+  count: () => void,
+): Promise<{ stacks: string[]; changedByGaps: Set<string> }> {
+  const hidden = Object.values(JSON.parse(apiValue) as Record<string, string>);
+  const shows = (out: string) => out.includes(apiValue) || hidden.some((v) => out.includes(v));
+  await step("doctor", "doctor", [], (r) => {
+    const account = /AWS credentials\s+account (\d{12})/.exec(r.out)?.[1];
+    return r.code === 0 && account ? `ok, reports account ${account}` : "expected exit 0 and the account";
+  });
+  // Phase 1 builds and pushes the images this repository owns, then deploy stops while the
+  // operator's secret is empty (and, with pinned tags, until the app's CI pushed them).
+  await step("deploy refuses phase 2", "deploy", ["--auto-approve"], (r) => {
+    const hook = firstLineMatching(r.out, /image-build \[[^\]]*influxdb:ctx-[0-9a-f]{16}\]: 5\/5 build and push/);
+    const refusal = firstLineMatching(r.out, /refusing phase 2: \S+\/market-data-api has no value.*npm run secret -- set market-data-api/);
+    if (r.code !== 1 || !hook || !refusal) return "expected exit 1, the influxdb hook's 5/5 line and the refusal naming market-data-api";
+    if (/phase 2\/2: /.test(r.out)) return "phase 2 started";
+    say(`    ${hook}`);
+    say(`    ${refusal}`);
+    return "ok, phase 1 applied with its hooks; phase 2 not started";
+  });
+  if (pinnedImages(config).length > 0) {
+    await step("doctor (pinned images)", "doctor", [], (r) => {
+      const missing = firstLineMatching(r.out, /^FAIL\s+image \S+\s+\S+ is not in ECR/);
+      return r.code === 1 && missing && /docker push \S+/.test(r.out) ? `ok, names them with the push command: ${missing}` : "expected exit 1, a missing pinned image and its docker push command";
+    });
+    if (!endpoint) throw new Error("pinned image tags need the app's CI between the phases; test:aws refuses such configs before it starts");
+    await ciPushStep("ci push", config, baseEnv, endpoint, count);
+  }
+  await step("secret set (empty stdin)", "secret", ["set", "market-data-api"], (r) => (r.code === 1 && r.out.trim().split("\n").length === 1 && /empty value on stdin.*nothing written/.test(r.out) ? "ok, one line, nothing written" : "expected exit 1 and one line"), undefined, "");
+  await step("secret set (unknown purpose)", "secret", ["set", "market-data"], (r) => (r.code === 1 && /unknown secret purpose "market-data"; allowed: market-data-api/.test(r.out) ? "ok, one line naming the allowed purposes" : "expected exit 1 naming the allowed purposes"));
+  await step("secret set", "secret", ["set", "market-data-api"], (r) => {
+    const set = firstLineMatching(r.out, /^secret: \S+\/market-data-api: value set/);
+    if (r.code !== 0 || !set || shows(r.out)) return "expected exit 0, the value-set line and never the value";
+    say(`    ${set}`);
+    return "ok";
+  }, undefined, `${apiValue}\n`);
+  await step("secret list", "secret", ["list"], (r) => (r.code === 0 && /market-data-api\s+value set/.test(r.out) && /influx-read-token\s+NO VALUE/.test(r.out) && !shows(r.out) ? "ok, market-data-api has a value, the tokens not yet, no value shown" : "expected market-data-api set, the tokens empty, no value shown"));
+  const stopBootstrap = endpoint ? standInInfluxBootstrap(config, endpoint, say) : () => undefined;
+  let first: NpmResult;
+  try {
+    first = await step("deploy", "deploy", ["--auto-approve"], (r) => {
+      if (r.code !== 0) return "expected exit 0";
+      const stacks = [...r.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
+      if (stacks[0] !== "foundations" || stacks.length < 2) return `expected foundations first, then the others; got ${stacks.join(", ")}`;
+      const rolled = firstLineMatching(r.out, /^deploy: tokens published; \d+ service\(s\) read them/);
+      const done = firstLineMatching(r.out, /^deploy: done in \d+ s, verified$/);
+      if (!rolled || !done || !/^verify: ok, the app runs/m.test(r.out)) return "expected the tokens line, verify ok and the done line";
+      say(`    ${rolled}`);
+      say(`    ${done}`);
+      return `ok, every stack up in phase order: ${stacks.join(", ")}`;
+    });
+  } finally {
+    stopBootstrap();
+  }
+  await step("verify", "verify", [], (r) => {
+    const oks = r.out.split("\n").filter((l) => /^verify: ok /.test(l));
+    if (r.code !== 0 || !/^verify: ok, the app runs/m.test(r.out)) return "expected exit 0 and verify: ok";
+    oks.forEach((l) => say(`    ${l.trim()}`));
+    return `ok, ${oks.length} check(s) ok`;
+  });
+  const stacks = [...first.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
+
+  // The whole plan: clean except the checked-in emulator gaps (moto drops what AWS keeps); against AWS no gap is allowed.
+  const changedByGaps = new Set<string>();
+  await step("plan", "plan", [], (r) => {
+    if (r.code !== 0 && r.code !== 2) return "expected exit 0 or 2";
+    const notes: string[] = [];
+    for (const stack of stacks) {
+      const analysis = analyzePlan(JSON.parse(fs.readFileSync(path.join(baseEnv.STREAMLINES_PLANS_DIR, `${stack}.json`), "utf8")) as PlanJson, gaps);
+      const violations = formatViolations(analysis.violations);
+      if (violations.length > 0) return `${stack} plans changes${endpoint ? ` outside ${path.relative(ROOT, GAPS_FILE)}` : " (no gap list against AWS)"}: ${violations.join("; ")}`;
+      if (!analysis.clean) changedByGaps.add(stack);
+      notes.push(`${stack} ${analysis.clean ? "no changes" : `known emulator gaps only (${acceptedGapNames(analysis).slice(0, 3).join(", ")}...)`}`);
+    }
+    if ((r.code === 0) !== (changedByGaps.size === 0)) return `exit ${r.code} disagrees with the plans`;
+    return `ok, ${notes.join("; ")}`;
+  });
+  return { stacks, changedByGaps };
+}
+
+/** test:aws after a failed step: destroy everything (retention is off), then list what is left. */
+async function teardownAfterFailure(configFile: string, baseEnv: NodeJS.ProcessEnv, logs: string): Promise<void> {
+  say(`acceptance ${labelled("teardown")}: destroying after the failure (npm run destroy -- --yes-delete-data)`);
+  const env = { ...baseEnv, STREAMLINES_CONFIG: configFile };
+  const destroy = await npmRun("destroy", ["--yes-delete-data"], env, path.join(logs, "teardown-destroy.log"));
+  say(`acceptance ${labelled("teardown")}: destroy exited ${destroy.code}${destroy.code ? `; output ${path.join(logs, "teardown-destroy.log")}\n${tail(destroy.out)}` : ""}`);
+  const residuals = await npmRun("residuals", [], env, path.join(logs, "teardown-residuals.log"));
+  say(`acceptance ${labelled("teardown")}: residuals exited ${residuals.code}${residuals.code ? `: left behind:\n${tail(residuals.out, 40)}` : ", nothing left"}`);
+}
+
+async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
+  label = target.kind === "aws" ? AWS_LABEL : E2E_LABEL;
+  const gaps: GapList = target.kind === "aws" ? { gaps: [] } : loadGapList(GAPS_FILE);
+  let endpoint: string | undefined;
+  if (target.kind === "emulator") {
+    const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
+    target.emulatorRef.current = emulator;
+    endpoint = emulator.endpoint;
+    say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
+  } else {
+    say(`acceptance [${label}]: AWS account ${target.account}, env ${target.options.env}, npm commands against ${target.options.configFile} with dataRetention off; logs in ${work}`);
+  }
   const writeConfig = (retention: boolean) => {
     const file = path.join(work, `e2e-retention-${retention ? "on" : "off"}.json`);
-    fs.writeFileSync(file, `${JSON.stringify(e2eConfig(E2E_BASE_CONFIG, emulator.endpoint, retention), null, 2)}\n`);
+    const raw = target.kind === "aws" ? awsE2eConfig(target.options.configFile, target.options.env, target.account) : e2eConfig(E2E_BASE_CONFIG, endpoint!, retention);
+    fs.writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
     return file;
   };
-  const retainedConfig = writeConfig(true);
+  const retainedConfig = writeConfig(target.kind === "emulator");
   const config = loadConfig(retainedConfig);
   await bootstrapStateBucket(config, () => undefined);
 
   const logs = path.join(work, "logs");
   fs.mkdirSync(logs, { recursive: true });
-  const baseEnv = { ...standInEnv(process.env, emulator.endpoint, path.join(work, "docker-stand-in.log")), CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
+  const shellEnv = endpoint ? standInEnv(process.env, endpoint, path.join(work, "docker-stand-in.log")) : process.env;
+  const baseEnv = { ...shellEnv, CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
   let passed = 0;
   let stepNo = 0;
   const step = async (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile = retainedConfig, input?: string): Promise<NpmResult> => {
@@ -587,9 +720,25 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
     say(`acceptance ${labelled(name)}: ${verdict ?? "ok"} (npm run ${script}${args.length ? ` -- ${args.join(" ")}` : ""}, exit ${r.code}, ${secs(Date.now() - started)})`);
     return r;
   };
+  if (target.kind === "aws") {
+    // Always torn down, whatever failed; what is left is reported.
+    let tornDown = false;
+    try {
+      await firstDeploy(step, config, baseEnv, endpoint, gaps, target.options.marketDataApi, () => (passed += 1));
+      await step("destroy", "destroy", ["--yes-delete-data"], (r) => (r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept"));
+      tornDown = true;
+      await step("residuals", "residuals", [], (r) => (r.code === 0 ? "ok, residuals 0" : "expected exit 0: nothing tagged with the app and env left"));
+      return { passed, failed: 0 };
+    } catch (err) {
+      if (!(err instanceof E2eFailure)) throw err;
+      return { passed, failed: 1 };
+    } finally {
+      if (!tornDown) await teardownAfterFailure(retainedConfig, baseEnv, logs);
+    }
+  }
   const exit = (want: number) => (r: NpmResult) => (r.code === want ? undefined : `expected exit ${want}`);
-  const ec2 = new EC2Client(emulatorClientConfig(emulator.endpoint, config.region));
-  const efs = new EFSClient(emulatorClientConfig(emulator.endpoint, config.region));
+  const ec2 = new EC2Client(emulatorClientConfig(endpoint!, config.region));
+  const efs = new EFSClient(emulatorClientConfig(endpoint!, config.region));
   /** The Influx data store's ids: the EBS volume, or the EFS file system, by the name the stack gives it. */
   const dataVolumeId = async (): Promise<string[]> => {
     const name = `${config.app}-${config.env}-influx-data`;
@@ -602,79 +751,7 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
   };
 
   try {
-    await step("doctor", "doctor", [], (r) => (r.code === 0 && /account 123456789012/.test(r.out) ? "ok, reports the emulator account 123456789012" : "expected exit 0 and the emulator account 123456789012"));
-    const line = (out: string, re: RegExp) => out.split("\n").find((l) => re.test(l))?.trim();
-    const ciPush = async (name: string) => {
-      const pushed = await pushPinnedImagesAsCi(config, baseEnv, emulator.endpoint);
-      passed++;
-      say(`acceptance ${labelled(name)}: ok, the app's CI (stand-in) pushed ${pushed.join(", ")} (docker push, PutImage into the emulator's ECR)`);
-    };
-    // A first deploy: phase 1 builds and pushes the images this repository owns, then stops while
-    // the operator's secret is empty and the app's pinned images are not pushed yet.
-    await step("deploy refuses phase 2", "deploy", ["--auto-approve"], (r) => {
-      const hook = line(r.out, /image-build \[[^\]]*influxdb:ctx-[0-9a-f]{16}\]: 5\/5 build and push/);
-      const refusal = line(r.out, /refusing phase 2: \S+\/market-data-api has no value.*npm run secret -- set market-data-api/);
-      if (r.code !== 1 || !hook || !refusal) return "expected exit 1, the influxdb hook's 5/5 line and the refusal naming market-data-api";
-      if (/phase 2\/2: /.test(r.out)) return "phase 2 started";
-      say(`    ${hook}`);
-      say(`    ${refusal}`);
-      return "ok, phase 1 applied with its hooks; phase 2 not started";
-    });
-    await step("doctor (pinned images)", "doctor", [], (r) => {
-      const missing = line(r.out, /^FAIL\s+image ingest\s+\S+-ingest:\S+ is not in ECR/);
-      return r.code === 1 && missing && /docker push \S+-ingest:/.test(r.out) ? `ok, names them with the push command: ${missing}` : "expected exit 1, the missing ingest image and its docker push command";
-    });
-    await ciPush("ci push");
-    await step("secret set (empty stdin)", "secret", ["set", "market-data-api"], (r) => (r.code === 1 && r.out.trim().split("\n").length === 1 && /empty value on stdin.*nothing written/.test(r.out) ? "ok, one line, nothing written" : "expected exit 1 and one line"), retainedConfig, "");
-    await step("secret set (unknown purpose)", "secret", ["set", "market-data"], (r) => (r.code === 1 && /unknown secret purpose "market-data"; allowed: market-data-api/.test(r.out) ? "ok, one line naming the allowed purposes" : "expected exit 1 naming the allowed purposes"));
-    const apiValue = JSON.stringify({ ALPACA_API_KEY: "e2e-key-4d1f", ALPACA_API_SECRET: "e2e-secret-9b7c" });
-    await step("secret set", "secret", ["set", "market-data-api"], (r) => {
-      const set = line(r.out, /^secret: \S+\/market-data-api: value set/);
-      if (r.code !== 0 || !set || r.out.includes("e2e-secret-9b7c")) return "expected exit 0, the value-set line and never the value";
-      say(`    ${set}`);
-      return "ok";
-    }, retainedConfig, `${apiValue}\n`);
-    await step("secret list", "secret", ["list"], (r) => (r.code === 0 && /market-data-api\s+value set/.test(r.out) && /influx-read-token\s+NO VALUE/.test(r.out) && !r.out.includes("e2e-secret-9b7c") ? "ok, market-data-api has a value, the tokens not yet, no value shown" : "expected market-data-api set, the tokens empty, no value shown"));
-    const stopBootstrap = standInInfluxBootstrap(config, emulator.endpoint, say);
-    let first: NpmResult;
-    try {
-      first = await step("deploy", "deploy", ["--auto-approve"], (r) => {
-        if (r.code !== 0) return "expected exit 0";
-        const stacks = [...r.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
-        if (stacks[0] !== "foundations" || stacks.length < 2) return `expected foundations first, then the others; got ${stacks.join(", ")}`;
-        const rolled = line(r.out, /^deploy: tokens published; \d+ service\(s\) read them/);
-        const done = line(r.out, /^deploy: done in \d+ s, verified$/);
-        if (!rolled || !done || !/^verify: ok, the app runs/m.test(r.out)) return "expected the tokens line, verify ok and the done line";
-        say(`    ${rolled}`);
-        say(`    ${done}`);
-        return `ok, every stack up in phase order: ${stacks.join(", ")}`;
-      });
-    } finally {
-      stopBootstrap();
-    }
-    await step("verify", "verify", [], (r) => {
-      const oks = r.out.split("\n").filter((l) => /^verify: ok /.test(l));
-      if (r.code !== 0 || !/^verify: ok, the app runs/m.test(r.out)) return "expected exit 0 and verify: ok";
-      oks.forEach((l) => say(`    ${l.trim()}`));
-      return `ok, ${oks.length} check(s) ok`;
-    });
-    const stacks = [...first.out.matchAll(/^deploy: phase \d\/\d: (\S+):/gm)].map((m) => m[1]);
-
-    // The whole plan: clean except the checked-in emulator gaps (moto drops what AWS keeps).
-    const changedByGaps = new Set<string>();
-    await step("plan", "plan", [], (r) => {
-      if (r.code !== 0 && r.code !== 2) return "expected exit 0 or 2";
-      const notes: string[] = [];
-      for (const stack of stacks) {
-        const analysis = analyzePlan(JSON.parse(fs.readFileSync(path.join(baseEnv.STREAMLINES_PLANS_DIR, `${stack}.json`), "utf8")) as PlanJson, gaps);
-        const violations = formatViolations(analysis.violations);
-        if (violations.length > 0) return `${stack} plans changes outside ${path.relative(ROOT, GAPS_FILE)}: ${violations.join("; ")}`;
-        if (!analysis.clean) changedByGaps.add(stack);
-        notes.push(`${stack} ${analysis.clean ? "no changes" : `known emulator gaps only (${acceptedGapNames(analysis).slice(0, 3).join(", ")}...)`}`);
-      }
-      if ((r.code === 0) !== (changedByGaps.size === 0)) return `exit ${r.code} disagrees with the plans`;
-      return `ok, ${notes.join("; ")}`;
-    });
+    const { stacks, changedByGaps } = await firstDeploy(step, config, baseEnv, endpoint, gaps, E2E_MARKET_DATA_API, () => (passed += 1));
     await step("plan foundations", "plan", ["foundations"], (r) => (r.code === 0 && /no changes/.test(r.out) ? "ok, \"no changes\", exit 0" : "expected \"no changes\" and exit 0"));
     await step("deploy again", "deploy", ["--auto-approve"], (r) => {
       if (r.code !== 0) return "expected exit 0";
@@ -707,7 +784,7 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
         ? "ok, kept resources adopted again (market-data-api kept its value); phase 2 waits for the pinned images"
         : "expected exit 1, the adoption line and the refusal naming the ingest image only",
     );
-    await ciPush("ci push again");
+    await ciPushStep("ci push again", config, baseEnv, endpoint!, () => (passed += 1));
     await step("redeploy", "deploy", ["--auto-approve"], (r) => (r.code === 0 && /^verify: ok, the app runs/m.test(r.out) ? "ok, verified" : "expected exit 0 and verify ok"));
     const volumesAfter = await dataVolumeId();
     if (volumesAfter.length !== 1 || volumesAfter[0] !== volumeBefore) {
@@ -742,6 +819,61 @@ async function runE2e(work: string, emulatorRef: { current?: Emulator }): Promis
     ec2.destroy();
     efs.destroy();
   }
+}
+
+/** test:aws: the e2e pass against the account in the shell, after its id is confirmed. */
+async function awsMain(argv: readonly string[]): Promise<number> {
+  let options: AwsPassOptions;
+  try {
+    options = parseAwsArgs(argv);
+  } catch (e) {
+    say(`test:aws: ${(e as Error).message.split("\n")[0]}`);
+    return 1;
+  }
+  const region = String((JSON.parse(fs.readFileSync(options.configFile, "utf8")) as { region?: string }).region);
+  const sts = new STSClient({ region });
+  let actual: string;
+  try {
+    actual = (await sts.send(new GetCallerIdentityCommand({}))).Account!;
+  } catch (e) {
+    say(`test:aws: no usable credentials (STS GetCallerIdentity: ${(e as Error).name}); log in first, nothing was created`);
+    return 1;
+  } finally {
+    sts.destroy();
+  }
+  let confirmed = options.account;
+  if (confirmed === undefined && process.stdin.isTTY) {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    confirmed = (await rl.question(`test:aws: creates and destroys a whole env (${options.env}) in account ${actual}; type the account id to go on: `)).trim();
+    rl.close();
+  }
+  const refusal = accountRefusal(actual, confirmed);
+  if (refusal) {
+    say(`test:aws: ${refusal}`);
+    return 1;
+  }
+  let config: StreamLinesConfig;
+  try {
+    config = parseConfig(JSON.stringify(awsE2eConfig(options.configFile, options.env, actual)), options.configFile);
+  } catch (e) {
+    say(`test:aws: ${(e as Error).message.split("\n")[0]}`);
+    return 1;
+  }
+  const pinned = pinnedImages(config);
+  if (pinned.length > 0) {
+    say(`test:aws: ${pinned.map((p) => p.key).join(", ")} pin tags nobody pushes into a new env's repositories; set ${pinned[0].key.replace(/\.tag$/, ".buildContext")} (and the others) to build them, nothing was created`);
+    return 1;
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-test-aws-"));
+  process.once("SIGINT", () => {
+    say(`test:aws: interrupted; tear down with: STREAMLINES_CONFIG=${path.join(work, "e2e-retention-off.json")} CDKTF_OUTDIR=${path.join(work, "cdktf.out")} npm run destroy -- --yes-delete-data`);
+    process.exit(130);
+  });
+  const started = Date.now();
+  const tally = await runE2e(work, { kind: "aws", options, account: actual });
+  say(`test:aws: ${secs(Date.now() - started)}; logs in ${work}`);
+  say(`test:aws: ${tally.passed} passed, ${tally.failed} failed`);
+  return tally.failed === 0 ? 0 : 1;
 }
 
 async function main(): Promise<void> {
@@ -783,7 +915,7 @@ async function main(): Promise<void> {
     label = path.basename(config, ".json");
     await pass(label, (dir) => run(dir, emulator, config));
   }
-  if (!only || only.includes(E2E_LABEL)) await pass(E2E_LABEL, (dir) => runE2e(dir, emulator));
+  if (!only || only.includes(E2E_LABEL)) await pass(E2E_LABEL, (dir) => runE2e(dir, { kind: "emulator", emulatorRef: emulator }));
   const keep = tally.failed > 0 || process.env.STREAMLINES_ACCEPTANCE_KEEP === "1";
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
   say(`acceptance: ${secs(Date.now() - started)} in all; ${keep ? `logs and plans kept in ${work}` : "work dir removed (STREAMLINES_ACCEPTANCE_KEEP=1 keeps it)"}`);
@@ -791,4 +923,7 @@ async function main(): Promise<void> {
   process.exit(tally.failed === 0 ? 0 : 1);
 }
 
-if (require.main === module) void main();
+if (require.main === module) {
+  if (process.argv.includes("--aws")) void awsMain(process.argv.slice(2)).then((code) => process.exit(code));
+  else void main();
+}
