@@ -27,7 +27,7 @@ import { PHASE2_CHECKS, Phase2Check, runPhase2Checks } from "./lib/checks";
 import { emulatorShellEnv } from "./lib/emulator";
 import { detachHooksForEmulator, runHooksAfterApply } from "./lib/hooks";
 import { TOKEN_SECRETS, secretName, secretState, secretsClient } from "./lib/secrets";
-import { clientsFor, rollServices, servicesReading, waitForTokens } from "./lib/verify";
+import { clientsFor, hasFailed, rollServices, servicesReading, waitForTokens } from "./lib/verify";
 import { DEFAULT_TIMEOUT_MINUTES, parseTimeout, runVerify } from "./verify";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
 import { CdktfManifest, outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
@@ -178,7 +178,7 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
     io.out(`deploy: ${stack}: ${opts.autoApprove ? describeCounts(result.counts) : "done"} in ${secs(Date.now() - t)}`);
     if (record) record = await settleAdoption(config, record, stack, dir, env, io);
   }
-  if (tokensBeforePhase2 === false && !(await rollTokenConsumers(config, opts.timeoutMs, io))) return 1;
+  if (tokensBeforePhase2 !== undefined && !(await rollTokenConsumers(config, opts.timeoutMs, io, !tokensBeforePhase2))) return 1;
   const changed = results.filter((r) => r.result.counts && describeCounts(r.result.counts) !== "no changes").length;
   io.out(`deploy: applied in ${secs(Date.now() - started)}: ${results.map((r) => `${r.stack} ${opts.autoApprove ? describeCounts(r.result.counts) : "done"}`).join("; ")}`);
   io.out("deploy: verify (npm run verify): does the app run?");
@@ -224,11 +224,18 @@ async function tokensPublished(config: StreamLinesConfig): Promise<boolean> {
  * fail. Rather than hold the services back (they would need the influx stack, which needs core),
  * deploy waits until the bootstrap has published the tokens, then starts a new deployment of each
  * service that reads one: its new tasks read the values. Later deploys find the tokens in place
- * and skip this. Returns false (after one line) when the tokens did not appear in time.
+ * and roll only a consumer whose last deployment failed (a first deploy that stopped after phase 2,
+ * say). Returns false (after one line) when the tokens did not appear in time.
  */
-async function rollTokenConsumers(config: StreamLinesConfig, timeoutMs: number, io: Io): Promise<boolean> {
+async function rollTokenConsumers(config: StreamLinesConfig, timeoutMs: number, io: Io, firstDeploy: boolean): Promise<boolean> {
   const clients = clientsFor(config);
   try {
+    if (!firstDeploy) {
+      const failed = (await servicesReading(config, clients.ecs, TOKEN_SECRETS.map((p) => secretName(config, p)))).filter(hasFailed);
+      if (failed.length > 0) io.out(`deploy: ${failed.length} token consumer(s) whose last deployment failed: ${failed.map((s) => s.serviceName).join(", ")}`);
+      await rollServices(config, clients.ecs, failed, io, "deploy");
+      return true;
+    }
     const missing = await waitForTokens(config, clients.sm, io, { timeoutMs }, "deploy");
     if (missing.length > 0) {
       io.err(`deploy: FAILED: the InfluxDB bootstrap did not publish ${missing.map((p) => secretName(config, p)).join(", ")} within ${secs(timeoutMs)}; see help/troubleshooting-influx.md, then rerun: npm run deploy`);
