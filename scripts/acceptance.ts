@@ -566,6 +566,9 @@ export type E2eTarget = { readonly kind: "emulator"; readonly emulatorRef: { cur
 
 type E2eStep = (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile?: string, input?: string) => Promise<NpmResult>;
 
+/** moto's account id. */
+const MOTO_ACCOUNT = "123456789012";
+
 /** The market-data-api value of the emulator pass (fake, like the emulator's credentials). */
 const E2E_MARKET_DATA_API = JSON.stringify({ ALPACA_API_KEY: "e2e-key-4d1f", ALPACA_API_SECRET: "e2e-secret-9b7c" });
 
@@ -591,13 +594,11 @@ async function firstDeploy(
   gaps: GapList,
   apiValue: string,
   count: () => void,
+  account: string,
 ): Promise<{ stacks: string[]; changedByGaps: Set<string> }> {
   const hidden = Object.values(JSON.parse(apiValue) as Record<string, string>);
   const shows = (out: string) => out.includes(apiValue) || hidden.some((v) => out.includes(v));
-  await step("doctor", "doctor", [], (r) => {
-    const account = /AWS credentials\s+account (\d{12})/.exec(r.out)?.[1];
-    return r.code === 0 && account ? `ok, reports account ${account}` : "expected exit 0 and the account";
-  });
+  await step("doctor", "doctor", [], (r) => (r.code === 0 && new RegExp(`AWS credentials\\s+account ${account} `).test(r.out) ? `ok, reports account ${account}` : `expected exit 0 and account ${account}`));
   // Phase 1 builds and pushes the images this repository owns, then deploy stops while the
   // operator's secret is empty (and, with pinned tags, until the app's CI pushed them).
   await step("deploy refuses phase 2", "deploy", ["--auto-approve"], (r) => {
@@ -724,7 +725,7 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
     // Always torn down, whatever failed; what is left is reported.
     let tornDown = false;
     try {
-      await firstDeploy(step, config, baseEnv, endpoint, gaps, target.options.marketDataApi, () => (passed += 1));
+      await firstDeploy(step, config, baseEnv, endpoint, gaps, target.options.marketDataApi, () => (passed += 1), target.account);
       await step("destroy", "destroy", ["--yes-delete-data"], (r) => (r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept"));
       tornDown = true;
       await step("residuals", "residuals", [], (r) => (r.code === 0 ? "ok, residuals 0" : "expected exit 0: nothing tagged with the app and env left"));
@@ -751,7 +752,7 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
   };
 
   try {
-    const { stacks, changedByGaps } = await firstDeploy(step, config, baseEnv, endpoint, gaps, E2E_MARKET_DATA_API, () => (passed += 1));
+    const { stacks, changedByGaps } = await firstDeploy(step, config, baseEnv, endpoint, gaps, E2E_MARKET_DATA_API, () => (passed += 1), MOTO_ACCOUNT);
     await step("plan foundations", "plan", ["foundations"], (r) => (r.code === 0 && /no changes/.test(r.out) ? "ok, \"no changes\", exit 0" : "expected \"no changes\" and exit 0"));
     await step("deploy again", "deploy", ["--auto-approve"], (r) => {
       if (r.code !== 0) return "expected exit 0";
