@@ -5,7 +5,8 @@ import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/cli
 import { loadConfig, parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
-import { buildImages, checkDocker, checkRegionSetting, main, parseTerraformVersion } from "../scripts/doctor";
+import { buildImages, checkDocker, checkOperatorSettings, checkRegionSetting, main, parseTerraformVersion, render } from "../scripts/doctor";
+import { configNamed } from "./helpers/synth";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
@@ -113,4 +114,11 @@ test("region: a shell region that differs from config fails", () => {
   const cfg = config();
   expect(checkRegionSetting(cfg, { AWS_REGION: "eu-west-1" })).toMatchObject({ status: "FAIL", fix: "export AWS_REGION=us-east-1 (or unset it)" });
   expect(checkRegionSetting(cfg, { AWS_DEFAULT_REGION: "us-east-1" }).status).toBe("ok");
+});
+
+test("operator settings: a FAIL line per unset one, naming the key and how to set it; ok once config gives them", () => {
+  const missing = checkOperatorSettings(configNamed("dev"));
+  expect(missing).toEqual([{ name: "operator settings", status: "FAIL", detail: expect.stringMatching(/^services\.ingest\.environment\.TOP_TICKERS_API is unset: .* set it in the config file/) }]);
+  expect(render(missing).code).toBe(1);
+  expect(checkOperatorSettings(configNamed("acceptance"))).toEqual([{ name: "operator settings", status: "ok", detail: expect.any(String) }]);
 });

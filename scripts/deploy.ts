@@ -18,6 +18,7 @@ import { StreamLinesConfig } from "../config/schema";
 import { KeptRecord } from "../stacks/kept";
 import { CdktfResult, describeCounts, runCdktf } from "./lib/cdktf";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
+import { missingOperatorSettings } from "./lib/operator-settings";
 import { CdktfManifest, outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 
@@ -126,6 +127,11 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
   const results: Array<{ stack: string; result: CdktfResult; ms: number }> = [];
   for (const { stack, phase } of phases) {
+    const unset = phase === 2 ? missingOperatorSettings(config) : [];
+    if (unset.length > 0) {
+      unset.forEach((m) => io.err(`deploy: refusing phase 2 (phase 1 is deployed): ${m.message}; then rerun: npm run deploy`));
+      return 1;
+    }
     const dir = stackWorkingDir(outdir, manifest, stack);
     const logFile = path.join(outdir, "logs", `deploy-${stack}.log`);
     const t = Date.now();

@@ -10,6 +10,7 @@ import { loadConfigOrExit } from "../config/load";
 import { checkRegion } from "../config/rules";
 import { StreamLinesConfig, imageBuilds } from "../config/schema";
 import { emulatorClientConfig } from "./lib/emulator";
+import { missingOperatorSettings } from "./lib/operator-settings";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -167,7 +168,14 @@ export function checkPlatforms(images: readonly BuildImage[]): CheckResult {
 export async function runChecks(config: StreamLinesConfig, denv: DoctorEnv): Promise<CheckResult[]> {
   const images = buildImages(config);
   const [creds, bucket] = await Promise.all([checkCredentials(config), checkStateBucket(config)]);
-  return [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images)];
+  return [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images), ...checkOperatorSettings(config)];
+}
+
+/** Settings only the operator can give (the app contract's `operator` variables): deploy refuses phase 2 without them. */
+export function checkOperatorSettings(config: StreamLinesConfig): CheckResult[] {
+  const missing = missingOperatorSettings(config);
+  if (missing.length === 0) return [{ name: "operator settings", status: "ok", detail: "every setting the app needs from the operator is in the config" }];
+  return missing.map((m) => ({ name: "operator settings", status: "FAIL", detail: m.message }));
 }
 
 export function render(results: readonly CheckResult[]): { lines: string[]; code: number } {
