@@ -42,6 +42,8 @@ export interface ServiceContract {
   readonly imageFiles: readonly { readonly path: string; readonly source: string }[];
   /** Settings that only take effect when the image is built (Vite inlines `import.meta.env`). */
   readonly buildTime: readonly { readonly name: string; readonly source: string; readonly meaning: string }[];
+  /** Variable reads in code that never runs at this commit, so nothing needs to supply them. */
+  readonly neverRead?: readonly { readonly name: string; readonly source: string; readonly why: string }[];
 }
 
 const v = (name: string, required: boolean, supply: Supply, source: string, meaning: string, appDefault?: string): VariableContract => ({
@@ -68,6 +70,10 @@ const ingest = {
   },
   imageFiles: [{ path: "app_config.json", source: "ingest/src/config/app_config.rs:36 (copied by ingest/Dockerfile:23)" }],
   buildTime: [],
+  neverRead: [
+    { name: "HEALTH_SERVER_ADDR", source: "ingest/src/http/health.rs:7", why: "launch_health_server is commented out (ingest/src/main.rs:69): ingest serves no port" },
+    { name: "HEALTH_SERVER_PORT", source: "ingest/src/http/health.rs:8", why: "as HEALTH_SERVER_ADDR" },
+  ],
 } as const satisfies ServiceContract;
 
 const ripples = {
