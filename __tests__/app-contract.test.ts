@@ -6,6 +6,7 @@ import { APP_COMMIT, APP_CONTRACT, VariableContract } from "../config/app-contra
 import { ConfigError, parseConfig } from "../config/load";
 import { SERVICE_NAMES } from "../config/schema";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
+import { compare, readsIn } from "../scripts/app-contract";
 import { contractViolations } from "./helpers/app-contract";
 import { ROOT, Synthesized, configNamed, synthAll } from "./helpers/synth";
 
@@ -143,5 +144,37 @@ describe("config refuses environment values the containers would not see or do n
       'config/dev.json: services.ingest.environment.AWS_REGION: "us-east-1" is not allowed; expected a variable config may set; ECS sets it on every task (ingest/src/stream_producer/producer.rs:10 @ e410d43)',
     );
     expect(messageFor({ backend: { image: { tag: "1.0.0" }, environment: { INFLUXDB_BUCKET: "other" } } })).toMatch(/services\.backend\.environment\.INFLUXDB_BUCKET: "other" is not allowed; expected a variable the stack does not set itself/);
+  });
+});
+
+describe("npm run app-contract: the reads of a commit against the contract", () => {
+  // `git grep -n` lines as the script gets them, quoted from e410d43 and from a later commit.
+  const E410D43 = [
+    'e410d43:backend/src/influxdb_conn.rs:13:    let token = env::var("INFLUXDB_READ_TOKEN")',
+    'e410d43:ripples/src/main/scala/net/anzop/config/InfluxDetails.scala:14:    val bucket    = sys.env.getOrThrow("INFLUXDB_BUCKET", "INFLUXDB_BUCKET is not set")',
+    "e410d43:dashboard/src/lib/services/websocket.ts:7:  if (import.meta.env.SSR) {",
+    "e410d43:dashboard/src/lib/services/websocket.ts:17:  let reconnectInterval = import.meta.env.VITE_WEBSOCKET_RECONNECT_INTERVAL || 10000;",
+    'e410d43:ingest/src/http/health.rs:7:    let address_str = env::var("HEALTH_SERVER_ADDR").unwrap_or_else(|_| "127.0.0.1".to_string());',
+    "e410d43:infra/bin/infra.ts:10:  account: process.env.AWS_ACCOUNT_ID,",
+  ];
+
+  test("finds each kind of read with its file:line, skips Vite's own flags and other folders", () => {
+    expect(readsIn([...E410D43, "HEAD:dashboard/src/x.ts:3:const a = process.env['PUBLIC_API'] + process.env.PORT;"])).toEqual([
+      { service: "backend", name: "INFLUXDB_READ_TOKEN", source: "backend/src/influxdb_conn.rs:13", kind: "env::var" },
+      { service: "ripples", name: "INFLUXDB_BUCKET", source: "ripples/src/main/scala/net/anzop/config/InfluxDetails.scala:14", kind: "sys.env" },
+      { service: "dashboard", name: "VITE_WEBSOCKET_RECONNECT_INTERVAL", source: "dashboard/src/lib/services/websocket.ts:17", kind: "import.meta.env" },
+      { service: "ingest", name: "HEALTH_SERVER_ADDR", source: "ingest/src/http/health.rs:7", kind: "env::var" },
+      { service: "dashboard", name: "PUBLIC_API", source: "dashboard/src/x.ts:3", kind: "process.env" },
+      { service: "dashboard", name: "PORT", source: "dashboard/src/x.ts:3", kind: "process.env" },
+    ]);
+  });
+
+  test("a read the contract does not know, and a contract variable whose read is gone, make it fail", () => {
+    const later = readsIn(['HEAD:backend/src/graphql_schema/windowed_quotation.rs:43:            env::var("INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL")']);
+    const { lines, ok } = compare(later);
+    expect(ok).toBe(false);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL +backend\/src\/graphql_schema\/windowed_quotation\.rs:43 +env::var +NOT IN THE CONTRACT$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}INFLUXDB_BUCKET +backend\/src\/graphql_schema\/windowed_quotation\.rs:43 +IN THE CONTRACT, BUT NO READ FOUND$/));
+    expect(compare(readsIn(E410D43)).lines).toContainEqual(expect.stringMatching(/HEALTH_SERVER_ADDR .* contract: never read/));
   });
 });
