@@ -3,7 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { APP_COMMIT, APP_CONTRACT, VariableContract } from "../config/app-contract";
+import { Testing } from "cdktf";
 import { ConfigError, parseConfig } from "../config/load";
+import { buildStacks } from "../stacks/app";
 import { SERVICE_NAMES } from "../config/schema";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
 import { compare, readsIn } from "../scripts/app-contract";
@@ -91,6 +93,13 @@ describe("the contract test fails when a task definition breaks the contract", (
       "acc: backend: container port 8080 but the process listens on 3030 (GRAPHQL_SERVER_PORT, default 3030; backend/src/graphql_server/server.rs:31 (EXPOSE in backend/Dockerfile:27) @ e410d43)",
     ]);
   });
+});
+
+test("a task definition never carries an empty value, even past config validation", () => {
+  const config = configNamed("acceptance");
+  const mutable = JSON.parse(JSON.stringify(config)) as typeof config;
+  (mutable.services.ingest as { environment?: Record<string, string> }).environment = { MAX_TICKER_COUNT: "" };
+  expect(() => buildStacks(Testing.app(), mutable)).toThrow("fargate-service streamlines-acc-ingest: empty environment value for MAX_TICKER_COUNT; ECS drops empty values, so leave the variable out or give it a value");
 });
 
 describe("operator settings: TOP_TICKERS_API", () => {
