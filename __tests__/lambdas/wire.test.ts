@@ -105,11 +105,13 @@ const camelCase = (key: string) => key.toLowerCase().replace(/_([a-z0-9])/g, (_,
  * handleMessage (services/websocket.ts:65-83): decompress (helpers/bitwise.ts:3-15: atob, pako.inflate
  * with its default zlib wrapper, UTF-8), JSON.parse, an array of records, each through readQuotationFromJson.
  */
-function dashboardReceives(frame: string): Array<Record<string, unknown> | null> {
+function decompressed(frame: string): unknown {
   const bytes = Uint8Array.from(atob(frame), (c) => c.charCodeAt(0));
-  const data: unknown = JSON.parse(new TextDecoder("utf-8").decode(inflateSync(bytes)));
-  if (!Array.isArray(data)) return [];
-  return data.map(readQuotationFromJson);
+  return JSON.parse(new TextDecoder("utf-8").decode(inflateSync(bytes)));
+}
+function dashboardReceives(frame: string): Array<Record<string, unknown> | null> {
+  const data = decompressed(frame);
+  return Array.isArray(data) ? data.map(readQuotationFromJson) : [];
 }
 
 /** readQuotationFromJson (types/WindowedQuotation.ts:22-29): top-level keys camel-cased, then validated. */
@@ -143,8 +145,7 @@ function quotationProblems(q: Record<string, unknown>): string[] {
 /** Every record the dashboard would reject, with why, across a connection's frames. */
 const rejected = (connectionId: string) =>
   api.delivered(connectionId).flatMap((frame) => {
-    const bytes = Uint8Array.from(atob(frame), (c) => c.charCodeAt(0));
-    const records = JSON.parse(new TextDecoder().decode(inflateSync(bytes))) as Array<Record<string, unknown>>;
+    const records = decompressed(frame) as Array<Record<string, unknown>>;
     return records.flatMap((r) => quotationProblems(Object.fromEntries(Object.entries(r).map(([k, v]) => [camelCase(k), v]))).map((p) => `${String(r.symbol)} ${String(r.measure_id)}: ${p}`));
   });
 
@@ -177,7 +178,7 @@ test("times become the epoch nanoseconds the GraphQL path gives; every other fie
   expect(offsetDateTimeToString(onHalfMinute.windowEnd)).toBe("2024-06-03T14:33:30Z");
   await handler(kinesisEvent([ripplesJson(onMinute), ripplesJson(onHalfMinute)]));
 
-  const [first, second] = api.delivered("dash-3").flatMap((f) => JSON.parse(inflateSync(Buffer.from(f, "base64")).toString("utf8")) as Array<Record<string, unknown>>);
+  const [first, second] = api.delivered("dash-3").flatMap((f) => decompressed(f) as Array<Record<string, unknown>>);
   // The InfluxDB line protocol stores epochSecond * 1e9 (WindowedQuotationVolumes.scala:36,41); GraphQL reads it back.
   const nanos = (d: Date) => (d.getTime() / 1000) * 1e9;
   expect(first).toEqual({ ...JSON.parse(ripplesJson(onMinute)), window_start_time: nanos(onMinute.windowStart), window_end_time: nanos(onMinute.windowEnd) });
