@@ -561,10 +561,12 @@ describe("the CLI (node dist/main.js)", () => {
   test("the dev config: exit 0, foundations, core and edge synthesized", () => {
     const outdir = path.join(work, "good-out");
     const result = run(DEV_FILE, outdir);
-    // The dev example has no certificate, so synth warns (cdktf annotations are printed by main.ts too).
+    // The dev example has no certificate and leaves TOP_TICKERS_API to the operator, so synth warns
+    // (cdktf annotations are printed by main.ts too); deploy refuses phase 2 until it is set.
     expect({ status: result.status, stderr: result.stderr }).toEqual({
       status: 0,
       stderr:
+        'warning: core: services.ingest.environment.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it (ingest/src/config/ticker_hydrator.rs:36 @ e410d43); set it in the config file, e.g. "services": {"ingest": {"environment": {"TOP_TICKERS_API": "<URL of the top-traded-tickers API>"}}} (help/app-contract.md)\n' +
         "warning: core/load-balancer: streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS.\n" +
         "warning: edge/site: streamlines-dev-dashboard: CloudFront reaches the backend load balancer over plain HTTP; give the ALB a certificate (loadBalancer.domain).\n",
     });
@@ -669,7 +671,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     );
     expectMessage(
       messageFor((c) => (c.services.ingest.port = 8080)),
-      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment`,
+      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables`,
     );
   });
 
@@ -729,12 +731,12 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     test("a variable the stack derives itself", () => {
       expectMessage(
         messageFor((c) => (c.services.ripples.environment = { KINESIS_UPSTREAM_NAME: "other-stream" })),
-        `${FILE}: services.ripples.environment.KINESIS_UPSTREAM_NAME: "other-stream" is not allowed; expected a variable the stack does not set itself; CHECKPOINT_PATH, INFLUXDB_URL, INFLUXDB_ORG, INFLUXDB_BUCKET_MARKET_DATA_REALTIME, KINESIS_UPSTREAM_NAME, KINESIS_DOWNSTREAM_NAME come from the stack's resources and the influx keys`,
+        `${FILE}: services.ripples.environment.KINESIS_UPSTREAM_NAME: "other-stream" is not allowed; expected a variable the stack does not set itself; INFLUXDB_URL, INFLUXDB_ORG, INFLUXDB_BUCKET, CHECKPOINT_PATH, KINESIS_UPSTREAM_NAME, KINESIS_DOWNSTREAM_NAME come from the stack's resources and the influx keys`,
       );
-      // The WebSocket API lives in the core stack now; a hand-set URL would point the dashboard elsewhere.
+      // The stack sets the port the target group checks; another value would fail every health check.
       expectMessage(
-        messageFor((c) => (c.services.dashboard.environment = { VITE_LIVE_FEED_URL: "wss://feed.example.com" })),
-        `${FILE}: services.dashboard.environment.VITE_LIVE_FEED_URL: "wss://feed.example.com" is not allowed; expected a variable the stack does not set itself; VITE_DATABASE_URL, VITE_LIVE_FEED_URL come from the stack's resources and the influx keys`,
+        messageFor((c) => (c.services.dashboard.environment = { PORT: "8080" })),
+        `${FILE}: services.dashboard.environment.PORT: "8080" is not allowed; expected a variable the stack does not set itself; PORT come from the stack's resources and the influx keys`,
       );
     });
 

@@ -269,9 +269,9 @@ describe("core (dev config, backend-only profile)", () => {
     stack = synthAll(configWith("dev", { profile: "backend-only", edge: { enabled: false }, grafana: { image: { tag: "11.3.0" } } })).stacks.core;
   });
 
-  test("upstream only: backend-only has no results path, so no downstream stream", () => {
-    expect(values(stack, "aws_kinesis_stream").map((s) => s.name)).toEqual(["streamlines-dev-upstream"]);
-    expect(stack.output).not.toHaveProperty("downstream_stream_name");
+  test("both streams: ripples at e410d43 always writes its results downstream, though nothing reads them here", () => {
+    expect(values(stack, "aws_kinesis_stream").map((s) => s.name).sort()).toEqual(["streamlines-dev-downstream", "streamlines-dev-upstream"]);
+    expect(stack.output).toHaveProperty("downstream_stream_name");
   });
 });
 
@@ -476,41 +476,36 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       }
     });
 
-    test("environment variable names are the predecessor's, per service", () => {
-      expect(Object.keys(env(stack, "streamlines-dev-ingest")).sort()).toEqual(["KINESIS_UPSTREAM_NAME", "MAX_TICKER_COUNT", "MAX_WS_READS_PER_SEC", "TICKERS_OVERRIDE", "TOP_TICKERS_API"]);
+    test("environment variable names are the ones the app reads at e410d43 (config/app-contract.ts), per service", () => {
+      // TOP_TICKERS_API is the operator's: dev leaves it unset (synth warns, deploy refuses phase 2).
+      expect(Object.keys(env(stack, "streamlines-dev-ingest")).sort()).toEqual(["KINESIS_UPSTREAM_NAME", "MAX_TICKER_COUNT"]);
       expect(Object.keys(env(stack, "streamlines-dev-ripples")).sort()).toEqual([
-        "CHECKPOINT_PATH", "INFLUXDB_BUCKET_MARKET_DATA_REALTIME", "INFLUXDB_ORG", "INFLUXDB_URL", "JAVA_TOOL_OPTIONS", "KINESIS_DOWNSTREAM_NAME", "KINESIS_UPSTREAM_NAME",
+        "CHECKPOINT_PATH", "INFLUXDB_BUCKET", "INFLUXDB_ORG", "INFLUXDB_URL", "JAVA_TOOL_OPTIONS", "KINESIS_DOWNSTREAM_NAME", "KINESIS_UPSTREAM_NAME",
       ]);
-      expect(Object.keys(env(stack, "streamlines-dev-backend")).sort()).toEqual([
-        "CORS_ALLOWED_ORIGINS", "GRAPHQL_SERVER_ADDRESS", "GRAPHQL_SERVER_PORT", "INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL", "INFLUXDB_ORG", "INFLUXDB_URL",
-      ]);
-      expect(Object.keys(env(stack, "streamlines-dev-dashboard")).sort()).toEqual(["VITE_DATABASE_URL", "VITE_LIVE_FEED_URL"]);
+      expect(Object.keys(env(stack, "streamlines-dev-backend")).sort()).toEqual(["GRAPHQL_SERVER_ADDRESS", "GRAPHQL_SERVER_PORT", "INFLUXDB_BUCKET", "INFLUXDB_ORG", "INFLUXDB_URL"]);
+      expect(Object.keys(env(stack, "streamlines-dev-dashboard")).sort()).toEqual(["PORT"]);
     });
 
-    test("derived values: stream names, checkpoint path, INFLUXDB_URL from the namespace, backend URL on the ALB", () => {
-      const alb = ref(stack, "aws_lb", () => true, "dns_name");
+    test("derived values: stream names, checkpoint path, INFLUXDB_URL from the namespace, one results bucket for ripples and backend", () => {
       expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ KINESIS_UPSTREAM_NAME: upstream.replace(/\.arn\}$/, ".name}"), MAX_TICKER_COUNT: "30" });
       expect(env(stack, "streamlines-dev-ripples")).toMatchObject({
         CHECKPOINT_PATH: "s3://streamlines-dev-artifacts-eu-central-1/flink/ripples/checkpoints",
         INFLUXDB_URL: "http://influxdb.streamlines-dev.internal:8086",
         INFLUXDB_ORG: "streamlines",
-        INFLUXDB_BUCKET_MARKET_DATA_REALTIME: "market-data-realtime",
+        INFLUXDB_BUCKET: "market-data-realtime",
         KINESIS_UPSTREAM_NAME: upstream.replace(/\.arn\}$/, ".name}"),
         KINESIS_DOWNSTREAM_NAME: downstream.replace(/\.arn\}$/, ".name}"),
       });
+      // The backend queries the windowed results ripples writes, so it reads the same bucket.
       expect(env(stack, "streamlines-dev-backend")).toEqual({
-        CORS_ALLOWED_ORIGINS: `http://${alb}`,
         GRAPHQL_SERVER_ADDRESS: "0.0.0.0",
         GRAPHQL_SERVER_PORT: "3030",
         INFLUXDB_URL: "http://influxdb.streamlines-dev.internal:8086",
         INFLUXDB_ORG: "streamlines",
-        INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL: "market-data-historical",
+        INFLUXDB_BUCKET: "market-data-realtime",
       });
-      const api = Object.keys(resourcesOf(stack, "aws_apigatewayv2_api"))[0];
-      expect(env(stack, "streamlines-dev-dashboard")).toEqual({
-        VITE_DATABASE_URL: `http://${alb}/graphql`,
-        VITE_LIVE_FEED_URL: `wss://\${aws_apigatewayv2_api.${api}.id}.execute-api.eu-central-1.amazonaws.com/live`,
-      });
+      // The dashboard at e410d43 has its endpoints as literals; only adapter-node's port is a setting.
+      expect(env(stack, "streamlines-dev-dashboard")).toEqual({ PORT: "3000" });
       expect(namespaceNameOf(configNamed("dev"))).toBe("streamlines-dev.internal");
     });
 
@@ -520,8 +515,8 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         { name: "ALPACA_API_KEY", valueFrom: `${arn("secret-market-data-api")}:ALPACA_API_KEY::` },
         { name: "ALPACA_API_SECRET", valueFrom: `${arn("secret-market-data-api")}:ALPACA_API_SECRET::` },
       ]);
-      expect(container(stack, "streamlines-dev-ripples").secrets).toEqual([{ name: "INFLUXDB_TOKEN_REALTIME_WRITE", valueFrom: arn("secret-influx-write-token") }]);
-      expect(container(stack, "streamlines-dev-backend").secrets).toEqual([{ name: "INFLUXDB_TOKEN_HISTORICAL_READ", valueFrom: arn("secret-influx-read-token") }]);
+      expect(container(stack, "streamlines-dev-ripples").secrets).toEqual([{ name: "INFLUXDB_WRITE_TOKEN", valueFrom: arn("secret-influx-write-token") }]);
+      expect(container(stack, "streamlines-dev-backend").secrets).toEqual([{ name: "INFLUXDB_READ_TOKEN", valueFrom: arn("secret-influx-read-token") }]);
       expect(container(stack, "streamlines-dev-dashboard").secrets).toEqual([]);
       for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
         for (const e of container(stack, `streamlines-dev-${service}`).environment) {
@@ -642,7 +637,7 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-warn-")) });
       const { core } = buildStacks(app, configNamed("dev"));
       const warnings = core.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
-      expect(warnings).toEqual(["streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
+      expect(warnings.filter((w) => !w.includes("TOP_TICKERS_API"))).toEqual(["streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
     });
 
     test("path rule: /graphql goes to the backend, everything else to the dashboard", () => {
@@ -832,8 +827,6 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
       type: "A",
       alias: { name: ref(stack, "aws_lb", () => true, "dns_name"), zone_id: ref(stack, "aws_lb", () => true, "zone_id"), evaluate_target_health: true },
     });
-    expect(env(stack, "streamlines-var-dashboard").VITE_DATABASE_URL).toBe("https://markets.example.com/graphql");
-    expect(env(stack, "streamlines-var-backend").CORS_ALLOWED_ORIGINS).toBe("https://markets.example.com");
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
   });
 
@@ -877,7 +870,6 @@ describe("core app variants (dev config with one change)", () => {
     expect(values(stack, "aws_lb_listener").find((l) => l.port === 80)!.default_action).toEqual([expect.objectContaining({ type: "redirect" })]);
     expect(values(stack, "aws_acm_certificate")).toHaveLength(0);
     expect(values(stack, "aws_route53_record")).toHaveLength(0);
-    expect(env(stack, "streamlines-dev-dashboard").VITE_DATABASE_URL).toBe(`https://${ref(stack, "aws_lb", () => true, "dns_name")}/graphql`);
   });
 
   test("schedule and autoscaling off: Terraform owns desired_count again", () => {
@@ -899,7 +891,7 @@ describe("core app variants (dev config with one change)", () => {
     const stack = synthAll(
       configWith("dev", { services: { ingest: { capacityProvider: "FARGATE_SPOT", environment: { MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top" } } } }),
     ).stacks.core;
-    expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top", MAX_WS_READS_PER_SEC: "10" });
+    expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top" });
     expect(ecsService(stack, "streamlines-dev-ingest").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
   });
 });
@@ -922,7 +914,7 @@ describe("core (backend-only fixture)", () => {
     );
   });
 
-  test("none of the excluded resource types: no ALB, listeners, target groups, DNS, certificates, autoscaling, downstream stream, WebSocket API, Lambdas", () => {
+  test("none of the excluded resource types: no ALB, listeners, target groups, DNS, certificates, autoscaling, WebSocket API, Lambdas", () => {
     const types = Object.keys(stack.resource ?? {});
     for (const excluded of [
       "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group", "aws_route53_record", "aws_acm_certificate", "aws_acm_certificate_validation",
@@ -931,13 +923,15 @@ describe("core (backend-only fixture)", () => {
     ]) {
       expect([excluded, types.includes(excluded)]).toEqual([excluded, false]);
     }
-    expect(values(stack, "aws_kinesis_stream").map((s) => s.name)).toEqual(["streamlines-bko-upstream"]);
-    expect(JSON.stringify([stack.resource, stack.output])).not.toMatch(/backend|dashboard|downstream/);
+    expect(JSON.stringify([stack.resource, stack.output])).not.toMatch(/backend|dashboard/);
   });
 
-  test("ripples without the downstream: no KINESIS_DOWNSTREAM_NAME, no downstream grant", () => {
-    expect(env(stack, "streamlines-bko-ripples")).not.toHaveProperty("KINESIS_DOWNSTREAM_NAME");
-    expect(grants(stack, "streamlines-bko-ripples-task").filter((g) => g.startsWith("kinesis:PutRecord"))).toEqual([]);
+  test("the downstream stream too: ripples writes there (KinesisProps.scala:13 requires the name); only ripples may write, nothing reads it", () => {
+    const downstream = ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-bko-downstream", "arn");
+    expect(values(stack, "aws_kinesis_stream").map((s) => s.name).sort()).toEqual(["streamlines-bko-downstream", "streamlines-bko-upstream"]);
+    expect(env(stack, "streamlines-bko-ripples").KINESIS_DOWNSTREAM_NAME).toBe(downstream.replace(/\.arn\}$/, ".name}"));
+    expect(grants(stack, "streamlines-bko-ripples-task").filter((g) => g.startsWith("kinesis:PutRecord"))).toEqual([`kinesis:PutRecord on ${downstream}`, `kinesis:PutRecords on ${downstream}`]);
+    expect(grants(stack, "streamlines-bko-ingest-task").filter((g) => g.includes(downstream))).toEqual([]);
   });
 
   test("no ingress from anywhere at all", () => {
@@ -951,10 +945,10 @@ describe("core (backend-only fixture)", () => {
     );
     expect(values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-bko-upstream-iterator-age")!.threshold).toBe(120000);
     expect(ecsService(stack, "streamlines-bko-ingest").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
-    expect(env(stack, "streamlines-bko-ingest").TICKERS_OVERRIDE).toBe("AAPL,MSFT");
+    expect(env(stack, "streamlines-bko-ingest")).toMatchObject({ MAX_TICKER_COUNT: "12", TOP_TICKERS_API: "https://tickers.example.com/top" });
   });
 
-  test("outputs: no URL, no downstream", () => {
+  test("outputs: no URL", () => {
     expect(Object.keys(stack.output ?? {})).not.toEqual(expect.arrayContaining(["url"]));
     expect(stack.output).not.toHaveProperty("load_balancer_dns_name");
     expect(stack.output!.service_names).toEqual({ value: { ingest: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ingest", "name"), ripples: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ripples", "name") } });

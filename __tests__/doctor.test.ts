@@ -5,7 +5,9 @@ import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/cli
 import { loadConfig, parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
-import { buildImages, checkDocker, checkRegionSetting, main, parseTerraformVersion } from "../scripts/doctor";
+import { buildImages, checkDocker, checkRegionSetting, main, parseTerraformVersion, render } from "../scripts/doctor";
+import { checkOperatorSettings } from "../scripts/lib/checks";
+import { configNamed } from "./helpers/synth";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
@@ -113,4 +115,18 @@ test("region: a shell region that differs from config fails", () => {
   const cfg = config();
   expect(checkRegionSetting(cfg, { AWS_REGION: "eu-west-1" })).toMatchObject({ status: "FAIL", fix: "export AWS_REGION=us-east-1 (or unset it)" });
   expect(checkRegionSetting(cfg, { AWS_DEFAULT_REGION: "us-east-1" }).status).toBe("ok");
+});
+
+test("operator settings: a FAIL line per unset one, naming the key and how to set it; ok once config gives them", async () => {
+  const missing = await checkOperatorSettings(configNamed("dev"));
+  expect(missing).toEqual([
+    {
+      name: "operator settings",
+      status: "FAIL",
+      detail: expect.stringMatching(/^services\.ingest\.environment\.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it/),
+      fix: expect.stringMatching(/^set it in the config file/),
+    },
+  ]);
+  expect(render(missing).code).toBe(1);
+  expect(await checkOperatorSettings(configNamed("acceptance"))).toEqual([{ name: "operator settings", status: "ok", detail: expect.any(String) }]);
 });

@@ -72,9 +72,9 @@ class Sandbox {
     fs.writeFileSync(path.join(this.root, "var/lib/cloud/data/instance-id"), "i-0123456789abcdef0\n");
   }
 
-  run(env: Record<string, string> = {}): Run {
+  run(env: Record<string, string> = {}, script = SCRIPT): Run {
     const before = this.allCalls().length;
-    const result = spawnSync("bash", [SCRIPT], {
+    const result = spawnSync("bash", [script], {
       encoding: "utf8",
       timeout: 60_000,
       env: {
@@ -502,6 +502,26 @@ describe("container runtime (EFS variant: inside the InfluxDB task, influxd alre
     expect(box.authOf("write").perms.every((p) => p.startsWith("write:"))).toBe(true);
   });
 
+  test("the task's INFLUX_ORG never reaches influx: buckets and tokens get through with --org-id (the script before the fix stopped at buckets)", () => {
+    const box = sandbox();
+    influxdRunning(box);
+    const run = box.run(CONTAINER);
+    expect(run.status).toBe(0);
+    expect(called(run.calls, "influx bucket list ")).toEqual([expect.stringMatching(/^influx bucket list --org-id [0-9a-f]{16} --hide-headers$/)]);
+    expect(called(run.calls, "influx auth create ").every((c) => / --org-id [0-9a-f]{16} /.test(c))).toBe(true);
+
+    // cf8661b's influx_as ran influx in the task's environment, INFLUX_ORG included.
+    const unfixed = path.join(box.dir, "bootstrap-unfixed.sh");
+    const script = fs.readFileSync(SCRIPT, "utf8");
+    expect(script).toContain(" env -u INFLUX_ORG -u INFLUX_ORG_ID influx ");
+    fs.writeFileSync(unfixed, script.replace(" env -u INFLUX_ORG -u INFLUX_ORG_ID influx ", " influx "));
+    const again = sandbox();
+    influxdRunning(again);
+    const broken = again.run(CONTAINER, unfixed);
+    expect(failedLines(broken.output)).toEqual([expect.stringMatching(/^bootstrap: FAILED at step buckets( |$)/)]);
+    expect(broken.output).toMatch(/^Error: ambiguous org: use OrgId or OrgName, but not both\. OrgID: [0-9a-f]{16}, OrgName: streamlines$/m);
+  });
+
   test("InfluxDB never answering fails at step health; an unknown runtime fails at config", () => {
     const box = sandbox();
     const run = box.run({ ...CONTAINER, HEALTH_TIMEOUT_SECONDS: "1" });
@@ -605,4 +625,83 @@ test("shellcheck passes on the script, the image's entrypoint wrapper and the st
   }
   expect(`${result.stdout}${result.stderr}`).toBe("");
   expect(result.status).toBe(0);
+});
+
+describe("the influx stand-in behaves like influx-cli 2.7.5 where the bootstrap depends on it (sources in its header)", () => {
+  /** Runs the stand-in directly, as influx would run in the container runtime, with the admin token. */
+  const influx = (box: Sandbox, args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(path.join(box.bin, "influx"), args, { encoding: "utf8", env: { PATH: `${box.bin}:/usr/bin:/bin`, FAKE_STATE: box.state, INFLUX_TOKEN: box.secret("admin"), ...env } });
+    return { status: r.status, out: r.stdout, err: r.stderr };
+  };
+  let box: Sandbox;
+  let orgId: string;
+  beforeEach(() => {
+    box = sandbox();
+    expect(box.run().status).toBe(0);
+    orgId = fs.readFileSync(path.join(box.state, "volume/influx/org"), "utf8").split(" ")[0];
+  });
+
+  test("--org takes INFLUX_ORG and --org-id INFLUX_ORG_ID when absent; an ID and a name together are ambiguous, from flags or environment", () => {
+    expect(influx(box, ["bucket", "list", "--org-id", orgId, "--hide-headers"])).toMatchObject({ status: 0, err: "" });
+    expect(influx(box, ["bucket", "list", "--hide-headers"], { INFLUX_ORG: "streamlines" })).toMatchObject({ status: 0, err: "" });
+    expect(influx(box, ["bucket", "list", "--hide-headers"], { INFLUX_ORG_ID: orgId })).toMatchObject({ status: 0, err: "" });
+    const ambiguous = `Error: ambiguous org: use OrgId or OrgName, but not both. OrgID: ${orgId}, OrgName: streamlines\n`;
+    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_ORG: "streamlines" })).toEqual({ status: 1, out: "", err: ambiguous });
+    expect(influx(box, ["bucket", "create", "--org", "streamlines", "--name", "x"], { INFLUX_ORG_ID: orgId })).toEqual({ status: 1, out: "", err: ambiguous });
+    expect(influx(box, ["auth", "create", "--org-id", orgId, "--org", "streamlines", "--user", "admin", "--json"])).toEqual({ status: 1, out: "", err: ambiguous });
+    expect(influx(box, ["bucket", "list"])).toMatchObject({ status: 1, err: "Error: must specify org ID or org name\n" });
+  });
+
+  test("org list --name falls back to INFLUX_ORG; bucket create --name to INFLUX_BUCKET_NAME and is required", () => {
+    expect(influx(box, ["org", "list", "--hide-headers"], { INFLUX_ORG: "streamlines" })).toMatchObject({ status: 0, out: `${orgId}\tstreamlines\n` });
+    expect(influx(box, ["org", "list", "--hide-headers"], { INFLUX_ORG: "other" })).toMatchObject({ status: 1 });
+    expect(influx(box, ["bucket", "create", "--org-id", orgId], { INFLUX_BUCKET_NAME: "from-env" })).toMatchObject({ status: 0, out: expect.stringContaining("\tfrom-env\t") });
+    expect(influx(box, ["bucket", "create", "--org-id", orgId])).toMatchObject({ status: 1, err: expect.stringContaining('Required flag "name" not set') });
+  });
+
+  test("a flag the command does not define is refused, like urfave/cli; --f=v works like --f v", () => {
+    expect(influx(box, ["bucket", "list", "--org-id", orgId, "--retention", "1h"])).toMatchObject({ status: 1, err: expect.stringMatching(/^Incorrect Usage: flag provided but not defined: -retention/) });
+    expect(influx(box, ["org", "list", "--org-id", orgId])).toMatchObject({ status: 1, err: expect.stringMatching(/flag provided but not defined: -org-id/) });
+    expect(influx(box, ["bucket", "list", `--org-id=${orgId}`, "--hide-headers"])).toMatchObject({ status: 0 });
+  });
+
+  test("--host falls back to INFLUX_HOST, else http://localhost:8086; through docker exec only the container's own environment and -e reach influx", () => {
+    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_HOST: "http://influxdb.example:8086" })).toMatchObject({ status: 1, err: expect.stringContaining("no InfluxDB there") });
+    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_HOST: "http://127.0.0.1:9999" })).toMatchObject({ status: 0 });
+    const docker = (args: string[], env: Record<string, string>) =>
+      spawnSync(path.join(box.bin, "docker"), args, { encoding: "utf8", env: { PATH: `${box.bin}:/usr/bin:/bin`, FAKE_STATE: box.state, INFLUX_TOKEN: box.secret("admin"), ...env } });
+    // The caller's INFLUX_ORG and INFLUX_HOST stay outside the container.
+    expect(docker(["exec", "-e", "INFLUX_TOKEN", "influxdb", "influx", "bucket", "list", "--org-id", orgId], { INFLUX_ORG: "streamlines", INFLUX_HOST: "http://127.0.0.1:9999" }).status).toBe(0);
+    expect(docker(["exec", "influxdb", "influx", "bucket", "list", "--org-id", orgId], {}).stderr).toContain("401 Unauthorized");
+    expect(docker(["exec", "-e", "INFLUX_TOKEN", "-e", "INFLUX_HOST=http://localhost:9999", "influxdb", "influx", "bucket", "list", "--org-id", orgId], {}).stderr).toContain("connection refused");
+  });
+});
+
+describe("the write check: an empty write by a permitted token", () => {
+  const writeChecks = (run: Run) => run.calls.filter((c) => c.startsWith("curl ") && c.includes("/api/v2/write"));
+
+  test("204 (InfluxDB 2.7): the write token is valid and nothing is written or replaced", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const run = box.run();
+    expect(run.status).toBe(0);
+    expect(writeChecks(run)).toHaveLength(2);
+    expect(run.output).toMatch(/^bootstrap: write-token: token in \S+ valid: write permission on realtime historical$/m);
+    expect(box.puts()).toHaveLength(3);
+  });
+
+  test("400 \"writing requires points\" (older 2.x) counts as valid too; a token no longer permitted (403) is replaced", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    box.fail("write-empty-400");
+    expect(box.run().status).toBe(0);
+    expect(box.puts()).toHaveLength(3);
+    box.heal("write-empty-400");
+    const write = box.authOf("write");
+    fs.writeFileSync(path.join(box.state, "volume/influx/auths", write.id, "perms"), ""); // no longer permitted: 403
+    const run = box.run();
+    expect(run.status).toBe(0);
+    expect(run.output).toMatch(/the token in \S+ cannot write bucket realtime: HTTP 403/);
+    expect(box.puts().slice(3)).toEqual([SECRETS.write]);
+  });
 });

@@ -350,7 +350,7 @@ describe("influx (backend-only fixture: EBS host with a pinned AMI, Grafana, no 
       { name: "INFLUX_READ_TOKEN", valueFrom: expect.stringMatching(/secret-influx-read-token_secret_\w+arn\}$/) },
     ]);
     const env = Object.fromEntries((container.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ INFLUX_URL: "http://influxdb.streamlines-bko.internal:8086", INFLUX_ORG: "streamlines", INFLUX_BUCKET: "market-data-historical", GF_AUTH_ANONYMOUS_ENABLED: "false" });
+    expect(env).toMatchObject({ INFLUX_URL: "http://influxdb.streamlines-bko.internal:8086", INFLUX_ORG: "streamlines", INFLUX_BUCKET: "market-data-realtime", GF_AUTH_ANONYMOUS_ENABLED: "false" });
     const service = values(stack, "aws_ecs_service").find((s) => s.name === "streamlines-bko-grafana")!;
     expect(service).not.toHaveProperty("load_balancer");
     expect(service.enable_execute_command).toBe(true);

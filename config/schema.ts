@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { APP_COMMIT, cite, variableOf, variablesSuppliedBy } from "./app-contract";
 import {
   LOG_RETENTION_DAYS,
   FARGATE_SIZES,
@@ -54,15 +55,15 @@ export const PROFILE_SERVICES: Readonly<Record<Profile, readonly ServiceName[]>>
 };
 
 /**
- * Environment variables the core stack derives from its own resources or from other config keys.
- * Config may not override them: a different stream name, say, would point a task at a resource its
- * role cannot reach.
+ * Environment variables the core stack derives from its own resources or from other config keys
+ * (the app contract's `stack` supply). Config may not override them: a different stream name, say,
+ * would point a task at a resource its role cannot reach.
  */
 export const DERIVED_ENVIRONMENT: Readonly<Record<ServiceName, readonly string[]>> = {
-  ingest: ["KINESIS_UPSTREAM_NAME"],
-  ripples: ["CHECKPOINT_PATH", "INFLUXDB_URL", "INFLUXDB_ORG", "INFLUXDB_BUCKET_MARKET_DATA_REALTIME", "KINESIS_UPSTREAM_NAME", "KINESIS_DOWNSTREAM_NAME"],
-  backend: ["GRAPHQL_SERVER_PORT", "INFLUXDB_URL", "INFLUXDB_ORG", "INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL"],
-  dashboard: ["VITE_DATABASE_URL", "VITE_LIVE_FEED_URL"],
+  ingest: variablesSuppliedBy("ingest", "stack").map((v) => v.name),
+  ripples: variablesSuppliedBy("ripples", "stack").map((v) => v.name),
+  backend: variablesSuppliedBy("backend", "stack").map((v) => v.name),
+  dashboard: variablesSuppliedBy("dashboard", "stack").map((v) => v.name),
 };
 
 export type Architecture = "X86_64" | "ARM64";
@@ -99,8 +100,10 @@ export interface ServiceConfig {
   readonly executeCommand: boolean;
   /** Register the tasks in the Cloud Map namespace as `<service>.<namespace>`; opens the port to the VPC. */
   readonly serviceDiscovery: boolean;
-  /** Plain settings, merged over the service's defaults. Never secrets. */
+  /** Plain settings, merged over the service's defaults. Never secrets, never empty. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Names in `environment` the app contract does not list, set on purpose (a newer app build, say). */
+  readonly extraVariables?: readonly string[];
 }
 
 export interface WebServiceConfig extends ServiceConfig {
@@ -341,6 +344,7 @@ const service = (d: ServiceDefaults): Rule =>
       executeCommand: bool(false),
       serviceDiscovery: bool(false),
       environment: { kind: "map", optional: true, keyCheck: checkEnvName, maxEntries: 100, values: str({ check: (v) => (v.length <= 4096 ? undefined : "expected a value of at most 4096 characters") }) },
+      extraVariables: { kind: "array", optional: true, items: str({ check: checkEnvName }) },
       ...(d.web && {
         port: int({ optional: true, default: d.web.port, min: 1024, max: 65535 }),
         healthCheckPath: str({ optional: true, default: d.web.healthCheckPath, check: checkHealthCheckPath }),
@@ -774,15 +778,8 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     if (s.minHealthyPercent >= s.maxPercent) {
       return { key: `${key}.maxPercent`, value: s.maxPercent, allowed: `expected more than minHealthyPercent (${s.minHealthyPercent}), or a deployment can neither start nor stop a task` };
     }
-    for (const variable of Object.keys(s.environment ?? {})) {
-      if (DERIVED_ENVIRONMENT[name].includes(variable)) {
-        return {
-          key: `${key}.environment.${variable}`,
-          value: s.environment![variable],
-          allowed: `expected a variable the stack does not set itself; ${DERIVED_ENVIRONMENT[name].join(", ")} come from the stack's resources and the influx keys`,
-        };
-      }
-    }
+    const problem = environmentProblem(config, name);
+    if (problem) return problem;
   }
   if (config.autoscaling.enabled) {
     for (const name of WEB_SERVICES.filter((n) => inProfile.includes(n))) {
@@ -798,6 +795,45 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   const longest = `${config.app}-${config.env}-dashboard`;
   if (inProfile.includes("dashboard") && longest.length > 32) {
     return { key: "env", value: config.env, allowed: `expected app and env together at most 21 characters in profile full: load balancer target group names such as ${longest} must fit in 32` };
+  }
+  return undefined;
+}
+
+/** Each variable config sets must be one the service reads, not the stack's or a secret's, and not empty. */
+function environmentProblem(config: StreamLinesConfig, name: ServiceName): ConfigProblem | undefined {
+  const s = config.services[name];
+  const key = `services.${name}`;
+  const extras = s.extraVariables ?? [];
+  for (const [variable, value] of Object.entries(s.environment ?? {})) {
+    const at = `${key}.environment.${variable}`;
+    if (value === "") {
+      return { key: at, value, allowed: `expected a non-empty value: ECS drops an empty environment value when it registers the task definition, so ${name} would not see ${variable} at all (and every plan would show a diff)` };
+    }
+    const contract = variableOf(name, variable);
+    if (!contract) {
+      if (extras.includes(variable)) continue;
+      const known = variablesSuppliedBy(name, "operator", "default", "config").map((v) => v.name);
+      return {
+        key: at,
+        value,
+        allowed: `expected a variable ${name} reads at ${APP_COMMIT} (${known.join(", ") || "none it takes from config"}; help/app-contract.md), or list ${variable} in ${key}.extraVariables to set it on purpose`,
+      };
+    }
+    if (contract.supply === "stack") {
+      return { key: at, value, allowed: `expected a variable the stack does not set itself; ${DERIVED_ENVIRONMENT[name].join(", ")} come from the stack's resources and the influx keys` };
+    }
+    if (contract.supply === "secret" || contract.supply === "unsupplied" || contract.supply === "platform") {
+      const by = contract.supply === "platform" ? "ECS sets it on every task" : "it is a secret, which never goes in plain environment";
+      return { key: at, value, allowed: `expected a variable config may set; ${by} (${cite(contract.source)})` };
+    }
+  }
+  for (const [i, variable] of extras.entries()) {
+    if (!(s.environment && variable in s.environment)) {
+      return { key: `${key}.extraVariables[${i}]`, value: variable, allowed: `expected a variable set in ${key}.environment` };
+    }
+    if (variableOf(name, variable)) {
+      return { key: `${key}.extraVariables[${i}]`, value: variable, allowed: `expected a variable the app contract does not list; ${name} reads ${variable} at ${APP_COMMIT} already` };
+    }
   }
   return undefined;
 }

@@ -9,7 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadConfigOrExit } from "../config/load";
 import { checkRegion } from "../config/rules";
 import { StreamLinesConfig, imageBuilds } from "../config/schema";
-import { CheckResult, Status, runPhase2Checks } from "./lib/checks";
+import { CheckResult, OFFLINE_PHASE2_CHECKS, PHASE2_CHECKS, Status, runPhase2Checks } from "./lib/checks";
 import { emulatorClientConfig } from "./lib/emulator";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -163,7 +163,7 @@ export async function runChecks(config: StreamLinesConfig, denv: DoctorEnv): Pro
   const [creds, bucket] = await Promise.all([checkCredentials(config), checkStateBucket(config)]);
   const local = [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images)];
   // Without credentials every AWS lookup fails the same way; the credentials line already says so.
-  const phase2 = creds.status === "ok" ? await runPhase2Checks(config) : [];
+  const phase2 = await runPhase2Checks(config, creds.status === "ok" ? PHASE2_CHECKS : OFFLINE_PHASE2_CHECKS);
   return [...local, ...phase2];
 }
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { TerraformOutput } from "cdktf";
+import { Annotations, TerraformOutput } from "cdktf";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
@@ -17,6 +17,8 @@ import { Alarms } from "../modules/alarms";
 import { LambdaFunction } from "../modules/lambda-function";
 import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
 import { EncryptedQueue } from "../modules/queue";
+import { APP_CONTRACT } from "../config/app-contract";
+import { missingOperatorSettings } from "../scripts/lib/operator-settings";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
@@ -29,14 +31,14 @@ export const RIPPLES_JAVA_TOOL_OPTIONS = [
   "--add-opens=java.base/java.util=ALL-UNNAMED",
 ].join(" ");
 
-/** Plain settings with the predecessor's names; config's `services.<name>.environment` overrides them. */
+const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
+
+/** The stack's own defaults (the app contract's `default` supply); config's `services.<name>.environment` overrides them. */
 export const DEFAULT_ENVIRONMENT: Readonly<Record<ServiceName, Readonly<Record<string, string>>>> = {
-  // Empty TICKERS_OVERRIDE and TOP_TICKERS_API: ingest falls back to its built-in symbol list.
-  ingest: { MAX_TICKER_COUNT: "30", MAX_WS_READS_PER_SEC: "10", TICKERS_OVERRIDE: "", TOP_TICKERS_API: "" },
-  ripples: { JAVA_TOOL_OPTIONS: RIPPLES_JAVA_TOOL_OPTIONS },
-  // The server binds to this address; its own default (127.0.0.1) is unreachable from the ALB.
-  backend: { GRAPHQL_SERVER_ADDRESS: "0.0.0.0" },
-  // VITE_DATABASE_URL and VITE_LIVE_FEED_URL (the WebSocket API) come from this stack's resources.
+  ingest: {},
+  ripples: { [ENV.ripples.javaToolOptions.name]: RIPPLES_JAVA_TOOL_OPTIONS },
+  // The app's own default (127.0.0.1) is unreachable from the ALB.
+  backend: { [ENV.backend.serverAddress.name]: "0.0.0.0" },
   dashboard: {},
 };
 
@@ -70,8 +72,8 @@ export class CoreStack extends StreamLinesStack {
   readonly namespaceName: string;
   readonly namespaceId: string;
   readonly upstream: KinesisStream;
-  /** Only in the `full` profile: backend-only has no results path to browsers. */
-  readonly downstream?: KinesisStream;
+  /** Every profile: ripples always writes its results there (KINESIS_DOWNSTREAM_NAME, help/app-contract.md). */
+  readonly downstream: KinesisStream;
   /** The profile's services: ingest and ripples always, backend and dashboard in `full`. */
   readonly services: Partial<Record<ServiceName, FargateService>> = {};
   /** Only in the `full` profile. */
@@ -127,9 +129,8 @@ export class CoreStack extends StreamLinesStack {
     this.namespaceId = namespace.id;
 
     this.upstream = new KinesisStream(this, "upstream", { name: this.name("upstream"), ...c.kinesis.upstream, kmsKeyArn: key.arn });
-    if (c.profile === "full") {
-      this.downstream = new KinesisStream(this, "downstream", { name: this.name("downstream"), ...c.kinesis.downstream, kmsKeyArn: key.arn });
-    }
+    // backend-only too: ripples at e410d43 writes every result there and exits without the name.
+    this.downstream = new KinesisStream(this, "downstream", { name: this.name("downstream"), ...c.kinesis.downstream, kmsKeyArn: key.arn });
 
     const influxGroup = new SecurityGroup(this, "influx-sg", {
       name: this.name("influxdb"),
@@ -154,7 +155,7 @@ export class CoreStack extends StreamLinesStack {
     }
 
     // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
-    if (this.downstream) this.realtime = this.realtimePath(props.foundations, this.downstream);
+    if (c.profile === "full") this.realtime = this.realtimePath(props.foundations, this.downstream);
 
     // ---- services: the predecessor's table, one FargateService each ----
     const inProfile = PROFILE_SERVICES[c.profile];
@@ -191,8 +192,6 @@ export class CoreStack extends StreamLinesStack {
       name: ServiceName,
       derived: Record<string, string>,
       extra: {
-        /** Defaults known only here (URLs of this stack's resources); config may override them. */
-        defaults?: Record<string, string>;
         secrets?: Record<string, SecretEnvironmentVariable>;
         port?: number;
         loadBalancer?: LoadBalancerAttachment;
@@ -218,7 +217,7 @@ export class CoreStack extends StreamLinesStack {
         capacityProvider: s.capacityProvider,
         minHealthyPercent: s.minHealthyPercent,
         maxPercent: s.maxPercent,
-        environment: { ...DEFAULT_ENVIRONMENT[name], ...extra.defaults, ...s.environment, ...derived },
+        environment: { ...DEFAULT_ENVIRONMENT[name], ...s.environment, ...derived },
         secrets: extra.secrets,
         logs: { groupName: `/${c.app}/${c.env}/ecs/${name}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
         port: extra.port,
@@ -235,59 +234,59 @@ export class CoreStack extends StreamLinesStack {
       return created;
     };
 
-    // ingest: market data websocket -> upstream.
+    // ingest: market data websocket -> upstream. TOP_TICKERS_API comes from the operator (config).
     const ingest = service(
       "ingest",
-      { KINESIS_UPSTREAM_NAME: this.upstream.name },
+      { [ENV.ingest.kinesisUpstream.name]: this.upstream.name },
       {
         // The market-data-api secret holds JSON: {"ALPACA_API_KEY": "...", "ALPACA_API_SECRET": "..."}.
         secrets: {
-          ALPACA_API_KEY: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_KEY" },
-          ALPACA_API_SECRET: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_SECRET" },
+          [ENV.ingest.alpacaApiKey.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_KEY" },
+          [ENV.ingest.alpacaApiSecret.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_SECRET" },
         },
       },
     );
     this.upstream.grantWrite(ingest.taskRole);
+    for (const missing of missingOperatorSettings(c)) Annotations.of(this).addWarning(missing.message);
 
     // ripples: upstream -> Flink -> InfluxDB and downstream; checkpoints under flink/ in the artifacts bucket.
     const ripples = service(
       "ripples",
       {
-        CHECKPOINT_PATH: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
-        INFLUXDB_URL: influxUrl,
-        INFLUXDB_ORG: c.influx.org,
-        INFLUXDB_BUCKET_MARKET_DATA_REALTIME: c.influx.buckets.marketDataRealtime,
-        KINESIS_UPSTREAM_NAME: this.upstream.name,
-        ...(this.downstream && { KINESIS_DOWNSTREAM_NAME: this.downstream.name }),
+        [ENV.ripples.checkpointPath.name]: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
+        [ENV.ripples.influxUrl.name]: influxUrl,
+        [ENV.ripples.influxOrg.name]: c.influx.org,
+        [ENV.ripples.influxBucket.name]: resultsBucketOf(c),
+        [ENV.ripples.kinesisUpstream.name]: this.upstream.name,
+        [ENV.ripples.kinesisDownstream.name]: this.downstream.name,
       },
-      { secrets: { INFLUXDB_TOKEN_REALTIME_WRITE: { secret: secrets["influx-write-token"] } }, influx: true },
+      { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influx: true },
     );
     this.upstream.grantRead(ripples.taskRole);
-    this.downstream?.grantWrite(ripples.taskRole);
+    this.downstream.grantWrite(ripples.taskRole);
     artifacts.grantReadWrite(ripples.taskRole, "flink/");
 
     if (this.loadBalancer) {
-      const url = this.loadBalancer.url;
       // backend: GraphQL over InfluxDB behind the ALB; its task role needs nothing (the token comes as a secret).
       service(
         "backend",
         {
-          GRAPHQL_SERVER_PORT: String(c.services.backend.port),
-          INFLUXDB_URL: influxUrl,
-          INFLUXDB_ORG: c.influx.org,
-          INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL: c.influx.buckets.marketDataHistorical,
+          [ENV.backend.serverPort.name]: String(c.services.backend.port),
+          [ENV.backend.influxUrl.name]: influxUrl,
+          [ENV.backend.influxOrg.name]: c.influx.org,
+          // It queries the windowed results: the bucket ripples writes.
+          [ENV.backend.influxBucket.name]: resultsBucketOf(c),
         },
         {
-          // The backend refuses to start without it. Config may widen it (a dashboard on CloudFront, say).
-          defaults: { CORS_ALLOWED_ORIGINS: url },
-          secrets: { INFLUXDB_TOKEN_HISTORICAL_READ: { secret: secrets["influx-read-token"] } },
+          secrets: { [ENV.backend.influxReadToken.name]: { secret: secrets["influx-read-token"] } },
           port: c.services.backend.port,
           loadBalancer: this.loadBalancer.targets.backend,
           influx: true,
         },
       );
-      // dashboard: the web UI; its task role needs nothing.
-      service("dashboard", { VITE_DATABASE_URL: `${url}${BACKEND_PATHS[0]}`, ...(this.realtime && { VITE_LIVE_FEED_URL: this.realtime.api.url }) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
+      // dashboard: the web UI; its task role needs nothing. At e410d43 its endpoints are literals
+      // in its source, so the URLs below are outputs only (help/app-contract.md).
+      service("dashboard", { [ENV.dashboard.port.name]: String(c.services.dashboard.port) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
     }
 
     // ---- market hours: stop after the close, start before the open ----
@@ -316,7 +315,7 @@ export class CoreStack extends StreamLinesStack {
       }
     }
 
-    if (this.realtime && this.downstream) this.realtimeAlarms(this.realtime, this.downstream);
+    if (this.realtime) this.realtimeAlarms(this.realtime, this.downstream);
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });
@@ -325,7 +324,7 @@ export class CoreStack extends StreamLinesStack {
     new TerraformOutput(this, "cluster_name", { value: this.cluster.name });
     new TerraformOutput(this, "namespace_name", { value: this.namespaceName });
     new TerraformOutput(this, "upstream_stream_name", { value: this.upstream.name });
-    if (this.downstream) new TerraformOutput(this, "downstream_stream_name", { value: this.downstream.name });
+    new TerraformOutput(this, "downstream_stream_name", { value: this.downstream.name });
     new TerraformOutput(this, "service_names", { value: Object.fromEntries(inProfile.map((n) => [n, this.services[n]!.name])) });
     new TerraformOutput(this, "alarm_topic_arn", { value: this.alarms.topicArn });
     if (this.loadBalancer) {
@@ -423,4 +422,9 @@ export function namespaceNameOf(config: StreamLinesConfig): string {
 /** `http://influxdb.<namespace>:<port>`: the URL every InfluxDB client uses. */
 export function influxUrlOf(config: StreamLinesConfig): string {
   return `http://influxdb.${namespaceNameOf(config)}:${config.influx.port}`;
+}
+
+/** The bucket ripples writes its windowed results to, and so the one the backend and Grafana read. */
+export function resultsBucketOf(config: StreamLinesConfig): string {
+  return config.influx.buckets.marketDataRealtime;
 }

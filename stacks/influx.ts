@@ -3,7 +3,7 @@ import { TerraformOutput } from "cdktf";
 import { StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
-import { CoreStack, influxUrlOf } from "./core";
+import { CoreStack, influxUrlOf, resultsBucketOf } from "./core";
 import { AL2023_ARM64_PARAMETER, InfluxHost, grantTokenSecrets } from "../modules/influx-host";
 import { EgressToGroup, InfluxAccess } from "../modules/influx-host/access";
 import { Bastion } from "../modules/bastion";
@@ -77,7 +77,7 @@ export class InfluxStack extends StreamLinesStack {
         influx: {
           url: influxUrlOf(c),
           org: c.influx.org,
-          bucket: c.influx.buckets.marketDataHistorical,
+          bucket: resultsBucketOf(c),
           port: c.influx.port,
           securityGroupId: influxGroupId,
           readToken: secrets["influx-read-token"],

@@ -187,6 +187,10 @@ export class FargateService extends Construct {
       });
     }
 
+    // ECS drops an empty value when it registers the task definition: the container would not see the
+    // variable at all, and every plan would show a diff.
+    const empty = Object.keys(props.environment).filter((name) => props.environment[name] === "");
+    if (empty.length > 0) throw new Error(`fargate-service ${props.name}: empty environment value for ${empty.join(", ")}; ECS drops empty values, so leave the variable out or give it a value`);
     this.image = `${props.image.repository.url}:${props.image.tag}`;
     const container = {
       name: props.containerName,

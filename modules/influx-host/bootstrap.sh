@@ -57,8 +57,9 @@
 #   admin  lists the organization and its buckets;
 #   read   runs a one-row Flux query on every configured bucket (HTTP 200);
 #   write  posts an empty body to /api/v2/write for every configured bucket. InfluxDB checks the
-#          write permission before it reads the body, so a permitted token gets 400 "writing
-#          requires points" and nothing is written; 401/403/404 mean invalid.
+#          write permission first, and zero points is no error: a permitted token gets 204 and
+#          nothing is written (older 2.x releases answered 400 "writing requires points", also
+#          accepted); 401/403/404 mean invalid.
 # A token found invalid is replaced by a new one, published to its secret. An error that says
 # nothing about the token (InfluxDB down, Secrets Manager unreadable) fails the step instead:
 # a working token is never replaced on a guess.
@@ -368,11 +369,15 @@ wait_healthy() {
 # ---- InfluxDB access -----------------------------------------------------------------------
 
 # influx_as <token> <influx args...>: the token reaches influx through the environment only.
+# In the container runtime the task's environment holds INFLUX_ORG (this script's input), which
+# influx-cli takes as --org when the flag is absent, and it refuses an org ID and an org name
+# together ("ambiguous org", cmd/influx/global.go:338-356 at v2.7.5). So influx runs without the
+# org variables; `docker exec` passes only INFLUX_TOKEN anyway.
 influx_as() {
   local token=$1
   shift
   if [[ $INFLUX_RUNTIME == container ]]; then
-    INFLUX_TOKEN=$token INFLUX_HOST=$INFLUX_URL influx "$@"
+    INFLUX_TOKEN=$token INFLUX_HOST=$INFLUX_URL env -u INFLUX_ORG -u INFLUX_ORG_ID influx "$@"
   else
     INFLUX_TOKEN=$token docker exec -e INFLUX_TOKEN influxdb influx "$@"
   fi

@@ -6,6 +6,7 @@ import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { EcrRepositoryName, IMAGE_SETTINGS, StreamLinesConfig } from "../../config/schema";
 import { awsClientConfig } from "./emulator";
+import { missingOperatorSettings } from "./operator-settings";
 import { OPERATOR_SECRETS, SECRETS, SECRET_SET_COMMAND, secretName, secretState, secretsClient } from "./secrets";
 
 export type Status = "ok" | "WARN" | "FAIL";
@@ -110,8 +111,18 @@ export async function checkPinnedImages(config: StreamLinesConfig): Promise<Chec
   }
 }
 
+/** Settings only the operator can give (the app contract's `operator` variables), read from the config alone. */
+export async function checkOperatorSettings(config: StreamLinesConfig): Promise<CheckResult[]> {
+  const missing = missingOperatorSettings(config);
+  if (missing.length === 0) return [{ name: "operator settings", status: "ok", detail: "every setting the app needs from the operator is in the config" }];
+  return missing.map((m) => ({ name: "operator settings", status: "FAIL", detail: m.problem, fix: m.fix }));
+}
+
+/** The phase-2 checks that need no AWS call: doctor runs them even without credentials. */
+export const OFFLINE_PHASE2_CHECKS: readonly Phase2Check[] = [checkOperatorSettings];
+
 /** What deploy checks before phase 2 (and doctor shows); a FAIL stops the deploy before phase 2 applies anything. */
-export const PHASE2_CHECKS: readonly Phase2Check[] = [checkOperatorSecrets, checkPinnedImages];
+export const PHASE2_CHECKS: readonly Phase2Check[] = [...OFFLINE_PHASE2_CHECKS, checkOperatorSecrets, checkPinnedImages];
 
 export async function runPhase2Checks(config: StreamLinesConfig, checks: readonly Phase2Check[] = PHASE2_CHECKS): Promise<CheckResult[]> {
   return (await Promise.all(checks.map((c) => c(config)))).flat();
