@@ -107,6 +107,8 @@ describe("operator settings: TOP_TICKERS_API", () => {
     expect(missingOperatorSettings(configNamed("dev"))).toEqual([
       {
         key: "services.ingest.environment.TOP_TICKERS_API",
+        problem: "services.ingest.environment.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it (ingest/src/config/ticker_hydrator.rs:36 @ e410d43)",
+        fix: 'set it in the config file, e.g. "services": {"ingest": {"environment": {"TOP_TICKERS_API": "<URL of the top-traded-tickers API>"}}} (help/app-contract.md)',
         message:
           'services.ingest.environment.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it (ingest/src/config/ticker_hydrator.rs:36 @ e410d43); set it in the config file, e.g. "services": {"ingest": {"environment": {"TOP_TICKERS_API": "<URL of the top-traded-tickers API>"}}} (help/app-contract.md)',
       },

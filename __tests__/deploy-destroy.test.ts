@@ -6,7 +6,8 @@ import { buildStacks } from "../stacks/app";
 import { KeptRecord, adoptKept, keptManifest } from "../stacks/kept";
 import { cdktfArgs, cleanLines, describeCounts, parseCounts } from "../scripts/lib/cdktf";
 import { importIdOf, keptEntries, mergeKeptRecords, stateResources } from "../scripts/lib/kept";
-import { deployPhases, parseDeployArgs } from "../scripts/deploy";
+import { deployPhases, parseDeployArgs, phase2Ready } from "../scripts/deploy";
+import { PHASE2_CHECKS, checkOperatorSettings } from "../scripts/lib/checks";
 import { deleteForRealSteps, parseDestroyArgs } from "../scripts/destroy";
 import { configNamed } from "./helpers/synth";
 
@@ -146,5 +147,25 @@ describe("deploy and destroy commands", () => {
   test("deleting kept resources for real: retention off, deploy to adopt, destroy with confirmation, residuals", () => {
     const steps = deleteForRealSteps("config/prod.json").join("\n");
     expect(steps).toMatch(/"dataRetention": false in config\/prod\.json[\s\S]*npm run deploy[\s\S]*npm run destroy -- --yes-delete-data[\s\S]*npm run residuals/);
+  });
+});
+
+describe("deploy before phase 2: the operator settings", () => {
+  test("dev without TOP_TICKERS_API: one refusal line naming the key and the fix, phase 2 may not start", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const ready = await phase2Ready(configNamed("dev"), { out: (l) => out.push(l), err: (l) => err.push(l) }, [checkOperatorSettings]);
+    expect(ready).toBe(false);
+    expect(err).toEqual([expect.stringMatching(/^deploy: refusing phase 2: services\.ingest\.environment\.TOP_TICKERS_API is unset: .*; fix: set it in the config file/)]);
+  });
+
+  test("a config that gives it passes the check", async () => {
+    const out: string[] = [];
+    expect(await phase2Ready(configNamed("acceptance"), { out: (l) => out.push(l), err: () => undefined }, [checkOperatorSettings])).toBe(true);
+    expect(out).toEqual(["deploy: before phase 2: operator settings: ok"]);
+  });
+
+  test("it runs first among deploy's phase-2 checks", () => {
+    expect(PHASE2_CHECKS[0]).toBe(checkOperatorSettings);
   });
 });
