@@ -137,6 +137,12 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
         actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
         resources: [groupArn, `${groupArn}:log-stream:*`],
       }),
+      // AWS's documented minimum for a flow logs role includes DescribeLogGroups.
+      expect.objectContaining({
+        effect: "Allow",
+        actions: ["logs:DescribeLogGroups"],
+        resources: [expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/)],
+      }),
     ]);
   });
 

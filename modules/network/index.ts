@@ -203,6 +203,11 @@ export class Network extends Construct {
       },
     });
     logGroup.grantWrite(role);
+    // Part of AWS's documented minimum for the flow logs role; the call lists groups, so it takes the account's group ARNs.
+    role.addToPolicy({
+      actions: ["logs:DescribeLogGroups"],
+      resources: [`arn:${partition.partition}:logs:${this.props.region}:${account.accountId}:log-group:*`],
+    });
     new FlowLog(this, "flow-log", {
       vpcId: this.vpc.id,
       trafficType: "ALL",
