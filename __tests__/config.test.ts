@@ -946,7 +946,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
       backend: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
       dashboard: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
     });
-    expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs" }, idleTimeoutSeconds: 60, deletionProtection: false });
+    expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs", expirationDays: 90 }, idleTimeoutSeconds: 60, deletionProtection: false });
     expect(config.autoscaling).toEqual({ enabled: true, backend: { min: 1, max: 4, targetCpuPercent: 60 }, dashboard: { min: 1, max: 3, targetCpuPercent: 60 } });
     expect(config.schedule).toEqual({ enabled: true, timeZone: "America/New_York", stop: "cron(30 16 ? * MON-FRI *)", start: "cron(0 9 ? * MON-FRI *)" });
     expect(config.alarms).toEqual({ upstreamIteratorAgeMs: 60000, tasksBelowDesiredMinutes: 5, target5xxCount: 10, unhealthyHosts: 1 });
@@ -1009,7 +1009,7 @@ describe("config validation: edge", () => {
       bucketName: "streamlines-dev-dashboard-site",
       priceClass: "PriceClass_100",
       contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
-      accessLogs: { enabled: false, bucketName: "streamlines-dev-cdn-logs" },
+      accessLogs: { enabled: false, bucketName: "streamlines-dev-cdn-logs", expirationDays: 90 },
       waf: { enabled: false, rateLimit: 2000 },
       backendOrigins: true,
       buildDir: "dashboard/dist",

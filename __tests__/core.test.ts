@@ -669,11 +669,14 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       });
     });
 
-    test("access log bucket: SSE-S3 (ELB cannot use a CMK), force-destroyable, ELB's regional account may write AWSLogs/", () => {
+    test("access log bucket: SSE-S3 (ELB cannot use a CMK), force-destroyable, logs expire (default 90 days), ELB's regional account may write AWSLogs/", () => {
       const [bucketId, bucket] = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(([, b]) => b.bucket === "streamlines-dev-alb-logs-eu-central-1")!;
       expect(bucket.force_destroy).toBe(true);
       const enc = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find((e) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
       expect(enc.rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false }]);
+      // Current log objects expire (config default 90 days), or the bucket grows forever.
+      const lifecycle = values(stack, "aws_s3_bucket_lifecycle_configuration").find((l) => l.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
+      expect(lifecycle.rule).toEqual(expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 90 }] }]));
       const policy = values(stack, "aws_s3_bucket_policy").find((p) => p.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
       const statements = documentBehind(stack, policy.policy);
       expect(statements.map((s) => s.sid)).toEqual(["DenyInsecureTransport", "ElbWritesAccessLogs"]);

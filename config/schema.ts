@@ -216,7 +216,8 @@ export interface StreamLinesConfig {
     readonly certificateArn?: string;
     /** An alias record in this zone; without certificateArn, also a DNS-validated certificate for the name. */
     readonly domain?: { readonly name: string; readonly hostedZoneId: string };
-    readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string };
+    /** `expirationDays`: how long a log object is kept. */
+    readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string; readonly expirationDays: number };
     readonly idleTimeoutSeconds: number;
     readonly deletionProtection: boolean;
   };
@@ -252,8 +253,8 @@ export interface EdgeConfig {
   readonly domain?: { readonly name: string; readonly zoneName: string };
   /** Content-Security-Policy header value sent with every response. */
   readonly contentSecurityPolicy: string;
-  /** CloudFront standard logs into a bucket of their own. */
-  readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string };
+  /** CloudFront standard logs into a bucket of their own, each kept `expirationDays`. */
+  readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string; readonly expirationDays: number };
   /** AWS managed common rule set plus a per-IP rate limit (requests per 5 minutes). */
   readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
   /** Route /graphql* to the core ALB (and the WebSocket API when core has one): one domain for the whole app. */
@@ -280,6 +281,9 @@ export type Rule =
   | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
 
 const str = (extra: Omit<Extract<Rule, { kind: "string" }>, "kind"> = {}): Rule => ({ kind: "string", ...extra });
+/** Access logs are kept 90 days by default: long enough for an incident review, bounded in cost. */
+const LOG_EXPIRATION_DAYS = 90;
+
 const int = (extra: Omit<Extract<Rule, { kind: "integer" }>, "kind"> = {}): Rule => ({ kind: "integer", ...extra });
 const bool = (dflt?: boolean): Rule => ({ kind: "boolean", optional: dflt !== undefined, default: dflt });
 const obj = (props: Record<string, Rule>, optional = false): Rule => ({ kind: "object", props, optional });
@@ -497,6 +501,7 @@ export const CONFIG_SCHEMA: Rule = obj({
         {
           enabled: bool(false),
           bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-alb-logs`, check: checkBucketName }),
+          expirationDays: int({ optional: true, default: LOG_EXPIRATION_DAYS, min: 1, max: 3650 }),
         },
         true,
       ),
@@ -583,6 +588,7 @@ export const CONFIG_SCHEMA: Rule = obj({
         {
           enabled: bool(false),
           bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-cdn-logs`, check: checkBucketName }),
+          expirationDays: int({ optional: true, default: LOG_EXPIRATION_DAYS, min: 1, max: 3650 }),
         },
         true,
       ),

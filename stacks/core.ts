@@ -174,6 +174,7 @@ export class CoreStack extends StreamLinesStack {
         accessLogs: c.loadBalancer.accessLogs.enabled
           ? {
               bucketName: c.loadBalancer.accessLogs.bucketName,
+              expirationDays: c.loadBalancer.accessLogs.expirationDays,
               noncurrentVersionExpirationDays: c.artifacts.noncurrentVersionExpirationDays,
               denyInsecureTransport: !reachesAwsOverPlainHttp(c),
             }

@@ -64,7 +64,7 @@ export class EdgeStack extends StreamLinesStack {
       securityHeaders: c.emulator === undefined,
       certificate: this.certificate && edge.domain ? { arn: this.certificate.arn, aliases: [edge.domain.name] } : undefined,
       webAclArn: this.webAcl?.arn,
-      accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName } : undefined,
+      accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName, expirationDays: edge.accessLogs.expirationDays } : undefined,
       // CloudFront checks the ALB's certificate against the origin name: with loadBalancer.domain that
       // is the domain; with a bare certificateArn, the certificate must cover the ALB's DNS name.
       apiOrigin: loadBalancer && { domainName: (loadBalancer.https && c.loadBalancer.domain?.name) || loadBalancer.dnsName, https: loadBalancer.https },

@@ -53,7 +53,13 @@ export interface LoadBalancerProps {
   /** An alias record for the ALB; without certificateArn also a DNS-validated certificate for it. */
   readonly domain?: { readonly name: string; readonly hostedZoneId: string };
   /** Access logs to a bucket of their own (SSE-S3: ELB log delivery cannot use a customer managed key). */
-  readonly accessLogs?: { readonly bucketName: string; readonly noncurrentVersionExpirationDays: number; readonly denyInsecureTransport: boolean };
+  readonly accessLogs?: {
+    readonly bucketName: string;
+    /** Days a log object is kept. */
+    readonly expirationDays: number;
+    readonly noncurrentVersionExpirationDays: number;
+    readonly denyInsecureTransport: boolean;
+  };
   readonly idleTimeoutSeconds: number;
   readonly deletionProtection: boolean;
   /** One default target and any number of path-routed ones, keyed by service. */
@@ -247,6 +253,7 @@ export class LoadBalancer extends Construct {
       // Logs are not precious data; a destroy must not stop at a non-empty bucket.
       forceDestroy: true,
       noncurrentVersionExpirationDays: opts.noncurrentVersionExpirationDays,
+      expirationDays: opts.expirationDays,
       denyInsecureTransport: opts.denyInsecureTransport,
       extraPolicyStatements: [writer],
     });
