@@ -26,6 +26,9 @@ const endpointsOfType = (stack: StackJson, type: "Gateway" | "Interface") =>
 
 const foundationsOutput = (name: RegExp) => expect.stringMatching(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.${name.source}\\}$`));
 
+/** Target groups are named by AWS from a prefix; the Name tag carries `<app>-<env>-<component>`. */
+const tgName = (t: Record<string, unknown>) => (t.tags as Record<string, string> | undefined)?.Name;
+
 describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () => {
   let stack: StackJson;
   beforeAll(() => {
@@ -577,11 +580,11 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("web services attach to their target group, after the listener and rule exist", () => {
       const backend = ecsService(stack, "streamlines-dev-backend");
       expect(backend.load_balancer).toEqual([
-        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn"), container_name: "backend", container_port: 3030 },
+        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn"), container_name: "backend", container_port: 3030 },
       ]);
       expect(backend.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./), expect.stringMatching(/^aws_lb_listener_rule\./)]));
       expect(ecsService(stack, "streamlines-dev-dashboard").load_balancer).toEqual([
-        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-dashboard", "arn"), container_name: "dashboard", container_port: 3000 },
+        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn"), container_name: "dashboard", container_port: 3000 },
       ]);
       expect(ecsService(stack, "streamlines-dev-ingest")).not.toHaveProperty("load_balancer");
     });
@@ -643,7 +646,7 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(only(stack, "aws_lb_listener")).toMatchObject({
         port: 80,
         protocol: "HTTP",
-        default_action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-dashboard", "arn") }],
+        default_action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn") }],
       });
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-warn-")) });
       const { core } = buildStacks(app, configNamed("dev"));
@@ -654,17 +657,22 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("path rule: /graphql goes to the backend, everything else to the dashboard", () => {
       expect(only(stack, "aws_lb_listener_rule")).toMatchObject({
         listener_arn: ref(stack, "aws_lb_listener", () => true, "arn"),
-        action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn") }],
+        action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn") }],
         condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }],
       });
     });
 
-    test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000)", () => {
+    test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000), replaceable (name prefix, create before destroy)", () => {
       const vpcId = vpcRef(stack, "id");
-      expect(values(stack, "aws_lb_target_group").find((t) => t.name === "streamlines-dev-backend")).toMatchObject({
+      // A fixed name would make any replacement (a port change) collide with the group it replaces.
+      expect(values(stack, "aws_lb_target_group").map((t) => [t.name, t.name_prefix, t.lifecycle])).toEqual([
+        [undefined, "backe-", { create_before_destroy: true }],
+        [undefined, "dashb-", { create_before_destroy: true }],
+      ]);
+      expect(values(stack, "aws_lb_target_group").find((t) => tgName(t) === "streamlines-dev-backend")).toMatchObject({
         port: 3030, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/health", matcher: "200" },
       });
-      expect(values(stack, "aws_lb_target_group").find((t) => t.name === "streamlines-dev-dashboard")).toMatchObject({
+      expect(values(stack, "aws_lb_target_group").find((t) => tgName(t) === "streamlines-dev-dashboard")).toMatchObject({
         port: 3000, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/", matcher: "200-399" },
       });
     });
@@ -781,7 +789,7 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
           { id: "missing", expression: "desired - running", return_data: true },
         ],
       });
-      const dims = { LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"), TargetGroup: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn_suffix") };
+      const dims = { LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"), TargetGroup: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn_suffix") };
       expect(alarm("backend-target-5xx")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count", statistic: "Sum", period: 300, threshold: 10, dimensions: dims });
       expect(alarm("backend-unhealthy-hosts")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "UnHealthyHostCount", statistic: "Maximum", threshold: 1, dimensions: dims });
     });

@@ -27,11 +27,16 @@ const ELB_ACCOUNT_REGIONS: ReadonlySet<string> = new Set([
   "eu-west-3", "eu-south-1", "eu-north-1", "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
 ]);
 
+/** Up to 6 characters, as AWS allows for a prefix; AWS appends a unique suffix to reach 32. */
+export function targetGroupNamePrefix(key: string): string {
+  return `${key.replace(/[^A-Za-z0-9]/g, "").slice(0, 5)}-`;
+}
+
 /** TLS 1.2 and 1.3 only, forward-secret ciphers: AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 export interface LoadBalancerTargetProps {
-  /** Target group name, at most 32 characters. */
+  /** `<app>-<env>-<component>`: the group's Name tag. AWS names it from a short prefix, so it can be replaced. */
   readonly name: string;
   readonly port: number;
   readonly healthCheckPath: string;
@@ -137,7 +142,10 @@ export class LoadBalancer extends Construct {
       Object.entries(props.targets).map(([key, t]) => [
         key,
         new LbTargetGroup(this, `target-${key}`, {
-          name: t.name,
+          // Port, protocol and VPC changes replace the group, and a fixed name would collide with the old one.
+          namePrefix: targetGroupNamePrefix(key),
+          lifecycle: { createBeforeDestroy: true },
+          tags: { Name: t.name },
           port: t.port,
           protocol: "HTTP",
           targetType: "ip",
