@@ -660,6 +660,10 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     expectMessage(messageFor((c) => (c.services.ingest.image.tag = "latest")), `${FILE}: services.ingest.image.tag: "latest" is not allowed; ${TAG}`);
     expectMessage(messageFor((c) => (c.services.ingest.image.tag = "v1:2")), `${FILE}: services.ingest.image.tag: "v1:2" is not allowed; ${TAG}`);
     expectMessage(messageFor((c) => (c.services.ingest.image.tag = "-rc1")), `${FILE}: services.ingest.image.tag: "-rc1" is not allowed; ${TAG}`);
+    expectMessage(
+      messageFor((c) => (c.services.ingest.image.tag = "ctx-0123456789abcdef")),
+      `${FILE}: services.ingest.image.tag: "ctx-0123456789abcdef" is not allowed; expected a pinned tag not starting with "ctx-", which the image hooks' content-hash tags use and the ECR lifecycle expires`,
+    );
   });
 
   test("an unknown service and an unknown service key", () => {

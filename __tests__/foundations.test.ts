@@ -114,8 +114,12 @@ describe("foundations (dev config)", () => {
     }
     const policies = Object.values(resourcesOf(stack, "aws_ecr_lifecycle_policy"));
     expect(policies).toHaveLength(6);
+    // Count-based expiry touches only hook tags (ctx-*) and untagged images, never a pinned tag that may still run.
     for (const p of policies) {
-      expect(JSON.parse(String(p.policy)).rules[0].selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 });
+      expect(JSON.parse(String(p.policy)).rules.map((r: { selection: unknown }) => r.selection)).toEqual([
+        { tagStatus: "tagged", tagPrefixList: ["ctx-"], countType: "imageCountMoreThan", countNumber: 20 },
+        { tagStatus: "untagged", countType: "imageCountMoreThan", countNumber: 20 },
+      ]);
     }
   });
 
