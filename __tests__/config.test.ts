@@ -1031,6 +1031,16 @@ describe("config validation: edge", () => {
     );
   });
 
+  test("the site's domain is the load balancer's", () => {
+    expectMessage(
+      messageFor((c) => {
+        withEdge({ domain: { name: "markets.example.com", zoneName: "example.com" } })(c);
+        c.loadBalancer.domain = { name: "markets.example.com", hostedZoneId: "Z123" };
+      }),
+      `${FILE}: edge.domain.name: "markets.example.com" is not allowed; expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record`,
+    );
+  });
+
   test("a domain outside its zone, a bad zone name, a missing zone", () => {
     expectMessage(
       messageFor(withEdge({ domain: { name: "markets.example.org", zoneName: "example.com" } })),

@@ -818,5 +818,9 @@ function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   if (domain && domain.name !== domain.zoneName && !domain.name.endsWith(`.${domain.zoneName}`)) {
     return { key: "edge.domain.name", value: domain.name, allowed: `expected a name inside edge.domain.zoneName ${domain.zoneName}` };
   }
+  // One name cannot alias both CloudFront and the ALB, and CloudFront would then reach itself for /graphql*.
+  if (domain && domain.name === config.loadBalancer.domain?.name) {
+    return { key: "edge.domain.name", value: domain.name, allowed: "expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record" };
+  }
   return undefined;
 }
