@@ -776,10 +776,14 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
       expectMessage(messageFor((c) => (c.loadBalancer.idleTimeoutSeconds = 0)), `${FILE}: loadBalancer.idleTimeoutSeconds: 0 is not allowed; expected a whole number from 1 to 4000`);
     });
 
-    test("app and env too long for the ALB's target group names", () => {
+    test("app and env too long for the ALB's name", () => {
+      expect(parseConfig(JSON.stringify({ ...MINIMAL, env: "production01" }), FILE).env).toBe("production01");
       expectMessage(
-        messageFor((c) => (c.env = "production01")),
-        `${FILE}: env: "production01" is not allowed; expected app and env together at most 21 characters in profile full: load balancer target group names such as streamlines-production01-dashboard must fit in 32`,
+        messageFor((c) => {
+          c.app = "streamlinesmarkt";
+          c.env = "production01";
+        }),
+        `${FILE}: env: "production01" is not allowed; expected app and env together at most 27 characters in profile full: the load balancer's name streamlinesmarkt-production01-alb must fit in 32`,
       );
     });
   });

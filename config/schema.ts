@@ -800,10 +800,10 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
       }
     }
   }
-  // ALB and target group names are limited to 32 characters; the longest is <app>-<env>-dashboard.
-  const longest = `${config.app}-${config.env}-dashboard`;
-  if (inProfile.includes("dashboard") && longest.length > 32) {
-    return { key: "env", value: config.env, allowed: `expected app and env together at most 21 characters in profile full: load balancer target group names such as ${longest} must fit in 32` };
+  // ALB names are limited to 32 characters (target groups take AWS-generated names from a prefix).
+  const albName = `${config.app}-${config.env}-alb`;
+  if (inProfile.includes("dashboard") && albName.length > 32) {
+    return { key: "env", value: config.env, allowed: `expected app and env together at most 27 characters in profile full: the load balancer's name ${albName} must fit in 32` };
   }
   return undefined;
 }
