@@ -1035,6 +1035,21 @@ describe("config validation: edge", () => {
     );
   });
 
+  test("HTTPS to the ALB with a certificate but no domain: CloudFront would reach it by its elb.amazonaws.com name", () => {
+    const certificate = "arn:aws:acm:eu-central-1:123456789012:certificate/abc-123";
+    expectMessage(
+      messageFor((c) => {
+        withEdge({})(c);
+        c.loadBalancer.certificateArn = certificate;
+      }),
+      `${FILE}: loadBalancer.domain: (missing) is not allowed; expected a domain its certificate covers when edge.backendOrigins is on with loadBalancer.certificateArn: CloudFront reaches the ALB over HTTPS by name, and no certificate matches the ALB's *.elb.amazonaws.com name (or set edge.backendOrigins false)`,
+    );
+    const without = dev();
+    withEdge({ backendOrigins: false })(without);
+    without.loadBalancer.certificateArn = certificate;
+    expect(parseConfig(JSON.stringify(without), FILE).edge.backendOrigins).toBe(false);
+  });
+
   test("the site's domain is the load balancer's", () => {
     expectMessage(
       messageFor((c) => {

@@ -818,6 +818,14 @@ function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   if (domain && domain.name !== domain.zoneName && !domain.name.endsWith(`.${domain.zoneName}`)) {
     return { key: "edge.domain.name", value: domain.name, allowed: `expected a name inside edge.domain.zoneName ${domain.zoneName}` };
   }
+  // CloudFront checks the ALB's certificate against the name it connects to; no certificate can match *.elb.amazonaws.com.
+  if (edge.backendOrigins && config.loadBalancer.certificateArn !== undefined && config.loadBalancer.domain === undefined) {
+    return {
+      key: "loadBalancer.domain",
+      value: undefined,
+      allowed: "expected a domain its certificate covers when edge.backendOrigins is on with loadBalancer.certificateArn: CloudFront reaches the ALB over HTTPS by name, and no certificate matches the ALB's *.elb.amazonaws.com name (or set edge.backendOrigins false)",
+    };
+  }
   // One name cannot alias both CloudFront and the ALB, and CloudFront would then reach itself for /graphql*.
   if (domain && domain.name === config.loadBalancer.domain?.name) {
     return { key: "edge.domain.name", value: domain.name, allowed: "expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record" };
