@@ -360,6 +360,10 @@ describe("config validation: one line naming file, key, value and what is allowe
 
     test("kinesis ON_DEMAND with shardCount", () => {
       expectMessage(
+        messageFor((c) => (c.kinesis.upstream.reader = { mode: "fan-out", consumerName: "ripples efo" })),
+        `${FILE}: kinesis.upstream.reader.consumerName: "ripples efo" is not allowed; expected 1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'`,
+      );
+      expectMessage(
         messageFor((c) => (c.kinesis.upstream.shardCount = 2)),
         `${FILE}: kinesis.upstream.shardCount: 2 is not allowed; expected no shardCount when mode is ON_DEMAND`,
       );
@@ -450,6 +454,9 @@ describe("defaults", () => {
     });
     expect(config).not.toHaveProperty("emulator");
     expect(config.kinesis.upstream).not.toHaveProperty("shardCount");
+    // ripples' FlinkKinesisConsumer polls unless the app turns on EFO.
+    expect(config.kinesis.upstream.reader).toEqual({ mode: "polling", consumerName: "streamlines-dev-ripples" });
+    expect(config.kinesis.downstream).not.toHaveProperty("reader");
   });
 
   test("state.region follows region, and the artifacts bucket follows app and env", () => {

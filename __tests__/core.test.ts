@@ -291,9 +291,11 @@ describe("KinesisStream grants", () => {
     const scope = new TerraformStack(app, "grants");
     const stream = new KinesisStream(scope, "stream", { name: "s", mode: "ON_DEMAND", retentionHours: 24, kmsKeyArn: "arn:aws:kms:eu-central-1:111122223333:key/k" });
     const reader = new StreamLinesRole(scope, "reader", { name: "reader", assumedBy: ["ecs-tasks.amazonaws.com"] });
+    const fanOut = new StreamLinesRole(scope, "fan-out", { name: "fan-out", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const writer = new StreamLinesRole(scope, "writer", { name: "writer", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const poller = new StreamLinesRole(scope, "poller", { name: "poller", assumedBy: ["lambda.amazonaws.com"] });
-    stream.grantRead(reader);
+    stream.grantRead(reader, "polling");
+    stream.grantRead(fanOut, "fan-out");
     stream.grantWrite(writer);
     stream.grantPoll(poller);
     const json = JSON.parse(Testing.synth(scope)) as StackJson;
@@ -305,11 +307,22 @@ describe("KinesisStream grants", () => {
 
   const streamArn = expect.stringMatching(/^\$\{aws_kinesis_stream\.[\w-]+\.arn\}$/);
 
-  test("read: stream and its consumers only, decrypt with the stream key only", () => {
+  test("read by polling: the stream only, decrypt with the stream key only", () => {
     expect(statements.filter((s) => s.role === "reader-policy")).toEqual([
       { role: "reader-policy", actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], resources: [streamArn] },
-      { role: "reader-policy", actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)] },
       { role: "reader-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
+    ]);
+  });
+
+  test("read by enhanced fan-out: register, list and describe its consumer, subscribe to shards through it", () => {
+    expect(statements.filter((s) => s.role === "fan-out-policy")).toEqual([
+      {
+        role: "fan-out-policy",
+        actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"],
+        resources: [streamArn],
+      },
+      { role: "fan-out-policy", actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)] },
+      { role: "fan-out-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
 
@@ -382,11 +395,10 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       );
     });
 
-    test("ripples: read upstream, put on downstream, read/write the flink/ prefix of the artifacts bucket", () => {
+    test("ripples: read upstream by polling (its FlinkKinesisConsumer's default), put on downstream, read/write the flink/ prefix of the artifacts bucket", () => {
       expect(grants(stack, "streamlines-dev-ripples-task")).toEqual(
         [
           ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a) => `${a} on ${upstream}`),
-          ...["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"].map((a) => `${a} on ${upstream}/consumer/*`),
           ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map((a) => `${a} on ${downstream}`),
           ...["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].map((a) => `${a} on ${artifacts}/flink/*`),
           `s3:ListBucket on ${artifacts}`,
@@ -976,5 +988,33 @@ describe("core (backend-only fixture)", () => {
     expect(Object.keys(stack.output ?? {})).not.toEqual(expect.arrayContaining(["url"]));
     expect(stack.output).not.toHaveProperty("load_balancer_dns_name");
     expect(stack.output!.service_names).toEqual({ value: { ingest: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ingest", "name"), ripples: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ripples", "name") } });
+  });
+});
+
+describe("core with ripples reading upstream through enhanced fan-out (kinesis.upstream.reader)", () => {
+  let stack: StackJson;
+  beforeAll(() => {
+    stack = synthAll(configWith("dev", { kinesis: { upstream: { reader: { mode: "fan-out", consumerName: "ripples-efo" } } } })).stacks.core;
+  });
+
+  test("ripples may register its consumer and subscribe through it", () => {
+    const upstream = ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "arn");
+    expect(grants(stack, "streamlines-dev-ripples-task")).toEqual(
+      expect.arrayContaining([
+        `kinesis:RegisterStreamConsumer on ${upstream}`,
+        `kinesis:ListStreamConsumers on ${upstream}`,
+        `kinesis:SubscribeToShard on ${upstream}/consumer/*`,
+        `kinesis:DescribeStreamConsumer on ${upstream}/consumer/*`,
+      ]),
+    );
+  });
+
+  test("the lag alarm watches the consumer's MillisBehindLatest: fan-out never calls GetRecords", () => {
+    const alarm = values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-dev-upstream-iterator-age")!;
+    expect(alarm).toMatchObject({
+      namespace: "AWS/Kinesis",
+      metric_name: "SubscribeToShardEvent.MillisBehindLatest",
+      dimensions: { StreamName: ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "name"), ConsumerName: "ripples-efo" },
+    });
   });
 });

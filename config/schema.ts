@@ -121,6 +121,16 @@ export interface StreamConfig {
   readonly retentionHours: number;
 }
 
+/**
+ * How ripples reads the upstream stream. `polling` (GetRecords) is what its FlinkKinesisConsumer does by default,
+ * as at the pinned commit; `fan-out` (enhanced fan-out: a registered consumer, SubscribeToShard) needs the app's
+ * EFO settings, with `consumerName` the consumer it registers.
+ */
+export interface StreamReaderConfig {
+  readonly mode: "polling" | "fan-out";
+  readonly consumerName: string;
+}
+
 export interface FunctionConfig {
   /** MiB; CPU grows with it. */
   readonly memoryMb: number;
@@ -203,7 +213,7 @@ export interface StreamLinesConfig {
   /** Grafana OSS on Fargate, in the backend-only profile. */
   readonly grafana: { readonly image: ImageSetting; readonly cpu: number; readonly memory: number; readonly port: number };
   readonly secrets: { readonly recoveryWindowDays: number };
-  readonly kinesis: { readonly upstream: StreamConfig; readonly downstream: StreamConfig };
+  readonly kinesis: { readonly upstream: StreamConfig & { readonly reader: StreamReaderConfig }; readonly downstream: StreamConfig };
   readonly services: {
     readonly ingest: ServiceConfig;
     readonly ripples: ServiceConfig;
@@ -288,12 +298,13 @@ const int = (extra: Omit<Extract<Rule, { kind: "integer" }>, "kind"> = {}): Rule
 const bool = (dflt?: boolean): Rule => ({ kind: "boolean", optional: dflt !== undefined, default: dflt });
 const obj = (props: Record<string, Rule>, optional = false): Rule => ({ kind: "object", props, optional });
 
-const stream = (dflt: StreamConfig): Rule =>
+const stream = (dflt: StreamConfig, extra: Record<string, Rule> = {}): Rule =>
   obj(
     {
       mode: str({ enum: ["ON_DEMAND", "PROVISIONED"], optional: true, default: dflt.mode }),
       shardCount: int({ min: 1, max: 500, optional: true }),
       retentionHours: int({ min: 24, max: 8760, optional: true, default: dflt.retentionHours }),
+      ...extra,
     },
     true,
   );
@@ -474,7 +485,23 @@ export const CONFIG_SCHEMA: Rule = obj({
   secrets: obj({ recoveryWindowDays: int({ optional: true, default: 30, oneOf: [0, ...Array.from({ length: 24 }, (_, i) => i + 7)] }) }, true),
   kinesis: obj(
     {
-      upstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
+      upstream: stream(
+        { mode: "ON_DEMAND", retentionHours: 24 },
+        {
+          reader: obj(
+            {
+              mode: str({ enum: ["polling", "fan-out"], optional: true, default: "polling" }),
+              // Kinesis ConsumerName: [a-zA-Z0-9_.-]+, at most 128.
+              consumerName: str({
+                optional: true,
+                default: (root) => `${root.app}-${root.env}-ripples`,
+                check: (v) => (/^[a-zA-Z0-9_.-]{1,128}$/.test(v) ? undefined : "expected 1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'"),
+              }),
+            },
+            true,
+          ),
+        },
+      ),
       downstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
     },
     true,

@@ -263,7 +263,7 @@ export class CoreStack extends StreamLinesStack {
       },
       { secrets: { INFLUXDB_TOKEN_REALTIME_WRITE: { secret: secrets["influx-write-token"] } }, influx: true },
     );
-    this.upstream.grantRead(ripples.taskRole);
+    this.upstream.grantRead(ripples.taskRole, c.kinesis.upstream.reader.mode);
     this.downstream?.grantWrite(ripples.taskRole);
     artifacts.grantReadWrite(ripples.taskRole, "flink/");
 
@@ -305,7 +305,11 @@ export class CoreStack extends StreamLinesStack {
 
     // ---- alarms ----
     this.alarms = new Alarms(this, "alarms", { name: `${c.app}-${c.env}`, kmsKeyArn: key.arn, email: c.alarms.email });
-    this.alarms.streamIteratorAge({ key: "upstream", name: this.upstream.name }, { name: "ripples", what: "the ripples service's logs and CPU" }, c.alarms.upstreamIteratorAgeMs);
+    this.alarms.streamIteratorAge(
+      { key: "upstream", name: this.upstream.name },
+      { name: "ripples", what: "the ripples service's logs and CPU", fanOutConsumer: c.kinesis.upstream.reader.mode === "fan-out" ? c.kinesis.upstream.reader.consumerName : undefined },
+      c.alarms.upstreamIteratorAgeMs,
+    );
     for (const name of inProfile) {
       this.alarms.tasksBelowDesired({ key: name, name: this.services[name]!.name, clusterName: this.cluster.name }, c.alarms.tasksBelowDesiredMinutes);
     }
