@@ -726,14 +726,12 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
   });
 
   describe("market-hours schedule", () => {
-    test("stop and start per service: ECS UpdateService through the universal target, in the configured time zone", () => {
+    test("stop and start per service without autoscaling: ECS UpdateService through the universal target, in the configured time zone", () => {
       const group = ref(stack, "aws_scheduler_schedule_group", () => true, "name");
       expect(only(stack, "aws_scheduler_schedule_group")).toMatchObject({ name: "streamlines-dev-market-hours" });
       const role = ref(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-market-hours", "arn");
       const schedules = values(stack, "aws_scheduler_schedule");
-      expect(schedules.map((s) => s.name).sort()).toEqual(
-        ["backend", "dashboard", "ingest", "ripples"].flatMap((s) => [`${s}-start`, `${s}-stop`]).sort(),
-      );
+      expect(schedules.map((s) => s.name).sort()).toEqual(["ingest", "ripples"].flatMap((s) => [`${s}-start`, `${s}-stop`]).sort());
       for (const s of schedules) {
         const [service, phase] = String(s.name).split("-");
         expect(s).toMatchObject({
@@ -752,13 +750,32 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       }
     });
 
+    test("autoscaled services: scheduled actions set the scalable target's min and max (0 after the close), so a scale-out cannot bring tasks back", () => {
+      const target = (service: string) =>
+        Object.entries(resourcesOf(stack, "aws_appautoscaling_target")).find(([, t]) => String(t.resource_id).endsWith(ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${service}`, "name")))![0];
+      const actions = values(stack, "aws_appautoscaling_scheduled_action");
+      expect(actions.map((a) => a.name).sort()).toEqual(["backend", "dashboard"].flatMap((s) => [`streamlines-dev-market-hours-${s}-start`, `streamlines-dev-market-hours-${s}-stop`]).sort());
+      const range: Record<string, [number, number]> = { backend: [1, 4], dashboard: [1, 3] };
+      for (const a of actions) {
+        const [service, phase] = String(a.name).replace("streamlines-dev-market-hours-", "").split("-");
+        expect(a).toMatchObject({
+          resource_id: `\${aws_appautoscaling_target.${target(service)}.resource_id}`,
+          scalable_dimension: `\${aws_appautoscaling_target.${target(service)}.scalable_dimension}`,
+          service_namespace: `\${aws_appautoscaling_target.${target(service)}.service_namespace}`,
+          schedule: phase === "stop" ? "cron(30 16 ? * MON-FRI *)" : "cron(0 9 ? * MON-FRI *)",
+          timezone: "America/New_York",
+          scalable_target_action: phase === "stop" ? { min_capacity: "0", max_capacity: "0" } : { min_capacity: String(range[service][0]), max_capacity: String(range[service][1]) },
+        });
+      }
+    });
+
     test("the scheduler role: trusted by EventBridge Scheduler of this account, may only UpdateService these services", () => {
       const role = values(stack, "aws_iam_role").find((r) => r.name === "streamlines-dev-market-hours")!;
       const [trust] = documentBehind(stack, role.assume_role_policy);
       expect(trust.principals).toEqual([{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }]);
       expect(trust.condition).toEqual([{ test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/account_id\}$/)] }]);
       expect(grants(stack, "streamlines-dev-market-hours")).toEqual(
-        ["backend", "dashboard", "ingest", "ripples"].map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`).sort(),
+        ["ingest", "ripples"].map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`).sort(),
       );
     });
   });
