@@ -348,7 +348,11 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("an egress mode that does not exist", () => {
-      expectMessage(messageFor((c) => (c.network.egress = "igw")), `${FILE}: network.egress: "igw" is not allowed; expected one of "nat", "endpoints"`);
+      expectMessage(messageFor((c) => (c.network.egress = "igw")), `${FILE}: network.egress: "igw" is not allowed; expected one of "nat", "nat-and-endpoints"`);
+      expectMessage(
+        messageFor((c) => (c.network.egress = "endpoints")),
+        `${FILE}: network.egress: "endpoints" is not allowed; expected one of "nat", "nat-and-endpoints": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach`,
+      );
     });
 
     test("kinesis PROVISIONED without shardCount", () => {

@@ -190,20 +190,19 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 });
 
-describe("core (efs-endpoints fixture: endpoints egress, no flow logs, provisioned streams, EFS)", () => {
+describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, provisioned streams, EFS)", () => {
   let stack: StackJson;
   beforeAll(() => {
     stack = synthAll(configNamed(EFS_ENDPOINTS)).stacks.core;
   });
 
-  test("endpoints mode: no NAT gateway, no EIP, no private default route", () => {
-    expect(values(stack, "aws_nat_gateway")).toHaveLength(0);
-    expect(values(stack, "aws_eip")).toHaveLength(0);
-    // Only the public table's route to the internet gateway.
-    expect(values(stack, "aws_route")).toEqual([expect.objectContaining({ destination_cidr_block: "0.0.0.0/0", gateway_id: expect.stringMatching(/^\$\{aws_internet_gateway\./) })]);
+  test("nat-and-endpoints mode: the NAT still routes both private tables to the internet (ingest's market-data WebSocket)", () => {
+    const natId = Object.keys(resourcesOf(stack, "aws_nat_gateway"))[0];
+    expect(values(stack, "aws_nat_gateway")).toHaveLength(1);
+    expect(values(stack, "aws_route").filter((r) => r.nat_gateway_id === `\${aws_nat_gateway.${natId}.id}`)).toHaveLength(2);
   });
 
-  test("endpoints mode: 9 interface endpoints with private DNS in both private subnets, plus 2 gateway endpoints", () => {
+  test("nat-and-endpoints mode: 9 interface endpoints with private DNS in both private subnets, plus 2 gateway endpoints", () => {
     const interfaces = endpointsOfType(stack, "Interface");
     expect(interfaces.map((e) => e.service_name).sort()).toEqual(
       ["ec2messages", "ecr.api", "ecr.dkr", "kinesis-streams", "logs", "secretsmanager", "ssm", "ssmmessages", "sts"].map((s) => `com.amazonaws.us-west-2.${s}`),

@@ -179,8 +179,8 @@ export interface StreamLinesConfig {
     readonly availabilityZones: readonly string[];
     readonly publicSubnetCidrs: readonly string[];
     readonly privateSubnetCidrs: readonly string[];
-    /** nat: one NAT gateway. endpoints: gateway + interface VPC endpoints, no internet egress. */
-    readonly egress: "nat" | "endpoints";
+    /** nat: one NAT gateway. nat-and-endpoints: the NAT for the internet, interface VPC endpoints for AWS APIs. */
+    readonly egress: "nat" | "nat-and-endpoints";
     readonly flowLogs: boolean;
   };
   readonly artifacts: { readonly bucketName: string; readonly noncurrentVersionExpirationDays: number };
@@ -291,6 +291,8 @@ export type Rule =
   | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
 
 const str = (extra: Omit<Extract<Rule, { kind: "string" }>, "kind"> = {}): Rule => ({ kind: "string", ...extra });
+const EGRESS_MODES: readonly string[] = ["nat", "nat-and-endpoints"];
+
 /** Access logs are kept 90 days by default: long enough for an incident review, bounded in cost. */
 const LOG_EXPIRATION_DAYS = 90;
 
@@ -404,7 +406,15 @@ export const CONFIG_SCHEMA: Rule = obj({
     availabilityZones: { kind: "array", length: 2, items: str({ check: (v, root) => checkAvailabilityZone(v, regionOf(root)) }) },
     publicSubnetCidrs: { kind: "array", length: 2, items: cidr(16, 28) },
     privateSubnetCidrs: { kind: "array", length: 2, items: cidr(16, 28) },
-    egress: str({ optional: true, default: "nat", enum: ["nat", "endpoints"] }),
+    egress: str({
+      optional: true,
+      default: "nat",
+      // Endpoints alone reach AWS APIs only, and ingest reads the market-data WebSocket on the internet.
+      check: (v) =>
+        EGRESS_MODES.includes(v)
+          ? undefined
+          : `expected one of ${EGRESS_MODES.map((m) => `"${m}"`).join(", ")}${v === "endpoints" ? ": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach" : ""}`,
+    }),
     flowLogs: bool(true),
   }),
   artifacts: obj(
