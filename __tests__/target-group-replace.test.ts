@@ -32,9 +32,12 @@ function stateOf(groups: Record<string, Body>): unknown {
     lineage: "7c0b8f4e-0000-4000-8000-000000000000",
     outputs: {},
     resources: Object.entries(groups).map(([name, body], i) => {
-      const { lifecycle: _lifecycle, "//": _metadata, ...config } = body;
-      // State keeps a nested block as a list of one.
-      const attributes = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, k !== "tags" && v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v]));
+      // Meta-arguments are not attributes; state keeps a nested block as a list of one.
+      const attributes = Object.fromEntries(
+        Object.entries(body)
+          .filter(([k]) => k !== "lifecycle" && k !== "//")
+          .map(([k, v]) => [k, k !== "tags" && v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v]),
+      );
       const awsName = `${body.name_prefix}${"0".repeat(25)}${i}`;
       const arn = `arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/${awsName}/0123456789abcdef`;
       return {
