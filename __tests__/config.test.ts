@@ -348,7 +348,11 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("an egress mode that does not exist", () => {
-      expectMessage(messageFor((c) => (c.network.egress = "igw")), `${FILE}: network.egress: "igw" is not allowed; expected one of "nat", "endpoints"`);
+      expectMessage(messageFor((c) => (c.network.egress = "igw")), `${FILE}: network.egress: "igw" is not allowed; expected one of "nat", "nat-and-endpoints"`);
+      expectMessage(
+        messageFor((c) => (c.network.egress = "endpoints")),
+        `${FILE}: network.egress: "endpoints" is not allowed; expected one of "nat", "nat-and-endpoints": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach`,
+      );
     });
 
     test("kinesis PROVISIONED without shardCount", () => {
@@ -359,6 +363,10 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("kinesis ON_DEMAND with shardCount", () => {
+      expectMessage(
+        messageFor((c) => (c.kinesis.upstream.reader = { mode: "fan-out", consumerName: "ripples efo" })),
+        `${FILE}: kinesis.upstream.reader.consumerName: "ripples efo" is not allowed; expected 1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'`,
+      );
       expectMessage(
         messageFor((c) => (c.kinesis.upstream.shardCount = 2)),
         `${FILE}: kinesis.upstream.shardCount: 2 is not allowed; expected no shardCount when mode is ON_DEMAND`,
@@ -450,6 +458,9 @@ describe("defaults", () => {
     });
     expect(config).not.toHaveProperty("emulator");
     expect(config.kinesis.upstream).not.toHaveProperty("shardCount");
+    // ripples' FlinkKinesisConsumer polls unless the app turns on EFO.
+    expect(config.kinesis.upstream.reader).toEqual({ mode: "polling", consumerName: "streamlines-dev-ripples" });
+    expect(config.kinesis.downstream).not.toHaveProperty("reader");
   });
 
   test("state.region follows region, and the artifacts bucket follows app and env", () => {
@@ -662,6 +673,10 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     expectMessage(messageFor((c) => (c.services.ingest.image.tag = "latest")), `${FILE}: services.ingest.image.tag: "latest" is not allowed; ${TAG}`);
     expectMessage(messageFor((c) => (c.services.ingest.image.tag = "v1:2")), `${FILE}: services.ingest.image.tag: "v1:2" is not allowed; ${TAG}`);
     expectMessage(messageFor((c) => (c.services.ingest.image.tag = "-rc1")), `${FILE}: services.ingest.image.tag: "-rc1" is not allowed; ${TAG}`);
+    expectMessage(
+      messageFor((c) => (c.services.ingest.image.tag = "ctx-0123456789abcdef")),
+      `${FILE}: services.ingest.image.tag: "ctx-0123456789abcdef" is not allowed; expected a pinned tag not starting with "ctx-", which the image hooks' content-hash tags use and the ECR lifecycle expires`,
+    );
   });
 
   test("an unknown service and an unknown service key", () => {
@@ -774,10 +789,14 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
       expectMessage(messageFor((c) => (c.loadBalancer.idleTimeoutSeconds = 0)), `${FILE}: loadBalancer.idleTimeoutSeconds: 0 is not allowed; expected a whole number from 1 to 4000`);
     });
 
-    test("app and env too long for the ALB's target group names", () => {
+    test("app and env too long for the ALB's name", () => {
+      expect(parseConfig(JSON.stringify({ ...MINIMAL, env: "production01" }), FILE).env).toBe("production01");
       expectMessage(
-        messageFor((c) => (c.env = "production01")),
-        `${FILE}: env: "production01" is not allowed; expected app and env together at most 21 characters in profile full: load balancer target group names such as streamlines-production01-dashboard must fit in 32`,
+        messageFor((c) => {
+          c.app = "streamlinesmarkt";
+          c.env = "production01";
+        }),
+        `${FILE}: env: "production01" is not allowed; expected app and env together at most 27 characters in profile full: the load balancer's name streamlinesmarkt-production01-alb must fit in 32`,
       );
     });
   });
@@ -948,7 +967,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
       backend: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
       dashboard: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
     });
-    expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs" }, idleTimeoutSeconds: 60, deletionProtection: false });
+    expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs", expirationDays: 90 }, idleTimeoutSeconds: 60, deletionProtection: false });
     expect(config.autoscaling).toEqual({ enabled: true, backend: { min: 1, max: 4, targetCpuPercent: 60 }, dashboard: { min: 1, max: 3, targetCpuPercent: 60 } });
     expect(config.schedule).toEqual({ enabled: true, timeZone: "America/New_York", stop: "cron(30 16 ? * MON-FRI *)", start: "cron(0 9 ? * MON-FRI *)" });
     expect(config.alarms).toEqual({ upstreamIteratorAgeMs: 60000, tasksBelowDesiredMinutes: 5, target5xxCount: 10, unhealthyHosts: 1 });
@@ -1011,7 +1030,7 @@ describe("config validation: edge", () => {
       bucketName: "streamlines-dev-dashboard-site",
       priceClass: "PriceClass_100",
       contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
-      accessLogs: { enabled: false, bucketName: "streamlines-dev-cdn-logs" },
+      accessLogs: { enabled: false, bucketName: "streamlines-dev-cdn-logs", expirationDays: 90 },
       waf: { enabled: false, rateLimit: 2000 },
       backendOrigins: true,
       buildDir: "dashboard/dist",
@@ -1026,6 +1045,31 @@ describe("config validation: edge", () => {
         c.edge = { enabled: true };
       }),
       `${FILE}: edge.enabled: true is not allowed; expected false in profile backend-only: it has no dashboard to serve (CloudFront belongs to profile full)`,
+    );
+  });
+
+  test("HTTPS to the ALB with a certificate but no domain: CloudFront would reach it by its elb.amazonaws.com name", () => {
+    const certificate = "arn:aws:acm:eu-central-1:123456789012:certificate/abc-123";
+    expectMessage(
+      messageFor((c) => {
+        withEdge({})(c);
+        c.loadBalancer.certificateArn = certificate;
+      }),
+      `${FILE}: loadBalancer.domain: (missing) is not allowed; expected a domain its certificate covers when edge.backendOrigins is on with loadBalancer.certificateArn: CloudFront reaches the ALB over HTTPS by name, and no certificate matches the ALB's *.elb.amazonaws.com name (or set edge.backendOrigins false)`,
+    );
+    const without = dev();
+    withEdge({ backendOrigins: false })(without);
+    without.loadBalancer.certificateArn = certificate;
+    expect(parseConfig(JSON.stringify(without), FILE).edge.backendOrigins).toBe(false);
+  });
+
+  test("the site's domain is the load balancer's", () => {
+    expectMessage(
+      messageFor((c) => {
+        withEdge({ domain: { name: "markets.example.com", zoneName: "example.com" } })(c);
+        c.loadBalancer.domain = { name: "markets.example.com", hostedZoneId: "Z123" };
+      }),
+      `${FILE}: edge.domain.name: "markets.example.com" is not allowed; expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record`,
     );
   });
 

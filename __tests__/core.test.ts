@@ -26,6 +26,9 @@ const endpointsOfType = (stack: StackJson, type: "Gateway" | "Interface") =>
 
 const foundationsOutput = (name: RegExp) => expect.stringMatching(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.${name.source}\\}$`));
 
+/** Target groups are named by AWS from a prefix; the Name tag carries `<app>-<env>-<component>`. */
+const tgName = (t: Record<string, unknown>) => (t.tags as Record<string, string> | undefined)?.Name;
+
 describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () => {
   let stack: StackJson;
   beforeAll(() => {
@@ -137,6 +140,12 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
         actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
         resources: [groupArn, `${groupArn}:log-stream:*`],
       }),
+      // AWS's documented minimum for a flow logs role includes DescribeLogGroups.
+      expect.objectContaining({
+        effect: "Allow",
+        actions: ["logs:DescribeLogGroups"],
+        resources: [expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/)],
+      }),
     ]);
   });
 
@@ -181,20 +190,19 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 });
 
-describe("core (efs-endpoints fixture: endpoints egress, no flow logs, provisioned streams, EFS)", () => {
+describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, provisioned streams, EFS)", () => {
   let stack: StackJson;
   beforeAll(() => {
     stack = synthAll(configNamed(EFS_ENDPOINTS)).stacks.core;
   });
 
-  test("endpoints mode: no NAT gateway, no EIP, no private default route", () => {
-    expect(values(stack, "aws_nat_gateway")).toHaveLength(0);
-    expect(values(stack, "aws_eip")).toHaveLength(0);
-    // Only the public table's route to the internet gateway.
-    expect(values(stack, "aws_route")).toEqual([expect.objectContaining({ destination_cidr_block: "0.0.0.0/0", gateway_id: expect.stringMatching(/^\$\{aws_internet_gateway\./) })]);
+  test("nat-and-endpoints mode: the NAT still routes both private tables to the internet (ingest's market-data WebSocket)", () => {
+    const natId = Object.keys(resourcesOf(stack, "aws_nat_gateway"))[0];
+    expect(values(stack, "aws_nat_gateway")).toHaveLength(1);
+    expect(values(stack, "aws_route").filter((r) => r.nat_gateway_id === `\${aws_nat_gateway.${natId}.id}`)).toHaveLength(2);
   });
 
-  test("endpoints mode: 9 interface endpoints with private DNS in both private subnets, plus 2 gateway endpoints", () => {
+  test("nat-and-endpoints mode: 9 interface endpoints with private DNS in both private subnets, plus 2 gateway endpoints", () => {
     const interfaces = endpointsOfType(stack, "Interface");
     expect(interfaces.map((e) => e.service_name).sort()).toEqual(
       ["ec2messages", "ecr.api", "ecr.dkr", "kinesis-streams", "logs", "secretsmanager", "ssm", "ssmmessages", "sts"].map((s) => `com.amazonaws.us-west-2.${s}`),
@@ -282,9 +290,11 @@ describe("KinesisStream grants", () => {
     const scope = new TerraformStack(app, "grants");
     const stream = new KinesisStream(scope, "stream", { name: "s", mode: "ON_DEMAND", retentionHours: 24, kmsKeyArn: "arn:aws:kms:eu-central-1:111122223333:key/k" });
     const reader = new StreamLinesRole(scope, "reader", { name: "reader", assumedBy: ["ecs-tasks.amazonaws.com"] });
+    const fanOut = new StreamLinesRole(scope, "fan-out", { name: "fan-out", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const writer = new StreamLinesRole(scope, "writer", { name: "writer", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const poller = new StreamLinesRole(scope, "poller", { name: "poller", assumedBy: ["lambda.amazonaws.com"] });
-    stream.grantRead(reader);
+    stream.grantRead(reader, "polling");
+    stream.grantRead(fanOut, "fan-out");
     stream.grantWrite(writer);
     stream.grantPoll(poller);
     const json = JSON.parse(Testing.synth(scope)) as StackJson;
@@ -296,11 +306,22 @@ describe("KinesisStream grants", () => {
 
   const streamArn = expect.stringMatching(/^\$\{aws_kinesis_stream\.[\w-]+\.arn\}$/);
 
-  test("read: stream and its consumers only, decrypt with the stream key only", () => {
+  test("read by polling: the stream only, decrypt with the stream key only", () => {
     expect(statements.filter((s) => s.role === "reader-policy")).toEqual([
       { role: "reader-policy", actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], resources: [streamArn] },
-      { role: "reader-policy", actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)] },
       { role: "reader-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
+    ]);
+  });
+
+  test("read by enhanced fan-out: register, list and describe its consumer, subscribe to shards through it", () => {
+    expect(statements.filter((s) => s.role === "fan-out-policy")).toEqual([
+      {
+        role: "fan-out-policy",
+        actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"],
+        resources: [streamArn],
+      },
+      { role: "fan-out-policy", actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)] },
+      { role: "fan-out-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
 
@@ -373,11 +394,10 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       );
     });
 
-    test("ripples: read upstream, put on downstream, read/write the flink/ prefix of the artifacts bucket", () => {
+    test("ripples: read upstream by polling (its FlinkKinesisConsumer's default), put on downstream, read/write the flink/ prefix of the artifacts bucket", () => {
       expect(grants(stack, "streamlines-dev-ripples-task")).toEqual(
         [
           ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a) => `${a} on ${upstream}`),
-          ...["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"].map((a) => `${a} on ${upstream}/consumer/*`),
           ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map((a) => `${a} on ${downstream}`),
           ...["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].map((a) => `${a} on ${artifacts}/flink/*`),
           `s3:ListBucket on ${artifacts}`,
@@ -566,11 +586,11 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("web services attach to their target group, after the listener and rule exist", () => {
       const backend = ecsService(stack, "streamlines-dev-backend");
       expect(backend.load_balancer).toEqual([
-        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn"), container_name: "backend", container_port: 3030 },
+        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn"), container_name: "backend", container_port: 3030 },
       ]);
       expect(backend.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./), expect.stringMatching(/^aws_lb_listener_rule\./)]));
       expect(ecsService(stack, "streamlines-dev-dashboard").load_balancer).toEqual([
-        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-dashboard", "arn"), container_name: "dashboard", container_port: 3000 },
+        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn"), container_name: "dashboard", container_port: 3000 },
       ]);
       expect(ecsService(stack, "streamlines-dev-ingest")).not.toHaveProperty("load_balancer");
     });
@@ -632,7 +652,7 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(only(stack, "aws_lb_listener")).toMatchObject({
         port: 80,
         protocol: "HTTP",
-        default_action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-dashboard", "arn") }],
+        default_action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn") }],
       });
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-warn-")) });
       const { core } = buildStacks(app, configNamed("dev"));
@@ -643,26 +663,34 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("path rule: /graphql goes to the backend, everything else to the dashboard", () => {
       expect(only(stack, "aws_lb_listener_rule")).toMatchObject({
         listener_arn: ref(stack, "aws_lb_listener", () => true, "arn"),
-        action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn") }],
+        action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn") }],
         condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }],
       });
     });
 
-    test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000)", () => {
+    test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000), replaceable (name prefix, create before destroy)", () => {
       const vpcId = vpcRef(stack, "id");
-      expect(values(stack, "aws_lb_target_group").find((t) => t.name === "streamlines-dev-backend")).toMatchObject({
+      // A fixed name would make any replacement (a port change) collide with the group it replaces.
+      expect(values(stack, "aws_lb_target_group").map((t) => [t.name, t.name_prefix, t.lifecycle])).toEqual([
+        [undefined, "backe-", { create_before_destroy: true }],
+        [undefined, "dashb-", { create_before_destroy: true }],
+      ]);
+      expect(values(stack, "aws_lb_target_group").find((t) => tgName(t) === "streamlines-dev-backend")).toMatchObject({
         port: 3030, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/health", matcher: "200" },
       });
-      expect(values(stack, "aws_lb_target_group").find((t) => t.name === "streamlines-dev-dashboard")).toMatchObject({
+      expect(values(stack, "aws_lb_target_group").find((t) => tgName(t) === "streamlines-dev-dashboard")).toMatchObject({
         port: 3000, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/", matcher: "200-399" },
       });
     });
 
-    test("access log bucket: SSE-S3 (ELB cannot use a CMK), force-destroyable, ELB's regional account may write AWSLogs/", () => {
+    test("access log bucket: SSE-S3 (ELB cannot use a CMK), force-destroyable, logs expire (default 90 days), ELB's regional account may write AWSLogs/", () => {
       const [bucketId, bucket] = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(([, b]) => b.bucket === "streamlines-dev-alb-logs-eu-central-1")!;
       expect(bucket.force_destroy).toBe(true);
       const enc = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find((e) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
       expect(enc.rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false }]);
+      // Current log objects expire (config default 90 days), or the bucket grows forever.
+      const lifecycle = values(stack, "aws_s3_bucket_lifecycle_configuration").find((l) => l.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
+      expect(lifecycle.rule).toEqual(expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 90 }] }]));
       const policy = values(stack, "aws_s3_bucket_policy").find((p) => p.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
       const statements = documentBehind(stack, policy.policy);
       expect(statements.map((s) => s.sid)).toEqual(["DenyInsecureTransport", "ElbWritesAccessLogs"]);
@@ -692,14 +720,12 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
   });
 
   describe("market-hours schedule", () => {
-    test("stop and start per service: ECS UpdateService through the universal target, in the configured time zone", () => {
+    test("stop and start per service without autoscaling: ECS UpdateService through the universal target, in the configured time zone", () => {
       const group = ref(stack, "aws_scheduler_schedule_group", () => true, "name");
       expect(only(stack, "aws_scheduler_schedule_group")).toMatchObject({ name: "streamlines-dev-market-hours" });
       const role = ref(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-market-hours", "arn");
       const schedules = values(stack, "aws_scheduler_schedule");
-      expect(schedules.map((s) => s.name).sort()).toEqual(
-        ["backend", "dashboard", "ingest", "ripples"].flatMap((s) => [`${s}-start`, `${s}-stop`]).sort(),
-      );
+      expect(schedules.map((s) => s.name).sort()).toEqual(["ingest", "ripples"].flatMap((s) => [`${s}-start`, `${s}-stop`]).sort());
       for (const s of schedules) {
         const [service, phase] = String(s.name).split("-");
         expect(s).toMatchObject({
@@ -718,13 +744,32 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       }
     });
 
+    test("autoscaled services: scheduled actions set the scalable target's min and max (0 after the close), so a scale-out cannot bring tasks back", () => {
+      const target = (service: string) =>
+        Object.entries(resourcesOf(stack, "aws_appautoscaling_target")).find(([, t]) => String(t.resource_id).endsWith(ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${service}`, "name")))![0];
+      const actions = values(stack, "aws_appautoscaling_scheduled_action");
+      expect(actions.map((a) => a.name).sort()).toEqual(["backend", "dashboard"].flatMap((s) => [`streamlines-dev-market-hours-${s}-start`, `streamlines-dev-market-hours-${s}-stop`]).sort());
+      const range: Record<string, [number, number]> = { backend: [1, 4], dashboard: [1, 3] };
+      for (const a of actions) {
+        const [service, phase] = String(a.name).replace("streamlines-dev-market-hours-", "").split("-");
+        expect(a).toMatchObject({
+          resource_id: `\${aws_appautoscaling_target.${target(service)}.resource_id}`,
+          scalable_dimension: `\${aws_appautoscaling_target.${target(service)}.scalable_dimension}`,
+          service_namespace: `\${aws_appautoscaling_target.${target(service)}.service_namespace}`,
+          schedule: phase === "stop" ? "cron(30 16 ? * MON-FRI *)" : "cron(0 9 ? * MON-FRI *)",
+          timezone: "America/New_York",
+          scalable_target_action: phase === "stop" ? { min_capacity: "0", max_capacity: "0" } : { min_capacity: String(range[service][0]), max_capacity: String(range[service][1]) },
+        });
+      }
+    });
+
     test("the scheduler role: trusted by EventBridge Scheduler of this account, may only UpdateService these services", () => {
       const role = values(stack, "aws_iam_role").find((r) => r.name === "streamlines-dev-market-hours")!;
       const [trust] = documentBehind(stack, role.assume_role_policy);
       expect(trust.principals).toEqual([{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }]);
       expect(trust.condition).toEqual([{ test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/account_id\}$/)] }]);
       expect(grants(stack, "streamlines-dev-market-hours")).toEqual(
-        ["backend", "dashboard", "ingest", "ripples"].map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`).sort(),
+        ["ingest", "ripples"].map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`).sort(),
       );
     });
   });
@@ -767,7 +812,7 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
           { id: "missing", expression: "desired - running", return_data: true },
         ],
       });
-      const dims = { LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"), TargetGroup: ref(stack, "aws_lb_target_group", (t) => t.name === "streamlines-dev-backend", "arn_suffix") };
+      const dims = { LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"), TargetGroup: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn_suffix") };
       expect(alarm("backend-target-5xx")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count", statistic: "Sum", period: 300, threshold: 10, dimensions: dims });
       expect(alarm("backend-unhealthy-hosts")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "UnHealthyHostCount", statistic: "Maximum", threshold: 1, dimensions: dims });
     });
@@ -865,7 +910,8 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
 describe("core app variants (dev config with one change)", () => {
   test("a certificate ARN: HTTPS with it, no certificate of our own, no DNS records without a domain", () => {
     const arn = "arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
-    const stack = synthAll(configWith("dev", { loadBalancer: { certificateArn: arn } })).stacks.core;
+    // Without edge: CloudFront cannot reach an ALB by a name no certificate matches (config refuses it).
+    const stack = synthAll(configWith("dev", { loadBalancer: { certificateArn: arn }, edge: { enabled: false } })).stacks.core;
     expect(values(stack, "aws_lb_listener").find((l) => l.port === 443)).toMatchObject({ protocol: "HTTPS", certificate_arn: arn });
     expect(values(stack, "aws_lb_listener").find((l) => l.port === 80)!.default_action).toEqual([expect.objectContaining({ type: "redirect" })]);
     expect(values(stack, "aws_acm_certificate")).toHaveLength(0);
@@ -952,5 +998,33 @@ describe("core (backend-only fixture)", () => {
     expect(Object.keys(stack.output ?? {})).not.toEqual(expect.arrayContaining(["url"]));
     expect(stack.output).not.toHaveProperty("load_balancer_dns_name");
     expect(stack.output!.service_names).toEqual({ value: { ingest: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ingest", "name"), ripples: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ripples", "name") } });
+  });
+});
+
+describe("core with ripples reading upstream through enhanced fan-out (kinesis.upstream.reader)", () => {
+  let stack: StackJson;
+  beforeAll(() => {
+    stack = synthAll(configWith("dev", { kinesis: { upstream: { reader: { mode: "fan-out", consumerName: "ripples-efo" } } } })).stacks.core;
+  });
+
+  test("ripples may register its consumer and subscribe through it", () => {
+    const upstream = ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "arn");
+    expect(grants(stack, "streamlines-dev-ripples-task")).toEqual(
+      expect.arrayContaining([
+        `kinesis:RegisterStreamConsumer on ${upstream}`,
+        `kinesis:ListStreamConsumers on ${upstream}`,
+        `kinesis:SubscribeToShard on ${upstream}/consumer/*`,
+        `kinesis:DescribeStreamConsumer on ${upstream}/consumer/*`,
+      ]),
+    );
+  });
+
+  test("the lag alarm watches the consumer's MillisBehindLatest: fan-out never calls GetRecords", () => {
+    const alarm = values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-dev-upstream-iterator-age")!;
+    expect(alarm).toMatchObject({
+      namespace: "AWS/Kinesis",
+      metric_name: "SubscribeToShardEvent.MillisBehindLatest",
+      dimensions: { StreamName: ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "name"), ConsumerName: "ripples-efo" },
+    });
   });
 });

@@ -85,7 +85,10 @@ test("no emulator answering: credentials and bucket fail with a fix", async () =
 });
 
 test("terraform too old or missing fails", async () => {
-  expect((await run(config(), { FAKE_TF_VERSION: "1.9.8" })).out).toMatch(/^FAIL\s+terraform\s+1\.9\.8 is older than 1\.10/m);
+  expect((await run(config(), { FAKE_TF_VERSION: "1.9.8" })).out).toMatch(/^FAIL\s+terraform\s+1\.9\.8 is older than 1\.11/m);
+  // 1.10 has S3-native locking but not the write-only attributes the Grafana secret is set with.
+  expect((await run(config(), { FAKE_TF_VERSION: "1.10.5" })).out).toMatch(/^FAIL\s+terraform\s+1\.10\.5 is older than 1\.11 \(write-only attributes such as secret_string_wo\)/m);
+  expect((await run(config(), { FAKE_TF_VERSION: "1.11.0" })).out).toMatch(/^ok\s+terraform\s+1\.11\.0 \(>= 1\.11\)/m);
   expect(parseTerraformVersion("Terraform v1.11.4\non linux_amd64")).toEqual([1, 11, 4]);
   expect(parseTerraformVersion("garbage")).toBeUndefined();
 });

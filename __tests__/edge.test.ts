@@ -227,12 +227,14 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     expect(only(stack, "aws_cloudfront_distribution").web_acl_id).toBe(ref(stack, "aws_wafv2_web_acl", "arn"));
   });
 
-  test("access logs: a bucket of their own, ACLs on for CloudFront's log delivery (which sets its own grant)", () => {
+  test("access logs: a bucket of their own, ACLs on for CloudFront's log delivery (which sets its own grant), each log expiring after edge.accessLogs.expirationDays", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     const logs = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(([, b]) => b.bucket === "streamlines-edge-cdn-logs")![0];
     expect(d.logging_config).toEqual({ bucket: `\${aws_s3_bucket.${logs}.bucket_domain_name}`, prefix: "cloudfront/", include_cookies: false });
     const ownership = values(stack, "aws_s3_bucket_ownership_controls").find((o) => o.bucket === `\${aws_s3_bucket.${logs}.id}`)!;
     expect(ownership.rule).toEqual({ object_ownership: "BucketOwnerPreferred" });
+    const lifecycle = values(stack, "aws_s3_bucket_lifecycle_configuration").find((l) => l.bucket === `\${aws_s3_bucket.${logs}.id}`)!;
+    expect(lifecycle.rule).toEqual(expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 30 }] }]));
     expect(resourcesOf(stack, "aws_s3_bucket_acl")).toEqual({});
   });
 

@@ -114,8 +114,12 @@ describe("foundations (dev config)", () => {
     }
     const policies = Object.values(resourcesOf(stack, "aws_ecr_lifecycle_policy"));
     expect(policies).toHaveLength(6);
+    // Count-based expiry touches only hook tags (ctx-*) and untagged images, never a pinned tag that may still run.
     for (const p of policies) {
-      expect(JSON.parse(String(p.policy)).rules[0].selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 });
+      expect(JSON.parse(String(p.policy)).rules.map((r: { selection: unknown }) => r.selection)).toEqual([
+        { tagStatus: "tagged", tagPrefixList: ["ctx-"], countType: "imageCountMoreThan", countNumber: 20 },
+        { tagStatus: "untagged", countType: "imageCountMoreThan", countNumber: 20 },
+      ]);
     }
   });
 
@@ -149,6 +153,9 @@ describe("foundations (dev config)", () => {
     expect(details.schedule).toEqual([
       expect.objectContaining({ create_rule: { interval: 24, interval_unit: "HOURS", times: ["03:00"] }, retain_rule: { count: 7 } }),
     ]);
+    // DLM's ScheduleName and PolicyDescription: [0-9A-Za-z _-]+ (service-2.json); the emulator has no DLM to refuse them.
+    const schedules = details.schedule as Array<{ name: string }>;
+    expect([dlm.description, ...schedules.map((s) => s.name)].filter((v) => !/^[0-9A-Za-z _-]+$/.test(String(v)))).toEqual([]);
     expect(Object.values(resourcesOf(stack, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn)).toEqual([
       expect.stringMatching(/:iam::aws:policy\/service-role\/AWSDataLifecycleManagerServiceRole$/),
     ]);

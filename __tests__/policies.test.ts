@@ -78,7 +78,7 @@ function stacksThatMustHaveSecurityGroups(config: StreamLinesConfig, stacks: Rec
   const names = Object.keys(stacks);
   const out = new Set<string>();
   // Interface endpoints sit behind a security group that admits 443 from the VPC.
-  if (config.network.egress === "endpoints") out.add("core");
+  if (config.network.egress === "nat-and-endpoints") out.add("core");
   // InfluxDB's security group lives in core (with the VPC); the influx stack holds its rules.
   if (names.includes("influx")) out.add("core").add("influx");
   for (const [name, stack] of Object.entries(stacks)) {

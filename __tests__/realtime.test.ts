@@ -10,6 +10,16 @@ import { bundleLambda, handlerEntry } from "../lambdas/build";
 import { buildStacks } from "../stacks/app";
 import { WEBSOCKET_STAGE } from "../stacks/core";
 import { ACCESS_LOG_FORMAT } from "../modules/websocket-api";
+
+/** The `$context` variables WebSocket APIs log: https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-logging.html */
+const WEBSOCKET_LOG_VARIABLES: ReadonlySet<string> = new Set([
+  "$context.apiId", "$context.awsEndpointRequestId", "$context.connectedAt", "$context.connectionId", "$context.domainName", "$context.eventType",
+  "$context.error.message", "$context.error.messageString", "$context.error.responseType", "$context.error.validationErrorString",
+  "$context.extendedRequestId", "$context.identity.sourceIp", "$context.identity.userAgent", "$context.identity.accountId", "$context.identity.caller",
+  "$context.integration.error", "$context.integration.integrationStatus", "$context.integration.latency", "$context.integration.requestId", "$context.integration.status",
+  "$context.integrationLatency", "$context.integrationStatus", "$context.messageId", "$context.requestId", "$context.requestTime", "$context.requestTimeEpoch",
+  "$context.routeKey", "$context.stage", "$context.status",
+]);
 import { ROOT, StackJson, configNamed, resourcesOf, synthAll } from "./helpers/synth";
 import { documentBehind, grants, ref, remote, roleStatements, values } from "./helpers/stack-json";
 
@@ -162,7 +172,10 @@ describe("realtime (dev config: defaults)", () => {
           access_log_settings: { destination_arn: logs, format: ACCESS_LOG_FORMAT },
         }),
       ]);
-      expect(JSON.parse(ACCESS_LOG_FORMAT)).toMatchObject({ routeKey: "$context.routeKey", connectionId: "$context.connectionId", status: "$context.status" });
+      expect(JSON.parse(ACCESS_LOG_FORMAT)).toMatchObject({ routeKey: "$context.routeKey", connectionId: "$context.connectionId", status: "$context.status", error: "$context.error.message", integrationError: "$context.integration.error" });
+      // A variable of HTTP/REST APIs only logs nothing on a WebSocket stage.
+      const variables = ACCESS_LOG_FORMAT.match(/\$context\.[\w.]+/g) ?? [];
+      expect(variables.filter((v) => !WEBSOCKET_LOG_VARIABLES.has(v))).toEqual([]);
       expect(values(stack, "aws_cloudwatch_log_group").find((g) => g.name === "/streamlines/dev/websocket-access")).toMatchObject({ kms_key_id: remote(stack, "key", "arn") });
       expect(values(stack, "aws_apigatewayv2_deployment")).toEqual([]);
     });

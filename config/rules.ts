@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { TAG_PREFIX } from "../modules/image-build/context-hash";
 
 // Value rules shared by the schema: each returns undefined when the value is fine,
 // otherwise the "what is allowed" half of a one-line config error.
@@ -117,6 +118,8 @@ export function checkFargateMemory(cpu: number, memory: number): string | undefi
 /** A docker tag that pins one image: `latest` moves, and the repositories' tags are immutable anyway. */
 export function checkImageTag(value: string): string | undefined {
   const allowed = "expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', not starting with '.' or '-', and not \"latest\"";
+  // The ECR lifecycle expires hook tags by count; a pinned tag under their prefix could expire while it runs.
+  if (value.startsWith(TAG_PREFIX)) return `expected a pinned tag not starting with "${TAG_PREFIX}", which the image hooks' content-hash tags use and the ECR lifecycle expires`;
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value) && value !== "latest" ? undefined : allowed;
 }
 

@@ -124,6 +124,16 @@ export interface StreamConfig {
   readonly retentionHours: number;
 }
 
+/**
+ * How ripples reads the upstream stream. `polling` (GetRecords) is what its FlinkKinesisConsumer does by default,
+ * as at the pinned commit; `fan-out` (enhanced fan-out: a registered consumer, SubscribeToShard) needs the app's
+ * EFO settings, with `consumerName` the consumer it registers.
+ */
+export interface StreamReaderConfig {
+  readonly mode: "polling" | "fan-out";
+  readonly consumerName: string;
+}
+
 export interface FunctionConfig {
   /** MiB; CPU grows with it. */
   readonly memoryMb: number;
@@ -172,8 +182,8 @@ export interface StreamLinesConfig {
     readonly availabilityZones: readonly string[];
     readonly publicSubnetCidrs: readonly string[];
     readonly privateSubnetCidrs: readonly string[];
-    /** nat: one NAT gateway. endpoints: gateway + interface VPC endpoints, no internet egress. */
-    readonly egress: "nat" | "endpoints";
+    /** nat: one NAT gateway. nat-and-endpoints: the NAT for the internet, interface VPC endpoints for AWS APIs. */
+    readonly egress: "nat" | "nat-and-endpoints";
     readonly flowLogs: boolean;
   };
   readonly artifacts: { readonly bucketName: string; readonly noncurrentVersionExpirationDays: number };
@@ -206,7 +216,7 @@ export interface StreamLinesConfig {
   /** Grafana OSS on Fargate, in the backend-only profile. */
   readonly grafana: { readonly image: ImageSetting; readonly cpu: number; readonly memory: number; readonly port: number };
   readonly secrets: { readonly recoveryWindowDays: number };
-  readonly kinesis: { readonly upstream: StreamConfig; readonly downstream: StreamConfig };
+  readonly kinesis: { readonly upstream: StreamConfig & { readonly reader: StreamReaderConfig }; readonly downstream: StreamConfig };
   readonly services: {
     readonly ingest: ServiceConfig;
     readonly ripples: ServiceConfig;
@@ -219,7 +229,8 @@ export interface StreamLinesConfig {
     readonly certificateArn?: string;
     /** An alias record in this zone; without certificateArn, also a DNS-validated certificate for the name. */
     readonly domain?: { readonly name: string; readonly hostedZoneId: string };
-    readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string };
+    /** `expirationDays`: how long a log object is kept. */
+    readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string; readonly expirationDays: number };
     readonly idleTimeoutSeconds: number;
     readonly deletionProtection: boolean;
   };
@@ -255,8 +266,8 @@ export interface EdgeConfig {
   readonly domain?: { readonly name: string; readonly zoneName: string };
   /** Content-Security-Policy header value sent with every response. */
   readonly contentSecurityPolicy: string;
-  /** CloudFront standard logs into a bucket of their own. */
-  readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string };
+  /** CloudFront standard logs into a bucket of their own, each kept `expirationDays`. */
+  readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string; readonly expirationDays: number };
   /** AWS managed common rule set plus a per-IP rate limit (requests per 5 minutes). */
   readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
   /** Route /graphql* to the core ALB (and the WebSocket API when core has one): one domain for the whole app. */
@@ -283,16 +294,22 @@ export type Rule =
   | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
 
 const str = (extra: Omit<Extract<Rule, { kind: "string" }>, "kind"> = {}): Rule => ({ kind: "string", ...extra });
+const EGRESS_MODES: readonly string[] = ["nat", "nat-and-endpoints"];
+
+/** Access logs are kept 90 days by default: long enough for an incident review, bounded in cost. */
+const LOG_EXPIRATION_DAYS = 90;
+
 const int = (extra: Omit<Extract<Rule, { kind: "integer" }>, "kind"> = {}): Rule => ({ kind: "integer", ...extra });
 const bool = (dflt?: boolean): Rule => ({ kind: "boolean", optional: dflt !== undefined, default: dflt });
 const obj = (props: Record<string, Rule>, optional = false): Rule => ({ kind: "object", props, optional });
 
-const stream = (dflt: StreamConfig): Rule =>
+const stream = (dflt: StreamConfig, extra: Record<string, Rule> = {}): Rule =>
   obj(
     {
       mode: str({ enum: ["ON_DEMAND", "PROVISIONED"], optional: true, default: dflt.mode }),
       shardCount: int({ min: 1, max: 500, optional: true }),
       retentionHours: int({ min: 24, max: 8760, optional: true, default: dflt.retentionHours }),
+      ...extra,
     },
     true,
   );
@@ -393,7 +410,15 @@ export const CONFIG_SCHEMA: Rule = obj({
     availabilityZones: { kind: "array", length: 2, items: str({ check: (v, root) => checkAvailabilityZone(v, regionOf(root)) }) },
     publicSubnetCidrs: { kind: "array", length: 2, items: cidr(16, 28) },
     privateSubnetCidrs: { kind: "array", length: 2, items: cidr(16, 28) },
-    egress: str({ optional: true, default: "nat", enum: ["nat", "endpoints"] }),
+    egress: str({
+      optional: true,
+      default: "nat",
+      // Endpoints alone reach AWS APIs only, and ingest reads the market-data WebSocket on the internet.
+      check: (v) =>
+        EGRESS_MODES.includes(v)
+          ? undefined
+          : `expected one of ${EGRESS_MODES.map((m) => `"${m}"`).join(", ")}${v === "endpoints" ? ": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach" : ""}`,
+    }),
     flowLogs: bool(true),
   }),
   artifacts: obj(
@@ -474,7 +499,23 @@ export const CONFIG_SCHEMA: Rule = obj({
   secrets: obj({ recoveryWindowDays: int({ optional: true, default: 30, oneOf: [0, ...Array.from({ length: 24 }, (_, i) => i + 7)] }) }, true),
   kinesis: obj(
     {
-      upstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
+      upstream: stream(
+        { mode: "ON_DEMAND", retentionHours: 24 },
+        {
+          reader: obj(
+            {
+              mode: str({ enum: ["polling", "fan-out"], optional: true, default: "polling" }),
+              // Kinesis ConsumerName: [a-zA-Z0-9_.-]+, at most 128.
+              consumerName: str({
+                optional: true,
+                default: (root) => `${root.app}-${root.env}-ripples`,
+                check: (v) => (/^[a-zA-Z0-9_.-]{1,128}$/.test(v) ? undefined : "expected 1-128 characters of a-z, A-Z, 0-9, '_', '.', '-'"),
+              }),
+            },
+            true,
+          ),
+        },
+      ),
       downstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
     },
     true,
@@ -501,6 +542,7 @@ export const CONFIG_SCHEMA: Rule = obj({
         {
           enabled: bool(false),
           bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-alb-logs`, check: checkBucketName }),
+          expirationDays: int({ optional: true, default: LOG_EXPIRATION_DAYS, min: 1, max: 3650 }),
         },
         true,
       ),
@@ -587,6 +629,7 @@ export const CONFIG_SCHEMA: Rule = obj({
         {
           enabled: bool(false),
           bucketName: str({ optional: true, default: (root) => `${root.app}-${root.env}-cdn-logs`, check: checkBucketName }),
+          expirationDays: int({ optional: true, default: LOG_EXPIRATION_DAYS, min: 1, max: 3650 }),
         },
         true,
       ),
@@ -791,10 +834,10 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
       }
     }
   }
-  // ALB and target group names are limited to 32 characters; the longest is <app>-<env>-dashboard.
-  const longest = `${config.app}-${config.env}-dashboard`;
-  if (inProfile.includes("dashboard") && longest.length > 32) {
-    return { key: "env", value: config.env, allowed: `expected app and env together at most 21 characters in profile full: load balancer target group names such as ${longest} must fit in 32` };
+  // ALB names are limited to 32 characters (target groups take AWS-generated names from a prefix).
+  const albName = `${config.app}-${config.env}-alb`;
+  if (inProfile.includes("dashboard") && albName.length > 32) {
+    return { key: "env", value: config.env, allowed: `expected app and env together at most 27 characters in profile full: the load balancer's name ${albName} must fit in 32` };
   }
   return undefined;
 }
@@ -847,6 +890,18 @@ function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   const domain = edge.domain;
   if (domain && domain.name !== domain.zoneName && !domain.name.endsWith(`.${domain.zoneName}`)) {
     return { key: "edge.domain.name", value: domain.name, allowed: `expected a name inside edge.domain.zoneName ${domain.zoneName}` };
+  }
+  // CloudFront checks the ALB's certificate against the name it connects to; no certificate can match *.elb.amazonaws.com.
+  if (edge.backendOrigins && config.loadBalancer.certificateArn !== undefined && config.loadBalancer.domain === undefined) {
+    return {
+      key: "loadBalancer.domain",
+      value: undefined,
+      allowed: "expected a domain its certificate covers when edge.backendOrigins is on with loadBalancer.certificateArn: CloudFront reaches the ALB over HTTPS by name, and no certificate matches the ALB's *.elb.amazonaws.com name (or set edge.backendOrigins false)",
+    };
+  }
+  // One name cannot alias both CloudFront and the ALB, and CloudFront would then reach itself for /graphql*.
+  if (domain && domain.name === config.loadBalancer.domain?.name) {
+    return { key: "edge.domain.name", value: domain.name, allowed: "expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record" };
   }
   return undefined;
 }

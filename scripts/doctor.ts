@@ -14,8 +14,8 @@ import { emulatorClientConfig } from "./lib/emulator";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-/** `use_lockfile` (S3-native state locking) needs terraform 1.10. */
-export const MIN_TERRAFORM = [1, 10] as const;
+/** Write-only attributes (`secret_string_wo`, Grafana's admin password) need terraform 1.11; `use_lockfile` needs 1.10. */
+export const MIN_TERRAFORM = [1, 11] as const;
 
 export type { CheckResult, Status } from "./lib/checks";
 
@@ -125,7 +125,7 @@ export function checkTerraform({ env }: DoctorEnv): CheckResult {
   if (!v) return { name, status: "FAIL", detail: `cannot read the version from: ${firstLine(r.out)}`, fix: install };
   const [maj, min] = MIN_TERRAFORM;
   if (v[0] < maj || (v[0] === maj && v[1] < min)) {
-    return { name, status: "FAIL", detail: `${v.join(".")} is older than ${maj}.${min} (S3-native state locking, use_lockfile)`, fix: install };
+    return { name, status: "FAIL", detail: `${v.join(".")} is older than ${maj}.${min} (write-only attributes such as secret_string_wo)`, fix: install };
   }
   return { name, status: "ok", detail: `${v.join(".")} (>= ${maj}.${min})` };
 }

@@ -10,7 +10,7 @@ import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
-import { FargateService, LoadBalancerAttachment, SecretEnvironmentVariable } from "../modules/fargate-service";
+import { FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
@@ -76,6 +76,8 @@ export class CoreStack extends StreamLinesStack {
   readonly downstream: KinesisStream;
   /** The profile's services: ingest and ripples always, backend and dashboard in `full`. */
   readonly services: Partial<Record<ServiceName, FargateService>> = {};
+  /** Services that Application Auto Scaling scales, by name. */
+  private readonly scalableTargets: Partial<Record<ServiceName, ScalableTarget>> = {};
   /** Only in the `full` profile. */
   readonly loadBalancer?: LoadBalancer;
   /** Only in the `full` profile, with the downstream stream. */
@@ -175,6 +177,7 @@ export class CoreStack extends StreamLinesStack {
         accessLogs: c.loadBalancer.accessLogs.enabled
           ? {
               bucketName: c.loadBalancer.accessLogs.bucketName,
+              expirationDays: c.loadBalancer.accessLogs.expirationDays,
               noncurrentVersionExpirationDays: c.artifacts.noncurrentVersionExpirationDays,
               denyInsecureTransport: !reachesAwsOverPlainHttp(c),
             }
@@ -225,11 +228,11 @@ export class CoreStack extends StreamLinesStack {
         executeCommand: s.executeCommand,
         loadBalancer: extra.loadBalancer,
         serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
-        // The schedule and autoscaling both set the count outside Terraform. A schedule's 0 below an
-        // autoscaling min stays: target tracking acts only on CPU alarms, and stopped tasks raise none.
+        // The schedule and autoscaling both set the count outside Terraform; where both are on, the
+        // schedule sets the scalable target's min and max, so autoscaling cannot bring tasks back at night.
         ignoreDesiredCount: c.schedule.enabled || autoscaled,
       });
-      if (autoscaled) created.autoscaleOnCpu(c.autoscaling[name as "backend" | "dashboard"]);
+      if (autoscaled) this.scalableTargets[name] = created.autoscaleOnCpu(c.autoscaling[name as "backend" | "dashboard"]);
       this.services[name] = created;
       return created;
     };
@@ -262,7 +265,7 @@ export class CoreStack extends StreamLinesStack {
       },
       { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influx: true },
     );
-    this.upstream.grantRead(ripples.taskRole);
+    this.upstream.grantRead(ripples.taskRole, c.kinesis.upstream.reader.mode);
     this.downstream.grantWrite(ripples.taskRole);
     artifacts.grantReadWrite(ripples.taskRole, "flink/");
 
@@ -294,7 +297,13 @@ export class CoreStack extends StreamLinesStack {
       new ServiceSchedule(this, "market-hours", {
         name: this.name("market-hours"),
         cluster: this.cluster,
-        services: inProfile.map((name) => ({ key: name, arn: this.services[name]!.arn, name: this.services[name]!.name, desiredCount: c.services[name].desiredCount })),
+        services: inProfile.map((name) => ({
+          key: name,
+          arn: this.services[name]!.arn,
+          name: this.services[name]!.name,
+          desiredCount: c.services[name].desiredCount,
+          scalableTarget: this.scalableTargets[name],
+        })),
         timeZone: c.schedule.timeZone,
         stop: c.schedule.stop,
         start: c.schedule.start,
@@ -303,7 +312,11 @@ export class CoreStack extends StreamLinesStack {
 
     // ---- alarms ----
     this.alarms = new Alarms(this, "alarms", { name: `${c.app}-${c.env}`, kmsKeyArn: key.arn, email: c.alarms.email });
-    this.alarms.streamIteratorAge({ key: "upstream", name: this.upstream.name }, { name: "ripples", what: "the ripples service's logs and CPU" }, c.alarms.upstreamIteratorAgeMs);
+    this.alarms.streamIteratorAge(
+      { key: "upstream", name: this.upstream.name },
+      { name: "ripples", what: "the ripples service's logs and CPU", fanOutConsumer: c.kinesis.upstream.reader.mode === "fan-out" ? c.kinesis.upstream.reader.consumerName : undefined },
+      c.alarms.upstreamIteratorAgeMs,
+    );
     for (const name of inProfile) {
       this.alarms.tasksBelowDesired({ key: name, name: this.services[name]!.name, clusterName: this.cluster.name }, c.alarms.tasksBelowDesiredMinutes);
     }

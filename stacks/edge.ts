@@ -64,9 +64,9 @@ export class EdgeStack extends StreamLinesStack {
       securityHeaders: c.emulator === undefined,
       certificate: this.certificate && edge.domain ? { arn: this.certificate.arn, aliases: [edge.domain.name] } : undefined,
       webAclArn: this.webAcl?.arn,
-      accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName } : undefined,
-      // CloudFront checks the ALB's certificate against the origin name: with loadBalancer.domain that
-      // is the domain; with a bare certificateArn, the certificate must cover the ALB's DNS name.
+      accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName, expirationDays: edge.accessLogs.expirationDays } : undefined,
+      // CloudFront checks the ALB's certificate against the origin name, so HTTPS goes to loadBalancer.domain
+      // (config refuses a bare certificateArn here: no certificate covers the ALB's DNS name).
       apiOrigin: loadBalancer && { domainName: (loadBalancer.https && c.loadBalancer.domain?.name) || loadBalancer.dnsName, https: loadBalancer.https },
       // The API's execute-api name rather than realtime.domain: its AWS certificate always matches.
       websocketOrigin: realtime && { domainName: `${realtime.api.id}.execute-api.${c.region}.amazonaws.com`, stageName: realtime.api.stageName },

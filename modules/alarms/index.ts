@@ -48,12 +48,19 @@ export class Alarms extends Construct {
    * The consumer of a stream falls behind: the oldest record it reads is older than `thresholdMs`.
    * `consumer.what` says where to look, e.g. "the ripples service's logs and CPU".
    */
-  streamIteratorAge(stream: { readonly key: string; readonly name: string }, consumer: { readonly name: string; readonly what: string }, thresholdMs: number): void {
+  streamIteratorAge(
+    stream: { readonly key: string; readonly name: string },
+    consumer: { readonly name: string; readonly what: string; /** Its registered consumer, when it reads through enhanced fan-out. */ readonly fanOutConsumer?: string },
+    thresholdMs: number,
+  ): void {
+    // Fan-out consumers never call GetRecords, so they report their lag per consumer instead.
+    const metric: { metricName: string; dimensions: Record<string, string> } = consumer.fanOutConsumer
+      ? { metricName: "SubscribeToShardEvent.MillisBehindLatest", dimensions: { StreamName: stream.name, ConsumerName: consumer.fanOutConsumer } }
+      : { metricName: "GetRecords.IteratorAgeMilliseconds", dimensions: { StreamName: stream.name } };
     this.alarm(`${stream.key}-iterator-age`, `${stream.key}-iterator-age`, {
       alarmDescription: `The ${stream.key} stream's consumer (${consumer.name}) is more than ${thresholdMs / 1000} s behind for 5 minutes. Check ${consumer.what}.`,
       namespace: "AWS/Kinesis",
-      metricName: "GetRecords.IteratorAgeMilliseconds",
-      dimensions: { StreamName: stream.name },
+      ...metric,
       statistic: "Maximum",
       period: 60,
       evaluationPeriods: 5,

@@ -96,7 +96,8 @@ export class DataVolume extends Construct {
         targetTags,
         schedule: [
           {
-            name: `daily, kept ${snapshots.retainDays} days`,
+            // DLM's ScheduleName allows only [0-9A-Za-z _-]: no comma.
+            name: `daily kept ${snapshots.retainDays} days`,
             createRule: { interval: 24, intervalUnit: "HOURS", times: [snapshots.timeUtc] },
             retainRule: { count: snapshots.retainDays },
             copyTags: true,

@@ -2,12 +2,13 @@ import { Construct } from "constructs";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
 import { Grantable } from "../iam-role";
+import { TAG_PREFIX } from "../image-build/context-hash";
 
 export interface ImageRepositoryProps {
   /** `<app>-<env>-<image>`. */
   readonly name: string;
   readonly kmsKeyArn: string;
-  /** Images kept by the lifecycle policy; older ones expire. */
+  /** Hook-built (`ctx-*`) images kept, and untagged ones; older ones expire. Pinned tags never expire. */
   readonly keepLastImages: number;
   /** Let destroy delete a repository that still holds images. */
   readonly forceDelete: boolean;
@@ -33,11 +34,19 @@ export class ImageRepository extends Construct {
     new EcrLifecyclePolicy(this, "lifecycle", {
       repository: repo.name,
       policy: JSON.stringify({
+        // Only images the hooks push, and untagged ones: a tag the config pins may still run when
+        // the schedule restarts its tasks, and an expired one would no longer pull.
         rules: [
           {
             rulePriority: 1,
-            description: `keep the last ${props.keepLastImages} images`,
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: props.keepLastImages },
+            description: `keep the last ${props.keepLastImages} hook-built images`,
+            selection: { tagStatus: "tagged", tagPrefixList: [TAG_PREFIX], countType: "imageCountMoreThan", countNumber: props.keepLastImages },
+            action: { type: "expire" },
+          },
+          {
+            rulePriority: 2,
+            description: `keep the last ${props.keepLastImages} untagged images`,
+            selection: { tagStatus: "untagged", countType: "imageCountMoreThan", countNumber: props.keepLastImages },
             action: { type: "expire" },
           },
         ],

@@ -14,6 +14,15 @@ import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
 
 /** An image repository that can grant pulls of its own images (`ImageRepository`). */
+/** An Application Auto Scaling target and the capacity range it keeps while running. */
+export interface ScalableTarget {
+  readonly serviceNamespace: string;
+  readonly resourceId: string;
+  readonly scalableDimension: string;
+  readonly min: number;
+  readonly max: number;
+}
+
 export interface PullableRepository {
   readonly url: string;
   grantPull(grantee: Grantable): void;
@@ -336,7 +345,7 @@ export class FargateService extends Construct {
    * Target tracking on the service's average CPU. Application Auto Scaling then owns desired_count
    * between min and max, so the service must be built with `ignoreDesiredCount`.
    */
-  autoscaleOnCpu(opts: { readonly min: number; readonly max: number; readonly targetCpuPercent: number }): void {
+  autoscaleOnCpu(opts: { readonly min: number; readonly max: number; readonly targetCpuPercent: number }): ScalableTarget {
     if (!this.props.ignoreDesiredCount) throw new Error(`FargateService ${this.props.name}: autoscaling needs ignoreDesiredCount`);
     const target = new AppautoscalingTarget(this, "scaling-target", {
       serviceNamespace: "ecs",
@@ -359,5 +368,6 @@ export class FargateService extends Construct {
         scaleInCooldown: 300,
       },
     });
+    return { serviceNamespace: target.serviceNamespace, resourceId: target.resourceId, scalableDimension: target.scalableDimension, min: opts.min, max: opts.max };
   }
 }

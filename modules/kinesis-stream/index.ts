@@ -42,17 +42,26 @@ export class KinesisStream extends Construct {
     this.name = stream.name;
   }
 
-  /** Consume records (polling or enhanced fan-out) and decrypt them. */
-  grantRead(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: [...POLL_ACTIONS], resources: [this.arn] });
+  /**
+   * Consume records through enhanced fan-out and decrypt them: register (or find) a consumer on the stream,
+   * then subscribe to shards through it. The shard discovery calls of polling come with it.
+   */
+  grantFanOutRead(grantee: Grantable): void {
+    grantee.addToPolicy({ actions: [...POLL_ACTIONS, "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"], resources: [this.arn] });
     grantee.addToPolicy({
-      actions: ["kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+      actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
       resources: [`${this.arn}/consumer/*`],
     });
     grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
   }
 
-  /** Consume records by polling only (a Lambda event source mapping without a registered consumer). */
+  /** Consume records as `reader.mode` says. */
+  grantRead(grantee: Grantable, mode: "polling" | "fan-out"): void {
+    if (mode === "fan-out") this.grantFanOutRead(grantee);
+    else this.grantPoll(grantee);
+  }
+
+  /** Consume records by polling only (GetRecords: a Lambda event source mapping, a Flink consumer's default). */
   grantPoll(grantee: Grantable): void {
     grantee.addToPolicy({ actions: [...POLL_ACTIONS], resources: [this.arn] });
     grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });

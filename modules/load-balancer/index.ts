@@ -27,11 +27,16 @@ const ELB_ACCOUNT_REGIONS: ReadonlySet<string> = new Set([
   "eu-west-3", "eu-south-1", "eu-north-1", "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
 ]);
 
+/** Up to 6 characters, as AWS allows for a prefix; AWS appends a unique suffix to reach 32. */
+export function targetGroupNamePrefix(key: string): string {
+  return `${key.replace(/[^A-Za-z0-9]/g, "").slice(0, 5)}-`;
+}
+
 /** TLS 1.2 and 1.3 only, forward-secret ciphers: AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 export interface LoadBalancerTargetProps {
-  /** Target group name, at most 32 characters. */
+  /** `<app>-<env>-<component>`: the group's Name tag. AWS names it from a short prefix, so it can be replaced. */
   readonly name: string;
   readonly port: number;
   readonly healthCheckPath: string;
@@ -53,7 +58,13 @@ export interface LoadBalancerProps {
   /** An alias record for the ALB; without certificateArn also a DNS-validated certificate for it. */
   readonly domain?: { readonly name: string; readonly hostedZoneId: string };
   /** Access logs to a bucket of their own (SSE-S3: ELB log delivery cannot use a customer managed key). */
-  readonly accessLogs?: { readonly bucketName: string; readonly noncurrentVersionExpirationDays: number; readonly denyInsecureTransport: boolean };
+  readonly accessLogs?: {
+    readonly bucketName: string;
+    /** Days a log object is kept. */
+    readonly expirationDays: number;
+    readonly noncurrentVersionExpirationDays: number;
+    readonly denyInsecureTransport: boolean;
+  };
   readonly idleTimeoutSeconds: number;
   readonly deletionProtection: boolean;
   /** One default target and any number of path-routed ones, keyed by service. */
@@ -131,7 +142,10 @@ export class LoadBalancer extends Construct {
       Object.entries(props.targets).map(([key, t]) => [
         key,
         new LbTargetGroup(this, `target-${key}`, {
-          name: t.name,
+          // Port, protocol and VPC changes replace the group, and a fixed name would collide with the old one.
+          namePrefix: targetGroupNamePrefix(key),
+          lifecycle: { createBeforeDestroy: true },
+          tags: { Name: t.name },
           port: t.port,
           protocol: "HTTP",
           targetType: "ip",
@@ -247,6 +261,7 @@ export class LoadBalancer extends Construct {
       // Logs are not precious data; a destroy must not stop at a non-empty bucket.
       forceDestroy: true,
       noncurrentVersionExpirationDays: opts.noncurrentVersionExpirationDays,
+      expirationDays: opts.expirationDays,
       denyInsecureTransport: opts.denyInsecureTransport,
       extraPolicyStatements: [writer],
     });

@@ -17,12 +17,12 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { StreamLinesLogGroup } from "../log-group";
 import { StreamLinesRole } from "../iam-role";
 
-/** Interface endpoints that let private tasks and hosts run without internet egress. */
+/** Interface endpoints that keep AWS API traffic of private tasks and hosts off the NAT. */
 export const INTERFACE_ENDPOINT_SERVICES = [
   "ecr.api", "ecr.dkr", "logs", "kinesis-streams", "secretsmanager", "ssm", "ssmmessages", "ec2messages", "sts",
 ] as const;
 
-/** Gateway endpoints: free, so they exist in both egress modes. */
+/** Gateway endpoints: free, so they exist in every egress mode. */
 export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
 
 export interface NetworkProps {
@@ -35,8 +35,8 @@ export interface NetworkProps {
   readonly availabilityZones: readonly string[];
   readonly publicSubnetCidrs: readonly string[];
   readonly privateSubnetCidrs: readonly string[];
-  /** nat: one NAT gateway for the private subnets. endpoints: no internet egress, VPC endpoints only. */
-  readonly egress: "nat" | "endpoints";
+  /** nat: one NAT gateway for the private subnets. nat-and-endpoints: the NAT, plus interface endpoints for AWS APIs. */
+  readonly egress: "nat" | "nat-and-endpoints";
   /** VPC flow logs (all traffic) to a log group; undefined for none. */
   readonly flowLogs?: {
     /** e.g. `/<app>/<env>/vpc-flow-logs`. */
@@ -114,19 +114,16 @@ export class Network extends Construct {
       return table;
     });
 
-    if (props.egress === "nat") {
-      // One NAT, not one per zone: a zone outage only cuts egress, and it halves the fixed cost.
-      const eip = new Eip(this, "nat-eip", { domain: "vpc", tags: { Name: name("nat") }, dependsOn: [igw] });
-      const nat = new NatGateway(this, "nat", {
-        allocationId: eip.allocationId,
-        subnetId: publicSubnets[0].id,
-        tags: { Name: name("nat") },
-        dependsOn: [igw],
-      });
-      privateRoutes.forEach(
-        (t, i) => new Route(this, `private-default-${i}`, { routeTableId: t.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }),
-      );
-    }
+    // Every mode has the NAT: ingest reads the market-data WebSocket on the internet.
+    // One NAT, not one per zone: a zone outage only cuts egress, and it halves the fixed cost.
+    const eip = new Eip(this, "nat-eip", { domain: "vpc", tags: { Name: name("nat") }, dependsOn: [igw] });
+    const nat = new NatGateway(this, "nat", {
+      allocationId: eip.allocationId,
+      subnetId: publicSubnets[0].id,
+      tags: { Name: name("nat") },
+      dependsOn: [igw],
+    });
+    privateRoutes.forEach((t, i) => new Route(this, `private-default-${i}`, { routeTableId: t.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }));
 
     // Kept in nat mode too: they cost nothing and keep ECR layer (S3) and DynamoDB traffic off the NAT's per-GB charge.
     for (const service of GATEWAY_ENDPOINT_SERVICES) {
@@ -139,7 +136,7 @@ export class Network extends Construct {
       });
     }
 
-    if (props.egress === "endpoints") {
+    if (props.egress === "nat-and-endpoints") {
       this.endpointSecurityGroupId = this.securityGroupFromVpc("endpoints-sg", {
         name: name("vpc-endpoints"),
         description: "VPC interface endpoints: HTTPS from inside the VPC",
@@ -203,6 +200,11 @@ export class Network extends Construct {
       },
     });
     logGroup.grantWrite(role);
+    // Part of AWS's documented minimum for the flow logs role; the call lists groups, so it takes the account's group ARNs.
+    role.addToPolicy({
+      actions: ["logs:DescribeLogGroups"],
+      resources: [`arn:${partition.partition}:logs:${this.props.region}:${account.accountId}:log-group:*`],
+    });
     new FlowLog(this, "flow-log", {
       vpcId: this.vpc.id,
       trafficType: "ALL",

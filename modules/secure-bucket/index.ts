@@ -19,6 +19,8 @@ export interface SecureBucketProps {
   readonly forceDestroy: boolean;
   /** Days a noncurrent object version is kept. */
   readonly noncurrentVersionExpirationDays: number;
+  /** Days a current object is kept; unset keeps it until deleted. Log buckets set it, or they grow forever. */
+  readonly expirationDays?: number;
   /** Folder markers created up front, e.g. `flink/`. */
   readonly prefixes?: readonly string[];
   /** Extra bucket policy statements (service access). */
@@ -86,6 +88,9 @@ export class SecureBucket extends Construct {
           noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
+        ...(props.expirationDays === undefined
+          ? []
+          : [{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: props.expirationDays }] }]),
       ],
       dependsOn: [versioning],
     });

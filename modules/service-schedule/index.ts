@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SchedulerScheduleGroup } from "@cdktf/provider-aws/lib/scheduler-schedule-group";
+import { AppautoscalingScheduledAction } from "@cdktf/provider-aws/lib/appautoscaling-scheduled-action";
+import type { ScalableTarget } from "../fargate-service";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { StreamLinesRole } from "../iam-role";
@@ -12,6 +14,12 @@ export interface ScheduledService {
   readonly arn: string;
   readonly name: string;
   readonly desiredCount: number;
+  /**
+   * Set when Application Auto Scaling owns the count: the schedule then sets the target's min and max
+   * (0 after the close, the configured range before the open), AWS's documented way; a desired count
+   * set underneath the target would be undone by its next scale-out.
+   */
+  readonly scalableTarget?: ScalableTarget;
 }
 
 export interface ServiceScheduleProps {
@@ -50,14 +58,31 @@ export class ServiceSchedule extends Construct {
       // Confused-deputy guard: only schedules of this account may assume the role.
       trustConditions: { StringEquals: { "aws:SourceAccount": [account.accountId] } },
     });
+    const updated = props.services.filter((s) => !s.scalableTarget);
     // UpdateService with only a desired count needs no iam:PassRole; nothing else is allowed.
-    this.role.addToPolicy({
-      actions: ["ecs:UpdateService"],
-      resources: props.services.map((s) => s.arn),
-    });
+    if (updated.length > 0) this.role.addToPolicy({ actions: ["ecs:UpdateService"], resources: updated.map((s) => s.arn) });
+
+    for (const service of props.services) {
+      const target = service.scalableTarget;
+      if (!target) continue;
+      for (const [phase, expression, min, max] of [
+        ["stop", props.stop, 0, 0],
+        ["start", props.start, target.min, target.max],
+      ] as const) {
+        new AppautoscalingScheduledAction(this, `${service.key}-${phase}-capacity`, {
+          name: `${props.name}-${service.key}-${phase}`,
+          serviceNamespace: target.serviceNamespace,
+          resourceId: target.resourceId,
+          scalableDimension: target.scalableDimension,
+          schedule: expression,
+          timezone: props.timeZone,
+          scalableTargetAction: { minCapacity: String(min), maxCapacity: String(max) },
+        });
+      }
+    }
 
     const updateService = `arn:${partition.partition}:scheduler:::aws-sdk:ecs:updateService`;
-    for (const service of props.services) {
+    for (const service of updated) {
       for (const [phase, expression, count] of [
         ["stop", props.stop, 0],
         ["start", props.start, service.desiredCount],

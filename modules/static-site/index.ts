@@ -48,8 +48,8 @@ export interface StaticSiteProps {
   readonly certificate?: { readonly arn: string; readonly aliases: readonly string[] };
   /** WAFv2 web ACL (scope CLOUDFRONT) ARN. */
   readonly webAclArn?: string;
-  /** Standard logs into a bucket of this name, created here. */
-  readonly accessLogs?: { readonly bucketName: string };
+  /** Standard logs into a bucket of this name, created here, each log kept `expirationDays`. */
+  readonly accessLogs?: { readonly bucketName: string; readonly expirationDays: number };
   /** The backend's load balancer, for `/graphql*`. `https`: its listener has a certificate for `domainName`. */
   readonly apiOrigin?: { readonly domainName: string; readonly https: boolean };
   /** An API Gateway WebSocket API; browsers connect to `wss://<site>/<stageName>`. */
@@ -106,7 +106,7 @@ export class StaticSite extends Construct {
 
     if (!headers) Annotations.of(this).addWarning(`${props.name}: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.`);
 
-    const logs = props.accessLogs && this.logBucket(props.accessLogs.bucketName, props);
+    const logs = props.accessLogs && this.logBucket(props.accessLogs, props);
 
     const siteOrigin = "site";
     const origins: CloudfrontDistributionOrigin[] = [
@@ -198,9 +198,10 @@ export class StaticSite extends Construct {
    * (BucketOwnerPreferred) and SSE-S3 (standard logs cannot use a CMK). Terraform does not manage
    * the ACL, or every plan would fight CloudFront over that grant.
    */
-  private logBucket(bucketName: string, props: StaticSiteProps): SecureBucket {
+  private logBucket(logs: NonNullable<StaticSiteProps["accessLogs"]>, props: StaticSiteProps): SecureBucket {
     return new SecureBucket(this, "access-logs", {
-      bucketName,
+      bucketName: logs.bucketName,
+      expirationDays: logs.expirationDays,
       forceDestroy: props.forceDestroy,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
       denyInsecureTransport: props.denyInsecureTransport,

@@ -31,7 +31,8 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   routeKey: "$context.routeKey",
   connectionId: "$context.connectionId",
   status: "$context.status",
-  integrationError: "$context.integrationErrorMessage",
+  error: "$context.error.message",
+  integrationError: "$context.integration.error",
 });
 
 export interface WebSocketApiProps {
