@@ -93,7 +93,8 @@ export function contractViolations(label: string, synthesized: Synthesized): str
     if (port) {
       const listens = Number(env[port.variable] ?? port.value);
       if (mapped !== listens) say(service, `container port ${mapped} but the process listens on ${listens} (${port.variable}, default ${port.value}; ${cite(port.source)})`);
-      const group = values(core, "aws_lb_target_group").find((g) => g.name === `${config.app}-${config.env}-${service}`);
+      // Target groups carry a name_prefix (they are replaced before destroy); the Name tag is the exact name.
+      const group = values(core, "aws_lb_target_group").find((g) => (g.tags as Record<string, string> | undefined)?.Name === `${config.app}-${config.env}-${service}`);
       if (group) {
         const health = (group.health_check as { path?: string } | undefined)?.path;
         if (Number(group.port) !== listens) say(service, `target group port ${String(group.port)} but the process listens on ${listens} (${cite(port.source)})`);
