@@ -6,6 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { limiter } from "./lib/limiter";
 import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import {
   NULL_PROVIDER,
@@ -37,24 +38,6 @@ interface SynthOutcome {
   readonly error?: string;
   readonly stacks: string[];
   readonly outdir: string;
-}
-
-/** Runs at most `n` tasks at once. */
-function limiter(n: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    // A finishing task hands its slot straight to the next waiter, so no newcomer slips in between.
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 function exec(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; output: string }> {
