@@ -14,7 +14,7 @@ describe("passStacks", () => {
   });
 
   test("a kept stack that needs a left-out one is one clear error", () => {
-    const withCore = { ...deps, edge: ["foundations", "core"] };
+    const withCore: Record<string, string[]> = { ...deps, edge: ["foundations", "core"] };
     expect(() => passStacks("acceptance-edge", order, (s) => withCore[s])).toThrow(
       /^acceptance pass acceptance-edge: edge depends on core, which PASS_STACKS leaves out; deploy it too or drop edge$/,
     );

@@ -188,7 +188,10 @@ async function main(): Promise<void> {
     };
   });
   const reference = stats.find((s) => s.bench === REFERENCE)!;
-  const ratio = (s: Stats) => (s.bench === REFERENCE ? "1.0x" : `${(reference.wall / s.wall).toFixed(1)}x faster`);
+  const ratio = (s: Stats) => {
+    const r = s.wall / reference.wall;
+    return r < 1 ? `${r.toFixed(2)}x (${(1 / r).toFixed(1)}x faster)` : `${r.toFixed(2)}x`;
+  };
   const rssRatio = (s: Stats) => (s.bench === REFERENCE ? "1.0x" : `${(s.rss / reference.rss).toFixed(2)}x`);
 
   const rows = [
