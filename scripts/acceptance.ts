@@ -136,8 +136,8 @@ class Runner {
       }
 
       const planFile = path.join(this.plansDir, `${stack.name}.tfplan`);
-      // The apply just wrote what it read back into state: a refresh would only read it all again.
-      const plan = await timed("replan", () => this.tf(stack, ["plan", "-refresh=false", "-detailed-exitcode", "-input=false", `-out=${planFile}`]));
+      // With its refresh: the state an apply records is not what a later read returns (ECS services, for one), and that read is what the check is for.
+      const plan = await timed("replan", () => this.tf(stack, ["plan", "-detailed-exitcode", "-input=false", `-out=${planFile}`]));
       if (plan.code === 0) {
         stack.replan = { clean: true, gaps: [], violations: [] };
         return true;
@@ -163,7 +163,7 @@ class Runner {
 
   async down(stack: StackResult): Promise<boolean> {
     const started = Date.now();
-    // State is as fresh as the apply and re-plan left it: no refresh before destroying it.
+    // The re-plan has just refreshed the state: destroy needs only the ids in it.
     const r = await this.tf(stack, ["destroy", "-refresh=false", "-auto-approve", "-input=false"]);
     stack.ms += Date.now() - started;
     say(`  ${labelled(stack.name)}: destroy ${secs(Date.now() - started)}; ${secs(stack.ms)} for the stack`);
