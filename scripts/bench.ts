@@ -2,8 +2,8 @@
 // reference workload (bench/reference: the same stacks the slow, common way), as medians over interleaved rounds
 // in this one process tree, with each figure's ratio to the reference app step and the goals checked.
 // Usage: npm run bench [-- --quick] [-- --acceptance]
-//   BENCH_RUNS=n overrides the run count (default 5, --quick 1); --acceptance adds npm run test:acceptance,
-//   BENCH_ACCEPTANCE_RUNS times (default 1: it takes many minutes).
+//   BENCH_RUNS=n overrides the run count (default 5, --quick 1); BENCH_TEST_RUNS=n caps npm test's runs;
+//   --acceptance adds npm run test:acceptance, BENCH_ACCEPTANCE_RUNS times (default 1: it takes many minutes).
 import { spawn } from "child_process";
 import { once } from "events";
 import * as fs from "fs";
@@ -52,7 +52,7 @@ const acceptanceRuns = () => positiveInt("BENCH_ACCEPTANCE_RUNS", 1);
 const REFERENCE: Bench = { name: "reference app step", command: (outdir) => appCommand(REFERENCE_DIR, outdir), warmUp: true };
 const APP: Bench = { name: "app step", command: (outdir) => appCommand(ROOT, outdir), warmUp: true };
 const SYNTH: Bench = { name: "cdktf synth", command: (outdir) => ({ file: "npx", args: ["cdktf", "synth", "--output", outdir] }) };
-const TEST: Bench = { name: "npm test", command: () => ({ file: "npm", args: ["test"] }) };
+const TEST: Bench = { name: "npm test", command: () => ({ file: "npm", args: ["test"] }), maxRuns: positiveInt("BENCH_TEST_RUNS", Number.MAX_SAFE_INTEGER) };
 const ACCEPTANCE: Bench = { name: "npm run test:acceptance", command: () => ({ file: "npm", args: ["run", "test:acceptance"] }), maxRuns: acceptanceRuns() };
 
 const BENCHES: readonly Bench[] = [REFERENCE, APP, SYNTH, TEST, ...(process.argv.includes("--acceptance") ? [ACCEPTANCE] : [])];
