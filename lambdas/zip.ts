@@ -10,6 +10,16 @@ const VERSION_MADE_BY = (3 << 8) | 20;
 const DEFLATE = 8;
 const UTF8_NAMES = 1 << 11;
 
+/** A little-endian field of a zip record: its width in bytes and its value. */
+type Field = readonly [2 | 4, number];
+
+function record(fields: readonly Field[]): Buffer {
+  const buffer = Buffer.alloc(fields.reduce((n, [width]) => n + width, 0));
+  let at = 0;
+  for (const [width, value] of fields) at = width === 2 ? buffer.writeUInt16LE(value, at) : buffer.writeUInt32LE(value >>> 0, at);
+  return buffer;
+}
+
 /**
  * A zip archive holding one file, in process and deterministic: no timestamps but the pinned one, no extra
  * fields, deflate at level 9. (cdktf's archive assets start a node process per archive.)
@@ -20,42 +30,14 @@ export function zipOneFile(name: string, contents: Uint8Array): Buffer {
   const crc = zlib.crc32(contents);
   if (contents.length >= 0xffffffff || data.length >= 0xffffffff) throw new Error(`${name}: ${contents.length} bytes need zip64, which this writer does not do`);
 
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(VERSION_NEEDED, 4);
-  local.writeUInt16LE(UTF8_NAMES, 6);
-  local.writeUInt16LE(DEFLATE, 8);
-  local.writeUInt16LE(PINNED_DOS_TIME, 10);
-  local.writeUInt16LE(PINNED_DOS_DATE, 12);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(data.length, 18);
-  local.writeUInt32LE(contents.length, 22);
-  local.writeUInt16LE(fileName.length, 26);
-  local.writeUInt16LE(0, 28);
-
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(VERSION_MADE_BY, 4);
-  central.writeUInt16LE(VERSION_NEEDED, 6);
-  central.writeUInt16LE(UTF8_NAMES, 8);
-  central.writeUInt16LE(DEFLATE, 10);
-  central.writeUInt16LE(PINNED_DOS_TIME, 12);
-  central.writeUInt16LE(PINNED_DOS_DATE, 14);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(data.length, 20);
-  central.writeUInt32LE(contents.length, 24);
-  central.writeUInt16LE(fileName.length, 28);
-  // Extra field, comment, disk number, internal attributes: all zero.
-  central.writeUInt32LE((PINNED_MODE << 16) >>> 0, 38);
-  central.writeUInt32LE(0, 42);
-
+  // The fields the local header and the central directory entry share, in their order.
+  const common: Field[] = [[2, UTF8_NAMES], [2, DEFLATE], [2, PINNED_DOS_TIME], [2, PINNED_DOS_DATE], [4, crc], [4, data.length], [4, contents.length], [2, fileName.length]];
+  const local = record([[4, 0x04034b50], [2, VERSION_NEEDED], ...common, [2, 0]]);
+  // Then: extra field and comment lengths, disk number, internal attributes, external attributes (the Unix mode), offset of the local header.
+  const central = record([[4, 0x02014b50], [2, VERSION_MADE_BY], [2, VERSION_NEEDED], ...common, [2, 0], [2, 0], [2, 0], [2, 0], [4, PINNED_MODE << 16], [4, 0]]);
   const centralOffset = local.length + fileName.length + data.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + fileName.length, 12);
-  end.writeUInt32LE(centralOffset, 16);
+  // End of central directory: disk numbers, entries on this disk and in all, directory size and offset, comment length.
+  const end = record([[4, 0x06054b50], [2, 0], [2, 0], [2, 1], [2, 1], [4, central.length + fileName.length], [4, centralOffset], [2, 0]]);
 
   return Buffer.concat([local, fileName, data, central, fileName, end]);
 }
