@@ -1,4 +1,4 @@
-import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks } from "../scripts/lib/acceptance-passes";
+import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks, spawnAsync } from "../scripts/lib/acceptance-passes";
 import { configNamed, synthAll } from "./helpers/synth";
 
 describe("passStacks", () => {
@@ -75,4 +75,12 @@ test("passLabel names the pass its caller runs in, also while passes interleave"
   expect(results).toEqual(["a", "b"]);
   expect(seen.sort()).toEqual(["a", "a", "a", "b", "b", "b"]);
   expect(`${passLabel}`).toBe("");
+});
+
+test("spawnAsync gives spawnSync's fields: exit status, signal, both streams apart, and the spawn error", async () => {
+  const r = await spawnAsync(process.execPath, ["-e", 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'], { cwd: __dirname, env: process.env });
+  expect(r).toEqual({ status: 3, signal: null, stdout: "out", stderr: "err" });
+  const missing = await spawnAsync("/no/such/program", [], { cwd: __dirname, env: process.env });
+  expect(missing.status).toBeNull();
+  expect((missing.error as NodeJS.ErrnoException).code).toBe("ENOENT");
 });

@@ -4,7 +4,7 @@
  *   npm run test:acceptance
  * Terraform output goes to per-stack logs in a temp work dir (kept on failure); stdout gets one line per stack.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,7 +18,7 @@ import { ConfigError, loadConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
-import { emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks } from "./lib/acceptance-passes";
+import { emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks, spawnAsync } from "./lib/acceptance-passes";
 import { Emulator, emulatorClientConfig, startMoto } from "./lib/emulator";
 import { deleteHostedZones, ensureHostedZones, hostedZonesNamedIn } from "./lib/hosted-zones";
 import { limiter } from "./lib/limiter";
@@ -317,11 +317,9 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
 
   const outdir = path.join(work, "cdktf.out");
   const synthStarted = Date.now();
-  const synth = spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
+  const synth = await spawnAsync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
     cwd: ROOT,
     env: { ...process.env, STREAMLINES_CONFIG: configFile, CDKTF_OUTDIR: outdir },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
   });
   fs.writeFileSync(path.join(work, "synth.log"), `${synth.stdout ?? ""}\n----- stderr\n${synth.stderr ?? ""}`);
   if (synth.status !== 0) {

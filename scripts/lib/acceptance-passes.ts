@@ -3,6 +3,7 @@
  * run at once, and the Terraform settings used against the emulator.
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { spawn } from "child_process";
 
 /**
  * A config pass deploys every stack unless listed here. A stack another pass already deploys in the
@@ -69,4 +70,26 @@ export const passLabel = { toString: (): string => currentPass.getStore() ?? "" 
 
 export function inPass<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return currentPass.run(name, fn);
+}
+
+export interface SpawnResult {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error?: Error;
+}
+
+/** spawnSync's result without blocking: a synth in one pass must not stall the passes running beside it. */
+export function spawnAsync(file: string, args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<SpawnResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString("utf8");
+    child.on("error", (error) => resolve({ status: null, signal: null, stdout: text(out), stderr: text(err), error }));
+    child.on("close", (status, signal) => resolve({ status, signal, stdout: text(out), stderr: text(err) }));
+  });
 }
