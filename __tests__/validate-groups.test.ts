@@ -25,7 +25,7 @@ function stackDir(name: string, json: Record<string, unknown>, asset?: { asset: 
   return dir;
 }
 
-test("groupStacks: same providers together, split over the slots; other providers and import blocks apart", () => {
+test("groupStacks: same providers together, at most `size` a group; other providers and import blocks apart", () => {
   const list = [
     stack("foundations", { terraform: { required_providers: aws } }),
     stack("core", { terraform: { required_providers: aws } }),
@@ -34,13 +34,14 @@ test("groupStacks: same providers together, split over the slots; other provider
     stack("adopting", { terraform: { required_providers: aws }, import: [{ to: "aws_s3_bucket.b", id: "b" }] }),
   ];
   const groups = groupStacks(list, 2);
-  expect(groups.map((g) => g.stacks.map((s) => s.label))).toEqual([["foundations", "edge"], ["core"], ["hooks"], ["adopting"]]);
-  expect(groups[0].modules).toEqual(["s0_foundations", "s1_edge"]);
+  expect(groups.map((g) => g.stacks.map((s) => s.label))).toEqual([["foundations", "core"], ["edge"], ["hooks"], ["adopting"]]);
+  expect(groups[0].modules).toEqual(["s0_foundations", "s1_core"]);
+  expect(groupStacks(list).map((g) => g.stacks.length)).toEqual([3, 1, 1]);
   expect(groupStacks([stack("core [acceptance-edge]", {})], 2)[0].modules).toEqual(["s0_core_acceptance-edge"]);
 });
 
 test("diagnosticsByStack: each diagnostic to the stack whose file or address it names, as if validated alone; the grouping warning dropped", () => {
-  const [group] = groupStacks([stack("a", {}), stack("b", {})], 1);
+  const [group] = groupStacks([stack("a", {}), stack("b", {})]);
   const byStack = diagnosticsByStack(group, [
     { severity: "warning", summary: "Backend configuration ignored", range: { filename: "stacks/s0_a/cdk.tf.json", start: { line: 1, column: 1 } } },
     { severity: "error", summary: "Unsupported argument", address: "module.s1_b.aws_s3_bucket.x", range: { filename: "stacks/s1_b/cdk.tf.json", start: { line: 9, column: 3 } } },
@@ -62,7 +63,7 @@ test("one real init and validate of a group: the invalid stack alone fails, asse
     { asset: "code", hash: "BBB", file: "index.js", text: "b" },
   );
   const prepared = [good, bad].map((dir) => stack(path.basename(dir), JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), dir));
-  const [group] = groupStacks(prepared, 1);
+  const [group] = groupStacks(prepared);
   const root = path.join(tmp, "root");
   writeGroupRoot(root, group);
   expect(fs.readlinkSync(path.join(root, "assets", "code", "AAA"))).toBe(path.join(good, "assets", "code", "AAA"));

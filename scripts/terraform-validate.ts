@@ -153,7 +153,7 @@ async function main(): Promise<number> {
       }),
     );
     const outcomes = new Map<PreparedStack, Promise<StackOutcome>>();
-    groupStacks(planned.flatMap((p) => p.stacks), CONCURRENCY).forEach((group, g) => {
+    groupStacks(planned.flatMap((p) => p.stacks)).forEach((group, g) => {
       const results = run(() => validateGroup(group, path.join(tmp, `group-${g}`))).catch((e: unknown) =>
         group.stacks.map((st) => ({ ok: false, text: `${st.label}: INVALID\n  error: ${e instanceof Error ? e.message : String(e)}` })),
       );

@@ -25,15 +25,20 @@ export interface Group {
   readonly modules: readonly string[];
 }
 
+/**
+ * Stacks per group. Terraform still starts one provider process per module's provider block (about
+ * 450 MB each for hashicorp/aws): without a cap, 14 stacks in each of two groups held 16 GB at once.
+ */
+export const GROUP_SIZE = 4;
+
 /** The only diagnostic grouping adds: a child module's backend block is ignored (the tier inits with -backend=false anyway). */
 const GROUPING_ARTEFACT = "Backend configuration ignored";
 
 /**
- * Stacks with the same required providers share a group, split into at most `slots` groups per kind so
- * that `slots` validates can run at once. A stack with `import` blocks (allowed only in a root module)
- * gets a group of its own.
+ * Stacks with the same required providers share a group of at most `size` stacks. A stack with `import`
+ * blocks (allowed only in a root module) gets a group of its own.
  */
-export function groupStacks(stacks: readonly PreparedStack[], slots: number): Group[] {
+export function groupStacks(stacks: readonly PreparedStack[], size = GROUP_SIZE): Group[] {
   const kinds = new Map<string, PreparedStack[]>();
   const alone: PreparedStack[] = [];
   for (const s of stacks) {
@@ -47,10 +52,7 @@ export function groupStacks(stacks: readonly PreparedStack[], slots: number): Gr
   }
   const groups: PreparedStack[][] = [];
   for (const list of kinds.values()) {
-    const n = Math.min(slots, list.length);
-    const chunks: PreparedStack[][] = Array.from({ length: n }, () => []);
-    list.forEach((s, i) => chunks[i % n].push(s));
-    groups.push(...chunks);
+    for (let i = 0; i < list.length; i += size) groups.push(list.slice(i, i + size));
   }
   groups.push(...alone.map((s) => [s]));
   return groups.map((g) => ({ stacks: g, modules: g.map((s, i) => moduleName(s.label, i)) }));
