@@ -308,7 +308,7 @@ describe("realtime (efs-endpoints fixture: custom domain, tracing, every key set
   });
 });
 
-describe("a second synth without source changes", () => {
+describe("a second synth without source changes, and one with the Lambda bundle cache off", () => {
   const synthInto = (outdir: string) => {
     const app = new App({ outdir, skipValidation: false });
     buildStacks(app, configNamed("dev"));
@@ -316,22 +316,35 @@ describe("a second synth without source changes", () => {
   };
   let dirs: string[];
   beforeAll(() => {
-    dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), "realtime-synth-")));
-    dirs.forEach(synthInto);
+    dirs = [0, 1, 2].map(() => fs.mkdtempSync(path.join(os.tmpdir(), "realtime-synth-")));
+    const before = process.env.STREAMLINES_LAMBDA_CACHE;
+    try {
+      // One call site: cdktf's manifest records where each warning was raised from.
+      for (const [i, dir] of dirs.entries()) {
+        if (i === 2) process.env.STREAMLINES_LAMBDA_CACHE = "off";
+        synthInto(dir);
+      }
+    } finally {
+      if (before === undefined) delete process.env.STREAMLINES_LAMBDA_CACHE;
+      else process.env.STREAMLINES_LAMBDA_CACHE = before;
+    }
   });
   afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
   const files = (dir: string): string[] =>
     fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
 
-  test("gives byte-identical core JSON and Lambda zips", () => {
-    const core = path.join("stacks", "core");
-    const zips = files(path.join(dirs[0], core)).filter((f) => f.endsWith("archive.zip"));
+  test("gives byte-identical output, every stack's JSON and the Lambda zips, from the cache or from esbuild", () => {
+    const zips = files(path.join(dirs[0], "stacks", "core")).filter((f) => f.endsWith("archive.zip"));
     expect(zips).toHaveLength(2);
-    expect(files(path.join(dirs[1], core))).toEqual(files(path.join(dirs[0], core)));
-    for (const file of ["cdk.tf.json", ...zips]) {
-      const [a, b] = dirs.map((d) => fs.readFileSync(path.join(d, core, file)));
-      expect([file, a.equals(b)]).toEqual([file, true]);
+    const all = files(dirs[0]);
+    expect(all).toEqual(expect.arrayContaining([path.join("stacks", "core", "cdk.tf.json"), path.join("stacks", "foundations", "cdk.tf.json")]));
+    for (const other of dirs.slice(1)) {
+      expect(files(other)).toEqual(all);
+      for (const file of all) {
+        const [a, b] = [dirs[0], other].map((d) => fs.readFileSync(path.join(d, file)));
+        expect([file, a.equals(b)]).toEqual([file, true]);
+      }
     }
   });
 });

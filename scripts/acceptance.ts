@@ -4,7 +4,7 @@
  *   npm run test:acceptance
  * Terraform output goes to per-stack logs in a temp work dir (kept on failure); stdout gets one line per stack.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -21,12 +21,14 @@ import { ConfigError, loadConfig, parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
+import { emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks, spawnAsync } from "./lib/acceptance-passes";
 import { AWS_LABEL, AwsPassOptions, accountRefusal, awsE2eConfig, parseAwsArgs } from "./lib/aws-pass";
 import { pinnedImages } from "./lib/checks";
 import { Emulator, emulatorClientConfig, emulatorShellEnv, startMoto } from "./lib/emulator";
 import { detachHooksForEmulator, runHooksAfterApply } from "./lib/hooks";
 import { TOKEN_SECRETS, secretName } from "./lib/secrets";
 import { deleteHostedZones, ensureHostedZones, hostedZonesNamedIn } from "./lib/hosted-zones";
+import { limiter } from "./lib/limiter";
 import { GapList, PlanJson, acceptedGapNames, analyzePlan, formatViolations, loadGapList } from "./lib/plan-diff";
 import { Residual, formatResidualTable, listResiduals, loadKeptList, partitionKept } from "./lib/residuals";
 import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
@@ -53,8 +55,8 @@ const STEP_TIMEOUT_MS = 8 * 60_000;
 const TAIL_LINES = 25;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-/** The config of the current run, named in every line. */
-let label = "";
+/** The pass the calling code runs in, named in every line (passes run concurrently). */
+const label = passLabel;
 const labelled = (what: string) => `${what} [${label}]`;
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
@@ -221,6 +223,7 @@ class Runner {
       }
 
       const planFile = path.join(this.plansDir, `${stack.name}.tfplan`);
+      // With its refresh: the state an apply records is not what a later read returns (ECS services, for one), and that read is what the check is for.
       const plan = await timed("replan", () => this.tf(stack, ["plan", "-detailed-exitcode", "-input=false", `-out=${planFile}`]));
       if (plan.code === 0) {
         stack.replan = { clean: true, gaps: [], violations: [] };
@@ -247,7 +250,8 @@ class Runner {
 
   async down(stack: StackResult): Promise<boolean> {
     const started = Date.now();
-    const r = await this.tf(stack, ["destroy", "-auto-approve", "-input=false"]);
+    // The re-plan has just refreshed the state: destroy needs only the ids in it.
+    const r = await this.tf(stack, ["destroy", "-refresh=false", "-auto-approve", "-input=false"]);
     stack.ms += Date.now() - started;
     say(`  ${labelled(stack.name)}: destroy ${secs(Date.now() - started)}; ${secs(stack.ms)} for the stack`);
     if (r.code !== 0) {
@@ -399,11 +403,17 @@ async function checkLambdaCode(stack: StackResult, bucket: string, endpoint: str
   return { checked: `${functions.length - problems.length} function(s) run their lambdas/ object`, problems };
 }
 
-async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig: string): Promise<Tally> {
+/** A pass's emulator: started ahead of the pass (`starting`), then `current` while the pass uses it. */
+interface EmulatorRef {
+  current?: Emulator;
+  starting?: Promise<Emulator>;
+}
+
+async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): Promise<Tally> {
   const gaps = loadGapList(GAPS_FILE);
   const keptList = loadKeptList(KEPT_FILE);
 
-  const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
+  const emulator = await (emulatorRef.starting ?? startMoto({ logFile: path.join(work, "moto.log") }));
   emulatorRef.current = emulator;
   say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); logs in ${work}`);
 
@@ -433,11 +443,9 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
 
   const outdir = path.join(work, "cdktf.out");
   const synthStarted = Date.now();
-  const synth = spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
+  const synth = await spawnAsync(process.execPath, [path.join(ROOT, "dist", "main.js")], {
     cwd: ROOT,
     env: { ...process.env, STREAMLINES_CONFIG: configFile, CDKTF_OUTDIR: outdir },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
   });
   fs.writeFileSync(path.join(work, "synth.log"), `${synth.stdout ?? ""}\n----- stderr\n${synth.stderr ?? ""}`);
   if (synth.status !== 0) {
@@ -449,14 +457,16 @@ async function run(work: string, emulatorRef: { current?: Emulator }, baseConfig
   say(`acceptance [${label}]: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
 
   const cliDir = path.join(work, "terraform-cli");
-  const env = writeCliConfig(cliDir, findProviderMirror(), { ...process.env, STREAMLINES_CONFIG: configFile });
+  const env = writeCliConfig(cliDir, findProviderMirror(), emulatorTerraformEnv({ ...process.env, STREAMLINES_CONFIG: configFile }));
   const plansDir = path.join(work, "plans");
   const logsDir = path.join(work, "logs");
   fs.mkdirSync(plansDir, { recursive: true });
   fs.mkdirSync(logsDir, { recursive: true });
   const runner = new Runner(env, gaps, plansDir, (stack) => checkLambdaCode(stack, config.artifacts.bucketName, emulator.endpoint, config.region));
 
-  const stacks: StackResult[] = order.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
+  const selection = passStacks(String(label), order, (name) => manifest.stacks[name].dependencies ?? []);
+  if (selection.left.length > 0) say(`acceptance [${label}]: deploys ${selection.deploy.join(", ")}; not ${selection.left.join(", ")} (scripts/lib/acceptance-passes.ts: another pass deploys them)`);
+  const stacks: StackResult[] = selection.deploy.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
   const detached = await detachHooksForEmulator(true, outdir, manifest, env);
   const hookEnv = standInEnv(process.env, emulator.endpoint, path.join(work, "docker-stand-in.log"));
 
@@ -562,7 +572,7 @@ class E2eFailure extends Error {}
  * goes on through the kept-data cycle. test:aws runs the same steps against the account in the
  * shell, with a strict plan, and always tears down.
  */
-export type E2eTarget = { readonly kind: "emulator"; readonly emulatorRef: { current?: Emulator } } | { readonly kind: "aws"; readonly options: AwsPassOptions; readonly account: string };
+export type E2eTarget = { readonly kind: "emulator"; readonly emulatorRef: EmulatorRef } | { readonly kind: "aws"; readonly options: AwsPassOptions; readonly account: string };
 
 type E2eStep = (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile?: string, input?: string) => Promise<NpmResult>;
 
@@ -681,11 +691,10 @@ async function teardownAfterFailure(configFile: string, baseEnv: NodeJS.ProcessE
 }
 
 async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
-  label = target.kind === "aws" ? AWS_LABEL : E2E_LABEL;
   const gaps: GapList = target.kind === "aws" ? { gaps: [] } : loadGapList(GAPS_FILE);
   let endpoint: string | undefined;
   if (target.kind === "emulator") {
-    const emulator = await startMoto({ logFile: path.join(work, "moto.log") });
+    const emulator = await (target.emulatorRef.starting ?? startMoto({ logFile: path.join(work, "moto.log") }));
     target.emulatorRef.current = emulator;
     endpoint = emulator.endpoint;
     say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
@@ -705,7 +714,9 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
   const logs = path.join(work, "logs");
   fs.mkdirSync(logs, { recursive: true });
   const shellEnv = endpoint ? standInEnv(process.env, endpoint, path.join(work, "docker-stand-in.log")) : process.env;
-  const baseEnv = { ...shellEnv, CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
+  const workEnv = { ...shellEnv, CDKTF_OUTDIR: path.join(work, "cdktf.out"), STREAMLINES_PLANS_DIR: path.join(work, "plans") };
+  // The emulator's parallelism, never a real account's: AWS throttles well before 32 concurrent calls.
+  const baseEnv = endpoint ? emulatorTerraformEnv(workEnv) : workEnv;
   let passed = 0;
   let stepNo = 0;
   const step = async (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile = retainedConfig, input?: string): Promise<NpmResult> => {
@@ -871,7 +882,7 @@ async function awsMain(argv: readonly string[]): Promise<number> {
     process.exit(130);
   });
   const started = Date.now();
-  const tally = await runE2e(work, { kind: "aws", options, account: actual });
+  const tally = await inPass(AWS_LABEL, () => runE2e(work, { kind: "aws", options, account: actual }));
   say(`test:aws: ${secs(Date.now() - started)}; logs in ${work}`);
   say(`test:aws: ${tally.passed} passed, ${tally.failed} failed`);
   return tally.failed === 0 ? 0 : 1;
@@ -880,43 +891,61 @@ async function awsMain(argv: readonly string[]): Promise<number> {
 async function main(): Promise<void> {
   const started = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-acceptance-"));
-  const emulator: { current?: Emulator } = {};
-  const stopEmulator = async () => {
-    const running = emulator.current;
-    emulator.current = undefined;
+  const emulators = new Set<EmulatorRef>();
+  const stopEmulator = async (ref: EmulatorRef) => {
+    const running = ref.current ?? (await ref.starting?.catch(() => undefined));
+    ref.current = undefined;
+    ref.starting = undefined;
     await running?.stop();
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      say(`acceptance: ${signal}, stopping the emulator`);
-      void stopEmulator().finally(() => process.exit(130));
+      say(`acceptance: ${signal}, stopping the emulators`);
+      void Promise.all([...emulators].map(stopEmulator)).finally(() => process.exit(130));
     });
   }
   const tally: Tally = { passed: 0, failed: 0 };
-  /** One pass in its own work dir; the emulator it started is stopped whatever happens. */
-  const pass = async (name: string, fn: (dir: string) => Promise<Tally>) => {
+  const concurrency = passConcurrency();
+  const slot = limiter(concurrency);
+  /**
+   * One pass in its own work dir, with its own emulator, started as soon as the pass is queued so it is up
+   * by the time a slot frees; the emulator is stopped whatever happens.
+   */
+  const pass = (name: string, fn: (dir: string, ref: EmulatorRef) => Promise<Tally>) => {
     const dir = path.join(work, name);
     fs.mkdirSync(dir);
-    try {
-      const t = await fn(dir);
-      tally.passed += t.passed;
-      tally.failed += t.failed;
-    } catch (err) {
-      tally.failed++;
-      say(`acceptance [${name}]: FAILED: ${(err as Error).stack ?? (err as Error).message}`);
-    } finally {
-      await stopEmulator();
-    }
+    const ref: EmulatorRef = { starting: startMoto({ logFile: path.join(dir, "moto.log") }) };
+    ref.starting!.catch(() => undefined);
+    emulators.add(ref);
+    return slot(() =>
+      inPass(name, async () => {
+        const passStarted = Date.now();
+        try {
+          const t = await fn(dir, ref);
+          tally.passed += t.passed;
+          tally.failed += t.failed;
+          say(`acceptance [${name}]: pass ${t.failed === 0 ? "ok" : "FAILED"} in ${secs(Date.now() - passStarted)}`);
+        } catch (err) {
+          tally.failed++;
+          say(`acceptance [${name}]: FAILED after ${secs(Date.now() - passStarted)}: ${(err as Error).stack ?? (err as Error).message}`);
+        } finally {
+          await stopEmulator(ref);
+          emulators.delete(ref);
+        }
+      }),
+    );
   };
   // STREAMLINES_ACCEPTANCE_ONLY may name `e2e` next to config basenames.
   const only = process.env.STREAMLINES_ACCEPTANCE_ONLY?.split(",").map((l) => l.trim());
   const configOnly = only?.filter((l) => l !== E2E_LABEL);
   const configs = only && configOnly!.length === 0 ? [] : acceptanceConfigs(CONFIG_DIR, configOnly?.join(","));
-  for (const config of configs) {
-    label = path.basename(config, ".json");
-    await pass(label, (dir) => run(dir, emulator, config));
-  }
-  if (!only || only.includes(E2E_LABEL)) await pass(E2E_LABEL, (dir) => runE2e(dir, { kind: "emulator", emulatorRef: emulator }));
+  const passes = [
+    ...configs.map((config) => ({ name: path.basename(config, ".json"), fn: (dir: string, ref: EmulatorRef) => run(dir, ref, config) })),
+    ...(!only || only.includes(E2E_LABEL) ? [{ name: E2E_LABEL, fn: (dir: string, ref: EmulatorRef) => runE2e(dir, { kind: "emulator", emulatorRef: ref }) }] : []),
+  ];
+  const queue = longestFirst(passes);
+  say(`acceptance: ${queue.length} pass(es), ${concurrency} at a time (STREAMLINES_ACCEPTANCE_CONCURRENCY), in this order: ${queue.map((p) => p.name).join(", ")}; work dir ${work}`);
+  await Promise.all(queue.map((p) => pass(p.name, p.fn)));
   const keep = tally.failed > 0 || process.env.STREAMLINES_ACCEPTANCE_KEEP === "1";
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
   say(`acceptance: ${secs(Date.now() - started)} in all; ${keep ? `logs and plans kept in ${work}` : "work dir removed (STREAMLINES_ACCEPTANCE_KEEP=1 keeps it)"}`);

@@ -1,6 +1,9 @@
-// npm run bench: wall time and peak RSS of the app synth, cdktf synth and npm test,
-// as medians over interleaved rounds in this one process tree.
-// Usage: npm run bench [-- --quick]   (BENCH_RUNS=n overrides the run count; default 5, --quick 1)
+// npm run bench: wall time and peak RSS of the app step (cdktf.json's app), cdktf synth and npm test, beside the
+// reference workload (bench/reference: the same stacks the slow, common way), as medians over interleaved rounds
+// in this one process tree, with each figure's ratio to the reference app step and the issue's goals checked.
+// Usage: npm run bench [-- --quick] [-- --acceptance]
+//   BENCH_RUNS=n overrides the run count (default 5, --quick 1); BENCH_TEST_RUNS=n caps npm test's runs;
+//   --acceptance adds npm run test:acceptance, BENCH_ACCEPTANCE_RUNS times (default 1: it takes many minutes).
 import { spawn } from "child_process";
 import { once } from "events";
 import * as fs from "fs";
@@ -9,13 +12,27 @@ import * as path from "path";
 import { TreePeak, TreeSampler, killTree } from "./lib/proc-tree";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const REFERENCE_DIR = path.join(ROOT, "bench", "reference");
 const MB = 1024 * 1024;
-const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S || 1800) * 1000;
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S || 3600) * 1000;
+
+interface Command {
+  readonly file: string;
+  readonly args: string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Run through the shell, as cdktf runs an app command. */
+  readonly shell?: boolean;
+}
 
 interface Bench {
   readonly name: string;
   /** Builds the command for one run; `outdir` is a fresh temp dir for that run. */
-  readonly command: (outdir: string) => { file: string; args: string[]; env?: NodeJS.ProcessEnv };
+  readonly command: (outdir: string) => Command;
+  /** Runs before the timed ones, not counted: builds dist/, fills the Lambda bundle cache, tsx's cache. */
+  readonly warmUp?: boolean;
+  /** At most this many timed runs. */
+  readonly maxRuns?: number;
 }
 
 interface Run extends TreePeak {
@@ -24,38 +41,69 @@ interface Run extends TreePeak {
   readonly log: string;
 }
 
-const BENCHES: readonly Bench[] = [
-  {
-    name: "node dist/main.js",
-    command: (outdir) => ({ file: process.execPath, args: [path.join(ROOT, "dist", "main.js")], env: { CDKTF_OUTDIR: outdir } }),
-  },
-  {
-    name: "cdktf synth",
-    command: (outdir) => ({ file: "npx", args: ["cdktf", "synth", "--output", outdir] }),
-  },
-  {
-    name: "npm test",
-    command: () => ({ file: "npm", args: ["test"] }),
-  },
+/** The `app` of a cdktf.json, as cdktf itself runs it: through the shell, in that directory. */
+function appCommand(dir: string, outdir: string): Command {
+  const app = String((JSON.parse(fs.readFileSync(path.join(dir, "cdktf.json"), "utf8")) as { app: string }).app);
+  return { file: app, args: [], cwd: dir, shell: true, env: { CDKTF_OUTDIR: outdir } };
+}
+
+const acceptanceRuns = () => positiveInt("BENCH_ACCEPTANCE_RUNS", 1);
+
+const REFERENCE: Bench = { name: "reference app step", command: (outdir) => appCommand(REFERENCE_DIR, outdir), warmUp: true };
+const APP: Bench = { name: "app step", command: (outdir) => appCommand(ROOT, outdir), warmUp: true };
+const SYNTH: Bench = { name: "cdktf synth", command: (outdir) => ({ file: "npx", args: ["cdktf", "synth", "--output", outdir] }) };
+const TEST: Bench = { name: "npm test", command: () => ({ file: "npm", args: ["test"] }), maxRuns: positiveInt("BENCH_TEST_RUNS", Number.MAX_SAFE_INTEGER) };
+const ACCEPTANCE: Bench = { name: "npm run test:acceptance", command: () => ({ file: "npm", args: ["run", "test:acceptance"] }), maxRuns: acceptanceRuns() };
+
+const BENCHES: readonly Bench[] = [REFERENCE, APP, SYNTH, TEST, ...(process.argv.includes("--acceptance") ? [ACCEPTANCE] : [])];
+
+/** The issue's goals (issue 14), each against a figure of this same run. */
+interface Goal {
+  readonly bench: Bench;
+  readonly text: string;
+  readonly met: (s: Stats, reference: Stats) => boolean;
+}
+const GOALS: readonly Goal[] = [
+  { bench: APP, text: "app step median at most 0.8 s", met: (s) => s.wall <= 0.8 },
+  { bench: APP, text: "app step peak RSS at most 250 MB", met: (s) => s.rss <= 250 },
+  { bench: APP, text: "app step at least 5x faster than the reference app step", met: (s, r) => r.wall / s.wall >= 5 },
+  { bench: SYNTH, text: "cdktf synth at least 2x faster than the reference app step", met: (s, r) => r.wall / s.wall >= 2 },
+  { bench: TEST, text: "npm test median at most 90 s", met: (s) => s.wall <= 90 },
+  { bench: ACCEPTANCE, text: "npm run test:acceptance at most 900 s", met: (s) => s.wall <= 900 },
 ];
 
+interface Stats {
+  readonly bench: Bench;
+  readonly runs: Run[];
+  readonly wall: number;
+  readonly min: number;
+  readonly max: number;
+  readonly rss: number;
+  readonly proc: number;
+  readonly procs: number;
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw}: expected a whole number of at least 1`);
+  return n;
+}
+
 function runCount(): number {
-  if (process.env.BENCH_RUNS) {
-    const n = Number(process.env.BENCH_RUNS);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_RUNS=${process.env.BENCH_RUNS}: expected a whole number of at least 1`);
-    return n;
-  }
-  return process.argv.includes("--quick") ? 1 : 5;
+  return positiveInt("BENCH_RUNS", process.argv.includes("--quick") ? 1 : 5);
 }
 
 async function runOnce(bench: Bench, logDir: string, label: string): Promise<Run> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-bench-out-"));
   const log = path.join(logDir, `${label}.log`);
-  const { file, args, env } = bench.command(outdir);
+  const { file, args, env, cwd, shell } = bench.command(outdir);
   const fd = fs.openSync(log, "w");
   const started = process.hrtime.bigint();
   const child = spawn(file, args, {
-    cwd: ROOT,
+    cwd: cwd ?? ROOT,
+    shell,
     stdio: ["ignore", fd, fd],
     env: {
       ...process.env,
@@ -105,15 +153,19 @@ function statusSummary(runs: readonly Run[]): string {
 
 async function main(): Promise<void> {
   if (process.platform !== "linux") throw new Error("bench reads /proc: Linux only");
-  if (!fs.existsSync(path.join(ROOT, "dist", "main.js"))) throw new Error("dist/main.js is missing: run `npm run bench`, which builds first");
   const runs = runCount();
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-bench-logs-"));
   const results = new Map<Bench, Run[]>(BENCHES.map((b) => [b, []]));
 
-  process.stderr.write(`bench: ${runs} run(s) of each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / MB)} MB RAM\n`);
+  process.stderr.write(`bench: ${runs} run(s) of each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / MB)} MB RAM, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  for (const bench of BENCHES.filter((b) => b.warmUp)) {
+    const run = await runOnce(bench, logDir, `${bench.name.replace(/\W+/g, "-")}-warm-up`);
+    process.stderr.write(`  warm-up ${bench.name} (not counted): ${run.wallS.toFixed(2)} s, ${run.status}\n`);
+  }
   // Interleaved rounds, so drift in machine load hits every command alike and the ratios stay fair.
   for (let round = 1; round <= runs; round++) {
     for (const bench of BENCHES) {
+      if (round > (bench.maxRuns ?? runs)) continue;
       const label = `${bench.name.replace(/\W+/g, "-")}-${round}`;
       const run = await runOnce(bench, logDir, label);
       results.get(bench)!.push(run);
@@ -121,7 +173,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const stats = BENCHES.map((bench) => {
+  const stats: Stats[] = BENCHES.map((bench) => {
     const rs = results.get(bench)!;
     const walls = rs.map((r) => r.wallS);
     return {
@@ -135,34 +187,45 @@ async function main(): Promise<void> {
       procs: Math.max(...rs.map((r) => r.maxProcesses)),
     };
   });
+  const reference = stats.find((s) => s.bench === REFERENCE)!;
+  const ratio = (s: Stats) => {
+    const r = s.wall / reference.wall;
+    return r < 1 ? `${r.toFixed(2)}x (${(1 / r).toFixed(1)}x faster)` : `${r.toFixed(2)}x`;
+  };
+  const rssRatio = (s: Stats) => (s.bench === REFERENCE ? "1.0x" : `${(s.rss / reference.rss).toFixed(2)}x`);
 
   const rows = [
-    ["command", "runs", "status", "median wall s", "min-max s", "median peak RSS MB", "largest process MB", "max procs"],
+    ["command", "runs", "status", "median wall s", "min-max s", "vs reference app step", "median peak RSS MB", "RSS vs reference", "largest process MB", "max procs"],
     ...stats.map((s) => [
       s.bench.name,
       String(s.runs.length),
       statusSummary(s.runs),
       s.wall.toFixed(2),
       `${s.min.toFixed(2)}-${s.max.toFixed(2)}`,
+      ratio(s),
       s.rss.toFixed(0),
+      rssRatio(s),
       s.proc.toFixed(0),
       String(s.procs),
     ]),
   ];
-  const [node, cdktf, test] = stats;
-  const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}x`;
+  const failed = stats.flatMap((s) => s.runs.filter((r) => r.status !== "exit 0"));
+  const goals = GOALS.flatMap((g) => {
+    const s = stats.find((x) => x.bench === g.bench);
+    return s ? [`  ${g.met(s, reference) ? "met    " : "NOT MET"}  ${g.text}`] : [];
+  });
   const lines = [
     "",
     table(rows),
     "",
-    `cdktf synth / node synth: wall ${ratio(cdktf.wall, node.wall)}, peak RSS ${ratio(cdktf.rss, node.rss)}`,
-    `npm test / node synth:    wall ${ratio(test.wall, node.wall)}, peak RSS ${ratio(test.rss, node.rss)}`,
+    "goals (issue 14), from the medians above:",
+    ...goals,
     "",
-    `cdktf synth runs cdktf.json's app command: ${JSON.parse(fs.readFileSync(path.join(ROOT, "cdktf.json"), "utf8")).app}`,
+    `app step: cdktf.json's app, ${JSON.stringify(appCommand(ROOT, "").file)}, with unchanged sources (one warm-up run first builds dist/ and the Lambda bundle cache)`,
+    `reference app step: bench/reference (the same four stacks, ${JSON.stringify(appCommand(REFERENCE_DIR, "").file)}, the provider's root import, esbuild and archive per synth)`,
     "peak RSS: the highest sum of VmRSS over the command's whole process tree, sampled from /proc every 50 ms (no /usr/bin/time);",
     "shared pages count once per process. largest process: the highest VmHWM of any one process in the tree.",
   ];
-  const failed = stats.flatMap((s) => s.runs.filter((r) => r.status !== "exit 0"));
   if (failed.length > 0) {
     lines.push("", `${failed.length} run(s) failed; timings of a failing command are not comparable. Logs:`, ...failed.map((r) => `  ${r.status}: ${r.log}`));
   } else {

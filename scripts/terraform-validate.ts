@@ -1,12 +1,15 @@
 /**
  * Tier 4: `terraform init` (offline from the provider mirror when there is one) and `terraform validate`
- * for every stack of every config under test. One line per stack, then a summary; non-zero exit on failure.
+ * for every stack of every config under test, stacks with the same providers validated together as
+ * modules of one root (scripts/lib/validate-groups.ts). One line per stack, then a summary; non-zero exit on failure.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { limiter } from "./lib/limiter";
 import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
+import { Group, PreparedStack, diagnosticsByStack, groupStacks, writeGroupRoot } from "./lib/validate-groups";
 import {
   NULL_PROVIDER,
   canInstallNullProvider,
@@ -37,24 +40,6 @@ interface SynthOutcome {
   readonly error?: string;
   readonly stacks: string[];
   readonly outdir: string;
-}
-
-/** Runs at most `n` tasks at once. */
-function limiter(n: number) {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    // A finishing task hands its slot straight to the next waiter, so no newcomer slips in between.
-    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 function exec(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number; output: string }> {
@@ -120,11 +105,8 @@ async function main(): Promise<number> {
         return { ok: true, stacks: stackNames(outdir), outdir };
       }).catch((e: unknown) => ({ ok: false, error: e instanceof Error ? e.message : String(e), stacks: [], outdir: "" }));
 
-    const validateStack = (label: string, stackDir: string, workDir: string): Promise<StackOutcome> =>
-      run(() => checkStack(label, stackDir, workDir)).catch((e: unknown) => ({ ok: false, text: `${label}: INVALID\n  error: ${e instanceof Error ? e.message : String(e)}` }));
-
-    const checkStack = async (label: string, stackDir: string, workDir: string): Promise<StackOutcome> => {
-      fs.mkdirSync(workDir, { recursive: true });
+    /** The stack's JSON as validated: without null resources when no null provider can be had. */
+    const prepare = async (label: string, stackDir: string): Promise<PreparedStack & { note: string }> => {
       let json = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as Record<string, unknown>;
       let note = "";
       if (usesNullProvider(json)) {
@@ -135,49 +117,65 @@ async function main(): Promise<number> {
           if (stripped.changed) note = STRIP_NOTE;
         }
       }
-      fs.writeFileSync(path.join(workDir, "cdk.tf.json"), JSON.stringify(json, null, 2));
-      // Assets (Lambda zips and the like) are referenced relative to the stack directory.
-      for (const e of fs.readdirSync(stackDir)) {
-        if (e !== "cdk.tf.json" && !e.startsWith(".terraform")) fs.symlinkSync(path.join(stackDir, e), path.join(workDir, e));
-      }
-      const init = await initLock(() => terraformInit(workDir, tfEnv));
+      return { label, json, stackDir, note };
+    };
+
+    /** One init and one validate for the whole group; each stack gets its own line from the diagnostics that name it. */
+    const validateGroup = async (group: Group, dir: string): Promise<StackOutcome[]> => {
+      const notes = group.stacks.map((s) => (s as PreparedStack & { note: string }).note);
+      writeGroupRoot(dir, group);
+      const init = await initLock(() => terraformInit(dir, tfEnv));
       if (init.code !== 0) {
         const why = (init.stderr || init.stdout).trim().split("\n").map((l) => `  ${l}`).join("\n");
-        return { ok: false, text: `${label}: INVALID${note}\n  terraform init failed:\n${why}` };
+        return group.stacks.map((s, i) => ({ ok: false, text: `${s.label}: INVALID${notes[i]}\n  terraform init failed:\n${why}` }));
       }
-      const v = await terraformValidate(workDir, tfEnv);
-      if (v.valid) return { ok: true, text: `${label}: valid${note}` };
-      const diags = v.diagnostics.filter((d) => d.severity === "error");
-      return { ok: false, text: [`${label}: INVALID${note}`, ...(diags.length ? diags : v.diagnostics).map(formatDiagnostic)].join("\n") };
+      const v = await terraformValidate(dir, tfEnv);
+      const byStack = diagnosticsByStack(group, v.diagnostics);
+      return group.stacks.map((s, i) => {
+        const errors = byStack[i].filter((d) => d.severity === "error");
+        // Valid only when terraform says so, or when every error it reports belongs to other stacks.
+        if (errors.length === 0 && (v.valid || v.diagnostics.some((d) => d.severity === "error"))) return { ok: true, text: `${s.label}: valid${notes[i]}` };
+        const shown = errors.length ? errors : byStack[i];
+        const lines = shown.length ? shown.map(formatDiagnostic) : [`  error: terraform validate exited ${v.raw.code}: ${(v.raw.stderr || v.raw.stdout).trim()}`];
+        return { ok: false, text: [`${s.label}: INVALID${notes[i]}`, ...lines].join("\n") };
+      });
     };
 
     const configs = configFilesUnderTest(root);
-    // Start everything now; the limiter keeps two at work. Lines are printed in config and phase order.
-    const planned = configs.map((file, i) => {
-      const tag = configLabel(file) === "dev" ? "" : ` [${configLabel(file)}]`;
-      const synthesized = synth(file, i);
-      const stacks = synthesized.then((s) =>
-        s.stacks.map((name) => ({ name, outcome: validateStack(`${name}${tag}`, path.join(s.outdir, "stacks", name), path.join(tmp, `work-${i}-${name}`)) })),
+    // Every config synthesizes first (two at a time); then the stacks are validated in groups.
+    const synthesized = await Promise.all(configs.map((file, i) => synth(file, i)));
+    const planned = await Promise.all(
+      configs.map(async (file, i) => {
+        const tag = configLabel(file) === "dev" ? "" : ` [${configLabel(file)}]`;
+        const s = synthesized[i];
+        const stacks = s.ok ? await Promise.all(s.stacks.map((name) => prepare(`${name}${tag}`, path.join(s.outdir, "stacks", name)))) : [];
+        return { file, tag, s, stacks };
+      }),
+    );
+    const outcomes = new Map<PreparedStack, Promise<StackOutcome>>();
+    groupStacks(planned.flatMap((p) => p.stacks)).forEach((group, g) => {
+      const results = run(() => validateGroup(group, path.join(tmp, `group-${g}`))).catch((e: unknown) =>
+        group.stacks.map((st) => ({ ok: false, text: `${st.label}: INVALID\n  error: ${e instanceof Error ? e.message : String(e)}` })),
       );
-      return { file, tag, synthesized, stacks };
+      group.stacks.forEach((st, i) => outcomes.set(st, results.then((r) => r[i])));
     });
 
     let passed = 0;
     let failed = 0;
-    for (const p of planned) {
-      const s = await p.synthesized;
+    // Lines in config and phase order.
+    for (const { file, tag, s, stacks } of planned) {
       if (!s.ok) {
         failed++;
-        console.log(`synth${p.tag || " [dev]"}: FAILED (${path.relative(root, p.file)})\n${(s.error ?? "").split("\n").map((l) => `  ${l}`).join("\n")}`);
+        console.log(`synth${tag || " [dev]"}: FAILED (${path.relative(root, file)})\n${(s.error ?? "").split("\n").map((l) => `  ${l}`).join("\n")}`);
         continue;
       }
-      if (s.stacks.length === 0) {
+      if (stacks.length === 0) {
         failed++;
-        console.log(`synth${p.tag || " [dev]"}: FAILED (${path.relative(root, p.file)}): no stacks synthesized`);
+        console.log(`synth${tag || " [dev]"}: FAILED (${path.relative(root, file)}): no stacks synthesized`);
         continue;
       }
-      for (const stack of await p.stacks) {
-        const o = await stack.outcome;
+      for (const stack of stacks) {
+        const o = await outcomes.get(stack)!;
         console.log(o.text);
         if (o.ok) passed++;
         else failed++;

@@ -1,4 +1,3 @@
-import * as fs from "fs";
 import * as path from "path";
 import { App, AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
@@ -13,13 +12,6 @@ import { EncryptedQueue } from "../queue";
 
 /** Where the zips go: the artifacts bucket's `lambdas/` prefix. */
 export const LAMBDA_CODE_PREFIX = "lambdas/";
-
-/**
- * Zip entries carry their file's mtime and mode; both are pinned so that the same bundle always
- * zips to the same bytes, and an unchanged handler plans nothing.
- */
-const PINNED_MTIME = new Date("2000-01-01T00:00:00Z");
-const PINNED_MODE = 0o644;
 
 export interface LambdaFunctionProps {
   /** `<app>-<env>-<component>`: the function, its role, and its log group `/aws/lambda/<name>`. */
@@ -68,12 +60,11 @@ export class LambdaFunction extends Construct {
     super(scope, id);
     // Built under the synth output, so concurrent synths never share a build directory.
     const buildDir = path.join(App.of(this).outdir, "lambda-bundles", props.name);
+    // The zip is built with the bundle, with pinned entry dates and mode: an unchanged handler plans nothing.
     const bundle = bundleLambda(handlerEntry(props.handler), buildDir);
-    fs.chmodSync(bundle.file, PINNED_MODE);
-    fs.utimesSync(bundle.file, PINNED_MTIME, PINNED_MTIME);
     // Upper case, like cdktf's own asset hashes, which snapshot tests scrub.
     const hash = bundle.sha256.toUpperCase();
-    const asset = new TerraformAsset(this, "code", { path: buildDir, type: AssetType.ARCHIVE, assetHash: hash });
+    const asset = new TerraformAsset(this, "code", { path: bundle.zip, type: AssetType.FILE, assetHash: hash });
     this.codeKey = `${LAMBDA_CODE_PREFIX}${props.name}-${hash}.zip`;
 
     const code = new S3Object(this, "code-object", {
