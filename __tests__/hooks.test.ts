@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BUILD_SCRIPT } from "../modules/image-build";
+import { BUILD_SCRIPT, shellQuote } from "../modules/image-build";
 import { detachHooks, hooksOf, resolveEnvironment, runHook, runHooksAfterApply, stateValues } from "../scripts/lib/hooks";
 import { usesNullProvider } from "../scripts/lib/terraform";
 import { ROOT, StackJson, configNamed, resourcesOf, synthAll } from "./helpers/synth";
@@ -21,7 +21,7 @@ test("hooksOf reads each null_resource's local-exec as synthesized: the build sc
   expect(hooks).toHaveLength(1);
   expect(hooks[0]).toMatchObject({
     address: expect.stringMatching(/^null_resource\.image-influxdb_hook_[0-9A-F]+$/),
-    command: path.join(ROOT, BUILD_SCRIPT),
+    command: shellQuote(path.join(ROOT, BUILD_SCRIPT)),
     interpreter: ["/bin/sh", "-c"],
     environment: expect.objectContaining({ REPOSITORY_URL: `\${${repoAddress()}.repository_url}`, IMAGE_TAG: expect.stringMatching(/^ctx-[0-9a-f]{16}$/), PLATFORM: "linux/arm64" }),
   });

@@ -1,8 +1,10 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ECR_REPOSITORIES, EcrRepositoryName, IMAGE_SETTINGS, imageBuilds } from "../config/schema";
 import { SECRET_LIKE_ENV_NAME } from "../config/rules";
-import { BUILD_SCRIPT, BUILD_SCRIPT_ENV, contextTag } from "../modules/image-build";
+import { BUILD_SCRIPT, BUILD_SCRIPT_ENV, contextTag, shellQuote } from "../modules/image-build";
 import { phaseOrder } from "../scripts/lib/stacks";
 import { ROOT, StackJson, Synthesized, configNamed, dataOf, resourcesOf, synthAll } from "./helpers/synth";
 
@@ -70,7 +72,7 @@ describe.each([
       const provisioners = hook.provisioner as Provisioner[];
       expect(provisioners).toHaveLength(1);
       const exec = provisioners[0]["local-exec"];
-      expect(exec.command).toBe(script);
+      expect(exec.command).toBe(shellQuote(script));
       expect(exec.environment).toEqual({
         REPOSITORY_URL: `\${${repo}.repository_url}`,
         IMAGE_TAG: tag,
@@ -136,4 +138,17 @@ describe("shipped configs build the images this repository owns", () => {
     expect(builds.influxdb).toBe("modules/influx-host");
     if (IMAGE_SETTINGS.grafana!.requiredFor(config)) expect(builds.grafana).toBe("modules/grafana/image");
   });
+});
+
+test("the hook's command is one shell word: a checkout path with spaces and quotes runs the script it names", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "checkout with 'quotes' and spaces "));
+  try {
+    const script = path.join(dir, "build and push.sh");
+    fs.writeFileSync(script, '#!/bin/sh\necho "ran $0"\n', { mode: 0o755 });
+    const r = spawnSync("/bin/sh", ["-c", shellQuote(script)], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(`ran ${script}\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

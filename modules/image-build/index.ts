@@ -70,7 +70,12 @@ export class ImageBuildHook extends Construct {
       dependsOn: [props.repository.resource],
       // A recreated repository is empty: push again even though the context did not change.
       lifecycle: { replaceTriggeredBy: [props.repository.resource] },
-      provisioners: [{ type: "local-exec", command: path.join(repositoryRoot(), BUILD_SCRIPT), environment: { ...this.environment } }],
+      provisioners: [{ type: "local-exec", command: shellQuote(path.join(repositoryRoot(), BUILD_SCRIPT)), environment: { ...this.environment } }],
     });
   }
+}
+
+/** One shell word for `/bin/sh -c`, which local-exec runs: a checkout path may hold spaces or quotes. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
