@@ -32,6 +32,7 @@ import { DEFAULT_TIMEOUT_MINUTES, parseTimeout, runVerify } from "./verify";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
 import { CdktfManifest, outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
+import { LineIo } from "./lib/io";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -59,10 +60,7 @@ export function deployPhases(manifest: CdktfManifest): Array<{ phase: number; st
   return phaseOrder(manifest).map((stack) => ({ stack, phase: (manifest.stacks[stack].dependencies ?? []).length === 0 ? 1 : 2 }));
 }
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type Io = LineIo;
 
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 

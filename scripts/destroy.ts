@@ -20,6 +20,7 @@ import { keptEntries, keptRecordUrl, mergeKeptRecords, readKeptManifest, readKep
 import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "./lib/teardown";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
+import { LineIo } from "./lib/io";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -43,9 +44,7 @@ export function parseDestroyArgs(argv: readonly string[]): DestroyOptions {
   return { autoApprove, yesDeleteData };
 }
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
+export interface Io extends LineIo {
   /** Asks on the terminal; undefined when there is none. */
   ask?(question: string): Promise<string>;
 }

@@ -7,6 +7,7 @@
 import { loadConfigOrExit } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { KeptEntry, Residual, ResidualReport, ResidualScope, formatResidualTable, listResiduals } from "./lib/residuals";
+import { LineIo } from "./lib/io";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -135,10 +136,7 @@ export function costTable(rows: readonly Residual[]): string[] {
   return out;
 }
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type Io = LineIo;
 
 /** Renders a report and returns the exit code. */
 export function report(result: ResidualReport, kept: readonly KeptEntry[], io: Io, label: string): number {

@@ -11,6 +11,7 @@ import { loadConfigOrExit } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { SECRET_PURPOSES, SecretPurpose } from "../stacks/foundations";
 import { OPERATOR_SECRETS, SECRETS, putSecret, secretName, secretState, secretsClient } from "./lib/secrets";
+import { LineIo } from "./lib/io";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -68,9 +69,7 @@ export async function readValue(stdin: NodeJS.ReadStream, prompt: (s: string) =>
   });
 }
 
-export interface SecretIo {
-  out(line: string): void;
-  err(line: string): void;
+export interface SecretIo extends LineIo {
   readValue(): Promise<string>;
 }
 

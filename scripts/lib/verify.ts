@@ -13,11 +13,9 @@ import { StreamLinesConfig } from "../../config/schema";
 import { SecretPurpose } from "../../stacks/foundations";
 import { awsClientConfig } from "./emulator";
 import { TOKEN_SECRETS, secretName, secretState } from "./secrets";
+import { LineIo } from "./io";
 
-export interface VerifyIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type VerifyIo = LineIo;
 
 export interface VerifyOptions {
   /** Overall deadline for every wait, in ms. */
