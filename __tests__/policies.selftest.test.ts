@@ -3,14 +3,19 @@ import type { StackJson } from "./helpers/synth";
 import {
   checkBuckets,
   checkClearTextSecrets,
+  checkDuplicateStatements,
   checkIam,
   checkIngress,
   checkInstances,
   checkKmsRotation,
   checkLogRetention,
+  checkPolicySizes,
   checkProviders,
   checkTags,
   collectStatements,
+  estimatedPolicySize,
+  renderDocument,
+  REFERENCE_SIZE_ESTIMATE,
 } from "./helpers/policy";
 
 const TAGS = { app: "streamlines", env: "dev", stack: "core", owner: "platform-team" };
@@ -228,5 +233,63 @@ describe("secrets", () => {
       "aws_secretsmanager_secret_version.ref.secret_string: the secret value is stored in Terraform state",
       "aws_ssm_parameter.p.value: SecureString with a literal value",
     ]);
+  });
+});
+
+describe("IAM documents: duplicates and size", () => {
+  const decrypt = { actions: ["kms:Decrypt"], effect: "Allow", resources: ["${aws_kms_key.k.arn}"] };
+
+  test("a statement repeated in a document is reported, lists compared as sets and an empty condition as none", () => {
+    const s = stack({}, { aws_iam_policy_document: { d: { statement: [decrypt, { ...decrypt, condition: [] }, { actions: ["kms:Decrypt", "kms:Decrypt"], resources: ["${aws_kms_key.k.arn}"], effect: "Allow" }] } } });
+    expect(checkDuplicateStatements(s)).toEqual(["data.aws_iam_policy_document.d: statement[1] repeats statement[0]", "data.aws_iam_policy_document.d: statement[2] repeats statement[0]"]);
+  });
+
+  test("statements that differ in a condition are not duplicates; nor are the same statements in two documents", () => {
+    const scoped = { ...decrypt, condition: [{ test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-central-1.amazonaws.com"] }] };
+    const s = stack({}, { aws_iam_policy_document: { a: { statement: [decrypt, scoped] }, b: { statement: [decrypt] } } });
+    expect(checkDuplicateStatements(s)).toEqual([]);
+  });
+
+  test("a literal JSON policy with a repeated statement is reported", () => {
+    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["a:B", "a:C"], Resource: "*" }, { Effect: "Allow", Action: ["a:C", "a:B"], Resource: "*" }] });
+    expect(checkDuplicateStatements(stack({ aws_ecr_repository_policy: { p: { policy } } }))).toEqual(["aws_ecr_repository_policy.p.policy: statement[1] repeats statement[0]"]);
+  });
+
+  test("a document renders as Terraform renders it, minified, and references count at their estimate", () => {
+    const json = renderDocument([{ ...decrypt, condition: [] }, { actions: ["s3:GetObject", "s3:PutObject"], effect: "Allow", resources: ["arn:aws:s3:::b/*"] }]);
+    expect(json).toBe('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"${aws_kms_key.k.arn}"},{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/*"}]}');
+    expect(estimatedPolicySize(json)).toBe(json.length - "${aws_kms_key.k.arn}".length + REFERENCE_SIZE_ESTIMATE);
+  });
+
+  /** A role policy whose document holds `n` statements of one action on one reference each. */
+  const rolePolicyOf = (n: number) =>
+    stack(
+      { aws_iam_role: { r: { name: "x" } }, aws_iam_role_policy: { p: { role: "${aws_iam_role.r.name}", policy: "${data.aws_iam_policy_document.d.json}" } } },
+      { aws_iam_policy_document: { d: { statement: Array.from({ length: n }, (_, i) => ({ actions: [`s3:GetObject${i}`], effect: "Allow", resources: [`\${aws_s3_bucket.b${i}.arn}`] })) } } },
+    );
+
+  test("a role's inline policy over 10,240 characters is reported; one under passes", () => {
+    const size = (n: number) => estimatedPolicySize(renderDocument(rolePolicyOf(n).data!.aws_iam_policy_document.d.statement as unknown[]));
+    const fits = Array.from({ length: 200 }, (_, n) => n).filter((n) => size(n) <= 10_240).pop()!;
+    expect(checkPolicySizes(rolePolicyOf(fits))).toEqual([]);
+    expect(checkPolicySizes(rolePolicyOf(fits + 1))).toEqual([
+      `aws_iam_role_policy.p: inline policies of role \${aws_iam_role.r.name} come to about ${size(fits + 1)} characters, over IAM's 10240`,
+    ]);
+  });
+
+  test("two inline policies of one role count together; a managed policy is held to 6,144", () => {
+    const big = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${"b".repeat(6000)}/*` }] });
+    const s = stack({
+      aws_iam_role_policy: { p1: { role: "r", policy: big }, p2: { role: "r", policy: big } },
+      aws_iam_policy: { fits: { policy: big }, huge: { policy: big.replace("s3:GetObject", "s3:GetObject" + "x".repeat(200)) } },
+    });
+    expect(checkPolicySizes(s)).toEqual([
+      `aws_iam_role_policy.p1, aws_iam_role_policy.p2: inline policies of role r come to about ${2 * big.length} characters, over IAM's 10240`,
+      `aws_iam_policy.huge: about ${big.length + 200} characters, over IAM's managed-policy 6144`,
+    ]);
+  });
+
+  test("a policy that cannot be sized is reported", () => {
+    expect(checkPolicySizes(stack({ aws_iam_policy: { m: { policy: "${jsonencode({})}" } } }))).toEqual(['aws_iam_policy.m: policy "${jsonencode({})}" is neither a document reference nor literal JSON, so its size cannot be estimated']);
   });
 });

@@ -11,11 +11,13 @@ import {
   PublicListener,
   checkBuckets,
   checkClearTextSecrets,
+  checkDuplicateStatements,
   checkIam,
   checkIngress,
   checkInstances,
   checkKmsRotation,
   checkLogRetention,
+  checkPolicySizes,
   checkProviders,
   checkTags,
   collectStatements,
@@ -102,6 +104,8 @@ const CHECKS: ReadonlyArray<[string, Check]> = [
   ["every log group has a retention", (_s, json) => checkLogRetention(json)],
   ["every KMS key rotates", (_s, json) => checkKmsRotation(json)],
   ['IAM: no action "*", no Allow on resource "*" beyond key policies and actions without resource scope', (_s, json) => checkIam(json, NO_RESOURCE_LEVEL_ACTIONS)],
+  ["IAM: no policy document holds the same statement twice", (_s, json) => checkDuplicateStatements(json)],
+  ["IAM: each role's inline policies fit 10,240 characters and each managed policy 6,144 (minified, references estimated)", (_s, json) => checkPolicySizes(json)],
   ["every aws provider carries exactly the four default tags", (s, json, c) => checkProviders(json, expectedTags(c, s))],
   ["every taggable resource gets the four default tags and overrides none", (s, json, c) => checkTags(json, expectedTags(c, s), TAGGABLE_SET)],
   ["no secrets in clear text", (_s, json) => checkClearTextSecrets(json)],
@@ -145,6 +149,7 @@ describe.each(CONFIGS)("config %s", (_label, file) => {
     expect(all.filter((r) => r.type === "aws_s3_bucket").length).toBeGreaterThan(0);
     expect(all.filter((r) => r.type === "aws_kms_key").length).toBeGreaterThan(0);
     expect(Object.values(synth.stacks).flatMap((s) => collectStatements(s).statements).length).toBeGreaterThan(0);
+    expect(all.filter((r) => r.type === "aws_iam_role_policy").length).toBeGreaterThan(0);
     for (const [name, json] of Object.entries(synth.stacks)) {
       expect([name, resources(json).some((r) => TAGGABLE_SET.has(r.type))]).toEqual([name, true]);
     }

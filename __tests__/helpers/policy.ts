@@ -479,3 +479,140 @@ export function checkClearTextSecrets(stack: StackJson): string[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- IAM documents: duplicates and size
+
+/** A statement's content with every list as a sorted set, so equal permissions give equal strings. */
+function canonical(value: unknown): string {
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const items = v.map(norm);
+      return items.every((x) => typeof x === "string") ? [...new Set(items as string[])].sort() : items.map((x) => JSON.stringify(x)).sort();
+    }
+    if (isObject(v)) return Object.fromEntries(Object.keys(v).filter((k) => v[k] !== undefined && k !== "//").sort().map((k) => [k, norm(v[k])]));
+    return v;
+  };
+  return JSON.stringify(norm(value));
+}
+
+/** The statements of every policy document in a stack: documents, then literal JSON policies. */
+function documentStatementLists(stack: StackJson): Array<{ where: string; statements: unknown[] }> {
+  const out: Array<{ where: string; statements: unknown[] }> = [];
+  for (const [id, doc] of Object.entries(stack.data?.aws_iam_policy_document ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    out.push({ where: `data.aws_iam_policy_document.${id}`, statements: asArray(doc.statement) });
+  }
+  for (const r of resources(stack)) {
+    walk(r.body, (path, leaf) => {
+      const parsed = typeof leaf === "string" ? parsePolicyJson(leaf) : undefined;
+      if (parsed) out.push({ where: `${r.address}.${path}`, statements: parsed });
+    });
+  }
+  return out;
+}
+
+/** No policy document holds the same statement twice (lists compared as sets, an empty condition as none). */
+export function checkDuplicateStatements(stack: StackJson): string[] {
+  const out: string[] = [];
+  for (const { where, statements } of documentStatementLists(stack)) {
+    const seen = new Map<string, number>();
+    statements.forEach((s, i) => {
+      const body = isObject(s) && Array.isArray(s.condition) && s.condition.length === 0 ? { ...s, condition: undefined } : s;
+      const key = canonical(body);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else out.push(`${where}: statement[${i}] repeats statement[${first}]`);
+    });
+  }
+  return out;
+}
+
+/**
+ * Characters one `${...}` reference stands for once applied: an upper bound for the ARNs and names it
+ * resolves to here (partition, service, region, account and a `<app>-<env>-<component>` name).
+ */
+export const REFERENCE_SIZE_ESTIMATE = 128;
+
+/** IAM's limits, in characters of the minified JSON (whitespace is not counted). */
+export const ROLE_INLINE_POLICY_LIMIT = 10_240;
+export const MANAGED_POLICY_LIMIT = 6_144;
+
+const single = (v: string[]) => (v.length === 1 ? v[0] : v);
+
+/** The policy JSON Terraform renders from an `aws_iam_policy_document`'s statements, minified. */
+export function renderDocument(statements: unknown[]): string {
+  const principals = (v: unknown) => {
+    const byType: Record<string, string[]> = {};
+    for (const p of asArray(v)) if (isObject(p) && typeof p.type === "string") byType[p.type] = [...(byType[p.type] ?? []), ...strings(p.identifiers)];
+    return Object.keys(byType).length === 0 ? undefined : byType["*"] ? "*" : Object.fromEntries(Object.entries(byType).map(([t, ids]) => [t, single(ids)]));
+  };
+  const conditions = (v: unknown) => {
+    const out: Record<string, Record<string, string | string[]>> = {};
+    for (const c of asArray(v)) if (isObject(c) && typeof c.test === "string" && typeof c.variable === "string") (out[c.test] ??= {})[c.variable] = single(strings(c.values));
+    return Object.keys(out).length === 0 ? undefined : out;
+  };
+  const list = (v: unknown) => (strings(v).length === 0 ? undefined : single(strings(v)));
+  const rendered = statements.filter(isObject).map((s) => ({
+    Sid: s.sid,
+    Effect: typeof s.effect === "string" ? s.effect : "Allow",
+    Action: list(s.actions),
+    NotAction: list(s.not_actions),
+    Resource: list(s.resources),
+    NotResource: list(s.not_resources),
+    Principal: principals(s.principals),
+    NotPrincipal: principals(s.not_principals),
+    Condition: conditions(s.condition),
+  }));
+  return JSON.stringify({ Version: "2012-10-17", Statement: rendered });
+}
+
+/** Characters a policy counts once applied, each `${...}` reference at its estimate. */
+export function estimatedPolicySize(json: string): number {
+  return literalPart(json).length + (json.split("${").length - 1) * REFERENCE_SIZE_ESTIMATE;
+}
+
+/** The minified JSON behind a policy attribute, or a reason it cannot be sized. */
+function policyText(stack: StackJson, value: unknown): string | { problem: string } {
+  if (typeof value !== "string") return { problem: `policy is ${JSON.stringify(value)}, not a string` };
+  const m = POLICY_DOCUMENT_REF.exec(value);
+  if (m) {
+    const doc = stack.data?.aws_iam_policy_document?.[m[1]];
+    if (!doc) return { problem: `data.aws_iam_policy_document.${m[1]} is not in this stack` };
+    if (doc.source_policy_documents !== undefined || doc.override_policy_documents !== undefined) return { problem: `data.aws_iam_policy_document.${m[1]} merges other documents, so its size cannot be estimated` };
+    return renderDocument(asArray(doc.statement));
+  }
+  if (parsePolicyJson(value)) return JSON.stringify(JSON.parse(value));
+  return { problem: `policy ${JSON.stringify(value.slice(0, 80))} is neither a document reference nor literal JSON, so its size cannot be estimated` };
+}
+
+/**
+ * Each role's inline policies together stay within 10,240 characters and each managed policy within
+ * 6,144, as IAM counts them (minified), with references at their estimated size.
+ */
+export function checkPolicySizes(stack: StackJson): string[] {
+  const out: string[] = [];
+  const perRole = new Map<string, { size: number; where: string[] }>();
+  const addInline = (role: string, where: string, value: unknown) => {
+    const text = policyText(stack, value);
+    if (typeof text !== "string") {
+      out.push(`${where}: ${text.problem}`);
+      return;
+    }
+    const entry = perRole.get(role) ?? { size: 0, where: [] };
+    perRole.set(role, { size: entry.size + estimatedPolicySize(text), where: [...entry.where, where] });
+  };
+  for (const p of ofType(stack, "aws_iam_role_policy")) addInline(String(p.body.role), p.address, p.body.policy);
+  for (const r of ofType(stack, "aws_iam_role")) {
+    asArray(r.body.inline_policy).forEach((ip, i) => {
+      if (isObject(ip) && ip.policy !== undefined) addInline(`\${aws_iam_role.${r.id}.name}`, `${r.address}.inline_policy[${i}]`, ip.policy);
+    });
+  }
+  for (const [role, { size, where }] of perRole) {
+    if (size > ROLE_INLINE_POLICY_LIMIT) out.push(`${where.join(", ")}: inline policies of role ${role} come to about ${size} characters, over IAM's ${ROLE_INLINE_POLICY_LIMIT}`);
+  }
+  for (const p of ofType(stack, "aws_iam_policy")) {
+    const text = policyText(stack, p.body.policy);
+    if (typeof text !== "string") out.push(`${p.address}: ${text.problem}`);
+    else if (estimatedPolicySize(text) > MANAGED_POLICY_LIMIT) out.push(`${p.address}: about ${estimatedPolicySize(text)} characters, over IAM's managed-policy ${MANAGED_POLICY_LIMIT}`);
+  }
+  return out;
+}

@@ -17,9 +17,9 @@ export const roleStatements = (stack: StackJson, roleName: string): Statement[] 
   return policy ? (documentBehind(stack, policy.policy) as unknown as Statement[]) : [];
 };
 
-/** What a role may do, as sorted, de-duplicated `action on resource` lines. */
+/** What a role may do, as sorted `action on resource` lines; a pair granted twice shows twice. */
 export const grants = (stack: StackJson, roleName: string): string[] =>
-  [...new Set(roleStatements(stack, roleName).flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} on ${r}`))))].sort();
+  roleStatements(stack, roleName).flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} on ${r}`))).sort();
 
 /** `${<type>.<id>.<attr>}` of the first resource of `type` that `match` accepts. */
 export const ref = (stack: StackJson, type: string, match: (r: Record<string, unknown>) => boolean, attr: string): string => {

@@ -1,8 +1,10 @@
 import { Construct } from "constructs";
+import { IResolvable, IResolveContext } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { TerraformStatement, mergeStatements } from "./merge";
 
 export interface PolicyStatement {
   readonly sid?: string;
@@ -24,15 +26,22 @@ function conditionBlocks(conditions: PolicyStatement["conditions"]) {
   );
 }
 
-/** Structured statements, so synthesized JSON keeps them reviewable (no jsonencode strings). */
-export function toDocumentStatements(statements: readonly PolicyStatement[]): DataAwsIamPolicyDocumentStatement[] {
-  return statements.map((s) => ({
-    sid: s.sid,
-    effect: s.effect ?? "Allow",
-    actions: [...s.actions],
-    resources: [...s.resources],
-    condition: conditionBlocks(s.conditions),
-  }));
+/**
+ * A document's `statement` list, merged and de-duplicated when synthesized: references are resolved
+ * first, so two spellings of one key ARN are one resource (keys in the provider's order).
+ */
+export function mergedStatements(statements: () => readonly PolicyStatement[]): IResolvable {
+  return {
+    creationStack: [],
+    resolve(context: IResolveContext): TerraformStatement[] {
+      const terraform = statements().map((s) => {
+        const condition = conditionBlocks(s.conditions);
+        return { actions: [...s.actions], ...(condition.length > 0 && { condition }), effect: s.effect ?? "Allow", resources: [...s.resources], ...(s.sid && { sid: s.sid }) };
+      });
+      return mergeStatements(context.resolve(terraform) as TerraformStatement[]);
+    },
+    toString: () => "<merged IAM statements>",
+  };
 }
 
 export interface StreamLinesRoleProps {
@@ -57,13 +66,14 @@ export class StreamLinesRole extends Construct implements Grantable {
 
   constructor(scope: Construct, id: string, private readonly props: StreamLinesRoleProps) {
     super(scope, id);
+    const trustCondition = conditionBlocks(props.trustConditions);
     const trust = new DataAwsIamPolicyDocument(this, "trust", {
       statement: [
         {
           effect: "Allow",
           actions: ["sts:AssumeRole"],
           principals: [{ type: "Service", identifiers: [...props.assumedBy] }],
-          condition: conditionBlocks(props.trustConditions),
+          ...(trustCondition.length > 0 && { condition: trustCondition }),
         },
       ],
     });
@@ -78,10 +88,9 @@ export class StreamLinesRole extends Construct implements Grantable {
   addToPolicy(statement: PolicyStatement): void {
     this.statements.push(statement);
     if (!this.policyDocument) {
-      this.policyDocument = new DataAwsIamPolicyDocument(this, "policy-document", { statement: [] });
+      this.policyDocument = new DataAwsIamPolicyDocument(this, "policy-document", { statement: mergedStatements(() => this.statements) });
       this.inlinePolicy = new IamRolePolicy(this, "policy", { name: `${this.props.name}-policy`, role: this.name, policy: this.policyDocument.json });
     }
-    this.policyDocument.putStatement(toDocumentStatements(this.statements));
   }
 
   /**
