@@ -155,6 +155,26 @@ describe.each(CONFIGS)("config %s", (_label, file) => {
     }
   });
 
+  test("each stack looks up the caller identity and the partition once, and every reference reads that one", () => {
+    const lookups = Object.entries(synth.stacks).flatMap(([name, json]) =>
+      ["aws_caller_identity", "aws_partition"].map((type) => {
+        const ids = Object.keys(json.data?.[type] ?? {});
+        const referenced = [...new Set([...JSON.stringify(json).matchAll(new RegExp(`data\\.${type}\\.([\\w-]+)\\.`, "g"))].map((m) => m[1]))];
+        return `${name} ${type}: ${ids.length} lookup(s) [${ids.join(", ")}], referenced [${referenced.join(", ")}]`;
+      }),
+    );
+    const expected = Object.entries(synth.stacks).flatMap(([name, json]) =>
+      ["aws_caller_identity", "aws_partition"].map((type) => {
+        const used = JSON.stringify(json).includes(`data.${type}.`);
+        const id = type === "aws_caller_identity" ? "caller-identity" : "partition";
+        return used ? `${name} ${type}: 1 lookup(s) [${id}], referenced [${id}]` : `${name} ${type}: 0 lookup(s) [], referenced []`;
+      }),
+    );
+    expect(lookups).toEqual(expected);
+    // Not vacuous: foundations (the key policy) and core (task-role trust) always use both.
+    for (const stack of ["foundations", "core"]) expect(lookups.filter((l) => l.startsWith(`${stack} `) && l.includes(": 1 lookup"))).toHaveLength(2);
+  });
+
   test("stacks that need security groups have groups or rules of their own (so the ingress check is not vacuous)", () => {
     const missing = stacksThatMustHaveSecurityGroups(synth.config, synth.stacks).filter((s) => securityGroupCount(synth.stacks[s]) + securityGroupRuleCount(synth.stacks[s]) === 0);
     expect(missing.map((s) => `${s}: no aws_security_group and no security group rule`)).toEqual([]);

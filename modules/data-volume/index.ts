@@ -4,7 +4,7 @@ import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy
 import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
 import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EfsBackupPolicy } from "@cdktf/provider-aws/lib/efs-backup-policy";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { partitionOf } from "../aws-context";
 import { StreamLinesRole } from "../iam-role";
 
 /** InfluxDB's data directory owner inside the official image. */
@@ -79,13 +79,13 @@ export class DataVolume extends Construct {
   }
 
   private snapshotPolicy(name: string, snapshots: NonNullable<DataVolumeProps["snapshots"]>, targetTags: Record<string, string>) {
-    const partition = new DataAwsPartition(this, "partition");
+    const partition = partitionOf(this);
     const role = new StreamLinesRole(this, "dlm-role", {
       name: snapshots.roleName,
       assumedBy: ["dlm.amazonaws.com"],
       description: "Data Lifecycle Manager: daily snapshots of the InfluxDB volume",
       // AWS maintains the exact EC2 snapshot permissions DLM needs.
-      managedPolicyArns: [`arn:${partition.partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`],
+      managedPolicyArns: [`arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`],
     });
     new DlmLifecyclePolicy(this, "snapshots", {
       description: `daily snapshots of ${name}`,

@@ -8,8 +8,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { accountIdOf, partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
 
@@ -147,8 +146,8 @@ export class FargateService extends Construct {
     if (props.securityGroupId && (props.influxEgress || props.loadBalancer)) {
       throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no influxEgress or load balancer)`);
     }
-    const account = new DataAwsCallerIdentity(this, "account");
-    const partition = new DataAwsPartition(this, "partition");
+    const accountId = accountIdOf(this);
+    const partition = partitionOf(this);
 
     const logGroup = new StreamLinesLogGroup(this, "logs", {
       name: props.logs.groupName,
@@ -175,8 +174,8 @@ export class FargateService extends Construct {
       assumedBy: ["ecs-tasks.amazonaws.com"],
       // Confused-deputy guard, as AWS recommends for task roles: only ECS tasks of this account.
       trustConditions: {
-        StringEquals: { "aws:SourceAccount": [account.accountId] },
-        ArnLike: { "aws:SourceArn": [`arn:${partition.partition}:ecs:${props.region}:${account.accountId}:*`] },
+        StringEquals: { "aws:SourceAccount": [accountId] },
+        ArnLike: { "aws:SourceArn": [`arn:${partition}:ecs:${props.region}:${accountId}:*`] },
       },
     });
     if (props.executeCommand) {

@@ -8,7 +8,7 @@ import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { ServiceDiscoveryInstance } from "@cdktf/provider-aws/lib/service-discovery-instance";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
 import { PullableRepository } from "../fargate-service";
@@ -112,7 +112,7 @@ export class InfluxHost extends Construct {
 
   constructor(scope: Construct, id: string, props: InfluxHostProps) {
     super(scope, id);
-    const partition = new DataAwsPartition(this, "partition");
+    const partition = partitionOf(this);
 
     const logGroup = new StreamLinesLogGroup(this, "logs", { name: props.logs.groupName, retentionDays: props.logs.retentionDays, kmsKeyArn: props.kmsKeyArn });
     this.logGroupName = logGroup.name;
@@ -123,7 +123,7 @@ export class InfluxHost extends Construct {
       assumedBy: ["ec2.amazonaws.com"],
       // AWS maintains what the SSM agent needs (Session Manager, Run Command); the agent's calls change
       // with its versions, and this policy grants nothing outside Systems Manager's own messaging.
-      managedPolicyArns: [`arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`],
+      managedPolicyArns: [`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`],
     });
     props.image.repository.grantPull(this.role);
     grantTokenSecrets(this.role, props.secrets);

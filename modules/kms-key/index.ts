@@ -1,8 +1,7 @@
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { accountIdOf, partitionOf } from "../aws-context";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Grantable } from "../iam-role";
 
@@ -24,15 +23,15 @@ export class StreamLinesKey extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamLinesKeyProps) {
     super(scope, id);
-    const account = new DataAwsCallerIdentity(this, "account");
-    const partition = new DataAwsPartition(this, "partition");
+    const accountId = accountIdOf(this);
+    const partition = partitionOf(this);
     const logsPrincipal = `logs.${props.region}.amazonaws.com`;
     const policy = new DataAwsIamPolicyDocument(this, "policy", {
       statement: [
         {
           sid: "AccountAdministersKeyThroughIam",
           actions: ["kms:*"],
-          principals: [{ type: "AWS", identifiers: [`arn:${partition.partition}:iam::${account.accountId}:root`] }],
+          principals: [{ type: "AWS", identifiers: [`arn:${partition}:iam::${accountId}:root`] }],
           // A key policy's Resource "*" means this key; key policies admit nothing else.
           resources: ["*"],
         },
@@ -45,7 +44,7 @@ export class StreamLinesKey extends Construct {
             {
               test: "ArnLike",
               variable: "kms:EncryptionContext:aws:logs:arn",
-              values: [`arn:${partition.partition}:logs:${props.region}:${account.accountId}:log-group:*`],
+              values: [`arn:${partition}:logs:${props.region}:${accountId}:log-group:*`],
             },
           ],
         },
@@ -60,7 +59,7 @@ export class StreamLinesKey extends Construct {
             {
               test: "StringLike",
               variable: "kms:EncryptionContext:aws:sns:topicArn",
-              values: [`arn:${partition.partition}:sns:${props.region}:${account.accountId}:*`],
+              values: [`arn:${partition}:sns:${props.region}:${accountId}:*`],
             },
           ],
         },

@@ -8,8 +8,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { accountIdOf, partitionOf } from "../aws-context";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
@@ -238,10 +237,10 @@ export class LoadBalancer extends Construct {
   }
 
   private accessLogBucket(opts: NonNullable<LoadBalancerProps["accessLogs"]>, region: string): { bucket: SecureBucket; policy: S3BucketPolicy } {
-    const account = new DataAwsCallerIdentity(this, "account");
-    const partition = new DataAwsPartition(this, "partition");
-    const bucketArn = `arn:${partition.partition}:s3:::${opts.bucketName}`;
-    const objects = `${bucketArn}/AWSLogs/${account.accountId}/*`;
+    const accountId = accountIdOf(this);
+    const partition = partitionOf(this);
+    const bucketArn = `arn:${partition}:s3:::${opts.bucketName}`;
+    const objects = `${bucketArn}/AWSLogs/${accountId}/*`;
     let writer: DataAwsIamPolicyDocumentStatement;
     if (ELB_ACCOUNT_REGIONS.has(region)) {
       const elb = new DataAwsElbServiceAccount(this, "elb-account", { region });

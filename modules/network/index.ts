@@ -12,8 +12,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { accountIdOf, partitionOf } from "../aws-context";
 import { StreamLinesLogGroup } from "../log-group";
 import { StreamLinesRole } from "../iam-role";
 
@@ -182,8 +181,8 @@ export class Network extends Construct {
   }
 
   private flowLogs(name: (component: string) => string, flowLogs: NonNullable<NetworkProps["flowLogs"]>) {
-    const account = new DataAwsCallerIdentity(this, "account");
-    const partition = new DataAwsPartition(this, "partition");
+    const accountId = accountIdOf(this);
+    const partition = partitionOf(this);
     const logGroup = new StreamLinesLogGroup(this, "flow-logs-group", {
       name: flowLogs.logGroupName,
       retentionDays: flowLogs.retentionDays,
@@ -195,15 +194,15 @@ export class Network extends Construct {
       assumedBy: ["vpc-flow-logs.amazonaws.com"],
       // Confused-deputy guard: only flow logs of this account may assume the role.
       trustConditions: {
-        StringEquals: { "aws:SourceAccount": [account.accountId] },
-        ArnLike: { "aws:SourceArn": [`arn:${partition.partition}:ec2:${this.props.region}:${account.accountId}:vpc-flow-log/*`] },
+        StringEquals: { "aws:SourceAccount": [accountId] },
+        ArnLike: { "aws:SourceArn": [`arn:${partition}:ec2:${this.props.region}:${accountId}:vpc-flow-log/*`] },
       },
     });
     logGroup.grantWrite(role);
     // Part of AWS's documented minimum for the flow logs role; the call lists groups, so it takes the account's group ARNs.
     role.addToPolicy({
       actions: ["logs:DescribeLogGroups"],
-      resources: [`arn:${partition.partition}:logs:${this.props.region}:${account.accountId}:log-group:*`],
+      resources: [`arn:${partition}:logs:${this.props.region}:${accountId}:log-group:*`],
     });
     new FlowLog(this, "flow-log", {
       vpcId: this.vpc.id,

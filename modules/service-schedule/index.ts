@@ -3,8 +3,7 @@ import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { SchedulerScheduleGroup } from "@cdktf/provider-aws/lib/scheduler-schedule-group";
 import { AppautoscalingScheduledAction } from "@cdktf/provider-aws/lib/appautoscaling-scheduled-action";
 import type { ScalableTarget } from "../fargate-service";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { accountIdOf, partitionOf } from "../aws-context";
 import { StreamLinesRole } from "../iam-role";
 
 /** A service the schedule scales: its ARN for IAM, its name for UpdateService, its open-hours count. */
@@ -45,8 +44,8 @@ export class ServiceSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceScheduleProps) {
     super(scope, id);
-    const account = new DataAwsCallerIdentity(this, "account");
-    const partition = new DataAwsPartition(this, "partition");
+    const accountId = accountIdOf(this);
+    const partition = partitionOf(this);
 
     const group = new SchedulerScheduleGroup(this, "group", { name: props.name });
     this.groupName = group.name;
@@ -56,7 +55,7 @@ export class ServiceSchedule extends Construct {
       description: `${props.name}: EventBridge Scheduler sets the services' desired count`,
       assumedBy: ["scheduler.amazonaws.com"],
       // Confused-deputy guard: only schedules of this account may assume the role.
-      trustConditions: { StringEquals: { "aws:SourceAccount": [account.accountId] } },
+      trustConditions: { StringEquals: { "aws:SourceAccount": [accountId] } },
     });
     const updated = props.services.filter((s) => !s.scalableTarget);
     // UpdateService with only a desired count needs no iam:PassRole; nothing else is allowed.
@@ -81,7 +80,7 @@ export class ServiceSchedule extends Construct {
       }
     }
 
-    const updateService = `arn:${partition.partition}:scheduler:::aws-sdk:ecs:updateService`;
+    const updateService = `arn:${partition}:scheduler:::aws-sdk:ecs:updateService`;
     for (const service of updated) {
       for (const [phase, expression, count] of [
         ["stop", props.stop, 0],

@@ -6,7 +6,7 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { partitionOf } from "../aws-context";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Grantable, StreamLinesRole } from "../iam-role";
@@ -133,13 +133,13 @@ export class WebSocketApi extends Construct {
   }
 
   private accountLogsRole(roleName: string): ApiGatewayAccount {
-    const partition = new DataAwsPartition(this, "partition");
+    const partition = partitionOf(this);
     const role = new StreamLinesRole(this, "account-logs-role", {
       name: roleName,
       description: "API Gateway (account-wide, this region): writes execution and access logs to CloudWatch Logs",
       assumedBy: ["apigateway.amazonaws.com"],
       // AWS defines what API Gateway needs to create and write its log groups.
-      managedPolicyArns: [`arn:${partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`],
+      managedPolicyArns: [`arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`],
     });
     return new ApiGatewayAccount(this, "account", { cloudwatchRoleArn: role.arn });
   }
