@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { repoPath } from "./repository";
 import { CONFIG_SCHEMA, ConfigProblem, Rule, StreamLinesConfig, crossChecks } from "./schema";
 
 /** A config mistake. `message` is one line naming the file, key, value and what is allowed. */
@@ -11,10 +12,7 @@ export class ConfigError extends Error {
 }
 
 function projectConfigDir(): string {
-  // Compiled code lives in dist/config, sources in config/: both resolve to <root>/config.
-  const here = __dirname;
-  const root = path.basename(path.dirname(here)) === "dist" ? path.dirname(path.dirname(here)) : path.dirname(here);
-  return path.join(root, "config");
+  return repoPath("config");
 }
 
 /** Where the config comes from: STREAMLINES_CONFIG, else config/<STREAMLINES_ENV or dev>.json. */

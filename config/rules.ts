@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { TAG_PREFIX } from "../modules/image-build/context-hash";
+import { repoRoot } from "./repository";
 
 // Value rules shared by the schema: each returns undefined when the value is fine,
 // otherwise the "what is allowed" half of a one-line config error.
@@ -123,17 +124,9 @@ export function checkImageTag(value: string): string | undefined {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value) && value !== "latest" ? undefined : allowed;
 }
 
-/**
- * The repository root: config paths (image build contexts) are relative to it, wherever the
- * command runs from. Sources live in config/, compiled code in dist/config/.
- */
-export function projectRoot(): string {
-  const parent = path.dirname(__dirname);
-  return path.basename(parent) === "dist" ? path.dirname(parent) : parent;
-}
-
+/** Config paths (image build contexts) are relative to the repository root, wherever the command runs from. */
 export function resolveProjectPath(p: string): string {
-  return path.resolve(projectRoot(), p);
+  return path.resolve(repoRoot(), p);
 }
 
 export function checkBuildContext(value: string): string | undefined {

@@ -9,9 +9,10 @@ import { once } from "events";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { repoRoot } from "../config/repository";
 import { TreePeak, TreeSampler, killTree } from "./lib/proc-tree";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = repoRoot();
 const REFERENCE_DIR = path.join(ROOT, "bench", "reference");
 const MB = 1024 * 1024;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S || 3600) * 1000;

@@ -4,8 +4,9 @@ import { StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
 import { CoreStack, influxUrlOf, resultsBucketOf } from "./core";
-import { AL2023_ARM64_PARAMETER, InfluxHost, grantTokenSecrets } from "../modules/influx-host";
+import { AL2023_ARM64_PARAMETER, InfluxHost, InfluxSettings, grantTokenSecrets } from "../modules/influx-host";
 import { EgressToGroup, InfluxAccess } from "../modules/influx-host/access";
+import { containerBootstrapEnvironment } from "../modules/influx-host/environment";
 import { Bastion } from "../modules/bastion";
 import { Grafana } from "../modules/grafana";
 import { FargateService, ONE_TASK_AT_A_TIME } from "../modules/fargate-service";
@@ -39,6 +40,7 @@ export class InfluxStack extends StreamLinesStack {
     const influxGroupId = props.core.influxSecurityGroupId;
     const logs = (component: string) => ({ groupName: `/${c.app}/${c.env}/${component}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn });
     const buckets = [c.influx.buckets.marketDataRealtime, c.influx.buckets.marketDataHistorical];
+    const influx: InfluxSettings = { org: c.influx.org, buckets, retention: c.influx.retention, port: c.influx.port };
     const tokenSecrets = { admin: secrets["influx-admin-token"], read: secrets["influx-read-token"], write: secrets["influx-write-token"] };
 
     if (dataVolume.storage === "ebs") {
@@ -55,12 +57,12 @@ export class InfluxStack extends StreamLinesStack {
         volumeId: dataVolume.id,
         image: props.foundations.image("influxdb", this),
         secrets: tokenSecrets,
-        influx: { org: c.influx.org, buckets, retention: c.influx.retention, port: c.influx.port },
+        influx,
         logs: logs("influxdb"),
         namespaceId: props.core.namespaceId,
       });
     } else {
-      this.service = this.efsService(props, buckets, logs("influxdb"));
+      this.service = this.efsService(props, influx, logs("influxdb"));
     }
 
     if (c.profile === "backend-only") {
@@ -142,7 +144,7 @@ export class InfluxStack extends StreamLinesStack {
    * EFS storage: InfluxDB as one Fargate task on the access point. The image's entrypoint wrapper
    * runs the host bootstrap's token logic (INFLUX_RUNTIME=container) once InfluxDB answers.
    */
-  private efsService(props: InfluxStackProps, buckets: string[], logs: { groupName: string; retentionDays: number; kmsKeyArn: string }): FargateService {
+  private efsService(props: InfluxStackProps, influx: InfluxSettings, logs: { groupName: string; retentionDays: number; kmsKeyArn: string }): FargateService {
     const c = this.config;
     const { dataVolume, secrets } = props.foundations;
     const service = new FargateService(this, "influx-service", {
@@ -157,18 +159,11 @@ export class InfluxStack extends StreamLinesStack {
       memory: c.influx.task.memory,
       // Two InfluxDB processes must never open the same files.
       ...ONE_TASK_AT_A_TIME,
-      environment: {
-        INFLUX_RUNTIME: "container",
-        INFLUXD_HTTP_BIND_ADDRESS: `:${c.influx.port}`,
-        INFLUX_PORT: String(c.influx.port),
-        AWS_REGION: c.region,
-        INFLUX_ORG: c.influx.org,
-        INFLUX_BUCKETS: buckets.join(" "),
-        INFLUX_RETENTION: c.influx.retention,
-        ADMIN_SECRET_ID: secrets["influx-admin-token"].name,
-        READ_SECRET_ID: secrets["influx-read-token"].name,
-        WRITE_SECRET_ID: secrets["influx-write-token"].name,
-      },
+      environment: containerBootstrapEnvironment({
+        region: c.region,
+        influx,
+        secretIds: { admin: secrets["influx-admin-token"].name, read: secrets["influx-read-token"].name, write: secrets["influx-write-token"].name },
+      }),
       logs,
       port: c.influx.port,
       // The operator's way in (influx CLI, port forwarding), as SSM sessions are on the EBS host.

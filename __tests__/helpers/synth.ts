@@ -5,9 +5,10 @@ import { App } from "cdktf";
 import { loadConfig, parseConfig } from "../../config/load";
 import { StreamLinesConfig } from "../../config/schema";
 import { buildStacks } from "../../stacks/app";
+import { repoRoot } from "../../config/repository";
 import { CdktfManifest, readManifest } from "../../scripts/lib/stacks";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = repoRoot();
 
 /** Synthesized Terraform JSON of one stack. */
 export type StackJson = {

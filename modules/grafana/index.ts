@@ -4,10 +4,10 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
 import { EmptySecret } from "../secret";
-import { repositoryFile } from "../influx-host";
+import { repoPath } from "../../config/repository";
 
 /** Build context of the Grafana image (official OSS image + the provisioned InfluxDB data source). */
-export const GRAFANA_BUILD_CONTEXT = repositoryFile("modules/grafana/image");
+export const GRAFANA_BUILD_CONTEXT = repoPath("modules/grafana/image");
 
 /** Bumped to make Terraform write a new admin password (the value itself never reaches state). */
 export const ADMIN_PASSWORD_VERSION = 1;

@@ -1,8 +1,7 @@
-import * as fs from "fs";
-import * as path from "path";
 import { Construct } from "constructs";
 import { ITerraformDependable } from "cdktf";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
+import { repoPath } from "../../config/repository";
 import { contextDigest } from "./context-hash";
 
 export * from "./context-hash";
@@ -13,17 +12,6 @@ export const BUILD_SCRIPT = "modules/image-build/build-and-push.sh";
 /** The environment the script reads (its contract is at the top of the script); DOCKERFILE is optional. */
 export const BUILD_SCRIPT_ENV = ["REPOSITORY_URL", "IMAGE_TAG", "PLATFORM", "CONTEXT_DIR", "DOCKERFILE", "AWS_REGION"] as const;
 export type BuildScriptEnv = Record<(typeof BUILD_SCRIPT_ENV)[number], string>;
-
-/** The repository root (the nearest package.json above), from sources and from dist/ alike. */
-function repositoryRoot(from = __dirname): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`image-build: no package.json above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
 
 export interface ImageBuildHookProps {
   /** The ECR repository the image goes to; the hook runs after it exists. */
@@ -70,7 +58,7 @@ export class ImageBuildHook extends Construct {
       dependsOn: [props.repository.resource],
       // A recreated repository is empty: push again even though the context did not change.
       lifecycle: { replaceTriggeredBy: [props.repository.resource] },
-      provisioners: [{ type: "local-exec", command: shellQuote(path.join(repositoryRoot(), BUILD_SCRIPT)), environment: { ...this.environment } }],
+      provisioners: [{ type: "local-exec", command: shellQuote(repoPath(BUILD_SCRIPT)), environment: { ...this.environment } }],
     });
   }
 }

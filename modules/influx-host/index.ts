@@ -1,5 +1,3 @@
-import * as fs from "fs";
-import * as path from "path";
 import { Construct } from "constructs";
 import { AssetType, Fn, TerraformAsset, Token } from "cdktf";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -12,18 +10,11 @@ import { partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
 import { PullableRepository } from "../fargate-service";
-
-/** A file of the repository, found from source (jest) and from the compiled dist/ tree alike. */
-export function repositoryFile(relative: string): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, relative);
-    if (fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`${relative} not found above ${__dirname}`);
-  }
-}
+import { repoPath } from "../../config/repository";
+import { hostBootstrapEnvironment } from "./environment";
 
 /** The bootstrap script, shipped unchanged after the environment header. */
-export const BOOTSTRAP_SCRIPT = repositoryFile("modules/influx-host/bootstrap.sh");
+export const BOOTSTRAP_SCRIPT = repoPath("modules/influx-host/bootstrap.sh");
 
 /** Public SSM parameter with the current Amazon Linux 2023 arm64 AMI id of the region. */
 export const AL2023_ARM64_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
@@ -131,21 +122,16 @@ export class InfluxHost extends Construct {
     const profile = new IamInstanceProfile(this, "instance-profile", { name: props.name, role: this.role.name });
 
     this.image = `${props.image.repository.url}:${props.image.tag}`;
-    const environment = bootstrapEnvironment({
-      VOLUME_ID: props.volumeId,
-      DEVICE_NAME: DATA_DEVICE_NAME,
-      AWS_REGION: props.region,
-      // A join, not the template string: a reference inside a literal trips cdktf's function rendering.
-      INFLUX_IMAGE: Fn.join(":", [props.image.repository.url, props.image.tag]),
-      INFLUX_ORG: props.influx.org,
-      INFLUX_BUCKETS: props.influx.buckets.join(" "),
-      INFLUX_RETENTION: props.influx.retention,
-      INFLUX_PORT: String(props.influx.port),
-      ADMIN_SECRET_ID: props.secrets.admin.name,
-      READ_SECRET_ID: props.secrets.read.name,
-      WRITE_SECRET_ID: props.secrets.write.name,
-      LOG_GROUP: logGroup.name,
-    });
+    const settings = { region: props.region, influx: props.influx, secretIds: { admin: props.secrets.admin.name, read: props.secrets.read.name, write: props.secrets.write.name } };
+    const environment = bootstrapEnvironment(
+      hostBootstrapEnvironment(settings, {
+        volumeId: props.volumeId,
+        deviceName: DATA_DEVICE_NAME,
+        // A join, not the template string: a reference inside a literal trips cdktf's function rendering.
+        image: Fn.join(":", [props.image.repository.url, props.image.tag]),
+        logGroup: logGroup.name,
+      }),
+    );
     // The script is over EC2's 16 KB user data limit, so it goes gzipped (cloud-init unpacks it).
     // Terraform's base64gzip writes no timestamp, so the same inputs give the same bytes on every plan.
     const script = new TerraformAsset(this, "bootstrap", { path: BOOTSTRAP_SCRIPT, type: AssetType.FILE });

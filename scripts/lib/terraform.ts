@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { repoRoot } from "../../config/repository";
 
 /** Where a provider lives in a filesystem mirror, e.g. `registry.terraform.io/hashicorp/aws`. */
 export const AWS_PROVIDER = "registry.terraform.io/hashicorp/aws";
@@ -15,16 +16,7 @@ export const LIKELY_MIRROR_ROOTS = [
   "/usr/local/share/terraform/plugins",
 ];
 
-/** The repository root: the nearest directory above `from` with a package.json (works from dist/ and from sources). */
-export function repoRoot(from = __dirname): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot };
 
 /** Every config the test tiers cover: config/*.json, then __tests__/fixtures/configs/*.json. */
 export function configFilesUnderTest(root = repoRoot()): string[] {
