@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Grantable } from "../iam-role";
+import { keyFromArn } from "../kms-key";
 
 export const CONNECTIONS_BY_SYMBOL_INDEX = "StreamLinesWebsocketGetConnectionsBySymbolIndex";
 
@@ -66,6 +67,6 @@ export class ConnectionTable extends Construct {
 
   /** DynamoDB decrypts the table key of a CMK-encrypted table with the caller's permissions. */
   private grantKey(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grantDecrypt(grantee);
   }
 }

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { KinesisStream as KinesisStreamResource } from "@cdktf/provider-aws/lib/kinesis-stream";
 import { Grantable } from "../iam-role";
+import { keyFromArn } from "../kms-key";
 
 /** What a polling consumer calls: find the shards, get iterators, read. */
 const POLL_ACTIONS = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"] as const;
@@ -52,7 +53,7 @@ export class KinesisStream extends Construct {
       actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
       resources: [`${this.arn}/consumer/*`],
     });
-    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grantDecrypt(grantee);
   }
 
   /** Consume records as `reader.mode` says. */
@@ -64,7 +65,7 @@ export class KinesisStream extends Construct {
   /** Consume records by polling only (GetRecords: a Lambda event source mapping, a Flink consumer's default). */
   grantPoll(grantee: Grantable): void {
     grantee.addToPolicy({ actions: [...POLL_ACTIONS], resources: [this.arn] });
-    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grantDecrypt(grantee);
   }
 
   /** Put records; Kinesis asks KMS for a data key on the producer's behalf. */
@@ -73,6 +74,6 @@ export class KinesisStream extends Construct {
       actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
       resources: [this.arn],
     });
-    grantee.addToPolicy({ actions: ["kms:GenerateDataKey"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grantEncrypt(grantee);
   }
 }

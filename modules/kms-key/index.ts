@@ -15,11 +15,61 @@ export interface StreamLinesKeyProps {
   readonly region: string;
 }
 
+/**
+ * The KMS actions a grantee needs on the key, by what it does with data a service (Kinesis, S3, SQS,
+ * DynamoDB, Secrets Manager, Lambda) encrypts under it. The key policy admits the account's IAM, so
+ * these identity-policy statements are all a grantee needs.
+ */
+export const KMS_ACTIONS = {
+  /** Read: the service has KMS decrypt the data key it stored with the data. */
+  decrypt: ["kms:Decrypt"],
+  /** Write: the service asks KMS for a fresh data key to encrypt with. */
+  encrypt: ["kms:GenerateDataKey"],
+  /** Secrets Manager's PutSecretValue, which encrypts the new value under the key. */
+  encryptSecret: ["kms:GenerateDataKey", "kms:Encrypt"],
+} as const;
+
+/** A KMS key as resource modules see it: its ARN, and the grants on it (AWS CDK's `IKey` idea). */
+export interface EncryptionKey {
+  readonly arn: string;
+  grant(grantee: Grantable, actions: readonly string[]): void;
+  grantDecrypt(grantee: Grantable): void;
+  grantEncrypt(grantee: Grantable): void;
+  /** Both, for a producer whose service also reads back what it wrote (SQS SendMessage). */
+  grantEncryptDecrypt(grantee: Grantable): void;
+}
+
+class KeyGrants implements EncryptionKey {
+  constructor(readonly arn: string) {}
+
+  grant(grantee: Grantable, actions: readonly string[]): void {
+    grantee.addToPolicy({ actions, resources: [this.arn] });
+  }
+
+  grantDecrypt(grantee: Grantable): void {
+    this.grant(grantee, KMS_ACTIONS.decrypt);
+  }
+
+  grantEncrypt(grantee: Grantable): void {
+    this.grant(grantee, KMS_ACTIONS.encrypt);
+  }
+
+  grantEncryptDecrypt(grantee: Grantable): void {
+    this.grant(grantee, [...KMS_ACTIONS.decrypt, ...KMS_ACTIONS.encrypt]);
+  }
+}
+
+/** A key known by its ARN (made in another stack, or passed as a string), with the same grants. */
+export function keyFromArn(arn: string): EncryptionKey {
+  return new KeyGrants(arn);
+}
+
 /** A customer managed key with rotation, an alias, and a key policy for CloudWatch Logs and alarms. */
-export class StreamLinesKey extends Construct {
+export class StreamLinesKey extends Construct implements EncryptionKey {
   readonly arn: string;
   readonly keyId: string;
   readonly aliasName: string;
+  private readonly grants: KeyGrants;
 
   constructor(scope: Construct, id: string, props: StreamLinesKeyProps) {
     super(scope, id);
@@ -75,14 +125,22 @@ export class StreamLinesKey extends Construct {
     this.arn = key.arn;
     this.keyId = key.keyId;
     this.aliasName = alias.name;
+    this.grants = new KeyGrants(this.arn);
   }
 
-  /** Use of the key for data in services that call KMS on the grantee's behalf. */
-  grantEncryptDecrypt(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:DescribeKey"], resources: [this.arn] });
+  grant(grantee: Grantable, actions: readonly string[]): void {
+    this.grants.grant(grantee, actions);
   }
 
   grantDecrypt(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["kms:Decrypt", "kms:DescribeKey"], resources: [this.arn] });
+    this.grants.grantDecrypt(grantee);
+  }
+
+  grantEncrypt(grantee: Grantable): void {
+    this.grants.grantEncrypt(grantee);
+  }
+
+  grantEncryptDecrypt(grantee: Grantable): void {
+    this.grants.grantEncryptDecrypt(grantee);
   }
 }

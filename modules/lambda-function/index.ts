@@ -6,6 +6,7 @@ import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-s
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { bundleLambda, handlerEntry } from "../../lambdas/build";
 import { StreamLinesRole } from "../iam-role";
+import { keyFromArn } from "../kms-key";
 import { StreamLinesLogGroup } from "../log-group";
 import { KinesisStream } from "../kinesis-stream";
 import { EncryptedQueue } from "../queue";
@@ -90,7 +91,7 @@ export class LambdaFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     // The environment variables are encrypted with the key.
-    this.role.addToPolicy({ actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] });
+    keyFromArn(props.kmsKeyArn).grantDecrypt(this.role);
     if (props.tracing) {
       // X-Ray defines no resource types for trace upload.
       this.role.addToPolicy({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] });

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { Grantable } from "../iam-role";
+import { keyFromArn } from "../kms-key";
 
 export interface EncryptedQueueProps {
   /** `<app>-<env>-<component>`. */
@@ -32,6 +33,6 @@ export class EncryptedQueue extends Construct {
   /** Send messages; SQS asks KMS for a data key on the sender's behalf. */
   grantSend(grantee: Grantable): void {
     grantee.addToPolicy({ actions: ["sqs:SendMessage"], resources: [this.arn] });
-    grantee.addToPolicy({ actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grantEncryptDecrypt(grantee);
   }
 }

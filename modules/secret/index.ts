@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Grantable } from "../iam-role";
+import { KMS_ACTIONS, keyFromArn } from "../kms-key";
 
 export interface EmptySecretProps {
   /** `<app>-<env>/<purpose>`. */
@@ -33,11 +34,11 @@ export class EmptySecret extends Construct {
 
   grantRead(grantee: Grantable): void {
     grantee.addToPolicy({ actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources: [this.arn] });
-    grantee.addToPolicy({ actions: ["kms:Decrypt"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grantDecrypt(grantee);
   }
 
   grantWrite(grantee: Grantable): void {
     grantee.addToPolicy({ actions: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], resources: [this.arn] });
-    grantee.addToPolicy({ actions: ["kms:GenerateDataKey", "kms:Encrypt"], resources: [this.props.kmsKeyArn] });
+    keyFromArn(this.props.kmsKeyArn).grant(grantee, KMS_ACTIONS.encryptSecret);
   }
 }

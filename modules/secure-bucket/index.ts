@@ -10,6 +10,7 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { Grantable } from "../iam-role";
+import { keyFromArn } from "../kms-key";
 
 export interface SecureBucketProps {
   readonly bucketName: string;
@@ -151,10 +152,6 @@ export class SecureBucket extends Construct {
     this.writePolicy();
   }
 
-  private keyStatements(actions: string[]) {
-    return this.kmsKeyArn ? [{ actions, resources: [this.kmsKeyArn] }] : [];
-  }
-
   /** Read objects under `prefix` (e.g. `flink/`), or the whole bucket. */
   grantRead(grantee: Grantable, prefix = ""): void {
     grantee.addToPolicy({ actions: ["s3:GetObject", "s3:GetObjectVersion"], resources: [`${this.arn}/${prefix}*`] });
@@ -163,12 +160,12 @@ export class SecureBucket extends Construct {
       resources: [this.arn],
       ...(prefix && { conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } } }),
     });
-    this.keyStatements(["kms:Decrypt"]).forEach((s) => grantee.addToPolicy(s));
+    if (this.kmsKeyArn) keyFromArn(this.kmsKeyArn).grantDecrypt(grantee);
   }
 
   grantReadWrite(grantee: Grantable, prefix = ""): void {
     this.grantRead(grantee, prefix);
     grantee.addToPolicy({ actions: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], resources: [`${this.arn}/${prefix}*`] });
-    this.keyStatements(["kms:GenerateDataKey"]).forEach((s) => grantee.addToPolicy(s));
+    if (this.kmsKeyArn) keyFromArn(this.kmsKeyArn).grantEncrypt(grantee);
   }
 }
