@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { AL2023_ARM64_PARAMETER, BOOTSTRAP_SCRIPT, bootstrapEnvironment } from "../modules/influx-host";
+import { AGENT_MESSAGE_ACTIONS, SESSION_CHANNEL_ACTIONS } from "../modules/influx-host/session-manager";
 import { ROOT, StackJson, Synthesized, configNamed, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
 
 const FIXTURES = path.join(ROOT, "__tests__", "fixtures", "configs");
@@ -133,8 +134,14 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     });
   });
 
-  test("the host role: exactly SSM core, pull of the influxdb repo, its three token secrets, their key, its log group", () => {
+  test("the host role: exactly Session Manager's minimum, pull of the influxdb repo, its three token secrets, their key, its log group", () => {
     expect(roleActions(stack, "streamlines-dev-influxdb")).toEqual([
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
       "ecr:GetAuthorizationToken",
@@ -148,6 +155,11 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
       "secretsmanager:DescribeSecret",
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
     ]);
     const roleId = idOf(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-influxdb");
     const policy = values(stack, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${roleId}.name}`)!;
@@ -160,10 +172,12 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     ]);
     expect(resourcesFor("kms:")).toEqual([expect.stringMatching(/aws_kms_keykey_\w+arn\}$/)]);
     expect(resourcesFor("ecr:Batch")).toEqual([expect.stringMatching(/ecr-influxdb_repository_\w+arn\}$/)]);
-    expect(statements.filter((s) => (s.resources as string[]).includes("*")).flatMap((s) => s.actions)).toEqual(["ecr:GetAuthorizationToken"]);
+    expect(statements.filter((s) => (s.resources as string[]).includes("*")).flatMap((s) => s.actions).sort()).toEqual(["ecr:GetAuthorizationToken", ...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS].sort());
+    expect(resourcesFor("ssm:")).toEqual([expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:instance\/\*$/)]);
     const trust = statementsBehind(stack, only(stack, "aws_iam_role").assume_role_policy);
     expect(trust[0].principals).toEqual([{ type: "Service", identifiers: ["ec2.amazonaws.com"] }]);
-    expect(only(stack, "aws_iam_role_policy_attachment").policy_arn).toMatch(/:iam::aws:policy\/AmazonSSMManagedInstanceCore$/);
+    // AmazonSSMManagedInstanceCore would add ssm:GetParameter* on "*": every parameter of the account.
+    expect(values(stack, "aws_iam_role_policy_attachment")).toEqual([]);
     expect(only(stack, "aws_iam_instance_profile").role).toBe(`\${aws_iam_role.${roleId}.name}`);
   });
 
