@@ -230,11 +230,13 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
 
   test("no security group ingress from anywhere but the ALB's 80 and 443; the rest from the VPC or a security group", () => {
     const albSg = `\${aws_security_group.${Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-alb")![0]}.id}`;
+    // The EFS mount targets admit NFS from InfluxDB's group.
+    const influxSg = `\${aws_security_group.${Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influxdb")![0]}.id}`;
     for (const r of values(stack, "aws_vpc_security_group_ingress_rule")) {
       expect(r).not.toHaveProperty("cidr_ipv6");
       if (r.cidr_ipv4 === "0.0.0.0/0") expect([r.security_group_id, [80, 443].includes(r.from_port as number), r.to_port]).toEqual([albSg, true, r.from_port]);
       else if (r.cidr_ipv4 !== undefined) expect(r.cidr_ipv4).toBe(vpcRef(stack, "cidr_block"));
-      else expect(r.referenced_security_group_id).toBe(albSg);
+      else expect([albSg, influxSg]).toContain(r.referenced_security_group_id);
     }
     expect(values(stack, "aws_security_group_rule")).toHaveLength(0);
   });
@@ -251,12 +253,14 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
     expect(byName["streamlines-var-downstream"]).toMatchObject({ stream_mode_details: { stream_mode: "PROVISIONED" }, shard_count: 1, retention_period: 24, encryption_type: "KMS" });
   });
 
-  test("EFS: a mount target in each private subnet for the foundations file system, behind an NFS-from-VPC group", () => {
-    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influx-efs")!;
+  test("EFS: a mount target in each private subnet for the foundations file system, behind a group that admits NFS from InfluxDB's group only", () => {
+    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influx-efs-mounts")!;
+    const influxId = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influxdb")![0];
     expect(sg.vpc_id).toBe(vpcRef(stack, "id"));
-    expect(values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toEqual([
-      expect.objectContaining({ ip_protocol: "tcp", from_port: 2049, to_port: 2049, cidr_ipv4: vpcRef(stack, "cidr_block") }),
-    ]);
+    const ingress = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`);
+    expect(ingress).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 2049, to_port: 2049, referenced_security_group_id: `\${aws_security_group.${influxId}.id}` })]);
+    expect(ingress[0]).not.toHaveProperty("cidr_ipv4");
+    expect(values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toEqual([]);
     const privateSubnets = Object.entries(resourcesOf(stack, "aws_subnet"))
       .filter(([, s]) => (s.tags as Record<string, string>).tier === "private")
       .map(([id]) => `\${aws_subnet.${id}.id}`);

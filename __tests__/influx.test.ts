@@ -305,7 +305,7 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     const egress = rulesOn(stack, "aws_vpc_security_group_egress_rule", group);
     expect(egress).toHaveLength(2);
     expect(egress[1]).toBe("tcp 443-443 0.0.0.0/0");
-    expect(egress[0]).toMatch(new RegExp(`^tcp 2049-2049 ${coreGroup(synth, "streamlines-var-influx-efs").source.slice(1, -1)}$`));
+    expect(egress[0]).toMatch(new RegExp(`^tcp 2049-2049 ${coreGroup(synth, "streamlines-var-influx-efs-mounts").source.slice(1, -1)}$`));
   });
 
   test("bastion: t4g.nano with an Elastic IP in a public subnet, IMDSv2, encrypted root, the imported key, SSH only from the config's CIDRs", () => {

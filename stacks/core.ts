@@ -4,6 +4,7 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import { efsMountTargetGroup } from "../modules/data-volume/mount-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
@@ -144,10 +145,10 @@ export class CoreStack extends StreamLinesStack {
 
     if (dataVolume.storage === "efs") {
       // Issue 2 puts this group in foundations, but a security group needs the VPC, which lives here.
-      const efsSecurityGroupId = this.network.securityGroupFromVpc("influx-efs-sg", {
-        name: this.name("influx-efs"),
-        description: "InfluxDB EFS mount targets: NFS from inside the VPC",
-        port: 2049,
+      const efsSecurityGroupId = efsMountTargetGroup(this, "influx-efs-mounts", {
+        name: this.name("influx-efs-mounts"),
+        vpcId: this.network.vpcId,
+        clientSecurityGroupId: influxGroup.id,
       });
       this.network.privateSubnetIds.forEach(
         (subnetId, i) =>
