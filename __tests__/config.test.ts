@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, loadConfig, parseConfig, resolveConfigPath } from "../config/load";
 import { DEFAULT_CONTENT_SECURITY_POLICY } from "../config/schema";
+import { checkEnvName } from "../config/rules";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEV_FILE = path.join(ROOT, "config", "dev.json");
@@ -724,6 +725,20 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
         messageFor((c) => (c.services.ingest.environment = { TOP_TICKERS_TOKEN: "abc" })),
         `${FILE}: services.ingest.environment.TOP_TICKERS_TOKEN: "abc" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
       );
+    });
+
+    test.each(["DB_CREDENTIALS", "SMTP_PASS", "DB_PASSPHRASE", "BASIC_AUTH", "PROXY_AUTHORIZATION", "SENTRY_DSN", "AWS_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "MY_ACCESSKEY"])(
+      "a secret-looking name beyond passwords and tokens: %s",
+      (name) => {
+        expectMessage(
+          messageFor((c) => (c.services.ripples.environment = { [name]: "v" })),
+          `${FILE}: services.ripples.environment.${name}: "v" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+        );
+      },
+    );
+
+    test("names that only look close stay allowed (no false alarm on the app's own settings)", () => {
+      for (const name of ["JAVA_TOOL_OPTIONS", "MAX_TICKER_COUNT", "PASSIVE_MODE", "AUTHOR", "DSN_HOST"]) expect(checkEnvName(name)).toBeUndefined();
     });
 
     test("a name that is no environment variable name (quoted, so the message stays one line)", () => {
