@@ -677,7 +677,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     );
     expectMessage(
       messageFor((c) => (c.services.ingest.port = 8080)),
-      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables`,
+      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables, readonlyRootFilesystem, healthCheck`,
     );
   });
 
@@ -717,6 +717,16 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   test("web service port and health check path", () => {
     expectMessage(messageFor((c) => (c.services.backend.port = 80)), `${FILE}: services.backend.port: 80 is not allowed; expected a whole number from 1024 to 65535`);
     expectMessage(messageFor((c) => (c.services.backend.healthCheckPath = "health")), `${FILE}: services.backend.healthCheckPath: "health" is not allowed; expected an absolute URL path such as /health`);
+  });
+
+  test("health check and read-only root file system: ECS's ranges, timeout below interval, no read-only root with ECS Exec", () => {
+    expectMessage(messageFor((c) => (c.services.ripples.healthCheck = { intervalSeconds: 400 } as never)), `${FILE}: services.ripples.healthCheck.intervalSeconds: 400 is not allowed; expected a whole number from 5 to 300`);
+    expectMessage(messageFor((c) => (c.services.ingest.healthCheck = { timeoutSeconds: 30 } as never)), `${FILE}: services.ingest.healthCheck.timeoutSeconds: 30 is not allowed; expected less than services.ingest.healthCheck.intervalSeconds (30), so one check ends before the next starts`);
+    expectMessage(messageFor((c) => (c.services.backend.healthCheck = { enabled: true } as never)), `${FILE}: services.backend.healthCheck: {"enabled":true} is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables, readonlyRootFilesystem, port, healthCheckPath`);
+    expectMessage(
+      messageFor((c) => Object.assign(c.services.ingest, { executeCommand: true, readonlyRootFilesystem: true })),
+      `${FILE}: services.ingest.readonlyRootFilesystem: true is not allowed; expected false or unset while services.ingest.executeCommand is true: ECS Exec's agent writes to the container's root file system, which AWS does not support read-only`,
+    );
   });
 
   describe("environment overrides", () => {
@@ -967,8 +977,8 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     const config = parseConfig(JSON.stringify(MINIMAL), FILE);
     const common = { desiredCount: 1, capacityProvider: "FARGATE", executeCommand: false, serviceDiscovery: false };
     expect(config.services).toEqual({
-      ingest: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common },
-      ripples: { image: { tag: "1.0.0" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common },
+      ingest: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common, healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 60 } },
+      ripples: { image: { tag: "1.0.0" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common, healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 180 } },
       backend: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
       dashboard: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
     });

@@ -20,6 +20,7 @@ import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
 import { EncryptedQueue } from "../modules/queue";
 import { APP_CONTRACT } from "../config/app-contract";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
+import { containerHardening } from "./service-hardening";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
@@ -227,6 +228,7 @@ export class CoreStack extends StreamLinesStack {
         port: extra.port,
         influxEgress: extra.influx ? { port: c.influx.port, securityGroupId: this.influxSecurityGroupId } : undefined,
         executeCommand: s.executeCommand,
+        ...containerHardening(this, c, name),
         loadBalancer: extra.loadBalancer,
         serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
         // The schedule and autoscaling both set the count outside Terraform; where both are on, the

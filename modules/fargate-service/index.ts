@@ -52,6 +52,16 @@ export interface LoadBalancerAttachment {
   admit(serviceSecurityGroupId: string, port: number): void;
 }
 
+/** ECS `healthCheck` of a container definition; the command must be one the image can run. */
+export interface ContainerHealthCheck {
+  /** `["CMD", program, ...args]` or `["CMD-SHELL", "..."]`. */
+  readonly command: readonly string[];
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
+}
+
 /**
  * One on-demand Graviton task, and a deployment stops the old task before it starts the new one:
  * for single writers (InfluxDB on its file system, Grafana on its in-task database).
@@ -117,6 +127,10 @@ export interface FargateServiceProps {
     readonly accessPointArn: string;
     readonly containerPath: string;
   };
+  /** A container health check; ECS replaces a task whose container turns UNHEALTHY. */
+  readonly healthCheck?: ContainerHealthCheck;
+  /** Read-only root file system; `writablePaths` each get an empty volume on the task's own storage. */
+  readonly readonlyRootFilesystem?: { readonly writablePaths: readonly string[] };
   /**
    * Terraform leaves desired_count alone after creation: the market-hours schedule or autoscaling
    * owns it, and an apply must not undo their work.
@@ -179,6 +193,9 @@ export class FargateService extends Construct {
         ArnLike: { "aws:SourceArn": [`arn:${partition.partition}:ecs:${props.region}:${account.accountId}:*`] },
       },
     });
+    if (props.executeCommand && props.readonlyRootFilesystem) {
+      throw new Error(`FargateService ${props.name}: ECS Exec does not work with a read-only root file system (its agent writes there)`);
+    }
     if (props.executeCommand) {
       // ssmmessages defines no resource types: "*" is the only value IAM accepts.
       this.taskRole.addToPolicy({
@@ -188,6 +205,10 @@ export class FargateService extends Construct {
     }
 
     const volumeName = "data";
+    const writable = (props.readonlyRootFilesystem?.writablePaths ?? []).map((containerPath, i) => ({ name: `writable-${i}`, containerPath }));
+    if (props.healthCheck && !["CMD", "CMD-SHELL"].includes(props.healthCheck.command[0])) {
+      throw new Error(`FargateService ${props.name}: a health check command starts with CMD or CMD-SHELL, not ${props.healthCheck.command[0]}`);
+    }
     if (props.efsVolume) {
       this.taskRole.addToPolicy({
         actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
@@ -214,7 +235,22 @@ export class FargateService extends Construct {
         logDriver: "awslogs",
         options: { "awslogs-group": logGroup.name, "awslogs-region": props.region, "awslogs-stream-prefix": props.containerName },
       },
-      ...(props.efsVolume && { mountPoints: [{ sourceVolume: volumeName, containerPath: props.efsVolume.containerPath, readOnly: false }] }),
+      ...((props.efsVolume || writable.length > 0) && {
+        mountPoints: [
+          ...(props.efsVolume ? [{ sourceVolume: volumeName, containerPath: props.efsVolume.containerPath, readOnly: false }] : []),
+          ...writable.map((w) => ({ sourceVolume: w.name, containerPath: w.containerPath, readOnly: false })),
+        ],
+      }),
+      ...(props.readonlyRootFilesystem && { readonlyRootFilesystem: true }),
+      ...(props.healthCheck && {
+        healthCheck: {
+          command: [...props.healthCheck.command],
+          interval: props.healthCheck.intervalSeconds,
+          timeout: props.healthCheck.timeoutSeconds,
+          retries: props.healthCheck.retries,
+          startPeriod: props.healthCheck.startPeriodSeconds,
+        },
+      }),
       // ECS Exec's agent needs an init process to reap the sessions it starts.
       ...(props.executeCommand && { linuxParameters: { initProcessEnabled: true } }),
     };
@@ -229,16 +265,22 @@ export class FargateService extends Construct {
       taskRoleArn: this.taskRole.arn,
       // Literal JSON, not jsonencode: the policy tests read environment and secrets from it.
       containerDefinitions: JSON.stringify([container]),
-      ...(props.efsVolume && {
+      ...((props.efsVolume || writable.length > 0) && {
         volume: [
-          {
-            name: volumeName,
-            efsVolumeConfiguration: {
-              fileSystemId: props.efsVolume.fileSystemId,
-              transitEncryption: "ENABLED",
-              authorizationConfig: { accessPointId: props.efsVolume.accessPointId, iam: "ENABLED" },
-            },
-          },
+          ...(props.efsVolume
+            ? [
+                {
+                  name: volumeName,
+                  efsVolumeConfiguration: {
+                    fileSystemId: props.efsVolume.fileSystemId,
+                    transitEncryption: "ENABLED",
+                    authorizationConfig: { accessPointId: props.efsVolume.accessPointId, iam: "ENABLED" },
+                  },
+                },
+              ]
+            : []),
+          // No host path: Fargate gives each such volume empty space on the task's ephemeral storage.
+          ...writable.map((w) => ({ name: w.name })),
         ],
       }),
     });
