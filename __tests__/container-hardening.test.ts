@@ -151,3 +151,22 @@ test("ECS Exec on: the root file system stays writable unless config says otherw
   const off = containerOf(synthAll(configWith("dev", { services: { ingest: { readonlyRootFilesystem: false } } })).stacks.core, "ingest");
   expect(off.container.readonlyRootFilesystem).toBeUndefined();
 });
+
+describe("the images we build run as the official images' non-root users", () => {
+  /** The user the image's process starts as: the last USER, which must come after every RUN (those need root). */
+  const finalUser = (dockerfile: string) => {
+    const lines = fs.readFileSync(path.join(__dirname, "..", dockerfile), "utf8").split("\n").map((l) => l.trim());
+    const users = lines.map((l, i) => [l, i] as const).filter(([l]) => /^USER\s/.test(l));
+    const lastRun = Math.max(-1, ...lines.map((l, i) => (/^RUN\s/.test(l) ? i : -1)));
+    const [line, at] = users[users.length - 1] ?? ["", -1];
+    return { user: line.replace(/^USER\s+/, ""), afterEveryRun: at > lastRun };
+  };
+
+  test("InfluxDB: influxdb (uid 1000, whose the EFS access point and the host's data directory are)", () => {
+    expect(finalUser("modules/influx-host/Dockerfile")).toEqual({ user: "influxdb", afterEveryRun: true });
+  });
+
+  test("Grafana: 472, the grafana user of grafana/grafana-oss", () => {
+    expect(finalUser("modules/grafana/image/Dockerfile")).toEqual({ user: "472", afterEveryRun: true });
+  });
+});

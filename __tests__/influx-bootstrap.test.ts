@@ -232,6 +232,8 @@ describe("empty volume", () => {
     expect(dockerRun).toHaveLength(1);
     expect(dockerRun[0]).toContain(" --name influxdb -p 8086:8086 ");
     expect(dockerRun[0]).not.toContain("--restart");
+    // The image runs as influxdb (uid 1000): the data directory on the volume is handed to it.
+    expect(called(run.calls, "chown ")).toEqual([`chown 1000:1000 ${box.root}/srv/influxdb/influxdb`]);
     expect(dockerRun[0]).toContain(` -v ${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2 `);
     expect(dockerRun[0]).toMatch(new RegExp(`${IMAGE}$`));
 

@@ -38,6 +38,7 @@
 #                          (/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh; empty: do not)
 #     DEVICE_TIMEOUT_SECONDS (300), HEALTH_TIMEOUT_SECONDS (180), DOCKER_TIMEOUT_SECONDS (60),
 #     POLL_INTERVAL_SECONDS (2)
+#     INFLUX_UID           the image's user (1000, influxdb): owner of the data directory on the volume
 #     ROOT_PREFIX          prefix for every host path (/etc/fstab, /dev, /run, ...); tests only
 #
 # The container runs from the systemd unit influxdb.service (RequiresMountsFor the mount point, so
@@ -164,6 +165,8 @@ read_config() {
   fi
   INFLUX_URL=http://127.0.0.1:$INFLUX_PORT
   INFLUX_UNIT=influxdb.service
+  INFLUX_UID=${INFLUX_UID:-1000}
+  [[ $INFLUX_UID =~ ^[0-9]+$ ]] || fail "INFLUX_UID '$INFLUX_UID' is not a numeric user id"
   CONTAINER_DATA_PATH=/var/lib/influxdb2
   PER_BOOT_HOOK=${PER_BOOT_HOOK-/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh}
 
@@ -295,6 +298,8 @@ ensure_mounted() {
   mountpoint -q "$mount_path" || fail "$MOUNT_POINT is not a mount point after mounting; not starting InfluxDB"
   DATA_DIR=$mount_path/influxdb
   mkdir -p "$DATA_DIR"
+  # The image runs as influxdb (INFLUX_UID), not root: it cannot take over files it does not own.
+  find "$DATA_DIR" \! -user "$INFLUX_UID" -exec chown "$INFLUX_UID:$INFLUX_UID" {} +
 }
 
 # ---- step: docker, image, container, health ------------------------------------------------
@@ -681,7 +686,8 @@ main() {
 
 trap 'on_err "$LINENO"' ERR
 read_config
-lock=${ROOT_PREFIX}/run/influx-bootstrap.lock
+# In the container the bootstrap runs as influxdb, which may not write /run.
+if [[ $INFLUX_RUNTIME == container ]]; then lock=${TMPDIR:-/tmp}/influx-bootstrap.lock; else lock=${ROOT_PREFIX}/run/influx-bootstrap.lock; fi
 mkdir -p "$(dirname "$lock")"
 exec 9>"$lock"
 flock -w 900 9 || fail "another bootstrap run still holds $lock after 15 minutes"
