@@ -879,14 +879,32 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
   });
 
-  test("ECS Exec on backend: the four ssmmessages actions on * in its task role, an init process, the service flag", () => {
-    expect(grants(stack, "streamlines-var-backend-task")).toEqual(
-      ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].map((a) => `${a} on *`),
+  test("ECS Exec on backend: the four ssmmessages actions on * in its task role, writes to the cluster's session log, an init process, the service flag", () => {
+    const execLog = ref(stack, "aws_cloudwatch_log_group", (g) => g.name === "/streamlines/var/ecs/exec-sessions", "arn");
+    const backendGrants = grants(stack, "streamlines-var-backend-task");
+    expect(backendGrants.filter((g) => !g.startsWith("logs:DescribeLogGroups "))).toEqual(
+      [
+        ...["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"].flatMap((a) => [`${a} on ${execLog}`, `${a} on ${execLog}:log-stream:*`]),
+        ...["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].map((a) => `${a} on *`),
+      ].sort(),
     );
+    // The agent checks the group's encryption with DescribeLogGroups, which lists the account's groups.
+    expect(backendGrants.filter((g) => g.startsWith("logs:DescribeLogGroups "))).toEqual([
+      expect.stringMatching(/^logs:DescribeLogGroups on arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:us-west-2:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/),
+    ]);
     expect(container(stack, "streamlines-var-backend").linuxParameters).toEqual({ initProcessEnabled: true });
     expect(ecsService(stack, "streamlines-var-backend").enable_execute_command).toBe(true);
     expect(container(stack, "streamlines-var-dashboard")).not.toHaveProperty("linuxParameters");
     expect(grants(stack, "streamlines-var-dashboard-task")).toEqual([]);
+  });
+
+  test("the cluster logs ECS Exec sessions (OVERRIDE) to its own KMS-encrypted log group with the configured retention", () => {
+    const group = values(stack, "aws_cloudwatch_log_group").find((g) => g.name === "/streamlines/var/ecs/exec-sessions")!;
+    expect(group).toMatchObject({ retention_in_days: expect.any(Number), kms_key_id: expect.stringMatching(/aws_kms_key/) });
+    const groupName = ref(stack, "aws_cloudwatch_log_group", (g) => g.name === "/streamlines/var/ecs/exec-sessions", "name");
+    expect(only(stack, "aws_ecs_cluster").configuration).toEqual({
+      execute_command_configuration: { logging: "OVERRIDE", log_configuration: { cloud_watch_log_group_name: groupName, cloud_watch_encryption_enabled: true } },
+    });
   });
 
   test("sizes and counts from config; no schedule, so only the autoscaled services ignore desired_count", () => {

@@ -271,13 +271,17 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(definition.memory).toBe("2048");
   });
 
-  test("the task role: mount and write through the access point only, the three token secrets, their key, ECS Exec channels", () => {
+  test("the task role: mount and write through the access point only, the three token secrets, their key, ECS Exec channels and its session log", () => {
     expect(roleActions(stack, "streamlines-var-influxdb-task")).toEqual([
       "elasticfilesystem:ClientMount",
       "elasticfilesystem:ClientWrite",
       "kms:Decrypt",
       "kms:Encrypt",
       "kms:GenerateDataKey",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
       "secretsmanager:DescribeSecret",
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",

@@ -11,7 +11,8 @@ import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
-import { FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
+import { StreamLinesLogGroup } from "../modules/log-group";
+import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
@@ -69,7 +70,7 @@ export interface CoreStackProps {
  */
 export class CoreStack extends StreamLinesStack {
   readonly network: Network;
-  readonly cluster: { readonly name: string; readonly arn: string };
+  readonly cluster: EcsClusterRef;
   /** `<app>-<env>.internal`; InfluxDB registers as `influxdb.<namespaceName>`. */
   readonly namespaceName: string;
   readonly namespaceId: string;
@@ -112,9 +113,19 @@ export class CoreStack extends StreamLinesStack {
         : undefined,
     });
 
+    // ECS Exec sessions (commands and their output) are logged for every exec-enabled task in the
+    // cluster: the services' executeCommand, and the InfluxDB EFS and Grafana tasks, which always have it.
+    const execSessions = new StreamLinesLogGroup(this, "exec-sessions", { name: `/${c.app}/${c.env}/ecs/exec-sessions`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn });
     const cluster = new EcsCluster(this, "cluster", {
       name: `${c.app}-${c.env}`,
       setting: [{ name: "containerInsights", value: "enabled" }],
+      configuration: {
+        executeCommandConfiguration: {
+          logging: "OVERRIDE",
+          // The agent refuses to log to a group without a KMS key when encryption is asked for.
+          logConfiguration: { cloudWatchLogGroupName: execSessions.name, cloudWatchEncryptionEnabled: true },
+        },
+      },
     });
     const capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
       clusterName: cluster.name,
@@ -122,7 +133,7 @@ export class CoreStack extends StreamLinesStack {
       // Services opt in to FARGATE_SPOT explicitly; the default must not be interruptible.
       defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
     });
-    this.cluster = { name: cluster.name, arn: cluster.arn };
+    this.cluster = { name: cluster.name, arn: cluster.arn, execSessionLog: execSessions };
 
     const namespace = new ServiceDiscoveryPrivateDnsNamespace(this, "namespace", {
       name: namespaceNameOf(c),

@@ -28,6 +28,14 @@ export interface PullableRepository {
   grantPull(grantee: Grantable): void;
 }
 
+/** The cluster a service runs in; with ECS Exec, the log group the cluster sends exec sessions to. */
+export interface EcsClusterRef {
+  readonly arn: string;
+  readonly name: string;
+  /** The cluster logs exec sessions here (logging OVERRIDE): exec-enabled task roles must be able to write it. */
+  readonly execSessionLog?: { readonly name: string; grantWrite(grantee: Grantable): void };
+}
+
 /** A Secrets Manager secret that can grant reads of itself (`EmptySecret`). */
 export interface ReadableSecret {
   readonly arn: string;
@@ -74,7 +82,7 @@ export interface FargateServiceProps {
   /** Container name, also the log stream prefix, e.g. `backend`. */
   readonly containerName: string;
   readonly region: string;
-  readonly cluster: { readonly arn: string; readonly name: string };
+  readonly cluster: EcsClusterRef;
   /**
    * Capacity providers must be on the cluster before a service names them in its strategy. Only for
    * services in the cluster's own stack; a later stack's services find them in place.
@@ -202,6 +210,14 @@ export class FargateService extends Construct {
         actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
         resources: ["*"],
       });
+      if (props.cluster.execSessionLog) {
+        // The Exec agent in the task writes the session log itself, after checking the group is encrypted.
+        props.cluster.execSessionLog.grantWrite(this.taskRole);
+        this.taskRole.addToPolicy({
+          actions: ["logs:DescribeLogGroups"],
+          resources: [`arn:${partition.partition}:logs:${props.region}:${account.accountId}:log-group:*`],
+        });
+      }
     }
 
     const volumeName = "data";
