@@ -326,7 +326,16 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(only(stack, "aws_key_pair")).toMatchObject({ key_name: "streamlines-var-bastion", public_key: synth.config.influx.bastion!.publicKey });
     expect(bastion.key_name).toMatch(/^\$\{aws_key_pair\.[\w-]+\.key_name\}$/);
     expect(rulesOn(stack, "aws_vpc_security_group_ingress_rule", bastionGroup)).toEqual(["tcp 22-22 198.51.100.0/24", "tcp 22-22 203.0.113.7/32"]);
-    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual([`tcp 8086-8086 ${influxGroupRef(synth)}`]);
+    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual(["tcp 443-443 0.0.0.0/0", `tcp 8086-8086 ${influxGroupRef(synth)}`].sort());
+  });
+
+  test("bastion: patchable through Session Manager, with the InfluxDB host's scoped policy and nothing else", () => {
+    const bastion = only(stack, "aws_instance");
+    const profile = Object.entries(resourcesOf(stack, "aws_iam_instance_profile")).find(([, p]) => p.name === "streamlines-var-bastion")!;
+    expect(bastion.iam_instance_profile).toBe(`\${aws_iam_instance_profile.${profile[0]}.name}`);
+    expect(roleActions(stack, "streamlines-var-bastion")).toEqual([...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS, "ssm:UpdateInstanceInformation"].sort());
+    const roleId = idOf(stack, "aws_iam_role", (r) => r.name === "streamlines-var-bastion");
+    expect(values(stack, "aws_iam_role_policy_attachment").filter((a) => a.role === `\${aws_iam_role.${roleId}.name}`)).toEqual([]);
     expect(bastion).not.toHaveProperty("associate_public_ip_address");
     const [eipId, eip] = Object.entries(resourcesOf(stack, "aws_eip"))[0];
     expect(eip).toMatchObject({ domain: "vpc", instance: `\${aws_instance.${Object.keys(resourcesOf(stack, "aws_instance"))[0]}.id}` });
