@@ -146,7 +146,10 @@ const ripples = {
     startPeriodSeconds: 180,
   },
   // Flink's MiniCluster, RocksDB (StreamConfig.scala:16) and the S3 checkpoint uploads all write under java.io.tmpdir.
-  rootFilesystem: { readOnly: true, writablePaths: ["/tmp"], why: "RocksDB state, Flink blob and io temp files, S3A upload buffers and hsperfdata go to /tmp (java.io.tmpdir)" },
+  // logback.xml:8-13 also appends to myapp.log in the working directory, next to the app's jars: read-only,
+  // logback reports the file cannot be opened, skips that appender and logs to stdout (awslogs) as before,
+  // and the file no longer grows without bound in the task's storage.
+  rootFilesystem: { readOnly: true, writablePaths: ["/tmp"], why: "RocksDB state, Flink blob and io temp files, S3A upload buffers and hsperfdata go to /tmp (java.io.tmpdir); logback's FILE appender (myapp.log in /ripples-0.1, ripples/src/main/resources/logback.xml:8) is skipped" },
 } as const satisfies ServiceContract;
 
 const backend = {
