@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, loadConfig, parseConfig, resolveConfigPath } from "../config/load";
 import { DEFAULT_CONTENT_SECURITY_POLICY } from "../config/schema";
+import { checkEnvName } from "../config/rules";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEV_FILE = path.join(ROOT, "config", "dev.json");
@@ -676,7 +677,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     );
     expectMessage(
       messageFor((c) => (c.services.ingest.port = 8080)),
-      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables`,
+      `${FILE}: services.ingest.port: 8080 is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables, readonlyRootFilesystem, healthCheck`,
     );
   });
 
@@ -718,12 +719,36 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     expectMessage(messageFor((c) => (c.services.backend.healthCheckPath = "health")), `${FILE}: services.backend.healthCheckPath: "health" is not allowed; expected an absolute URL path such as /health`);
   });
 
+  test("health check and read-only root file system: ECS's ranges, timeout below interval, no read-only root with ECS Exec", () => {
+    expectMessage(messageFor((c) => (c.services.ripples.healthCheck = { intervalSeconds: 400 } as never)), `${FILE}: services.ripples.healthCheck.intervalSeconds: 400 is not allowed; expected a whole number from 5 to 300`);
+    expectMessage(messageFor((c) => (c.services.ingest.healthCheck = { timeoutSeconds: 30 } as never)), `${FILE}: services.ingest.healthCheck.timeoutSeconds: 30 is not allowed; expected less than services.ingest.healthCheck.intervalSeconds (30), so one check ends before the next starts`);
+    expectMessage(messageFor((c) => (c.services.backend.healthCheck = { enabled: true } as never)), `${FILE}: services.backend.healthCheck: {"enabled":true} is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables, readonlyRootFilesystem, port, healthCheckPath`);
+    expectMessage(
+      messageFor((c) => Object.assign(c.services.ingest, { executeCommand: true, readonlyRootFilesystem: true })),
+      `${FILE}: services.ingest.readonlyRootFilesystem: true is not allowed; expected false or unset while services.ingest.executeCommand is true: ECS Exec's agent writes to the container's root file system, which AWS does not support read-only`,
+    );
+  });
+
   describe("environment overrides", () => {
     test("a secret-looking name", () => {
       expectMessage(
         messageFor((c) => (c.services.ingest.environment = { TOP_TICKERS_TOKEN: "abc" })),
         `${FILE}: services.ingest.environment.TOP_TICKERS_TOKEN: "abc" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
       );
+    });
+
+    test.each(["DB_CREDENTIALS", "SMTP_PASS", "DB_PASSPHRASE", "BASIC_AUTH", "PROXY_AUTHORIZATION", "SENTRY_DSN", "AWS_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "MY_ACCESSKEY"])(
+      "a secret-looking name beyond passwords and tokens: %s",
+      (name) => {
+        expectMessage(
+          messageFor((c) => (c.services.ripples.environment = { [name]: "v" })),
+          `${FILE}: services.ripples.environment.${name}: "v" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+        );
+      },
+    );
+
+    test("names that only look close stay allowed (no false alarm on the app's own settings)", () => {
+      for (const name of ["JAVA_TOOL_OPTIONS", "MAX_TICKER_COUNT", "PASSIVE_MODE", "AUTHOR", "DSN_HOST"]) expect(checkEnvName(name)).toBeUndefined();
     });
 
     test("a name that is no environment variable name (quoted, so the message stays one line)", () => {
@@ -952,8 +977,8 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     const config = parseConfig(JSON.stringify(MINIMAL), FILE);
     const common = { desiredCount: 1, capacityProvider: "FARGATE", executeCommand: false, serviceDiscovery: false };
     expect(config.services).toEqual({
-      ingest: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common },
-      ripples: { image: { tag: "1.0.0" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common },
+      ingest: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common, healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 60 } },
+      ripples: { image: { tag: "1.0.0" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common, healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 180 } },
       backend: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
       dashboard: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
     });

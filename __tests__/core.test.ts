@@ -230,11 +230,13 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
 
   test("no security group ingress from anywhere but the ALB's 80 and 443; the rest from the VPC or a security group", () => {
     const albSg = `\${aws_security_group.${Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-alb")![0]}.id}`;
+    // The EFS mount targets admit NFS from InfluxDB's group.
+    const influxSg = `\${aws_security_group.${Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influxdb")![0]}.id}`;
     for (const r of values(stack, "aws_vpc_security_group_ingress_rule")) {
       expect(r).not.toHaveProperty("cidr_ipv6");
       if (r.cidr_ipv4 === "0.0.0.0/0") expect([r.security_group_id, [80, 443].includes(r.from_port as number), r.to_port]).toEqual([albSg, true, r.from_port]);
       else if (r.cidr_ipv4 !== undefined) expect(r.cidr_ipv4).toBe(vpcRef(stack, "cidr_block"));
-      else expect(r.referenced_security_group_id).toBe(albSg);
+      else expect([albSg, influxSg]).toContain(r.referenced_security_group_id);
     }
     expect(values(stack, "aws_security_group_rule")).toHaveLength(0);
   });
@@ -251,12 +253,14 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
     expect(byName["streamlines-var-downstream"]).toMatchObject({ stream_mode_details: { stream_mode: "PROVISIONED" }, shard_count: 1, retention_period: 24, encryption_type: "KMS" });
   });
 
-  test("EFS: a mount target in each private subnet for the foundations file system, behind an NFS-from-VPC group", () => {
-    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influx-efs")!;
+  test("EFS: a mount target in each private subnet for the foundations file system, behind a group that admits NFS from InfluxDB's group only", () => {
+    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influx-efs-mounts")!;
+    const influxId = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influxdb")![0];
     expect(sg.vpc_id).toBe(vpcRef(stack, "id"));
-    expect(values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toEqual([
-      expect.objectContaining({ ip_protocol: "tcp", from_port: 2049, to_port: 2049, cidr_ipv4: vpcRef(stack, "cidr_block") }),
-    ]);
+    const ingress = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`);
+    expect(ingress).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 2049, to_port: 2049, referenced_security_group_id: `\${aws_security_group.${influxId}.id}` })]);
+    expect(ingress[0]).not.toHaveProperty("cidr_ipv4");
+    expect(values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toEqual([]);
     const privateSubnets = Object.entries(resourcesOf(stack, "aws_subnet"))
       .filter(([, s]) => (s.tags as Record<string, string>).tier === "private")
       .map(([id]) => `\${aws_subnet.${id}.id}`);
@@ -875,14 +879,32 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
   });
 
-  test("ECS Exec on backend: the four ssmmessages actions on * in its task role, an init process, the service flag", () => {
-    expect(grants(stack, "streamlines-var-backend-task")).toEqual(
-      ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].map((a) => `${a} on *`),
+  test("ECS Exec on backend: the four ssmmessages actions on * in its task role, writes to the cluster's session log, an init process, the service flag", () => {
+    const execLog = ref(stack, "aws_cloudwatch_log_group", (g) => g.name === "/streamlines/var/ecs/exec-sessions", "arn");
+    const backendGrants = grants(stack, "streamlines-var-backend-task");
+    expect(backendGrants.filter((g) => !g.startsWith("logs:DescribeLogGroups "))).toEqual(
+      [
+        ...["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"].flatMap((a) => [`${a} on ${execLog}`, `${a} on ${execLog}:log-stream:*`]),
+        ...["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].map((a) => `${a} on *`),
+      ].sort(),
     );
+    // The agent checks the group's encryption with DescribeLogGroups, which lists the account's groups.
+    expect(backendGrants.filter((g) => g.startsWith("logs:DescribeLogGroups "))).toEqual([
+      expect.stringMatching(/^logs:DescribeLogGroups on arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:us-west-2:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/),
+    ]);
     expect(container(stack, "streamlines-var-backend").linuxParameters).toEqual({ initProcessEnabled: true });
     expect(ecsService(stack, "streamlines-var-backend").enable_execute_command).toBe(true);
     expect(container(stack, "streamlines-var-dashboard")).not.toHaveProperty("linuxParameters");
     expect(grants(stack, "streamlines-var-dashboard-task")).toEqual([]);
+  });
+
+  test("the cluster logs ECS Exec sessions (OVERRIDE) to its own KMS-encrypted log group with the configured retention", () => {
+    const group = values(stack, "aws_cloudwatch_log_group").find((g) => g.name === "/streamlines/var/ecs/exec-sessions")!;
+    expect(group).toMatchObject({ retention_in_days: expect.any(Number), kms_key_id: expect.stringMatching(/aws_kms_key/) });
+    const groupName = ref(stack, "aws_cloudwatch_log_group", (g) => g.name === "/streamlines/var/ecs/exec-sessions", "name");
+    expect(only(stack, "aws_ecs_cluster").configuration).toEqual({
+      execute_command_configuration: { logging: "OVERRIDE", log_configuration: { cloud_watch_log_group_name: groupName, cloud_watch_encryption_enabled: true } },
+    });
   });
 
   test("sizes and counts from config; no schedule, so only the autoscaled services ignore desired_count", () => {

@@ -191,6 +191,21 @@ describe("foundations variants", () => {
     expect(only(stack, "aws_efs_access_point")).toMatchObject({ posix_user: { uid: 1000, gid: 1000 }, root_directory: { path: "/influxdb" } });
     expect(only(stack, "aws_efs_backup_policy")).toMatchObject({ backup_policy: { status: "ENABLED" } });
     expect(resourcesOf(stack, "aws_ebs_volume")).toEqual({});
+
+    // The file-system policy: no NFS access without TLS, none outside the access point (which also needs IAM).
+    const fsId = Object.keys(resourcesOf(stack, "aws_efs_file_system"))[0];
+    const apId = Object.keys(resourcesOf(stack, "aws_efs_access_point"))[0];
+    const policy = only(stack, "aws_efs_file_system_policy");
+    expect(policy.file_system_id).toBe(`\${aws_efs_file_system.${fsId}.id}`);
+    const docId = /^\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}$/.exec(policy.policy as string)![1];
+    const clientActions = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"];
+    const everyone = [{ type: "AWS", identifiers: ["*"] }];
+    expect((stack.data!.aws_iam_policy_document[docId] as { statement: unknown[] }).statement).toEqual([
+      expect.objectContaining({ effect: "Deny", principals: everyone, actions: clientActions, resources: [`\${aws_efs_file_system.${fsId}.arn}`],
+        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }),
+      expect.objectContaining({ effect: "Deny", principals: everyone, actions: clientActions, resources: [`\${aws_efs_file_system.${fsId}.arn}`],
+        condition: [{ test: "StringNotEquals", variable: "elasticfilesystem:AccessPointArn", values: [`\${aws_efs_access_point.${apId}.arn}`] }] }),
+    ]);
     expect(resourcesOf(stack, "aws_dlm_lifecycle_policy")).toEqual({});
   });
 
@@ -198,6 +213,8 @@ describe("foundations variants", () => {
     const stack = synthAll(configNamed("acceptance-backend-only")).stacks.foundations;
     expect(Object.keys(resourcesOf(stack, "aws_efs_file_system"))).toHaveLength(1);
     expect(resourcesOf(stack, "aws_efs_backup_policy")).toEqual({});
+    // moto has no DeleteFileSystemPolicy: against the emulator the policy is off, with a synth warning.
+    expect(resourcesOf(stack, "aws_efs_file_system_policy")).toEqual({});
   });
 
   test("emulator setting points every provider and the backend at the endpoint", () => {

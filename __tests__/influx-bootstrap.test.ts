@@ -18,7 +18,7 @@ const SECRETS = {
   write: "streamlines-dev/influx-write-token",
 } as const;
 type Kind = keyof typeof SECRETS;
-const STEPS = ["device", "filesystem", "mount", "docker", "ecr-login", "pull", "container", "health", "detect", "setup", "verify-admin", "buckets", "read-token", "write-token", "done"];
+const STEPS = ["device", "filesystem", "mount", "docker", "ecr-login", "pull", "container", "health", "data-path", "detect", "setup", "verify-admin", "buckets", "read-token", "write-token", "done"];
 const FSTAB_HEAD = "# static entries\n/dev/nvme0n1p1 / xfs defaults,noatime 1 1\n";
 
 interface Run {
@@ -70,6 +70,27 @@ class Sandbox {
     fs.writeFileSync(path.join(this.root, "etc/fstab"), FSTAB_HEAD);
     fs.mkdirSync(path.join(this.root, "var/lib/cloud/data"), { recursive: true });
     fs.writeFileSync(path.join(this.root, "var/lib/cloud/data/instance-id"), "i-0123456789abcdef0\n");
+  }
+
+  /** An unclean reboot of the same instance: nothing mounted, no container running, no unit started; disks and images stay. */
+  reboot(): void {
+    const host = path.join(this.state, "host");
+    for (const file of ["mounts", "container", "container-data", "container-pid", "logged-in"]) fs.rmSync(path.join(host, file), { force: true });
+    const units = path.join(host, "units");
+    if (fs.existsSync(units)) for (const f of fs.readdirSync(units).filter((n) => n.endsWith(".state"))) fs.rmSync(path.join(units, f));
+  }
+
+  /** Runs one stand-in the way systemd or an operator would, outside the bootstrap. */
+  tool(name: string, args: string[]): { status: number | null; output: string } {
+    const r = spawnSync(path.join(this.bin, name), args, {
+      encoding: "utf8",
+      env: { PATH: `${this.bin}:/usr/bin:/bin`, FAKE_STATE: this.state, ROOT_PREFIX: this.root },
+    });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  }
+
+  unit(): string {
+    return fs.readFileSync(path.join(this.root, "etc/systemd/system/influxdb.service"), "utf8");
   }
 
   run(env: Record<string, string> = {}, script = SCRIPT): Run {
@@ -209,7 +230,10 @@ describe("empty volume", () => {
     expect(called(run.calls, "docker pull ")).toEqual([`docker pull --quiet ${IMAGE}`]);
     const dockerRun = called(run.calls, "docker run ");
     expect(dockerRun).toHaveLength(1);
-    expect(dockerRun[0]).toContain(" --name influxdb --restart=always ");
+    expect(dockerRun[0]).toContain(" --name influxdb -p 8086:8086 ");
+    expect(dockerRun[0]).not.toContain("--restart");
+    // The image runs as influxdb (uid 1000): the data directory on the volume is handed to it.
+    expect(called(run.calls, "chown ")).toEqual([`chown 1000:1000 ${box.root}/srv/influxdb/influxdb`]);
     expect(dockerRun[0]).toContain(` -v ${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2 `);
     expect(dockerRun[0]).toMatch(new RegExp(`${IMAGE}$`));
 
@@ -263,6 +287,103 @@ describe("empty volume", () => {
     expect(box.puts()).toHaveLength(3);
     expect({ admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") }).toEqual(tokens);
     expect(box.auths()).toHaveLength(3);
+  });
+});
+
+describe("InfluxDB runs from influxdb.service, and only on the data volume", () => {
+  test("the unit requires the mount and Docker, systemd restarts it, Docker does not", () => {
+    const box = sandbox();
+    const run = box.run();
+    expect(run.status).toBe(0);
+    const unit = box.unit();
+    expect(unit).toMatch(new RegExp(`^RequiresMountsFor=${box.root}/srv/influxdb$`, "m"));
+    expect(unit).toMatch(/^Requires=docker\.service$/m);
+    expect(unit).toMatch(/^After=docker\.service$/m);
+    expect(unit).toMatch(/^Restart=always$/m);
+    expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
+    expect(unit).toMatch(new RegExp(`^ExecStart=\\S+/docker run --name influxdb .* -v ${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2 ${IMAGE}$`, "m"));
+    expect(unit).not.toContain("--restart");
+    expect(fs.readlinkSync(path.join(box.root, "etc/systemd/system/multi-user.target.wants/influxdb.service"))).toBe("/etc/systemd/system/influxdb.service");
+    expect(called(run.calls, "systemctl ")).toEqual(expect.arrayContaining(["systemctl daemon-reload", "systemctl enable --quiet influxdb.service", "systemctl restart influxdb.service"]));
+    expect(run.output).toMatch(new RegExp(`^bootstrap: data-path: container influxdb keeps /var/lib/influxdb2 on ${box.root}/dev/nvme1n1, the data volume ${VOLUME_ID}$`, "m"));
+    expect(called(run.calls, "findmnt ")).toEqual([expect.stringMatching(/^findmnt --task \d+ --noheadings --nofsroot --output SOURCE --mountpoint \/var\/lib\/influxdb2$/)]);
+  });
+
+  test("an unclean reboot with the volume missing: systemd does not start InfluxDB; once it mounts, the bootstrap keeps every token", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const tokens = { admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") };
+    box.reboot();
+    box.fail("mount");
+    const boot = box.tool("systemctl", ["start", "influxdb.service"]);
+    expect(boot).toEqual({ status: 1, output: "A dependency job for influxdb.service failed. See 'journalctl -xe' for details.\n" });
+    expect(box.tool("systemctl", ["is-active", "influxdb.service"]).status).toBe(3);
+    expect(fs.existsSync(path.join(box.state, "host/container"))).toBe(false);
+
+    box.heal("mount");
+    const run = box.run();
+    expect(run.status).toBe(0);
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+    expect({ admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") }).toEqual(tokens);
+  });
+
+  /** After a reboot, an InfluxDB container started before the volume was mounted (a `docker run --restart=always` of an older host, or by hand), its unit taken as running. */
+  const influxOnRootDisk = (box: Sandbox) => {
+    box.reboot();
+    const started = box.tool("docker", ["run", "--name", "influxdb", "-p", "8086:8086", "-v", `${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2`, IMAGE]);
+    expect(started.status).toBe(0);
+    fs.writeFileSync(path.join(box.state, "host/units/influxdb.service.state"), "active\n");
+  };
+
+  test("a container whose data path is on the root disk: stops at data-path, stops InfluxDB, and no token secret is touched (the script without the check overwrote all three)", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const tokens = { admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") };
+    influxOnRootDisk(box);
+    const run = box.run();
+    expect(run.status).not.toBe(0);
+    expect(failedLines(run.output)).toEqual(["bootstrap: FAILED at step data-path"]);
+    expect(run.output).toContain(`container influxdb keeps /var/lib/influxdb2 on /dev/nvme0n1p1, not on the data volume ${VOLUME_ID}`);
+    expect(called(run.calls, "mount ")).toHaveLength(1);
+    expect(called(run.calls, "systemctl stop ")).toEqual(["systemctl stop influxdb.service"]);
+    expect(box.tool("systemctl", ["is-active", "influxdb.service"]).status).toBe(3);
+    expect(setupPosts(run.calls)).toEqual([]);
+    expect(called(run.calls, "aws secretsmanager")).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+    expect({ admin: box.secret("admin"), read: box.secret("read"), write: box.secret("write") }).toEqual(tokens);
+
+    // The next run restarts the unit on the mounted volume and goes on with the tokens it has.
+    const again = box.run();
+    expect(again.status).toBe(0);
+    expect(called(again.calls, "docker run ")).toHaveLength(1);
+    expect(setupPosts(again.calls)).toEqual([]);
+    expect(box.puts()).toHaveLength(3);
+
+    // Without the data-path step, the same boot set up a new database on the root disk and replaced every token.
+    const unfixed = path.join(box.dir, "bootstrap-unchecked.sh");
+    const script = fs.readFileSync(SCRIPT, "utf8");
+    expect(script).toContain("\n    verify_data_path\n");
+    fs.writeFileSync(unfixed, script.replace("\n    verify_data_path\n", "\n    :\n"));
+    influxOnRootDisk(box);
+    const broken = box.run({}, unfixed);
+    expect(broken.status).toBe(0);
+    expect(setupPosts(broken.calls)).toHaveLength(1);
+    expect(box.puts().slice(3)).toEqual([SECRETS.admin, SECRETS.read, SECRETS.write]);
+    expect(box.secret("admin")).not.toBe(tokens.admin);
+  });
+
+  test("the findmnt stand-in answers like findmnt(8): the source, or nothing and exit 1", () => {
+    const box = sandbox();
+    expect(box.run().status).toBe(0);
+    const pid = fs.readFileSync(path.join(box.state, "host/container-pid"), "utf8").trim();
+    const dev = `${box.root}/dev/nvme1n1`;
+    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--mountpoint", `${box.root}/srv/influxdb`])).toEqual({ status: 0, output: `${dev}\n` });
+    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--target", `${box.root}/srv/influxdb/influxdb`])).toEqual({ status: 0, output: `${dev}\n` });
+    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--mountpoint", `${box.root}/srv`])).toEqual({ status: 1, output: "" });
+    expect(box.tool("findmnt", ["-N", pid, "-n", "-o", "SOURCE", "-M", "/var/lib/influxdb2"])).toEqual({ status: 0, output: `${dev}[${box.root}/srv/influxdb/influxdb]\n` });
+    expect(box.tool("findmnt", ["-N", pid, "-n", "-v", "-o", "SOURCE", "-M", "/var/lib/influxdb2"])).toEqual({ status: 0, output: `${dev}\n` });
+    expect(box.tool("findmnt", ["-N", pid, "-n", "-o", "SOURCE", "-M", "/data"])).toEqual({ status: 1, output: "" });
   });
 });
 

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { AL2023_ARM64_PARAMETER, BOOTSTRAP_SCRIPT, bootstrapEnvironment } from "../modules/influx-host";
+import { AGENT_MESSAGE_ACTIONS, SESSION_CHANNEL_ACTIONS } from "../modules/influx-host/session-manager";
 import { ROOT, StackJson, Synthesized, configNamed, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
 
 const FIXTURES = path.join(ROOT, "__tests__", "fixtures", "configs");
@@ -133,8 +134,14 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     });
   });
 
-  test("the host role: exactly SSM core, pull of the influxdb repo, its three token secrets, their key, its log group", () => {
+  test("the host role: exactly Session Manager's minimum, pull of the influxdb repo, its three token secrets, their key, its log group", () => {
     expect(roleActions(stack, "streamlines-dev-influxdb")).toEqual([
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
       "ecr:GetAuthorizationToken",
@@ -148,6 +155,11 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
       "secretsmanager:DescribeSecret",
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
     ]);
     const roleId = idOf(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-influxdb");
     const policy = values(stack, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${roleId}.name}`)!;
@@ -160,10 +172,12 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     ]);
     expect(resourcesFor("kms:")).toEqual([expect.stringMatching(/aws_kms_keykey_\w+arn\}$/)]);
     expect(resourcesFor("ecr:Batch")).toEqual([expect.stringMatching(/ecr-influxdb_repository_\w+arn\}$/)]);
-    expect(statements.filter((s) => (s.resources as string[]).includes("*")).flatMap((s) => s.actions)).toEqual(["ecr:GetAuthorizationToken"]);
+    expect(statements.filter((s) => (s.resources as string[]).includes("*")).flatMap((s) => s.actions).sort()).toEqual(["ecr:GetAuthorizationToken", ...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS].sort());
+    expect(resourcesFor("ssm:")).toEqual([expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:instance\/\*$/)]);
     const trust = statementsBehind(stack, only(stack, "aws_iam_role").assume_role_policy);
     expect(trust[0].principals).toEqual([{ type: "Service", identifiers: ["ec2.amazonaws.com"] }]);
-    expect(only(stack, "aws_iam_role_policy_attachment").policy_arn).toMatch(/:iam::aws:policy\/AmazonSSMManagedInstanceCore$/);
+    // AmazonSSMManagedInstanceCore would add ssm:GetParameter* on "*": every parameter of the account.
+    expect(values(stack, "aws_iam_role_policy_attachment")).toEqual([]);
     expect(only(stack, "aws_iam_instance_profile").role).toBe(`\${aws_iam_role.${roleId}.name}`);
   });
 
@@ -257,13 +271,17 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(definition.memory).toBe("2048");
   });
 
-  test("the task role: mount and write through the access point only, the three token secrets, their key, ECS Exec channels", () => {
+  test("the task role: mount and write through the access point only, the three token secrets, their key, ECS Exec channels and its session log", () => {
     expect(roleActions(stack, "streamlines-var-influxdb-task")).toEqual([
       "elasticfilesystem:ClientMount",
       "elasticfilesystem:ClientWrite",
       "kms:Decrypt",
       "kms:Encrypt",
       "kms:GenerateDataKey",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
       "secretsmanager:DescribeSecret",
       "secretsmanager:GetSecretValue",
       "secretsmanager:PutSecretValue",
@@ -291,7 +309,7 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     const egress = rulesOn(stack, "aws_vpc_security_group_egress_rule", group);
     expect(egress).toHaveLength(2);
     expect(egress[1]).toBe("tcp 443-443 0.0.0.0/0");
-    expect(egress[0]).toMatch(new RegExp(`^tcp 2049-2049 ${coreGroup(synth, "streamlines-var-influx-efs").source.slice(1, -1)}$`));
+    expect(egress[0]).toMatch(new RegExp(`^tcp 2049-2049 ${coreGroup(synth, "streamlines-var-influx-efs-mounts").source.slice(1, -1)}$`));
   });
 
   test("bastion: t4g.nano with an Elastic IP in a public subnet, IMDSv2, encrypted root, the imported key, SSH only from the config's CIDRs", () => {
@@ -308,7 +326,16 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(only(stack, "aws_key_pair")).toMatchObject({ key_name: "streamlines-var-bastion", public_key: synth.config.influx.bastion!.publicKey });
     expect(bastion.key_name).toMatch(/^\$\{aws_key_pair\.[\w-]+\.key_name\}$/);
     expect(rulesOn(stack, "aws_vpc_security_group_ingress_rule", bastionGroup)).toEqual(["tcp 22-22 198.51.100.0/24", "tcp 22-22 203.0.113.7/32"]);
-    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual([`tcp 8086-8086 ${influxGroupRef(synth)}`]);
+    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual(["tcp 443-443 0.0.0.0/0", `tcp 8086-8086 ${influxGroupRef(synth)}`].sort());
+  });
+
+  test("bastion: patchable through Session Manager, with the InfluxDB host's scoped policy and nothing else", () => {
+    const bastion = only(stack, "aws_instance");
+    const profile = Object.entries(resourcesOf(stack, "aws_iam_instance_profile")).find(([, p]) => p.name === "streamlines-var-bastion")!;
+    expect(bastion.iam_instance_profile).toBe(`\${aws_iam_instance_profile.${profile[0]}.name}`);
+    expect(roleActions(stack, "streamlines-var-bastion")).toEqual([...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS, "ssm:UpdateInstanceInformation"].sort());
+    const roleId = idOf(stack, "aws_iam_role", (r) => r.name === "streamlines-var-bastion");
+    expect(values(stack, "aws_iam_role_policy_attachment").filter((a) => a.role === `\${aws_iam_role.${roleId}.name}`)).toEqual([]);
     expect(bastion).not.toHaveProperty("associate_public_ip_address");
     const [eipId, eip] = Object.entries(resourcesOf(stack, "aws_eip"))[0];
     expect(eip).toMatchObject({ domain: "vpc", instance: `\${aws_instance.${Object.keys(resourcesOf(stack, "aws_instance"))[0]}.id}` });

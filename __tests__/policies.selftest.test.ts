@@ -11,6 +11,7 @@ import {
   checkLogRetention,
   checkPolicySizes,
   checkProviders,
+  checkSsmParameterScope,
   checkTags,
   collectStatements,
   estimatedPolicySize,
@@ -171,6 +172,35 @@ describe("IAM", () => {
     const s = stack({ aws_iam_role_policy_attachment: { a: { role: "r", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" } } });
     expect(checkIam(s, noScope)).toEqual(["aws_iam_role_policy_attachment.a: attaches broad managed policy arn:aws:iam::aws:policy/AdministratorAccess"]);
   });
+});
+
+test("a role that can read every SSM parameter is reported: AmazonSSMManagedInstanceCore, or ssm:GetParameter* on * or parameter/*", () => {
+  const s = stack(
+    {
+      aws_iam_role_policy_attachment: { core: { role: "r", policy_arn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" } },
+      aws_iam_role: { legacy: { name: "x", managed_policy_arns: ["arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM"] } },
+      aws_iam_role_policy: { p: { policy: "${data.aws_iam_policy_document.p.json}" } },
+    },
+    {
+      aws_iam_policy_document: {
+        p: {
+          statement: [
+            { actions: ["ssm:GetParameters"], resources: ["*"] },
+            { actions: ["ssm:GetParameter*"], resources: ["arn:aws:ssm:eu-central-1:123456789012:parameter/*"] },
+            { actions: ["ssm:GetParameter"], resources: ["arn:aws:ssm:eu-central-1:123456789012:parameter/streamlines/dev/x"] },
+            { actions: ["ssm:UpdateInstanceInformation", "ssmmessages:OpenDataChannel"], resources: ["*"] },
+            { effect: "Deny", actions: ["ssm:*"], resources: ["*"] },
+          ],
+        },
+      },
+    },
+  );
+  expect(checkSsmParameterScope(s)).toEqual([
+    "aws_iam_role.legacy: attaches arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM, which reads every SSM parameter of the account",
+    "aws_iam_role_policy_attachment.core: attaches arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore, which reads every SSM parameter of the account",
+    "data.aws_iam_policy_document.p statement[0]: ssm:GetParameters on *",
+    "data.aws_iam_policy_document.p statement[1]: ssm:GetParameter* on arn:aws:ssm:eu-central-1:123456789012:parameter/*",
+  ]);
 });
 
 describe("tags", () => {

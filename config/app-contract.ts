@@ -44,7 +44,43 @@ export interface ServiceContract {
   readonly buildTime: readonly { readonly name: string; readonly source: string; readonly meaning: string }[];
   /** Variable reads in code that never runs at this commit, so nothing needs to supply them. */
   readonly neverRead?: readonly { readonly name: string; readonly source: string; readonly why: string }[];
+  /** The runtime image: its base, and the programs in it a health check may run. */
+  readonly image: { readonly base: string; readonly source: string; readonly tools: readonly string[] };
+  /**
+   * A container health check the image can run (no load balancer checks these services). Absent:
+   * the load balancer's target group checks the service.
+   */
+  readonly healthCheck?: HealthCheckContract;
+  /**
+   * Where the process writes at runtime. `readOnly` true: it runs with a read-only root file system,
+   * `writablePaths` each get an empty task-storage volume.
+   */
+  readonly rootFilesystem: { readonly readOnly: boolean; readonly writablePaths: readonly string[]; readonly why: string };
 }
+
+export interface HealthCheckContract {
+  /** ECS's `CMD` form: the program (one of `image.tools`) and its arguments, no shell in between. */
+  readonly command: readonly string[];
+  /** What a pass proves, and what it cannot. */
+  readonly proves: string;
+  /** Seconds from start before a failure counts: start-up work before the check can pass. */
+  readonly startPeriodSeconds: number;
+}
+
+/**
+ * ingest holds a TLS WebSocket per feed to port 443 (ingest/app_config.json:4,10, wss://) and writes
+ * to Kinesis over HTTPS. It serves no port, so the check reads the task's own TCP table with bash
+ * builtins only: some connection to a remote port 443 (0x01BB) in state ESTABLISHED (01).
+ */
+const INGEST_CONNECTED = 'for f in /proc/net/tcp /proc/net/tcp6; do [[ -r $f ]] || continue; while read -r _ _ remote state _; do [[ $remote == *:01BB && $state == 01 ]] && exit 0; done <"$f"; done; exit 1';
+
+/**
+ * ripples runs Flink's MiniCluster with its REST endpoint on 8081
+ * (StreamExecutionEnvironment.createLocalEnvironmentWithWebUI, StreamConfig.scala:27). The check asks
+ * it for the jobs through bash's /dev/tcp (the image has no curl guarantee) and passes while one is RUNNING.
+ */
+const RIPPLES_JOB_RUNNING =
+  "exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /jobs/overview HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '\"state\":\"RUNNING\"' <&3";
 
 const v = (name: string, required: boolean, supply: Supply, source: string, meaning: string, appDefault?: string): VariableContract => ({
   name,
@@ -74,6 +110,16 @@ const ingest = {
     { name: "HEALTH_SERVER_ADDR", source: "ingest/src/http/health.rs:7", why: "launch_health_server is commented out (ingest/src/main.rs:69): ingest serves no port" },
     { name: "HEALTH_SERVER_PORT", source: "ingest/src/http/health.rs:8", why: "as HEALTH_SERVER_ADDR" },
   ],
+  // debian:bookworm-slim with libssl3 and ca-certificates added: bash and coreutils, no curl or wget.
+  image: { base: "debian:bookworm-slim", source: "ingest/Dockerfile:16-20", tools: ["/bin/bash", "/bin/sh"] },
+  healthCheck: {
+    command: ["CMD", "/bin/bash", "-c", INGEST_CONNECTED],
+    proves: "the process holds an established connection to a port-443 peer (its feed WebSockets, Kinesis); a feed loop stuck without any connection fails it. It cannot see a connected WebSocket that delivers nothing: that needs the app's own health server (commented out, ingest/src/main.rs:69)",
+    // Ticker hydration (TOP_TICKERS_API) and the first WebSocket handshakes come first.
+    startPeriodSeconds: 60,
+  },
+  // A Rust binary that logs to stdout (env_logger, ingest/src/config/logger.rs) and writes no file.
+  rootFilesystem: { readOnly: true, writablePaths: ["/tmp"], why: "logs to stdout only; /tmp for any library temp file" },
 } as const satisfies ServiceContract;
 
 const ripples = {
@@ -91,6 +137,19 @@ const ripples = {
   },
   imageFiles: [],
   buildTime: [],
+  // amazoncorretto:17.0.11 (Amazon Linux 2 with the Corretto JDK): bash, grep, coreutils.
+  image: { base: "amazoncorretto:17.0.11", source: "ripples/Dockerfile:11", tools: ["/bin/bash", "/bin/sh", "grep"] },
+  healthCheck: {
+    command: ["CMD", "/bin/bash", "-c", RIPPLES_JOB_RUNNING],
+    proves: "Flink's REST endpoint answers and a job is RUNNING; a failed, restarting or never-submitted job fails it",
+    // JVM start, the InfluxDB check (StreamHelpers.checkInfluxDB, Ripples.scala:15), then job submission.
+    startPeriodSeconds: 180,
+  },
+  // Flink's MiniCluster, RocksDB (StreamConfig.scala:16) and the S3 checkpoint uploads all write under java.io.tmpdir.
+  // logback.xml:8-13 also appends to myapp.log in the working directory, next to the app's jars: read-only,
+  // logback reports the file cannot be opened, skips that appender and logs to stdout (awslogs) as before,
+  // and the file no longer grows without bound in the task's storage.
+  rootFilesystem: { readOnly: true, writablePaths: ["/tmp"], why: "RocksDB state, Flink blob and io temp files, S3A upload buffers and hsperfdata go to /tmp (java.io.tmpdir); logback's FILE appender (myapp.log in /ripples-0.1, ripples/src/main/resources/logback.xml:8) is skipped" },
 } as const satisfies ServiceContract;
 
 const backend = {
@@ -107,6 +166,8 @@ const backend = {
   healthPath: { value: "/health", source: "backend/src/graphql_server/server.rs:13" },
   imageFiles: [],
   buildTime: [],
+  image: { base: "debian:bullseye-20240211-slim", source: "backend/Dockerfile:18", tools: ["/bin/bash", "/bin/sh"] },
+  rootFilesystem: { readOnly: true, writablePaths: ["/tmp"], why: "a Rust binary serving GraphQL from memory; /tmp for any library temp file" },
 } as const satisfies ServiceContract;
 
 const dashboard = {
@@ -123,6 +184,9 @@ const dashboard = {
     { name: "(GraphQL URL, a literal)", source: "dashboard/src/lib/services/graphql/client.ts:5", meaning: "https://sl-otto.anzop.net/graphql, not a setting at this commit" },
     { name: "(WebSocket URL, a literal)", source: "dashboard/src/store/servicesStore.ts:9", meaning: "wss://sl-gav.anzop.net/, not a setting at this commit" },
   ],
+  image: { base: "node:21-alpine", source: "dashboard/Dockerfile:11", tools: ["/bin/sh", "node", "wget"] },
+  // adapter-node serves the prebuilt build/ from memory and disk; dotenv only reads .env.
+  rootFilesystem: { readOnly: true, writablePaths: ["/tmp"], why: "node serves build/ and writes nothing; /tmp for node's own temp files" },
 } as const satisfies ServiceContract;
 
 export const APP_CONTRACT = { ingest, ripples, backend, dashboard } as const satisfies Record<ServiceName, ServiceContract>;

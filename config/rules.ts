@@ -144,8 +144,11 @@ export function checkDockerfile(value: string): string | undefined {
   return value.trim() !== "" && !value.includes("\0") && !value.endsWith("/") ? undefined : "expected a Dockerfile path, relative to the build context unless absolute";
 }
 
-/** Names that look like they hold a secret; the policy tests use the same idea for task definitions. */
-export const SECRET_LIKE_ENV_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY/i;
+/**
+ * Names that look like they hold a secret (`*_CREDENTIALS`, `*_PASS*`, `*_AUTH*`, `*_DSN`,
+ * `*ACCESS_KEY*`, passwords, tokens, keys); the policy tests use the same idea for task definitions.
+ */
+export const SECRET_LIKE_ENV_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|_CREDENTIALS?$|_PASS|_AUTH|_DSN$/i;
 
 export function checkEnvName(value: string): string | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(value)) return "expected an environment variable name: letters, digits and '_', not starting with a digit";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { APP_COMMIT, cite, variableOf, variablesSuppliedBy } from "./app-contract";
+import { APP_COMMIT, APP_CONTRACT, cite, variableOf, variablesSuppliedBy } from "./app-contract";
 import {
   LOG_RETENTION_DAYS,
   FARGATE_SIZES,
@@ -104,6 +104,22 @@ export interface ServiceConfig {
   readonly environment?: Readonly<Record<string, string>>;
   /** Names in `environment` the app contract does not list, set on purpose (a newer app build, say). */
   readonly extraVariables?: readonly string[];
+  /**
+   * Read-only root file system with empty task-storage volumes where the app writes (app contract).
+   * Unset: on where the image allows it and ECS Exec is off (its agent writes to the root file system).
+   */
+  readonly readonlyRootFilesystem?: boolean;
+  /** Container health check (ingest, ripples: services no load balancer checks). */
+  readonly healthCheck?: HealthCheckConfig;
+}
+
+export interface HealthCheckConfig {
+  /** Off only on purpose: synth warns that a hung service then runs on unnoticed. */
+  readonly enabled: boolean;
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
 }
 
 export interface WebServiceConfig extends ServiceConfig {
@@ -323,14 +339,16 @@ interface ServiceDefaults {
   readonly minHealthyPercent: number;
   readonly maxPercent: number;
   readonly web?: { readonly port: number; readonly healthCheckPath: string };
+  /** Services with a container health check: its start period (app contract). */
+  readonly health?: { readonly startPeriodSeconds: number };
 }
 
 /** The predecessor's sizes; deployment percentages fit what each service can tolerate. */
 export const SERVICE_DEFAULTS: Readonly<Record<ServiceName, ServiceDefaults>> = {
   // One market-data websocket session at a time, so a deployment stops the old task first.
-  ingest: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100 },
+  ingest: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, health: { startPeriodSeconds: APP_CONTRACT.ingest.healthCheck.startPeriodSeconds } },
   // One Flink job per checkpoint path: two copies must never run at once.
-  ripples: { cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100 },
+  ripples: { cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, health: { startPeriodSeconds: APP_CONTRACT.ripples.healthCheck.startPeriodSeconds } },
   backend: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3030, healthCheckPath: "/health" } },
   dashboard: { cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3000, healthCheckPath: "/" } },
 };
@@ -362,6 +380,20 @@ const service = (d: ServiceDefaults): Rule =>
       serviceDiscovery: bool(false),
       environment: { kind: "map", optional: true, keyCheck: checkEnvName, maxEntries: 100, values: str({ check: (v) => (v.length <= 4096 ? undefined : "expected a value of at most 4096 characters") }) },
       extraVariables: { kind: "array", optional: true, items: str({ check: checkEnvName }) },
+      readonlyRootFilesystem: { kind: "boolean", optional: true },
+      // ECS's ranges (ContainerDefinition.healthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300.
+      ...(d.health && {
+        healthCheck: obj(
+          {
+            enabled: bool(true),
+            intervalSeconds: int({ optional: true, default: 30, min: 5, max: 300 }),
+            timeoutSeconds: int({ optional: true, default: 10, min: 2, max: 60 }),
+            retries: int({ optional: true, default: 3, min: 1, max: 10 }),
+            startPeriodSeconds: int({ optional: true, default: d.health.startPeriodSeconds, min: 0, max: 300 }),
+          },
+          true,
+        ),
+      }),
       ...(d.web && {
         port: int({ optional: true, default: d.web.port, min: 1024, max: 65535 }),
         healthCheckPath: str({ optional: true, default: d.web.healthCheckPath, check: checkHealthCheckPath }),
@@ -823,6 +855,16 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     }
     const problem = environmentProblem(config, name);
     if (problem) return problem;
+    if (s.readonlyRootFilesystem === true && s.executeCommand) {
+      return { key: `${key}.readonlyRootFilesystem`, value: true, allowed: `expected false or unset while ${key}.executeCommand is true: ECS Exec's agent writes to the container's root file system, which AWS does not support read-only` };
+    }
+    if (s.readonlyRootFilesystem === true && !APP_CONTRACT[name].rootFilesystem.readOnly) {
+      return { key: `${key}.readonlyRootFilesystem`, value: true, allowed: `expected false or unset: ${name}'s image writes outside its writable paths (${APP_CONTRACT[name].rootFilesystem.why})` };
+    }
+    const health = s.healthCheck;
+    if (health?.enabled && health.timeoutSeconds >= health.intervalSeconds) {
+      return { key: `${key}.healthCheck.timeoutSeconds`, value: health.timeoutSeconds, allowed: `expected less than ${key}.healthCheck.intervalSeconds (${health.intervalSeconds}), so one check ends before the next starts` };
+    }
   }
   if (config.autoscaling.enabled) {
     for (const name of WEB_SERVICES.filter((n) => inProfile.includes(n))) {
@@ -904,4 +946,10 @@ function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     return { key: "edge.domain.name", value: domain.name, allowed: "expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record" };
   }
   return undefined;
+}
+
+/** Whether a service runs with a read-only root file system: the config's choice, else the app contract's unless ECS Exec is on. */
+export function readonlyRootFilesystemOf(config: StreamLinesConfig, name: ServiceName): boolean {
+  const s = config.services[name];
+  return s.readonlyRootFilesystem ?? (APP_CONTRACT[name].rootFilesystem.readOnly && !s.executeCommand);
 }

@@ -4,13 +4,15 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
 import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import { efsMountTargetGroup } from "../modules/data-volume/mount-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
-import { FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
+import { StreamLinesLogGroup } from "../modules/log-group";
+import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
@@ -19,6 +21,7 @@ import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
 import { EncryptedQueue } from "../modules/queue";
 import { APP_CONTRACT } from "../config/app-contract";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
+import { containerHardening } from "./service-hardening";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
@@ -67,7 +70,7 @@ export interface CoreStackProps {
  */
 export class CoreStack extends StreamLinesStack {
   readonly network: Network;
-  readonly cluster: { readonly name: string; readonly arn: string };
+  readonly cluster: EcsClusterRef;
   /** `<app>-<env>.internal`; InfluxDB registers as `influxdb.<namespaceName>`. */
   readonly namespaceName: string;
   readonly namespaceId: string;
@@ -110,9 +113,19 @@ export class CoreStack extends StreamLinesStack {
         : undefined,
     });
 
+    // ECS Exec sessions (commands and their output) are logged for every exec-enabled task in the
+    // cluster: the services' executeCommand, and the InfluxDB EFS and Grafana tasks, which always have it.
+    const execSessions = new StreamLinesLogGroup(this, "exec-sessions", { name: `/${c.app}/${c.env}/ecs/exec-sessions`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn });
     const cluster = new EcsCluster(this, "cluster", {
       name: `${c.app}-${c.env}`,
       setting: [{ name: "containerInsights", value: "enabled" }],
+      configuration: {
+        executeCommandConfiguration: {
+          logging: "OVERRIDE",
+          // The agent refuses to log to a group without a KMS key when encryption is asked for.
+          logConfiguration: { cloudWatchLogGroupName: execSessions.name, cloudWatchEncryptionEnabled: true },
+        },
+      },
     });
     const capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
       clusterName: cluster.name,
@@ -120,7 +133,7 @@ export class CoreStack extends StreamLinesStack {
       // Services opt in to FARGATE_SPOT explicitly; the default must not be interruptible.
       defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
     });
-    this.cluster = { name: cluster.name, arn: cluster.arn };
+    this.cluster = { name: cluster.name, arn: cluster.arn, execSessionLog: execSessions };
 
     const namespace = new ServiceDiscoveryPrivateDnsNamespace(this, "namespace", {
       name: namespaceNameOf(c),
@@ -144,10 +157,10 @@ export class CoreStack extends StreamLinesStack {
 
     if (dataVolume.storage === "efs") {
       // Issue 2 puts this group in foundations, but a security group needs the VPC, which lives here.
-      const efsSecurityGroupId = this.network.securityGroupFromVpc("influx-efs-sg", {
-        name: this.name("influx-efs"),
-        description: "InfluxDB EFS mount targets: NFS from inside the VPC",
-        port: 2049,
+      const efsSecurityGroupId = efsMountTargetGroup(this, "influx-efs-mounts", {
+        name: this.name("influx-efs-mounts"),
+        vpcId: this.network.vpcId,
+        clientSecurityGroupId: influxGroup.id,
       });
       this.network.privateSubnetIds.forEach(
         (subnetId, i) =>
@@ -226,6 +239,7 @@ export class CoreStack extends StreamLinesStack {
         port: extra.port,
         influxEgress: extra.influx ? { port: c.influx.port, securityGroupId: this.influxSecurityGroupId } : undefined,
         executeCommand: s.executeCommand,
+        ...containerHardening(this, c, name),
         loadBalancer: extra.loadBalancer,
         serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
         // The schedule and autoscaling both set the count outside Terraform; where both are on, the

@@ -143,6 +143,8 @@ export class FoundationsStack extends StreamLinesStack implements KeepsResources
         ? { retainDays: c.influx.snapshots.retainDays, timeUtc: c.influx.snapshots.time, roleName: this.name("influx-snapshots") }
         : undefined,
       efs: c.influx.efs,
+      // moto 5.2 has no DeleteFileSystemPolicy; unit tests cover the policy.
+      efsFileSystemPolicy: c.emulator === undefined,
     });
 
     this.secrets = Object.fromEntries(

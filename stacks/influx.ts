@@ -97,6 +97,7 @@ export class InfluxStack extends StreamLinesStack {
       if (this.grafana) tunnels.push({ name: "grafana", port: c.grafana.port, securityGroupId: this.grafana.securityGroupId, description: `SSH tunnels to Grafana (TCP ${c.grafana.port})` });
       this.bastion = new Bastion(this, "bastion", {
         name: this.name("bastion"),
+        region: c.region,
         vpcId: network.vpcId,
         subnetId: network.publicSubnetIds[0],
         allowedCidrs: c.influx.bastion.allowedCidrs,

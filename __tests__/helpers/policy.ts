@@ -381,6 +381,30 @@ export function checkIam(stack: StackJson, noResourceActions: ReadonlySet<string
   return out;
 }
 
+/** AWS managed policies that let an instance read Systems Manager parameters across the account. */
+const ACCOUNT_WIDE_SSM_POLICY = /:policy\/(service-role\/)?(AmazonSSMManagedInstanceCore|AmazonEC2RoleforSSM|AmazonSSMFullAccess|AmazonSSMReadOnlyAccess|AmazonSSMManagedEC2InstanceDefaultPolicy)$/;
+/** Actions that include ssm:GetParameter, GetParameters, GetParametersByPath or GetParameterHistory. */
+const PARAMETER_READ = /^ssm:(\*|Get\*|GetParameter\w*\*?)$/i;
+
+/**
+ * No role reads every SSM parameter: no managed policy above attached, and no Allow of a
+ * parameter read on "*" or on every parameter (`parameter/*`).
+ */
+export function checkSsmParameterScope(stack: StackJson): string[] {
+  const out: string[] = [];
+  for (const r of resources(stack)) {
+    const arns = [...strings(r.body.policy_arn), ...strings(r.body.managed_policy_arns)];
+    for (const arn of arns) if (ACCOUNT_WIDE_SSM_POLICY.test(arn)) out.push(`${r.address}: attaches ${arn}, which reads every SSM parameter of the account`);
+  }
+  for (const s of collectStatements(stack).statements) {
+    if (s.effect !== "Allow") continue;
+    const reads = s.actions.filter((a) => PARAMETER_READ.test(a) || a === "*");
+    const everywhere = s.resources.filter((res) => res === "*" || /:parameter\/?\*$/.test(res));
+    if (reads.length > 0 && everywhere.length > 0) out.push(`${s.source}: ${reads.join(", ")} on ${everywhere.join(", ")}`);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- tags
 
 export const DEFAULT_TAG_KEYS = ["app", "env", "stack", "owner"] as const;

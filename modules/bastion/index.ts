@@ -6,7 +6,10 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { EgressToGroup } from "../influx-host/access";
+import { grantSessionManagerInstance } from "../influx-host/session-manager";
+import { StreamLinesRole } from "../iam-role";
 
 /** The smallest Graviton type: the bastion only forwards TCP. */
 export const BASTION_INSTANCE_TYPE = "t4g.nano";
@@ -14,8 +17,9 @@ export const BASTION_INSTANCE_TYPE = "t4g.nano";
 export const BASTION_ROOT_GIB = 8;
 
 export interface BastionProps {
-  /** `<app>-<env>-bastion`: instance, key pair and security group. */
+  /** `<app>-<env>-bastion`: instance, key pair, security group, role and instance profile. */
   readonly name: string;
+  readonly region: string;
   readonly vpcId: string;
   /** A public subnet; the instance gets an Elastic IP. */
   readonly subnetId: string;
@@ -30,7 +34,11 @@ export interface BastionProps {
   readonly tunnels: readonly EgressToGroup[];
 }
 
-/** An SSH jump host for tunnels to private services: SSH in from listed CIDRs, tunnel ports out. */
+/**
+ * An SSH jump host for tunnels to private services: SSH in from listed CIDRs, tunnel ports out.
+ * It is patched like the InfluxDB host: Session Manager (the same scoped policy, no SSH needed for
+ * it) and HTTPS out to the Amazon Linux repositories and the SSM endpoints (help/influx-access.md).
+ */
 export class Bastion extends Construct {
   readonly securityGroupId: string;
   readonly publicIp: string;
@@ -69,6 +77,25 @@ export class Bastion extends Construct {
       });
     }
 
+    // The Amazon Linux 2023 repositories are S3 and CloudFront, and Session Manager's endpoints are public
+    // AWS addresses (or the VPC's interface endpoints): no narrower destination covers them.
+    new VpcSecurityGroupEgressRule(this, "egress-https", {
+      securityGroupId: group.id,
+      description: "HTTPS to the Amazon Linux package repositories and Session Manager (patching)",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+      tags: { Name: `${props.name}-https` },
+    });
+    const role = new StreamLinesRole(this, "role", {
+      name: props.name,
+      description: `${props.name}: Session Manager only (patching and a shell without SSH)`,
+      assumedBy: ["ec2.amazonaws.com"],
+    });
+    grantSessionManagerInstance(this, role, props.region);
+    const profile = new IamInstanceProfile(this, "instance-profile", { name: props.name, role: role.name });
+
     const key = new KeyPair(this, "key-pair", { keyName: props.name, publicKey: props.publicKey });
     const ami = "id" in props.ami ? props.ami.id : new DataAwsSsmParameter(this, "ami", { name: props.ami.parameter }).insecureValue;
     const instance = new Instance(this, "instance", {
@@ -77,6 +104,7 @@ export class Bastion extends Construct {
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [group.id],
       keyName: key.keyName,
+      iamInstanceProfile: profile.name,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeType: "gp3", volumeSize: BASTION_ROOT_GIB, encrypted: true, kmsKeyId: props.kmsKeyArn, deleteOnTermination: true },
       tags: { Name: props.name },

@@ -1,10 +1,13 @@
 import { Construct } from "constructs";
+import { Annotations } from "cdktf";
 import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
 import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
 import { EfsFileSystem } from "@cdktf/provider-aws/lib/efs-file-system";
 import { EfsAccessPoint } from "@cdktf/provider-aws/lib/efs-access-point";
 import { EfsBackupPolicy } from "@cdktf/provider-aws/lib/efs-backup-policy";
 import { partitionOf } from "../aws-context";
+import { EfsFileSystemPolicy } from "@cdktf/provider-aws/lib/efs-file-system-policy";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { StreamLinesRole } from "../iam-role";
 
 /** InfluxDB's data directory owner inside the official image. */
@@ -21,7 +24,15 @@ export interface DataVolumeProps {
   /** Daily EBS snapshots through Data Lifecycle Manager, or AWS Backup of the EFS file system; undefined for none. */
   readonly snapshots?: { readonly retainDays: number; readonly timeUtc: string; readonly roleName: string };
   readonly efs: { readonly throughputMode: "bursting" | "elastic" };
+  /**
+   * The EFS file-system policy (TLS and the access point required); default true. Off only against an
+   * emulator without DeleteFileSystemPolicy (moto 5.2), which could not destroy it.
+   */
+  readonly efsFileSystemPolicy?: boolean;
 }
+
+/** What an NFS client may do on the file system; the policy below denies each of them unless TLS and the access point. */
+export const EFS_CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"] as const;
 
 /** The InfluxDB data volume: EBS gp3 (default) or EFS. It outlives the app stacks. */
 export class DataVolume extends Construct {
@@ -72,6 +83,35 @@ export class DataVolume extends Construct {
       rootDirectory: { path: "/influxdb", creationInfo: { ownerUid: INFLUX_UID, ownerGid: INFLUX_UID, permissions: "0750" } },
       tags: { Name: props.name },
     });
+    if (props.efsFileSystemPolicy ?? true) {
+      // Deny-only: access stays with the client's IAM identity policy (the InfluxDB task role grants
+      // ClientMount/ClientWrite on this access point). With a policy in place, a client mounting without
+      // IAM is anonymous and has no allow, so it is refused too.
+      const policy = new DataAwsIamPolicyDocument(this, "file-system-policy-document", {
+        statement: [
+          {
+            sid: "DenyWithoutTls",
+            effect: "Deny",
+            principals: [{ type: "AWS", identifiers: ["*"] }],
+            actions: [...EFS_CLIENT_ACTIONS],
+            resources: [fs.arn],
+            condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+          },
+          {
+            sid: "DenyOutsideTheAccessPoint",
+            effect: "Deny",
+            principals: [{ type: "AWS", identifiers: ["*"] }],
+            actions: [...EFS_CLIENT_ACTIONS],
+            resources: [fs.arn],
+            // A mount without an access point has no AccessPointArn, and StringNotEquals holds for a missing key.
+            condition: [{ test: "StringNotEquals", variable: "elasticfilesystem:AccessPointArn", values: [accessPoint.arn] }],
+          },
+        ],
+      });
+      new EfsFileSystemPolicy(this, "file-system-policy", { fileSystemId: fs.id, policy: policy.json });
+    } else {
+      Annotations.of(this).addWarning(`${props.name}: no EFS file-system policy (TLS and the access point are not enforced): efsFileSystemPolicy is off, which is only for an emulator.`);
+    }
     this.id = fs.id;
     this.arn = fs.arn;
     this.accessPointId = accessPoint.id;

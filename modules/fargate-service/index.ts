@@ -27,6 +27,14 @@ export interface PullableRepository {
   grantPull(grantee: Grantable): void;
 }
 
+/** The cluster a service runs in; with ECS Exec, the log group the cluster sends exec sessions to. */
+export interface EcsClusterRef {
+  readonly arn: string;
+  readonly name: string;
+  /** The cluster logs exec sessions here (logging OVERRIDE): exec-enabled task roles must be able to write it. */
+  readonly execSessionLog?: { readonly name: string; grantWrite(grantee: Grantable): void };
+}
+
 /** A Secrets Manager secret that can grant reads of itself (`EmptySecret`). */
 export interface ReadableSecret {
   readonly arn: string;
@@ -51,6 +59,16 @@ export interface LoadBalancerAttachment {
   admit(serviceSecurityGroupId: string, port: number): void;
 }
 
+/** ECS `healthCheck` of a container definition; the command must be one the image can run. */
+export interface ContainerHealthCheck {
+  /** `["CMD", program, ...args]` or `["CMD-SHELL", "..."]`. */
+  readonly command: readonly string[];
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds: number;
+}
+
 /**
  * One on-demand Graviton task, and a deployment stops the old task before it starts the new one:
  * for single writers (InfluxDB on its file system, Grafana on its in-task database).
@@ -63,7 +81,7 @@ export interface FargateServiceProps {
   /** Container name, also the log stream prefix, e.g. `backend`. */
   readonly containerName: string;
   readonly region: string;
-  readonly cluster: { readonly arn: string; readonly name: string };
+  readonly cluster: EcsClusterRef;
   /**
    * Capacity providers must be on the cluster before a service names them in its strategy. Only for
    * services in the cluster's own stack; a later stack's services find them in place.
@@ -116,6 +134,10 @@ export interface FargateServiceProps {
     readonly accessPointArn: string;
     readonly containerPath: string;
   };
+  /** A container health check; ECS replaces a task whose container turns UNHEALTHY. */
+  readonly healthCheck?: ContainerHealthCheck;
+  /** Read-only root file system; `writablePaths` each get an empty volume on the task's own storage. */
+  readonly readonlyRootFilesystem?: { readonly writablePaths: readonly string[] };
   /**
    * Terraform leaves desired_count alone after creation: the market-hours schedule or autoscaling
    * owns it, and an apply must not undo their work.
@@ -178,15 +200,30 @@ export class FargateService extends Construct {
         ArnLike: { "aws:SourceArn": [`arn:${partition}:ecs:${props.region}:${accountId}:*`] },
       },
     });
+    if (props.executeCommand && props.readonlyRootFilesystem) {
+      throw new Error(`FargateService ${props.name}: ECS Exec does not work with a read-only root file system (its agent writes there)`);
+    }
     if (props.executeCommand) {
       // ssmmessages defines no resource types: "*" is the only value IAM accepts.
       this.taskRole.addToPolicy({
         actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
         resources: ["*"],
       });
+      if (props.cluster.execSessionLog) {
+        // The Exec agent in the task writes the session log itself, after checking the group is encrypted.
+        props.cluster.execSessionLog.grantWrite(this.taskRole);
+        this.taskRole.addToPolicy({
+          actions: ["logs:DescribeLogGroups"],
+          resources: [`arn:${partition}:logs:${props.region}:${accountId}:log-group:*`],
+        });
+      }
     }
 
     const volumeName = "data";
+    const writable = (props.readonlyRootFilesystem?.writablePaths ?? []).map((containerPath, i) => ({ name: `writable-${i}`, containerPath }));
+    if (props.healthCheck && !["CMD", "CMD-SHELL"].includes(props.healthCheck.command[0])) {
+      throw new Error(`FargateService ${props.name}: a health check command starts with CMD or CMD-SHELL, not ${props.healthCheck.command[0]}`);
+    }
     if (props.efsVolume) {
       this.taskRole.addToPolicy({
         actions: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
@@ -213,7 +250,22 @@ export class FargateService extends Construct {
         logDriver: "awslogs",
         options: { "awslogs-group": logGroup.name, "awslogs-region": props.region, "awslogs-stream-prefix": props.containerName },
       },
-      ...(props.efsVolume && { mountPoints: [{ sourceVolume: volumeName, containerPath: props.efsVolume.containerPath, readOnly: false }] }),
+      ...((props.efsVolume || writable.length > 0) && {
+        mountPoints: [
+          ...(props.efsVolume ? [{ sourceVolume: volumeName, containerPath: props.efsVolume.containerPath, readOnly: false }] : []),
+          ...writable.map((w) => ({ sourceVolume: w.name, containerPath: w.containerPath, readOnly: false })),
+        ],
+      }),
+      ...(props.readonlyRootFilesystem && { readonlyRootFilesystem: true }),
+      ...(props.healthCheck && {
+        healthCheck: {
+          command: [...props.healthCheck.command],
+          interval: props.healthCheck.intervalSeconds,
+          timeout: props.healthCheck.timeoutSeconds,
+          retries: props.healthCheck.retries,
+          startPeriod: props.healthCheck.startPeriodSeconds,
+        },
+      }),
       // ECS Exec's agent needs an init process to reap the sessions it starts.
       ...(props.executeCommand && { linuxParameters: { initProcessEnabled: true } }),
     };
@@ -228,16 +280,22 @@ export class FargateService extends Construct {
       taskRoleArn: this.taskRole.arn,
       // Literal JSON, not jsonencode: the policy tests read environment and secrets from it.
       containerDefinitions: JSON.stringify([container]),
-      ...(props.efsVolume && {
+      ...((props.efsVolume || writable.length > 0) && {
         volume: [
-          {
-            name: volumeName,
-            efsVolumeConfiguration: {
-              fileSystemId: props.efsVolume.fileSystemId,
-              transitEncryption: "ENABLED",
-              authorizationConfig: { accessPointId: props.efsVolume.accessPointId, iam: "ENABLED" },
-            },
-          },
+          ...(props.efsVolume
+            ? [
+                {
+                  name: volumeName,
+                  efsVolumeConfiguration: {
+                    fileSystemId: props.efsVolume.fileSystemId,
+                    transitEncryption: "ENABLED",
+                    authorizationConfig: { accessPointId: props.efsVolume.accessPointId, iam: "ENABLED" },
+                  },
+                },
+              ]
+            : []),
+          // No host path: Fargate gives each such volume empty space on the task's ephemeral storage.
+          ...writable.map((w) => ({ name: w.name })),
         ],
       }),
     });

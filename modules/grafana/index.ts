@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
+import { EcsClusterRef, FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
 import { EmptySecret } from "../secret";
 import { repoPath } from "../../config/repository";
 
@@ -16,7 +16,7 @@ export interface GrafanaProps {
   /** `<app>-<env>-grafana`. */
   readonly name: string;
   readonly region: string;
-  readonly cluster: { readonly arn: string; readonly name: string };
+  readonly cluster: EcsClusterRef;
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   /** The `grafana` repository and its pinned tag (`foundations.image("grafana")`). */

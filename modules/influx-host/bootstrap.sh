@@ -38,7 +38,13 @@
 #                          (/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh; empty: do not)
 #     DEVICE_TIMEOUT_SECONDS (300), HEALTH_TIMEOUT_SECONDS (180), DOCKER_TIMEOUT_SECONDS (60),
 #     POLL_INTERVAL_SECONDS (2)
+#     INFLUX_UID           the image's user (1000, influxdb): owner of the data directory on the volume
 #     ROOT_PREFIX          prefix for every host path (/etc/fstab, /dev, /run, ...); tests only
+#
+# The container runs from the systemd unit influxdb.service (RequiresMountsFor the mount point, so
+# it never starts before the volume is mounted; systemd restarts it). Before anything reads or
+# writes the database or a token secret, the data-path step checks with findmnt, inside the
+# container's mount namespace, that /var/lib/influxdb2 is on the data volume's device.
 #
 # Talking to InfluxDB, so that a token is never an argument of any command:
 #   - management (orgs, buckets, tokens) with the influx CLI inside the container:
@@ -158,6 +164,10 @@ read_config() {
     fail "INFLUX_PORT '$INFLUX_PORT' is not a TCP port"
   fi
   INFLUX_URL=http://127.0.0.1:$INFLUX_PORT
+  INFLUX_UNIT=influxdb.service
+  INFLUX_UID=${INFLUX_UID:-1000}
+  [[ $INFLUX_UID =~ ^[0-9]+$ ]] || fail "INFLUX_UID '$INFLUX_UID' is not a numeric user id"
+  CONTAINER_DATA_PATH=/var/lib/influxdb2
   PER_BOOT_HOOK=${PER_BOOT_HOOK-/var/lib/cloud/scripts/per-boot/influx-bootstrap.sh}
 
   duration_seconds "$INFLUX_RETENTION" >/dev/null || fail "INFLUX_RETENTION '$INFLUX_RETENTION' is not 0 or a duration such as 30d"
@@ -288,6 +298,8 @@ ensure_mounted() {
   mountpoint -q "$mount_path" || fail "$MOUNT_POINT is not a mount point after mounting; not starting InfluxDB"
   DATA_DIR=$mount_path/influxdb
   mkdir -p "$DATA_DIR"
+  # The image runs as influxdb (INFLUX_UID), not root: it cannot take over files it does not own.
+  find "$DATA_DIR" \! -user "$INFLUX_UID" -exec chown "$INFLUX_UID:$INFLUX_UID" {} +
 }
 
 # ---- step: docker, image, container, health ------------------------------------------------
@@ -323,37 +335,79 @@ ensure_image() {
   log "pulled $INFLUX_IMAGE"
 }
 
-run_container() {
-  local args=(run -d --name influxdb --restart=always -p "$INFLUX_PORT:8086"
+# The unit, not `docker run --restart=always`: Docker starts before a `nofail` mount after an unclean
+# reboot, and a restarted container would then set up a new database on the root disk.
+# RequiresMountsFor keeps InfluxDB down until the volume is mounted; systemd restarts it.
+container_unit() {
+  local docker args
+  docker=$(command -v docker)
+  args=(run --name influxdb -p "$INFLUX_PORT:8086"
     -e INFLUXD_REPORTING_DISABLED=true
-    -v "$DATA_DIR:/var/lib/influxdb2")
+    -v "$DATA_DIR:$CONTAINER_DATA_PATH")
   if [[ -n ${LOG_GROUP:-} ]]; then
     args+=(--log-driver=awslogs --log-opt "awslogs-region=$AWS_REGION"
       --log-opt "awslogs-group=$LOG_GROUP" --log-opt "awslogs-stream=influxdb/$INSTANCE_ID")
   fi
-  docker "${args[@]}" "$INFLUX_IMAGE" >/dev/null
+  cat <<UNIT
+# Written by influx-bootstrap.sh on every boot; edits are overwritten.
+[Unit]
+Description=InfluxDB in Docker, data on the volume at $MOUNT_POINT
+Requires=docker.service
+After=docker.service
+RequiresMountsFor=$ROOT_PREFIX$MOUNT_POINT
+
+[Service]
+ExecStartPre=-$docker rm -f influxdb
+ExecStart=$docker ${args[*]} $INFLUX_IMAGE
+ExecStop=$docker stop --time 60 influxdb
+TimeoutStopSec=90
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
 }
 
 ensure_container() {
   STEP=container
-  local state running image
-  if state=$(docker inspect --format '{{.State.Running}} {{.Config.Image}}' influxdb 2>/dev/null); then
-    running=${state%% *}
-    image=${state#* }
-    if [[ $image != "$INFLUX_IMAGE" ]]; then
-      log "container runs $image: replacing it with $INFLUX_IMAGE (data stays on the volume)"
-      docker rm -f influxdb >/dev/null
-      run_container
-    elif [[ $running == true ]]; then
-      log "container influxdb already runs $INFLUX_IMAGE"
-    else
-      log "container influxdb stopped: starting it"
-      docker start influxdb >/dev/null
-    fi
-  else
-    run_container
-    log "started container influxdb from $INFLUX_IMAGE, data in $MOUNT_POINT/influxdb"
+  local unit=$ROOT_PREFIX/etc/systemd/system/$INFLUX_UNIT wanted changed=false tmp
+  wanted=$(container_unit)
+  if [[ ! -f $unit || "$(<"$unit")" != "$wanted" ]]; then
+    mkdir -p "$(dirname "$unit")"
+    tmp=$(mktemp "$unit.XXXXXX")
+    printf '%s\n' "$wanted" >"$tmp"
+    chmod 0644 "$tmp"
+    mv "$tmp" "$unit"
+    systemctl daemon-reload
+    changed=true
+    log "wrote $INFLUX_UNIT: $INFLUX_IMAGE, data in $MOUNT_POINT/influxdb"
   fi
+  systemctl enable --quiet "$INFLUX_UNIT"
+  if [[ $changed == true ]] || ! systemctl is-active --quiet "$INFLUX_UNIT"; then
+    systemctl restart "$INFLUX_UNIT"
+    log "started $INFLUX_UNIT (systemctl status $INFLUX_UNIT)"
+  else
+    log "$INFLUX_UNIT already runs $INFLUX_IMAGE"
+  fi
+}
+
+# Where InfluxDB really writes: the container's own view of its data path, which keeps the
+# directory it got at start even when the volume was mounted over it later.
+verify_data_path() {
+  STEP=data-path
+  local pid source
+  pid=$(docker inspect --format '{{.State.Pid}}' influxdb) || fail "no container influxdb to check"
+  [[ $pid =~ ^[1-9][0-9]*$ ]] || fail "container influxdb is not running (pid '$pid')"
+  if ! source=$(findmnt --task "$pid" --noheadings --nofsroot --output SOURCE --mountpoint "$CONTAINER_DATA_PATH"); then
+    systemctl stop "$INFLUX_UNIT" || true
+    fail "$CONTAINER_DATA_PATH is no mount in container influxdb: its data would be in the container. Stopped $INFLUX_UNIT; the token secrets are untouched (help/troubleshooting-influx.md, 'Data in the wrong place')"
+  fi
+  if [[ $(readlink -f "$source") != "$DEVICE" ]]; then
+    systemctl stop "$INFLUX_UNIT" || true
+    fail "container influxdb keeps $CONTAINER_DATA_PATH on $source, not on the data volume $VOLUME_ID ($DEVICE). Stopped $INFLUX_UNIT; the token secrets are untouched (help/troubleshooting-influx.md, 'Data in the wrong place')"
+  fi
+  log "container influxdb keeps $CONTAINER_DATA_PATH on $source, the data volume $VOLUME_ID"
 }
 
 wait_healthy() {
@@ -614,6 +668,9 @@ main() {
     ensure_container
   fi
   wait_healthy
+  if [[ $INFLUX_RUNTIME == host ]]; then
+    verify_data_path
+  fi
   detect_database
   if [[ $NEW_DATABASE == true ]]; then
     setup_database
@@ -629,7 +686,8 @@ main() {
 
 trap 'on_err "$LINENO"' ERR
 read_config
-lock=${ROOT_PREFIX}/run/influx-bootstrap.lock
+# In the container the bootstrap runs as influxdb, which may not write /run.
+if [[ $INFLUX_RUNTIME == container ]]; then lock=${TMPDIR:-/tmp}/influx-bootstrap.lock; else lock=${ROOT_PREFIX}/run/influx-bootstrap.lock; fi
 mkdir -p "$(dirname "$lock")"
 exec 9>"$lock"
 flock -w 900 9 || fail "another bootstrap run still holds $lock after 15 minutes"

@@ -6,12 +6,12 @@ import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { ServiceDiscoveryInstance } from "@cdktf/provider-aws/lib/service-discovery-instance";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
-import { partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
 import { PullableRepository } from "../fargate-service";
 import { repoPath } from "../../config/repository";
 import { hostBootstrapEnvironment } from "./environment";
+import { grantSessionManagerInstance } from "./session-manager";
 
 /** The bootstrap script, shipped unchanged after the environment header. */
 export const BOOTSTRAP_SCRIPT = repoPath("modules/influx-host/bootstrap.sh");
@@ -103,19 +103,16 @@ export class InfluxHost extends Construct {
 
   constructor(scope: Construct, id: string, props: InfluxHostProps) {
     super(scope, id);
-    const partition = partitionOf(this);
 
     const logGroup = new StreamLinesLogGroup(this, "logs", { name: props.logs.groupName, retentionDays: props.logs.retentionDays, kmsKeyArn: props.kmsKeyArn });
     this.logGroupName = logGroup.name;
 
     this.role = new StreamLinesRole(this, "role", {
       name: props.name,
-      description: `${props.name}: SSM sessions, pull the influxdb image, read and write the three token secrets, ship logs`,
+      description: `${props.name}: Session Manager only, pull the influxdb image, read and write the three token secrets, ship logs`,
       assumedBy: ["ec2.amazonaws.com"],
-      // AWS maintains what the SSM agent needs (Session Manager, Run Command); the agent's calls change
-      // with its versions, and this policy grants nothing outside Systems Manager's own messaging.
-      managedPolicyArns: [`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`],
     });
+    grantSessionManagerInstance(this, this.role, props.region);
     props.image.repository.grantPull(this.role);
     grantTokenSecrets(this.role, props.secrets);
     logGroup.grantWrite(this.role);

@@ -73,6 +73,7 @@ export const API_MAP: Readonly<Record<string, ApiMapping>> = {
   aws_ecs_task_definition: { service: "ecs", operation: "RegisterTaskDefinition", json: ["container_definitions"], members: { cpu: "cpu", memory: "memory", skip_destroy: "" } },
   aws_efs_access_point: { service: "efs", operation: "CreateAccessPoint" },
   aws_efs_backup_policy: { service: "efs", operation: "PutBackupPolicy" },
+  aws_efs_file_system_policy: { service: "efs", operation: "PutFileSystemPolicy" },
   aws_efs_file_system: { service: "efs", operation: "CreateFileSystem", members: { lifecycle_policy: "" } },
   aws_efs_mount_target: { service: "efs", operation: "CreateMountTarget" },
   aws_eip: { service: "ec2", operation: "AllocateAddress" },
