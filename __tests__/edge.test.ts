@@ -2,6 +2,7 @@ import * as path from "path";
 import { Testing } from "cdktf";
 import { StaticSite, API_PATH_PATTERN, MANAGED_POLICY_IDS } from "../modules/static-site";
 import { EdgeStack, US_EAST_1_ALIAS } from "../stacks/edge";
+import { parseRuntimeConfig } from "../modules/static-site/runtime-config";
 import { buildStacks } from "../stacks/app";
 import { ROOT, StackJson, configNamed, configWith, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
 
@@ -133,13 +134,16 @@ describe("edge without a domain (dev config, edge enabled)", () => {
     expect(d.ordered_cache_behavior).toContainEqual(expect.objectContaining({ path_pattern: "/live", target_origin_id: "websocket", cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled }));
   });
 
-  test("outputs for publish-dashboard: bucket, distribution id, domain name, url", () => {
+  test("outputs for publish-dashboard: bucket, distribution id, domain name, url, and the runtime settings it writes to config.json", () => {
+    const host = ref(stack, "aws_cloudfront_distribution", "domain_name");
     expect(stack.output).toEqual({
       bucket_name: { value: ref(stack, "aws_s3_bucket", "bucket") },
       distribution_id: { value: ref(stack, "aws_cloudfront_distribution", "id") },
-      domain_name: { value: ref(stack, "aws_cloudfront_distribution", "domain_name") },
-      url: { value: `https://${ref(stack, "aws_cloudfront_distribution", "domain_name")}` },
+      domain_name: { value: host },
+      url: { value: `https://${host}` },
+      runtime_config: { value: { graphqlUrl: `https://${host}/graphql`, websocketUrl: `wss://${host}/live` } },
     });
+    expect(parseRuntimeConfig({ graphqlUrl: "https://d1.cloudfront.net/graphql", websocketUrl: "wss://d1.cloudfront.net/live" }, "x")).not.toEqual(expect.any(String));
   });
 });
 
@@ -210,6 +214,7 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     });
     expect(d.price_class).toBe("PriceClass_200");
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
+    expect(stack.output!.runtime_config).toEqual({ value: { graphqlUrl: "https://markets.example.com/graphql", websocketUrl: "wss://markets.example.com/live" } });
   });
 
   test("the WAF: scope CLOUDFRONT through the us-east-1 alias, common rule set and rate limit, metrics on, attached", () => {
@@ -284,6 +289,7 @@ describe("edge on its own against the emulator (config acceptance-edge: no domai
     expect(only(json, "aws_cloudfront_distribution").origin).toHaveLength(1);
     expect(dataOf(json, "terraform_remote_state")).toEqual({});
     expect(only(json, "aws_cloudfront_distribution")).not.toHaveProperty("ordered_cache_behavior");
+    expect(json.output).not.toHaveProperty("runtime_config");
   });
 
   test("no response headers policy (moto has no such API), and synth warns about it", () => {

@@ -87,5 +87,13 @@ export class EdgeStack extends StreamLinesStack {
     new TerraformOutput(this, "distribution_id", { value: this.site.distributionId });
     new TerraformOutput(this, "domain_name", { value: this.site.domainName });
     new TerraformOutput(this, "url", { value: this.site.url });
+    // What publish-dashboard writes to /config.json (help/app-contract.md): the API and WebSocket
+    // behind this distribution's own name, so one dashboard build serves every environment.
+    if (loadBalancer) {
+      const host = edge.domain?.name ?? this.site.domainName;
+      new TerraformOutput(this, "runtime_config", {
+        value: { graphqlUrl: `https://${host}/graphql`, ...(realtime && { websocketUrl: `wss://${host}/${realtime.api.stageName}` }) },
+      });
+    }
   }
 }
