@@ -45,7 +45,12 @@ export class EdgeStack extends StreamLinesStack {
       this.certificate = new SiteCertificate(this, "certificate", { domainName: edge.domain.name, zoneName: edge.domain.zoneName, usEast1: this.usEast1! });
     }
     if (edge.waf.enabled) {
-      this.webAcl = new SiteWebAcl(this, "waf", { name: this.name("dashboard"), rateLimit: edge.waf.rateLimit, usEast1: this.usEast1! });
+      this.webAcl = new SiteWebAcl(this, "waf", {
+        name: this.name("dashboard"),
+        rateLimit: edge.waf.rateLimit,
+        usEast1: this.usEast1!,
+        logs: { mode: edge.waf.logs, retentionDays: c.logRetentionDays, keyDeletionWindowDays: c.kms.deletionWindowDays },
+      });
     }
 
     const { loadBalancer, realtime } = edge.backendOrigins ? props.core : {};
@@ -62,6 +67,8 @@ export class EdgeStack extends StreamLinesStack {
       contentSecurityPolicy: edge.contentSecurityPolicy,
       // moto (the acceptance emulator) has no response headers policy API; unit tests cover the policy.
       securityHeaders: c.emulator === undefined,
+      // Nor CloudFront Functions; unit tests run the function's code.
+      spaFallback: c.emulator === undefined,
       certificate: this.certificate && edge.domain ? { arn: this.certificate.arn, aliases: [edge.domain.name] } : undefined,
       webAclArn: this.webAcl?.arn,
       accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName, expirationDays: edge.accessLogs.expirationDays } : undefined,
