@@ -137,6 +137,14 @@ describe("edge without a domain (dev config, edge enabled)", () => {
     );
   });
 
+  test("CloudFront sends the origin header the ALB's listener requires, its value read from core's secret (by the ARN in core's state)", () => {
+    const api = (only(stack, "aws_cloudfront_distribution").origin as Json[]).find((o) => o.origin_id === "api")!;
+    const [readId, read] = Object.entries(dataOf(stack, "aws_secretsmanager_secret_version"))[0];
+    expect(read.secret_id).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_secretsmanager_secretload-balancer_origin-header_secret_\w+arn\}$/);
+    expect(api.custom_header).toEqual([{ name: "X-Origin-Verify", value: `\${data.aws_secretsmanager_secret_version.${readId}.secret_string}` }]);
+    expect(stacks.core.resource!.aws_lb_listener_rule).toBeDefined();
+  });
+
   test("the WebSocket API's stage path goes to core's API (execute-api name from remote state), uncached", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     const ws = (d.origin as Json[]).find((o) => o.origin_id === "websocket")!;

@@ -58,7 +58,7 @@ export interface StaticSiteProps {
   /** Standard logs into a bucket of this name, created here, each log kept `expirationDays`. */
   readonly accessLogs?: { readonly bucketName: string; readonly expirationDays: number };
   /** The backend's load balancer, for `/graphql*`. `https`: its listener has a certificate for `domainName`. */
-  readonly apiOrigin?: { readonly domainName: string; readonly https: boolean };
+  readonly apiOrigin?: { readonly domainName: string; readonly https: boolean; readonly originHeader?: { readonly name: string; readonly value: string } };
   /** An API Gateway WebSocket API; browsers connect to `wss://<site>/<stageName>`. */
   readonly websocketOrigin?: { readonly domainName: string; readonly stageName: string };
 }
@@ -152,6 +152,8 @@ export class StaticSite extends Construct {
           originProtocolPolicy: props.apiOrigin.https ? "https-only" : "http-only",
           originSslProtocols: ["TLSv1.2"],
         },
+        // The ALB's listener forwards only requests that carry it (modules/load-balancer).
+        ...(props.apiOrigin.originHeader && { customHeader: [{ name: props.apiOrigin.originHeader.name, value: props.apiOrigin.originHeader.value }] }),
       });
       behaviors.push(passThrough(API_PATH_PATTERN, "api"));
       if (!props.apiOrigin.https) {
