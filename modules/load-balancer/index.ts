@@ -137,7 +137,7 @@ export class LoadBalancer extends Construct {
       const cloudFront = new DataAwsEc2ManagedPrefixList(this, "cloudfront-origin-facing", { name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST });
       new VpcSecurityGroupIngressRule(this, `ingress-cloudfront-${servingPort}`, {
         securityGroupId: group.id,
-        description: `${servingPort === 443 ? "HTTPS" : "HTTP"} from CloudFront's origin-facing addresses only`,
+        description: `${servingPort === 443 ? "HTTPS" : "HTTP"} from the CloudFront origin-facing addresses only`,
         ipProtocol: "tcp",
         fromPort: servingPort,
         toPort: servingPort,
