@@ -1046,7 +1046,7 @@ describe("config validation: edge", () => {
       priceClass: "PriceClass_100",
       contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
       accessLogs: { enabled: false, bucketName: "streamlines-dev-cdn-logs", expirationDays: 90 },
-      waf: { enabled: false, rateLimit: 2000 },
+      waf: { enabled: false, rateLimit: 2000, logs: "blocked" },
       backendOrigins: true,
       buildDir: "dashboard/dist",
     });
@@ -1106,6 +1106,30 @@ describe("config validation: edge", () => {
       name: "example.com",
       zoneName: "example.com",
     });
+  });
+
+  test("the default CSP: connect-src 'self' plus the app's own WebSocket (and API) origins, never any wss: or https: host", () => {
+    const csp = (edge: Json, extra: Json = {}) => parseConfig(JSON.stringify({ ...MINIMAL, ...extra, edge: { enabled: false, ...edge } }), FILE).edge.contentSecurityPolicy;
+    const connect = (policy: string) => policy.split("; ").find((d) => d.startsWith("connect-src "));
+    expect(connect(csp({}))).toBe("connect-src 'self'");
+    expect(connect(csp({ domain: { name: "markets.example.com", zoneName: "example.com" } }))).toBe("connect-src 'self' wss://markets.example.com");
+    expect(
+      connect(
+        csp(
+          { backendOrigins: false },
+          { realtime: { domain: { name: "live.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }, loadBalancer: { domain: { name: "api.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } },
+        ),
+      ),
+    ).toBe("connect-src 'self' https://api.example.com wss://live.example.com");
+    expect(csp({})).toBe(DEFAULT_CONTENT_SECURITY_POLICY);
+    expect(DEFAULT_CONTENT_SECURITY_POLICY).not.toMatch(/ (wss|https):( |;)/);
+    expect(DEFAULT_CONTENT_SECURITY_POLICY).toContain("style-src 'self' 'unsafe-inline'; style-src-elem 'self';");
+    expect(csp({ contentSecurityPolicy: "default-src 'none'" })).toBe("default-src 'none'");
+  });
+
+  test("WAF logs: blocked by default, or all; anything else refused", () => {
+    expect(parseConfig(JSON.stringify({ ...MINIMAL, edge: { waf: { enabled: true, logs: "all" } } }), FILE).edge.waf.logs).toBe("all");
+    expectMessage(messageFor(withEdge({ waf: { enabled: true, logs: "none" } })), `${FILE}: edge.waf.logs: "none" is not allowed; expected one of "blocked", "all"`);
   });
 
   test("price class, CSP, rate limit, bucket names", () => {

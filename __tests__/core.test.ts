@@ -7,7 +7,7 @@ import { namespaceNameOf } from "../stacks/core";
 import { INTERFACE_ENDPOINT_SERVICES } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
 import { StreamLinesRole } from "../modules/iam-role";
-import { ROOT, StackJson, configNamed, configWith, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
+import { ROOT, StackJson, configNamed, configWith, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
 import { documentBehind, grants, ref, remote, roleStatements, values } from "./helpers/stack-json";
 
 const EFS_ENDPOINTS = path.join(ROOT, "__tests__", "fixtures", "configs", "efs-endpoints.json");
@@ -627,11 +627,17 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       }
     });
 
-    test("the ALB security group is the only internet ingress: port 80 only without a certificate", () => {
+    test("edge fronts the app: no internet ingress at all; the ALB takes port 80 from CloudFront's origin-facing prefix list only", () => {
       const open = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0");
-      expect(open).toEqual([
-        expect.objectContaining({ security_group_id: ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id"), ip_protocol: "tcp", from_port: 80, to_port: 80 }),
-      ]);
+      expect(open).toEqual([]);
+      const alb = ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id");
+      const albIngress = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === alb);
+      const [listId, list] = Object.entries(dataOf(stack, "aws_ec2_managed_prefix_list"))[0];
+      expect(list).toMatchObject({ name: "com.amazonaws.global.cloudfront.origin-facing" });
+      expect(albIngress).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 80, to_port: 80, prefix_list_id: `\${data.aws_ec2_managed_prefix_list.${listId}.id}` })]);
+      // A prefix list counts as its maximum entries (55 for CloudFront's) against the default 60 inbound rules per group.
+      const weight = albIngress.reduce((n, r) => n + (r.prefix_list_id ? 55 : 1), 0);
+      expect(weight).toBeLessThanOrEqual(60);
     });
   });
 
@@ -652,11 +658,11 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       });
     });
 
-    test("without a certificate: one HTTP listener forwarding to the dashboard, and a synth warning", () => {
+    test("without a certificate: one HTTP listener answering 403 unless a rule matches, and a synth warning", () => {
       expect(only(stack, "aws_lb_listener")).toMatchObject({
         port: 80,
         protocol: "HTTP",
-        default_action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn") }],
+        default_action: [{ type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "403", message_body: "Forbidden" } }],
       });
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-warn-")) });
       const { core } = buildStacks(app, configNamed("dev"));
@@ -664,12 +670,29 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(warnings.filter((w) => !w.includes("TOP_TICKERS_API"))).toEqual(["streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
     });
 
-    test("path rule: /graphql goes to the backend, everything else to the dashboard", () => {
-      expect(only(stack, "aws_lb_listener_rule")).toMatchObject({
-        listener_arn: ref(stack, "aws_lb_listener", () => true, "arn"),
-        action: [{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn") }],
-        condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }],
-      });
+    test("rules forward only with CloudFront's origin header: /graphql to the backend, then everything else to the dashboard", () => {
+      const [valueId, read] = Object.entries(dataOf(stack, "aws_secretsmanager_secret_version"))[0];
+      const secretId = Object.entries(resourcesOf(stack, "aws_secretsmanager_secret")).find(([, sec]) => sec.name === "streamlines-dev/cloudfront-origin-header")![0];
+      expect(read.secret_id).toBe(`\${aws_secretsmanager_secret.${secretId}.arn}`);
+      const header = { http_header: { http_header_name: "X-Origin-Verify", values: [`\${data.aws_secretsmanager_secret_version.${valueId}.secret_string}`] } };
+      const listener = ref(stack, "aws_lb_listener", () => true, "arn");
+      const tg = (name: string) => ref(stack, "aws_lb_target_group", (t) => tgName(t) === name, "arn");
+      expect(values(stack, "aws_lb_listener_rule").map((r) => ({ listener_arn: r.listener_arn, priority: r.priority, action: r.action, condition: r.condition }))).toEqual([
+        { listener_arn: listener, priority: 10, action: [{ type: "forward", target_group_arn: tg("streamlines-dev-backend") }], condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }, header] },
+        { listener_arn: listener, priority: 20, action: [{ type: "forward", target_group_arn: tg("streamlines-dev-dashboard") }], condition: [header] },
+      ]);
+    });
+
+    test("the header value: generated by Secrets Manager into the write-only secret_string_wo (not into state by that path), KMS-encrypted secret", () => {
+      const [secretId, secret] = Object.entries(resourcesOf(stack, "aws_secretsmanager_secret")).find(([, sec]) => sec.name === "streamlines-dev/cloudfront-origin-header")!;
+      expect(secret.kms_key_id).toBe(key.replace(/\.arn\}$/, ".arn}"));
+      // Regenerated with the secret, so nothing to recover, and a pending deletion would block the next deploy.
+      expect(secret.recovery_window_in_days).toBe(0);
+      const version = values(stack, "aws_secretsmanager_secret_version").find((v) => v.secret_id === `\${aws_secretsmanager_secret.${secretId}.arn}`)!;
+      expect(version).not.toHaveProperty("secret_string");
+      expect(version.secret_string_wo).toMatch(/^\$\{ephemeral\.aws_secretsmanager_random_password\.\w+\.random_password\}$/);
+      const ephemeralId = String(version.secret_string_wo).split(".")[2];
+      expect((stack.ephemeral as Record<string, Record<string, unknown>>).aws_secretsmanager_random_password[ephemeralId]).toEqual({ password_length: 64, exclude_punctuation: true });
     });
 
     test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000), replaceable (name prefix, create before destroy)", () => {
@@ -930,6 +953,18 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
 });
 
 describe("core app variants (dev config with one change)", () => {
+  test("without edge in front: the ALB takes port 80 from the internet and forwards without any header", () => {
+    const stack = synthAll(configWith("dev", { edge: { enabled: false } })).stacks.core;
+    const alb = ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id");
+    expect(values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === alb)).toEqual([
+      expect.objectContaining({ ip_protocol: "tcp", from_port: 80, to_port: 80, cidr_ipv4: "0.0.0.0/0" }),
+    ]);
+    expect(dataOf(stack, "aws_ec2_managed_prefix_list")).toEqual({});
+    expect(only(stack, "aws_lb_listener").default_action).toEqual([{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn") }]);
+    expect(only(stack, "aws_lb_listener_rule").condition).toEqual([{ path_pattern: { values: ["/graphql", "/graphql/*"] } }]);
+    expect(values(stack, "aws_secretsmanager_secret").map((sec) => sec.name)).not.toContain("streamlines-dev/cloudfront-origin-header");
+  });
+
   test("a certificate ARN: HTTPS with it, no certificate of our own, no DNS records without a domain", () => {
     const arn = "arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9";
     // Without edge: CloudFront cannot reach an ALB by a name no certificate matches (config refuses it).

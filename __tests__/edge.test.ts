@@ -1,7 +1,11 @@
 import * as path from "path";
+import * as vm from "vm";
 import { Testing } from "cdktf";
 import { StaticSite, API_PATH_PATTERN, MANAGED_POLICY_IDS } from "../modules/static-site";
 import { EdgeStack, US_EAST_1_ALIAS } from "../stacks/edge";
+import { parseRuntimeConfig } from "../modules/static-site/runtime-config";
+import { SPA_FALLBACK_CODE } from "../modules/static-site/spa-fallback";
+import { BODY_SIZE_LABEL } from "../modules/static-site/web-acl";
 import { buildStacks } from "../stacks/app";
 import { ROOT, StackJson, configNamed, configWith, dataOf, resourcesOf, scrubbed, synthAll } from "./helpers/synth";
 
@@ -83,7 +87,7 @@ describe("edge without a domain (dev config, edge enabled)", () => {
     expect(site).not.toHaveProperty("s3_origin_config");
   });
 
-  test("HTTPS only, compressed, index.html as root, price class from config, SPA fallback for 403 and 404", () => {
+  test("HTTPS only, compressed, index.html as root, price class from config; no distribution-wide error rewrite", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     expect(d).toMatchObject({ enabled: true, is_ipv6_enabled: true, default_root_object: "index.html", price_class: "PriceClass_100" });
     expect(d.default_cache_behavior).toMatchObject({
@@ -93,10 +97,18 @@ describe("edge without a domain (dev config, edge enabled)", () => {
       cache_policy_id: MANAGED_POLICY_IDS.cachingOptimized,
       response_headers_policy_id: ref(stack, "aws_cloudfront_response_headers_policy", "id"),
     });
-    expect(d.custom_error_response).toEqual([
-      { error_code: 403, response_code: 200, response_page_path: "/index.html", error_caching_min_ttl: 10 },
-      { error_code: 404, response_code: 200, response_page_path: "/index.html", error_caching_min_ttl: 10 },
-    ]);
+    // A rewrite of 403/404 would turn API errors and WAF blocks into the app shell with status 200.
+    expect(d).not.toHaveProperty("custom_error_response");
+  });
+
+  test("the SPA fallback: a cloudfront-js-2.0 viewer-request function on the default behaviour only, published", () => {
+    const fn = only(stack, "aws_cloudfront_function");
+    expect(fn).toMatchObject({ name: "streamlines-dev-dashboard-spa-fallback", comment: expect.any(String), runtime: "cloudfront-js-2.0", code: SPA_FALLBACK_CODE, publish: true });
+    const d = only(stack, "aws_cloudfront_distribution");
+    expect(d.default_cache_behavior.function_association).toEqual([{ event_type: "viewer-request", function_arn: ref(stack, "aws_cloudfront_function", "arn") }]);
+    const apiBehaviours = d.ordered_cache_behavior as Json[];
+    expect(apiBehaviours.map((b) => b.path_pattern)).toEqual([API_PATH_PATTERN, "/live"]);
+    for (const b of apiBehaviours) expect(b).not.toHaveProperty("function_association");
   });
 
   test("security headers: HSTS, nosniff, DENY framing, referrer policy and the configured CSP, all overriding the origin", () => {
@@ -125,6 +137,14 @@ describe("edge without a domain (dev config, edge enabled)", () => {
     );
   });
 
+  test("CloudFront sends the origin header the ALB's listener requires, its value read from core's secret (by the ARN in core's state)", () => {
+    const api = (only(stack, "aws_cloudfront_distribution").origin as Json[]).find((o) => o.origin_id === "api")!;
+    const [readId, read] = Object.entries(dataOf(stack, "aws_secretsmanager_secret_version"))[0];
+    expect(read.secret_id).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_secretsmanager_secretload-balancer_origin-header_secret_\w+arn\}$/);
+    expect(api.custom_header).toEqual([{ name: "X-Origin-Verify", value: `\${data.aws_secretsmanager_secret_version.${readId}.secret_string}` }]);
+    expect(stacks.core.resource!.aws_lb_listener_rule).toBeDefined();
+  });
+
   test("the WebSocket API's stage path goes to core's API (execute-api name from remote state), uncached", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     const ws = (d.origin as Json[]).find((o) => o.origin_id === "websocket")!;
@@ -133,13 +153,16 @@ describe("edge without a domain (dev config, edge enabled)", () => {
     expect(d.ordered_cache_behavior).toContainEqual(expect.objectContaining({ path_pattern: "/live", target_origin_id: "websocket", cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled }));
   });
 
-  test("outputs for publish-dashboard: bucket, distribution id, domain name, url", () => {
+  test("outputs for publish-dashboard: bucket, distribution id, domain name, url, and the runtime settings it writes to config.json", () => {
+    const host = ref(stack, "aws_cloudfront_distribution", "domain_name");
     expect(stack.output).toEqual({
       bucket_name: { value: ref(stack, "aws_s3_bucket", "bucket") },
       distribution_id: { value: ref(stack, "aws_cloudfront_distribution", "id") },
-      domain_name: { value: ref(stack, "aws_cloudfront_distribution", "domain_name") },
-      url: { value: `https://${ref(stack, "aws_cloudfront_distribution", "domain_name")}` },
+      domain_name: { value: host },
+      url: { value: `https://${host}` },
+      runtime_config: { value: { graphqlUrl: `https://${host}/graphql`, websocketUrl: `wss://${host}/live` } },
     });
+    expect(parseRuntimeConfig({ graphqlUrl: "https://d1.cloudfront.net/graphql", websocketUrl: "wss://d1.cloudfront.net/live" }, "x")).not.toEqual(expect.any(String));
   });
 });
 
@@ -210,21 +233,76 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     });
     expect(d.price_class).toBe("PriceClass_200");
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
+    expect(stack.output!.runtime_config).toEqual({ value: { graphqlUrl: "https://markets.example.com/graphql", websocketUrl: "wss://markets.example.com/live" } });
   });
 
-  test("the WAF: scope CLOUDFRONT through the us-east-1 alias, common rule set and rate limit, metrics on, attached", () => {
+  test("the WAF: scope CLOUDFRONT through the us-east-1 alias, common and known-bad-inputs rule sets, body size outside the API, rate limit, metrics on, attached", () => {
     const acl = only(stack, "aws_wafv2_web_acl");
     expect(acl).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, scope: "CLOUDFRONT", default_action: { allow: {} } });
     expect(acl.visibility_config).toMatchObject({ cloudwatch_metrics_enabled: true, sampled_requests_enabled: true });
     const rules = acl.rule as Json[];
+    expect(rules.map((r) => [r.name, r.priority])).toEqual([
+      ["aws-common-rule-set", 10],
+      ["aws-known-bad-inputs", 20],
+      ["body-size-outside-api", 30],
+      ["rate-limit-per-ip", 40],
+    ]);
     expect(rules.map((r) => r.statement)).toEqual([
-      { managed_rule_group_statement: { name: "AWSManagedRulesCommonRuleSet", vendor_name: "AWS" } },
+      { managed_rule_group_statement: { name: "AWSManagedRulesCommonRuleSet", vendor_name: "AWS", rule_action_override: [{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }] } },
+      { managed_rule_group_statement: { name: "AWSManagedRulesKnownBadInputsRuleSet", vendor_name: "AWS" } },
+      {
+        and_statement: {
+          statement: [
+            { label_match_statement: { scope: "LABEL", key: "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body" } },
+            {
+              not_statement: {
+                statement: {
+                  byte_match_statement: { search_string: "/graphql", positional_constraint: "STARTS_WITH", field_to_match: { uri_path: {} }, text_transformation: [{ priority: 0, type: "NONE" }] },
+                },
+              },
+            },
+          ],
+        },
+      },
       { rate_based_statement: { limit: 1000, aggregate_key_type: "IP" } },
     ]);
+    expect(BODY_SIZE_LABEL).toBe("awswaf:managed:aws:core-rule-set:SizeRestrictions_Body");
     expect(rules[0].override_action).toEqual({ none: {} });
-    expect(rules[1].action).toEqual({ block: {} });
+    expect(rules[1].override_action).toEqual({ none: {} });
+    expect(rules[2].action).toEqual({ block: {} });
+    expect(rules[3].action).toEqual({ block: {} });
     for (const r of rules) expect(r.visibility_config).toMatchObject({ cloudwatch_metrics_enabled: true, sampled_requests_enabled: true });
     expect(only(stack, "aws_cloudfront_distribution").web_acl_id).toBe(ref(stack, "aws_wafv2_web_acl", "arn"));
+  });
+
+  test("WAF logs: an aws-waf-logs- log group in us-east-1, KMS-encrypted by a us-east-1 key for that region's logs service, kept logRetentionDays; blocked and counted requests only; credentials redacted", () => {
+    const group = only(stack, "aws_cloudwatch_log_group");
+    expect(group).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, name: "aws-waf-logs-streamlines-edge-dashboard", retention_in_days: configNamed(DOMAIN_WAF).logRetentionDays });
+    const keyId = idOf(stack, "aws_kms_key");
+    expect(group.kms_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
+    expect(only(stack, "aws_kms_key")).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, enable_key_rotation: true });
+    expect(only(stack, "aws_kms_alias")).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, name: "alias/streamlines-edge-dashboard-waf-logs" });
+    const policyDoc = String(only(stack, "aws_kms_key").policy).match(/data\.aws_iam_policy_document\.([\w-]+)\.json/)![1];
+    const logsStatement = (dataOf(stack, "aws_iam_policy_document")[policyDoc].statement as Json[]).find((st) => st.sid === "CloudWatchLogsEncryptsThisAccountsLogGroups")!;
+    expect(logsStatement.principals).toEqual([{ type: "Service", identifiers: ["logs.us-east-1.amazonaws.com"] }]);
+    expect(logsStatement.condition[0].values[0]).toMatch(/^arn:\$\{[^}]+\}:logs:us-east-1:/);
+    const logging = only(stack, "aws_wafv2_web_acl_logging_configuration");
+    expect(logging).toMatchObject({
+      provider: `aws.${US_EAST_1_ALIAS}`,
+      resource_arn: ref(stack, "aws_wafv2_web_acl", "arn"),
+      log_destination_configs: [ref(stack, "aws_cloudwatch_log_group", "arn")],
+      redacted_fields: [{ single_header: { name: "authorization" } }, { single_header: { name: "cookie" } }],
+      logging_filter: {
+        default_behavior: "DROP",
+        filter: [{ behavior: "KEEP", requirement: "MEETS_ANY", condition: [{ action_condition: { action: "BLOCK" } }, { action_condition: { action: "COUNT" } }] }],
+      },
+    });
+  });
+
+  test("WAF logs all: no filter", () => {
+    const file = configNamed(DOMAIN_WAF);
+    const all = synthAll({ ...file, edge: { ...file.edge, waf: { ...file.edge.waf, logs: "all" } } }).stacks.edge;
+    expect(only(all, "aws_wafv2_web_acl_logging_configuration")).not.toHaveProperty("logging_filter");
   });
 
   test("access logs: a bucket of their own, ACLs on for CloudFront's log delivery (which sets its own grant), each log expiring after edge.accessLogs.expirationDays", () => {
@@ -241,6 +319,42 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
   test("the API origin speaks HTTPS to the ALB's own domain (its certificate's name)", () => {
     const api = (only(stack, "aws_cloudfront_distribution").origin as Json[]).find((o) => o.origin_id === "api")!;
     expect(api).toMatchObject({ domain_name: "api.markets.example.com", custom_origin_config: { origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] } });
+  });
+});
+
+describe("the SPA fallback function's code, run in node against CloudFront viewer-request events", () => {
+  /** Runs the shipped code as CloudFront does: a global `handler(event)` returning the request. */
+  const handle = (uri: string): Json => {
+    const context = vm.createContext({});
+    vm.runInContext(SPA_FALLBACK_CODE, context);
+    const event = { version: "1.0", context: { eventType: "viewer-request" }, viewer: { ip: "192.0.2.1" }, request: { method: "GET", uri, querystring: { a: { value: "1" } }, headers: { host: { value: "d1.cloudfront.net" } }, cookies: {} } };
+    return vm.runInContext("handler", context)(event) as Json;
+  };
+
+  test.each([
+    ["/", "/index.html"],
+    ["/sp500", "/index.html"],
+    ["/ask-bid-spread/", "/index.html"],
+    ["/dashboard/AAPL", "/index.html"],
+    ["/index.html", "/index.html"],
+    ["/assets/index-B4VmqMlx.js", "/assets/index-B4VmqMlx.js"],
+    ["/favicon.png", "/favicon.png"],
+    ["/config.json", "/config.json"],
+    ["/assets/missing-file.css", "/assets/missing-file.css"],
+    ["/v1.2/report", "/index.html"],
+  ])("%s -> %s", (uri, expected) => {
+    const request = handle(uri);
+    expect(request.uri).toBe(expected);
+    // The rest of the request is passed on untouched.
+    expect(request.querystring).toEqual({ a: { value: "1" } });
+    expect(request.headers).toEqual({ host: { value: "d1.cloudfront.net" } });
+  });
+
+  test("ES5 only (the runtime runs it as written) and nothing but the handler", () => {
+    expect(SPA_FALLBACK_CODE).not.toMatch(/\b(const|let|require|import|async|await)\b|=>|`/);
+    const context = vm.createContext({});
+    vm.runInContext(SPA_FALLBACK_CODE, context);
+    expect(Object.keys(context)).toEqual(["handler"]);
   });
 });
 
@@ -284,13 +398,17 @@ describe("edge on its own against the emulator (config acceptance-edge: no domai
     expect(only(json, "aws_cloudfront_distribution").origin).toHaveLength(1);
     expect(dataOf(json, "terraform_remote_state")).toEqual({});
     expect(only(json, "aws_cloudfront_distribution")).not.toHaveProperty("ordered_cache_behavior");
+    expect(json.output).not.toHaveProperty("runtime_config");
   });
 
-  test("no response headers policy (moto has no such API), and synth warns about it", () => {
+  test("no response headers policy nor SPA fallback function (moto has neither API), and synth warns about both", () => {
+    expect(resourcesOf(json, "aws_cloudfront_function")).toEqual({});
+    expect(only(json, "aws_cloudfront_distribution").default_cache_behavior).not.toHaveProperty("function_association");
     expect(resourcesOf(json, "aws_cloudfront_response_headers_policy")).toEqual({});
     expect(only(json, "aws_cloudfront_distribution").default_cache_behavior).not.toHaveProperty("response_headers_policy_id");
     expect(edge.site.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
       "streamlines-acce-dashboard: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.",
+      "streamlines-acce-dashboard: no SPA fallback: app routes other than / answer 403. spaFallback is off, which is only for an emulator.",
     ]);
   });
 });

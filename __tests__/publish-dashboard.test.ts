@@ -4,7 +4,8 @@ import * as path from "path";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CloudFrontClient, CreateDistributionCommand, GetInvalidationCommand, ListInvalidationsCommand } from "@aws-sdk/client-cloudfront";
 import { Emulator, emulatorClientConfig, startMoto } from "../scripts/lib/emulator";
-import { IMMUTABLE, REVALIDATE, cacheControlOf, contentTypeOf, edgeOutputsFrom, isHashedAsset, main, parsePublishArgs } from "../scripts/publish-dashboard";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { IMMUTABLE, REVALIDATE, cacheControlOf, contentTypeOf, edgeOutputsFrom, isHashedAsset, isPublished, main, parsePublishArgs, resolveBuildDir } from "../scripts/publish-dashboard";
 import { ROOT } from "./helpers/synth";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -19,6 +20,13 @@ const BUILD: Record<string, string> = {
   "robots.txt": "User-agent: *",
   "manifest.webmanifest": "{}",
 };
+/** Build files that must not reach the bucket by default. */
+const NOT_PUBLISHED: Record<string, string> = {
+  ".env": "VITE_SECRET=do-not-publish",
+  ".git/config": "[core]",
+  "assets/index-B4VmqMlx.js.map": '{"version":3,"sources":["src/secret-sauce.ts"]}',
+};
+const SETTINGS = { graphqlUrl: "https://d1.cloudfront.net/graphql", websocketUrl: "wss://d1.cloudfront.net/live" };
 
 /** Runs the CLI with a config file and captures its stdout lines and stderr text. */
 async function run(argv: string[], configFile: string, root = ROOT): Promise<{ code: number; out: string[]; err: string }> {
@@ -61,7 +69,27 @@ describe("content types and cache headers", () => {
 
   test("arguments", () => {
     expect(parsePublishArgs(["--build-dir", "d", "--outputs", "o.json"])).toEqual({ buildDir: "d", outputsFile: "o.json" });
-    expect(() => parsePublishArgs(["--build-dir"])).toThrow('unexpected argument "--build-dir"; usage: npm run publish-dashboard -- [--build-dir DIR] [--outputs FILE]');
+    expect(parsePublishArgs(["--include-source-maps"])).toEqual({ includeSourceMaps: true });
+    expect(() => parsePublishArgs(["--build-dir"])).toThrow('unexpected argument "--build-dir"; usage: npm run publish-dashboard -- [--build-dir DIR] [--outputs FILE] [--include-source-maps]');
+  });
+
+  test("dotfiles at any depth are never published; source maps only on request", () => {
+    expect(isPublished("assets/index-B4VmqMlx.js")).toBe(true);
+    expect(isPublished(".env")).toBe(false);
+    expect(isPublished(".git/config")).toBe(false);
+    expect(isPublished("assets/.DS_Store")).toBe(false);
+    expect(isPublished("assets/index-B4VmqMlx.js.map")).toBe(false);
+    expect(isPublished("assets/index-B4VmqMlx.js.map", true)).toBe(true);
+    expect(isPublished(".well-known/x.map", true)).toBe(false);
+  });
+
+  test("runtime settings: taken from the runtime_config output, refused with the key when malformed", () => {
+    const base = { bucket_name: { value: "b" }, distribution_id: { value: "E1" } };
+    expect(edgeOutputsFrom({ ...base, runtime_config: { value: SETTINGS } }, "x").runtimeConfig).toEqual(SETTINGS);
+    expect(() => edgeOutputsFrom({ ...base, runtime_config: { value: { graphqlUrl: "http://d1.cloudfront.net/graphql" } } }, "x")).toThrow(
+      'x: output runtime_config: graphqlUrl "http://d1.cloudfront.net/graphql" is not allowed; expected an absolute https:// URL',
+    );
+    expect(() => edgeOutputsFrom({ ...base, runtime_config: { value: { ...SETTINGS, apiKey: "k" } } }, "x")).toThrow("x: output runtime_config: unexpected key apiKey; allowed: graphqlUrl, websocketUrl");
   });
 
   test("outputs: terraform output -json shape or plain values; missing ones are named", () => {
@@ -76,6 +104,28 @@ describe("refusals, one line each", () => {
   let dir: string;
   beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "publish-refuse-"))));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("a configured build directory outside the repository, directly or through a symlink; --build-dir may point anywhere", () => {
+    const root = path.join(dir, "repo");
+    const outside = path.join(dir, "elsewhere");
+    fs.mkdirSync(root, { recursive: true });
+    fs.mkdirSync(outside, { recursive: true });
+    fs.symlinkSync(outside, path.join(root, "dist-link"));
+    const real = fs.realpathSync(outside);
+    expect(() => resolveBuildDir(root, undefined, "../elsewhere")).toThrow(
+      `edge.buildDir "../elsewhere" resolves to ${real}, outside the repository ${fs.realpathSync(root)}; pass it on the command line (--build-dir DIR) to publish from there`,
+    );
+    expect(() => resolveBuildDir(root, undefined, "dist-link")).toThrow(`edge.buildDir "dist-link" resolves to ${real}, outside`);
+    expect(() => resolveBuildDir(root, undefined, outside)).toThrow("outside the repository");
+    expect(resolveBuildDir(root, undefined, "dashboard/dist")).toBe(path.join(root, "dashboard", "dist"));
+    expect(resolveBuildDir(root, "../elsewhere", "dashboard/dist")).toBe(outside);
+  });
+
+  test("the CLI refuses a configured outside build directory before it reads any state", async () => {
+    const r = await run([], writeConfig(dir, { edge: { enabled: true, buildDir: "/tmp" } }), dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^publish-dashboard: edge\.buildDir "\/tmp" resolves to \S+, outside the repository \S+; pass it on the command line \(--build-dir DIR\) to publish from there\n$/);
+  });
 
   test("edge disabled in the config", async () => {
     const r = await run([], writeConfig(dir, { edge: { enabled: false } }));
@@ -137,12 +187,15 @@ describe("publishing to a local stand-in (moto)", () => {
     );
     distributionId = created.Distribution!.Id!;
     const build = path.join(dir, "dist");
-    for (const [key, body] of Object.entries(BUILD)) {
+    for (const [key, body] of Object.entries({ ...BUILD, ...NOT_PUBLISHED })) {
       fs.mkdirSync(path.dirname(path.join(build, key)), { recursive: true });
       fs.writeFileSync(path.join(build, key), body);
     }
     const outputs = path.join(dir, "outputs.json");
-    fs.writeFileSync(outputs, JSON.stringify({ bucket_name: { value: BUCKET }, distribution_id: { value: distributionId }, url: { value: "https://d1.cloudfront.net" } }));
+    fs.writeFileSync(
+      outputs,
+      JSON.stringify({ bucket_name: { value: BUCKET }, distribution_id: { value: distributionId }, url: { value: "https://d1.cloudfront.net" }, runtime_config: { value: SETTINGS } }),
+    );
     result = await run(["--outputs", outputs, "--build-dir", build], writeConfig(dir, { emulator: { endpoint: moto.endpoint } }));
   }, 60_000);
 
@@ -157,8 +210,12 @@ describe("publishing to a local stand-in (moto)", () => {
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
     expect(result.out).toHaveLength(2);
-    expect(result.out[0]).toMatch(new RegExp(`^publish-dashboard: uploaded 8 files \\([\\d.]+ KiB\\) to s3://${BUCKET}$`));
-    expect(result.out[1]).toMatch(new RegExp(`^publish-dashboard: invalidation \\S+ of /index.html on distribution ${distributionId}; live at https://d1.cloudfront.net within a few minutes$`));
+    expect(result.out[0]).toMatch(
+      new RegExp(
+        `^publish-dashboard: uploaded 9 files \\([\\d.]+ KiB\\) to s3://${BUCKET}; runtime settings in config.json; skipped 3 \\(.env, .git/config, assets/index-B4VmqMlx.js.map\\): dotfiles are never published, source maps only with --include-source-maps$`,
+      ),
+    );
+    expect(result.out[1]).toMatch(new RegExp(`^publish-dashboard: invalidation \\S+ of /index.html, /config.json on distribution ${distributionId}; live at https://d1.cloudfront.net within a few minutes$`));
   });
 
   test.each([
@@ -175,11 +232,21 @@ describe("publishing to a local stand-in (moto)", () => {
     expect({ contentType: head.ContentType, cacheControl: head.CacheControl, length: head.ContentLength }).toEqual({ contentType, cacheControl, length: Buffer.byteLength(BUILD[key]) });
   });
 
-  test("one invalidation, of /index.html only", async () => {
+  test.each(Object.keys(NOT_PUBLISHED))("%s is not in the bucket", async (key) => {
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({ name: "NotFound" });
+  });
+
+  test("config.json: the edge stack's runtime settings, JSON, revalidated on every load", async () => {
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "config.json" }));
+    expect({ contentType: got.ContentType, cacheControl: got.CacheControl }).toEqual({ contentType: "application/json", cacheControl: "no-cache" });
+    expect(JSON.parse(await got.Body!.transformToString())).toEqual(SETTINGS);
+  });
+
+  test("one invalidation, of the shell and its settings only", async () => {
     const list = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: distributionId }));
     expect(list.InvalidationList?.Items).toHaveLength(1);
     const got = await cloudfront.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: list.InvalidationList!.Items![0].Id! }));
-    expect(got.Invalidation?.InvalidationBatch?.Paths).toEqual({ Quantity: 1, Items: ["/index.html"] });
+    expect(got.Invalidation?.InvalidationBatch?.Paths).toEqual({ Quantity: 2, Items: ["/index.html", "/config.json"] });
     expect(result.out[1]).toContain(got.Invalidation!.Id!);
   });
 });

@@ -270,6 +270,8 @@ export interface StreamLinesConfig {
 }
 
 export const PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
+/** `blocked`: requests a rule blocked or counted; `all`: every request. */
+export const WAF_LOG_MODES = ["blocked", "all"] as const;
 
 export interface EdgeConfig {
   /** Creates the edge stack. */
@@ -284,17 +286,50 @@ export interface EdgeConfig {
   readonly contentSecurityPolicy: string;
   /** CloudFront standard logs into a bucket of their own, each kept `expirationDays`. */
   readonly accessLogs: { readonly enabled: boolean; readonly bucketName: string; readonly expirationDays: number };
-  /** AWS managed common rule set plus a per-IP rate limit (requests per 5 minutes). */
-  readonly waf: { readonly enabled: boolean; readonly rateLimit: number };
+  /**
+   * AWS managed common and known-bad-inputs rule sets plus a per-IP rate limit (requests per 5 minutes).
+   * `logs`: which requests go to the KMS-encrypted `aws-waf-logs-<app>-<env>-dashboard` log group
+   * (us-east-1, kept logRetentionDays).
+   */
+  readonly waf: { readonly enabled: boolean; readonly rateLimit: number; readonly logs: (typeof WAF_LOG_MODES)[number] };
   /** Route /graphql* to the core ALB (and the WebSocket API when core has one): one domain for the whole app. */
   readonly backendOrigins: boolean;
   /** The dashboard build `npm run publish-dashboard` uploads, relative to the repository root. */
   readonly buildDir: string;
 }
 
-/** A dashboard that loads only its own assets and talks only to its own origin and secure sockets. */
-export const DEFAULT_CONTENT_SECURITY_POLICY =
-  "default-src 'self'; connect-src 'self' wss: https:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+/**
+ * A dashboard that loads only its own assets and talks only to its own origin plus `connectTo`.
+ * style-src keeps 'unsafe-inline' because the dashboard (e410d43) renders style attributes: app.html's
+ * `<div style="display: contents">` and the charts' `style="opacity: ..."` on every data point; CSP
+ * cannot allow attributes without it. style-src-elem 'self' still refuses injected <style> elements in
+ * browsers that know it (older ones fall back to style-src, as before).
+ */
+export function contentSecurityPolicy(connectTo: readonly string[]): string {
+  const connect = ["'self'", ...connectTo].join(" ");
+  return `default-src 'self'; connect-src ${connect}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; style-src-elem 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'`;
+}
+
+/** The default with nothing beyond 'self': the API and WebSocket on the site's own CloudFront name. */
+export const DEFAULT_CONTENT_SECURITY_POLICY = contentSecurityPolicy([]);
+
+/**
+ * The app's own API and WebSocket origins, from the raw config. Behind edge (backendOrigins) both are
+ * the site itself: 'self' covers wss:// on the same host (CSP3), and a custom domain is named as well
+ * for browsers that predate that rule. Without backendOrigins they are core's names when it has them;
+ * an unnamed execute-api or ALB host is unknown at synth, so such a config sets the policy itself.
+ */
+function appConnectOrigins(root: Record<string, unknown>): string[] {
+  const at = (...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), root);
+  const name = (...keys: string[]) => (typeof at(...keys) === "string" ? (at(...keys) as string) : undefined);
+  if (at("edge", "backendOrigins") !== false) {
+    const site = name("edge", "domain", "name");
+    return site ? [`wss://${site}`] : [];
+  }
+  const websocket = name("realtime", "domain", "name");
+  const api = name("loadBalancer", "domain", "name");
+  return [...(api ? [`https://${api}`] : []), ...(websocket ? [`wss://${websocket}`] : [])];
+}
 
 // ---- a small declarative schema, so each error can name key, value and what is allowed ----
 
@@ -654,7 +689,7 @@ export const CONFIG_SCHEMA: Rule = obj({
       // CloudFront caps the CSP header value at 1783 characters.
       contentSecurityPolicy: str({
         optional: true,
-        default: DEFAULT_CONTENT_SECURITY_POLICY,
+        default: (root) => contentSecurityPolicy(appConnectOrigins(root)),
         check: (v) => (/^[\x20-\x7e]{1,1783}$/.test(v) ? undefined : "expected a Content-Security-Policy of 1-1783 printable ASCII characters"),
       }),
       accessLogs: obj(
@@ -665,7 +700,17 @@ export const CONFIG_SCHEMA: Rule = obj({
         },
         true,
       ),
-      waf: obj({ enabled: bool(false), rateLimit: int({ optional: true, default: 2000, min: 10, max: 2000000000 }) }, true),
+      waf: obj(
+        {
+          enabled: bool(false),
+          rateLimit: int({ optional: true, default: 2000, min: 10, max: 2000000000 }),
+          // Default (dev too) `blocked`: blocked and counted requests are what an operator investigates
+          // (false positives, attacks); every allowed request is in the CloudFront access logs already,
+          // and logging it all costs ingestion per GB for nothing new. `all` for a short investigation.
+          logs: str({ optional: true, default: "blocked", enum: WAF_LOG_MODES }),
+        },
+        true,
+      ),
       backendOrigins: bool(true),
       buildDir: str({ optional: true, default: "dashboard/dist", check: (v) => (/^[^\0\n\r]{1,1024}$/.test(v) ? undefined : "expected a directory path") }),
     },

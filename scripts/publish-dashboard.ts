@@ -1,6 +1,7 @@
 /**
- * Uploads the dashboard's static build to the edge stack's bucket and invalidates /index.html:
- *   npm run publish-dashboard [-- --build-dir DIR] [-- --outputs FILE]
+ * Uploads the dashboard's static build and its runtime settings (config.json) to the edge stack's
+ * bucket and invalidates the shell:
+ *   npm run publish-dashboard [-- --build-dir DIR] [-- --outputs FILE] [-- --include-source-maps]
  * The bucket and distribution come from the edge stack's outputs (its state, or FILE as written by
  * `terraform output -json`); without them it refuses to run.
  */
@@ -12,18 +13,19 @@ import { ConfigError, loadConfig, resolveConfigPath } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { emulatorClientConfig } from "./lib/emulator";
 import { repoRoot } from "./lib/terraform";
+import { DashboardRuntimeConfig, RUNTIME_CONFIG_KEY, parseRuntimeConfig } from "../modules/static-site/runtime-config";
 import { StateUsageError, stackOutputs } from "./state";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-export const USAGE = "usage: npm run publish-dashboard -- [--build-dir DIR] [--outputs FILE]";
+export const USAGE = "usage: npm run publish-dashboard -- [--build-dir DIR] [--outputs FILE] [--include-source-maps]";
 
 /** Hashed file names change with their content, so browsers and CloudFront may keep them for good. */
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 /** The app shell names the current hashed assets: every request revalidates it. */
 export const REVALIDATE = "no-cache";
-/** What a publish invalidates: the shell; hashed assets are new names, so nothing else is stale. */
-export const INVALIDATED_PATHS = ["/index.html"];
+/** What a publish invalidates: the shell and its settings; hashed assets are new names, so nothing else is stale. */
+export const INVALIDATED_PATHS = ["/index.html", `/${RUNTIME_CONFIG_KEY}`];
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -76,6 +78,8 @@ export interface EdgeOutputs {
   readonly bucketName: string;
   readonly distributionId: string;
   readonly url?: string;
+  /** Absent when the edge stack fronts no backend (edge.backendOrigins false). */
+  readonly runtimeConfig?: DashboardRuntimeConfig;
 }
 
 /** The outputs publishing needs, from `terraform output -json` shape; a PublishError naming what is missing. */
@@ -91,20 +95,27 @@ export function edgeOutputsFrom(outputs: Record<string, unknown>, source: string
   if (missing.length > 0) {
     throw new PublishError(`${source} has no ${missing.join(" or ")} output; apply the edge stack first (cdktf deploy edge) or pass --outputs FILE from terraform output -json`);
   }
-  return { bucketName: bucketName!, distributionId: distributionId!, url: value("url") };
+  const raw = outputs.runtime_config;
+  const settings = typeof raw === "object" && raw !== null && "value" in raw ? (raw as { value: unknown }).value : raw;
+  const runtimeConfig = settings === undefined ? undefined : parseRuntimeConfig(settings, `${source}: output runtime_config`);
+  if (typeof runtimeConfig === "string") throw new PublishError(runtimeConfig);
+  return { bucketName: bucketName!, distributionId: distributionId!, url: value("url"), ...(runtimeConfig && { runtimeConfig }) };
 }
 
 export interface PublishArgs {
   readonly buildDir?: string;
   readonly outputsFile?: string;
+  readonly includeSourceMaps?: boolean;
 }
 
 export function parsePublishArgs(argv: readonly string[]): PublishArgs {
-  const out: { buildDir?: string; outputsFile?: string } = {};
+  const out: { buildDir?: string; outputsFile?: string; includeSourceMaps?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if ((flag === "--build-dir" || flag === "--outputs") && value && !value.startsWith("--")) {
+    if (flag === "--include-source-maps") {
+      out.includeSourceMaps = true;
+    } else if ((flag === "--build-dir" || flag === "--outputs") && value && !value.startsWith("--")) {
       if (flag === "--build-dir") out.buildDir = value;
       else out.outputsFile = value;
       i++;
@@ -129,6 +140,30 @@ export function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
+/**
+ * Dotfiles (`.env`, `.git/`, `.DS_Store`) are never the site and may hold secrets; source maps carry
+ * the whole source, so they are published only on request.
+ */
+export function isPublished(key: string, includeSourceMaps = false): boolean {
+  if (key.split("/").some((segment) => segment.startsWith("."))) return false;
+  return includeSourceMaps || !/\.map$/i.test(key);
+}
+
+/**
+ * The build directory: `--build-dir` anywhere, as the operator typed it; from config only inside the
+ * repository (after symlinks), so a config file alone cannot publish some other directory.
+ */
+export function resolveBuildDir(root: string, fromArgs: string | undefined, fromConfig: string): string {
+  if (fromArgs !== undefined) return path.resolve(root, fromArgs);
+  const dir = path.resolve(root, fromConfig);
+  const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : p);
+  const rel = path.relative(real(root), real(dir));
+  if (rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    throw new PublishError(`edge.buildDir ${JSON.stringify(fromConfig)} resolves to ${real(dir)}, outside the repository ${real(root)}; pass it on the command line (--build-dir DIR) to publish from there`);
+  }
+  return dir;
+}
+
 /** The client settings: the emulator's when the config names one, else the default credential chain. */
 function clientConfig(config: StreamLinesConfig, region: string) {
   return config.emulator ? emulatorClientConfig(config.emulator.endpoint, region) : { region };
@@ -136,6 +171,8 @@ function clientConfig(config: StreamLinesConfig, region: string) {
 
 export interface PublishResult {
   readonly uploaded: number;
+  /** Build files left out (dotfiles, source maps). */
+  readonly skipped: readonly string[];
   readonly bytes: number;
   readonly invalidationId: string;
 }
@@ -145,30 +182,50 @@ export interface PublishResult {
  * assets), then invalidates the shell. Old hashed assets stay: tabs still running the previous
  * build keep loading them.
  */
-export async function publish(config: StreamLinesConfig, buildDir: string, outputs: EdgeOutputs, say: (l: string) => void): Promise<PublishResult> {
-  const keys = filesUnder(buildDir);
+export async function publish(
+  config: StreamLinesConfig,
+  buildDir: string,
+  outputs: EdgeOutputs,
+  say: (l: string) => void,
+  opts: { includeSourceMaps?: boolean } = {},
+): Promise<PublishResult> {
+  const all = filesUnder(buildDir);
+  const keys = all.filter((k) => isPublished(k, opts.includeSourceMaps));
+  const skipped = all.filter((k) => !keys.includes(k));
   if (!keys.includes("index.html")) throw new PublishError(`${buildDir} has no index.html; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
-  const ordered = [...keys.filter((k) => k !== "index.html"), "index.html"];
+  if (outputs.runtimeConfig && keys.includes(RUNTIME_CONFIG_KEY)) {
+    throw new PublishError(`${buildDir} has its own ${RUNTIME_CONFIG_KEY}; the runtime settings are published under that name (help/app-contract.md): remove it from the build`);
+  }
+  // The settings go up before the shell that reads them.
+  const settings = outputs.runtimeConfig && Buffer.from(`${JSON.stringify(outputs.runtimeConfig, null, 2)}\n`);
+  const files: Array<[string, () => Buffer]> = keys.filter((k) => k !== "index.html").map((k) => [k, () => fs.readFileSync(path.join(buildDir, ...k.split("/")))]);
+  if (settings) files.push([RUNTIME_CONFIG_KEY, () => settings]);
+  files.push(["index.html", () => fs.readFileSync(path.join(buildDir, "index.html"))]);
+  const invalidated = settings ? INVALIDATED_PATHS : INVALIDATED_PATHS.filter((p) => p !== `/${RUNTIME_CONFIG_KEY}`);
   const s3 = new S3Client(clientConfig(config, config.region));
   // CloudFront's API lives in us-east-1 whatever the app region.
   const cloudfront = new CloudFrontClient(clientConfig(config, "us-east-1"));
   let bytes = 0;
   try {
-    for (const key of ordered) {
-      const body = fs.readFileSync(path.join(buildDir, ...key.split("/")));
+    for (const [key, read] of files) {
+      const body = read();
       bytes += body.length;
       await s3.send(new PutObjectCommand({ Bucket: outputs.bucketName, Key: key, Body: body, ContentType: contentTypeOf(key), CacheControl: cacheControlOf(key) }));
     }
-    say(`publish-dashboard: uploaded ${ordered.length} files (${(bytes / 1024).toFixed(1)} KiB) to s3://${outputs.bucketName}`);
+    const notes = [
+      settings ? `runtime settings in ${RUNTIME_CONFIG_KEY}` : `no ${RUNTIME_CONFIG_KEY}: the edge stack fronts no backend`,
+      ...(skipped.length > 0 ? [`skipped ${skipped.length} (${skipped.slice(0, 3).join(", ")}${skipped.length > 3 ? ", ..." : ""}): dotfiles are never published, source maps only with --include-source-maps`] : []),
+    ];
+    say(`publish-dashboard: uploaded ${files.length} files (${(bytes / 1024).toFixed(1)} KiB) to s3://${outputs.bucketName}; ${notes.join("; ")}`);
     const invalidation = await cloudfront.send(
       new CreateInvalidationCommand({
         DistributionId: outputs.distributionId,
-        InvalidationBatch: { CallerReference: `publish-dashboard-${Date.now()}`, Paths: { Quantity: INVALIDATED_PATHS.length, Items: INVALIDATED_PATHS } },
+        InvalidationBatch: { CallerReference: `publish-dashboard-${Date.now()}`, Paths: { Quantity: invalidated.length, Items: invalidated } },
       }),
     );
     const invalidationId = invalidation.Invalidation?.Id ?? "(no id)";
-    say(`publish-dashboard: invalidation ${invalidationId} of ${INVALIDATED_PATHS.join(", ")} on distribution ${outputs.distributionId}${outputs.url ? `; live at ${outputs.url} within a few minutes` : ""}`);
-    return { uploaded: ordered.length, bytes, invalidationId };
+    say(`publish-dashboard: invalidation ${invalidationId} of ${invalidated.join(", ")} on distribution ${outputs.distributionId}${outputs.url ? `; live at ${outputs.url} within a few minutes` : ""}`);
+    return { uploaded: files.length, skipped, bytes, invalidationId };
   } finally {
     s3.destroy();
     cloudfront.destroy();
@@ -196,10 +253,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
     const configFile = resolveConfigPath();
     const config = loadConfig(configFile);
     if (!config.edge.enabled) return fail(`edge.enabled is false in ${path.relative(root, configFile) || configFile}: there is no CloudFront dashboard to publish to`);
+    const buildDir = resolveBuildDir(root, args.buildDir, config.edge.buildDir);
     const outputs = args.outputsFile ? readOutputsFile(args.outputsFile) : edgeOutputsFrom(stackOutputs("edge", root, say), "the edge stack's state");
-    const buildDir = path.resolve(root, args.buildDir ?? config.edge.buildDir);
     if (!fs.existsSync(buildDir)) return fail(`build directory ${buildDir} does not exist; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
-    await publish(config, buildDir, outputs, say);
+    await publish(config, buildDir, outputs, say, { includeSourceMaps: args.includeSourceMaps });
     return 0;
   } catch (err) {
     if (err instanceof PublishError || err instanceof StateUsageError) return fail(err.message);

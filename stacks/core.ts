@@ -201,6 +201,11 @@ export class CoreStack extends StreamLinesStack {
           backend: { name: this.name("backend"), port: c.services.backend.port, healthCheckPath: c.services.backend.healthCheckPath, healthyCodes: "200", pathPatterns: BACKEND_PATHS },
           dashboard: { name: this.name("dashboard"), port: c.services.dashboard.port, healthCheckPath: c.services.dashboard.healthCheckPath, healthyCodes: "200-399" },
         },
+        // Edge applies after core and reads the header value from this secret (stacks/edge.ts). No
+        // recovery window: a new value is generated with the secret, and a secret pending deletion
+        // would block the next deploy's secret of the same name.
+        onlyFromCloudFront:
+          c.edge.enabled && c.edge.backendOrigins ? { secret: { name: `${c.app}-${c.env}/cloudfront-origin-header`, kmsKeyArn: key.arn, recoveryWindowDays: 0 } } : undefined,
       });
     }
 

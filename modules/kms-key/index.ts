@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { TerraformProvider } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { accountIdOf, partitionOf } from "../aws-context";
@@ -13,6 +14,8 @@ export interface StreamLinesKeyProps {
   readonly deletionWindowDays: number;
   /** Region of the CloudWatch Logs service that may use the key for log groups. */
   readonly region: string;
+  /** The provider of `region` where that is not the stack's default (CloudFront's us-east-1). */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -120,8 +123,9 @@ export class StreamLinesKey extends Construct implements EncryptionKey {
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowDays,
       policy: policy.json,
+      provider: props.provider,
     });
-    const alias = new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: key.keyId });
+    const alias = new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: key.keyId, provider: props.provider });
     this.arn = key.arn;
     this.keyId = key.keyId;
     this.aliasName = alias.name;

@@ -12,6 +12,10 @@ import { accountIdOf, partitionOf } from "../aws-context";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
 import { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { DataAwsEc2ManagedPrefixList } from "@cdktf/provider-aws/lib/data-aws-ec2-managed-prefix-list";
+import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
+import { LbListenerRuleCondition } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { EmptySecret } from "../secret";
 import { SecureBucket } from "../secure-bucket";
 import { dnsValidatedCertificate } from "../certificate";
 import { LoadBalancerAttachment } from "../fargate-service";
@@ -30,6 +34,13 @@ const ELB_ACCOUNT_REGIONS: ReadonlySet<string> = new Set([
 export function targetGroupNamePrefix(key: string): string {
   return `${key.replace(/[^A-Za-z0-9]/g, "").slice(0, 5)}-`;
 }
+
+/** The header CloudFront adds to every request to the ALB, whose listener forwards only with it. */
+export const ORIGIN_HEADER_NAME = "X-Origin-Verify";
+/** Bump to have Secrets Manager generate a new header value (then apply core, then edge). */
+export const ORIGIN_HEADER_VERSION = 1;
+/** AWS's list of CloudFront's addresses towards origins. */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing";
 
 /** TLS 1.2 and 1.3 only, forward-secret ciphers: AWS's recommended policy for new listeners. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -68,6 +79,12 @@ export interface LoadBalancerProps {
   readonly deletionProtection: boolean;
   /** One default target and any number of path-routed ones, keyed by service. */
   readonly targets: Readonly<Record<string, LoadBalancerTargetProps>>;
+  /**
+   * CloudFront fronts the ALB (edge.backendOrigins): ingress only from CloudFront's origin-facing
+   * addresses, and the listener forwards only requests with the origin header, whose value is generated
+   * into this secret (`<app>-<env>/<purpose>`).
+   */
+  readonly onlyFromCloudFront?: { readonly secret: { readonly name: string; readonly kmsKeyArn: string; readonly recoveryWindowDays: number } };
 }
 
 /**
@@ -82,6 +99,8 @@ export class LoadBalancer extends Construct {
   readonly https: boolean;
   /** `https://<domain>` or `http(s)://<ALB DNS name>`: where browsers reach the app. */
   readonly url: string;
+  /** With `onlyFromCloudFront`: the header CloudFront must send, its value in this secret. */
+  readonly originHeader?: { readonly name: string; readonly secretArn: string };
   /** Attachments for FargateService, keyed like `props.targets`. */
   readonly targets: Record<string, LoadBalancerAttachment & { readonly arnSuffix: string; readonly name: string }> = {};
 
@@ -90,8 +109,11 @@ export class LoadBalancer extends Construct {
     const defaults = Object.entries(props.targets).filter(([, t]) => !t.pathPatterns);
     if (defaults.length !== 1) throw new Error(`LoadBalancer ${props.name}: exactly one target without pathPatterns (the default), got ${defaults.length}`);
 
+    const cloudFrontOnly = props.onlyFromCloudFront;
     const group = new SecurityGroup(this, "security-group", {
       name: `${props.name}-alb`,
+      // The same text either way: AWS cannot change a group's description, so a new one would replace
+      // the ALB's group. The ingress rules below say who may connect.
       description: `${props.name} ALB: HTTP(S) from the internet, out only to its targets`,
       vpcId: props.vpcId,
       tags: { Name: `${props.name}-alb` },
@@ -105,8 +127,25 @@ export class LoadBalancer extends Construct {
         `${props.name}: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS.`,
       );
     }
+    const servingPort = this.https ? 443 : 80;
+    if (cloudFrontOnly) {
+      // One rule, on the port CloudFront uses. A prefix list counts as its maximum entries (55 for
+      // this one) against the 60 inbound rules a security group has by default, so a second rule (the
+      // HTTP redirect port) would pass the quota and AWS would refuse it. No browser reaches the ALB
+      // directly, so no redirect port is needed.
+      const cloudFront = new DataAwsEc2ManagedPrefixList(this, "cloudfront-origin-facing", { name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST });
+      new VpcSecurityGroupIngressRule(this, `ingress-cloudfront-${servingPort}`, {
+        securityGroupId: group.id,
+        description: `${servingPort === 443 ? "HTTPS" : "HTTP"} from the CloudFront origin-facing addresses only`,
+        ipProtocol: "tcp",
+        fromPort: servingPort,
+        toPort: servingPort,
+        prefixListId: cloudFront.id,
+        tags: { Name: `${props.name}-alb-cloudfront-${servingPort}` },
+      });
+    }
     // Port 80 stays open with HTTPS too, so browsers typing the bare name get the redirect.
-    for (const port of this.https ? [80, 443] : [80]) {
+    for (const port of cloudFrontOnly ? [] : this.https ? [80, 443] : [80]) {
       new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
         securityGroupId: group.id,
         description: port === 443 ? "HTTPS from browsers" : this.https ? "HTTP from browsers, redirected to HTTPS" : "HTTP from browsers",
@@ -163,7 +202,16 @@ export class LoadBalancer extends Construct {
         }),
       ]),
     );
-    const defaultGroup = groups[defaults[0][0]];
+    const defaultKey = defaults[0][0];
+    const defaultGroup = groups[defaultKey];
+
+    // Other sources of CloudFront's addresses (any distribution, of any account) lack the header.
+    const originHeader = cloudFrontOnly && this.originHeaderValue(cloudFrontOnly.secret);
+    const headerCondition: LbListenerRuleCondition[] = originHeader ? [{ httpHeader: { httpHeaderName: ORIGIN_HEADER_NAME, values: [originHeader.value] } }] : [];
+    const defaultAction = originHeader
+      ? [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" } }]
+      : [{ type: "forward", targetGroupArn: defaultGroup.arn }];
+    if (originHeader) this.originHeader = { name: ORIGIN_HEADER_NAME, secretArn: originHeader.secretArn };
 
     let serving: LbListener;
     if (this.https) {
@@ -173,37 +221,39 @@ export class LoadBalancer extends Construct {
         protocol: "HTTPS",
         sslPolicy: TLS_POLICY,
         certificateArn,
-        defaultAction: [{ type: "forward", targetGroupArn: defaultGroup.arn }],
-      });
-      new LbListener(this, "http-redirect", {
-        loadBalancerArn: lb.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultAction: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        defaultAction,
       });
     } else {
       serving = new LbListener(this, "http", {
         loadBalancerArn: lb.arn,
         port: 80,
         protocol: "HTTP",
-        defaultAction: [{ type: "forward", targetGroupArn: defaultGroup.arn }],
+        defaultAction,
+      });
+    }
+    if (this.https && !cloudFrontOnly) {
+      new LbListener(this, "http-redirect", {
+        loadBalancerArn: lb.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultAction: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
       });
     }
 
-    let priority = 10;
+    // Path routes first; behind CloudFront the default target is a rule too (after them), as the
+    // listener's own default answers 403.
+    const routed = [...Object.entries(props.targets).filter(([, t]) => t.pathPatterns), ...(originHeader ? [[defaultKey, props.targets[defaultKey]] as const] : [])];
+    const rules: Record<string, LbListenerRule> = {};
+    routed.forEach(([key, t], i) => {
+      rules[key] = new LbListenerRule(this, `route-${key}`, {
+        listenerArn: serving.arn,
+        priority: 10 * (i + 1),
+        action: [{ type: "forward", targetGroupArn: groups[key].arn }],
+        condition: [...(t.pathPatterns ? [{ pathPattern: { values: [...t.pathPatterns] } }] : []), ...headerCondition],
+      });
+    });
     for (const [key, t] of Object.entries(props.targets)) {
-      const dependsOn: ITerraformDependable[] = [serving];
-      if (t.pathPatterns) {
-        dependsOn.push(
-          new LbListenerRule(this, `route-${key}`, {
-            listenerArn: serving.arn,
-            priority,
-            action: [{ type: "forward", targetGroupArn: groups[key].arn }],
-            condition: [{ pathPattern: { values: [...t.pathPatterns] } }],
-          }),
-        );
-        priority += 10;
-      }
+      const dependsOn: ITerraformDependable[] = [serving, ...(rules[key] ? [rules[key]] : [])];
       this.targets[key] = {
         name: t.name,
         targetGroupArn: groups[key].arn,
@@ -234,6 +284,26 @@ export class LoadBalancer extends Construct {
     }
     const host = props.domain?.name ?? lb.dnsName;
     this.url = `${this.https ? "https" : "http"}://${host}`;
+  }
+
+  /**
+   * The origin header's value: generated by Secrets Manager into the secret (never through state), then
+   * read back here for the listener rules. So the value does reach state: core's (this data source and
+   * the rules) and edge's (its own read and the distribution), and it is in the ELB rules and the
+   * CloudFront origin config, readable by anyone who may describe those. It is a shared token, not a
+   * credential: it keeps other CloudFront distributions out; the WAF and the prefix list do the rest.
+   */
+  private originHeaderValue(opts: NonNullable<LoadBalancerProps["onlyFromCloudFront"]>["secret"]): { value: string; secretArn: string } {
+    const secret = new EmptySecret(this, "origin-header", {
+      name: opts.name,
+      description: `${opts.name}: the ${ORIGIN_HEADER_NAME} value CloudFront sends and the ALB listener requires`,
+      kmsKeyArn: opts.kmsKeyArn,
+      recoveryWindowDays: opts.recoveryWindowDays,
+    });
+    // 64 letters and digits: within the 128 characters a listener condition value may have, and no `*` or `?` (wildcards there).
+    const version = secret.generateValue("value", { length: 64, version: ORIGIN_HEADER_VERSION });
+    const read = new DataAwsSecretsmanagerSecretVersion(this, "origin-header-value", { secretId: secret.arn, dependsOn: [version] });
+    return { value: read.secretString, secretArn: secret.arn };
   }
 
   private accessLogBucket(opts: NonNullable<LoadBalancerProps["accessLogs"]>, region: string): { bucket: SecureBucket; policy: S3BucketPolicy } {

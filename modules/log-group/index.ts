@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { ITerraformDependable, TerraformProvider } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { Grantable } from "../iam-role";
 
@@ -10,6 +10,8 @@ export interface StreamLinesLogGroupProps {
   readonly retentionDays: number;
   /** Customer managed key; its policy must admit the regional logs service. */
   readonly kmsKeyArn: string;
+  /** Where the group is not in the stack's default region (CloudFront's WAF logs: us-east-1). */
+  readonly provider?: TerraformProvider;
 }
 
 /** A Terraform-owned log group: created before anything writes to it, so destroy leaves none behind. */
@@ -25,6 +27,7 @@ export class StreamLinesLogGroup extends Construct {
       name: props.name,
       retentionInDays: props.retentionDays,
       kmsKeyId: props.kmsKeyArn,
+      provider: props.provider,
     });
     this.arn = group.arn;
     this.name = group.name;

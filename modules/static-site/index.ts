@@ -3,7 +3,9 @@ import { Annotations } from "cdktf";
 import { CloudfrontDistribution, CloudfrontDistributionOrderedCacheBehavior, CloudfrontDistributionOrigin } from "@cdktf/provider-aws/lib/cloudfront-distribution";
 import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfront-origin-access-control";
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
+import { CloudfrontFunction } from "@cdktf/provider-aws/lib/cloudfront-function";
 import { SecureBucket } from "../secure-bucket";
+import { SPA_FALLBACK_CODE } from "./spa-fallback";
 
 /**
  * AWS managed policies, by their fixed ids (the same in every account; a data source lookup would
@@ -44,6 +46,11 @@ export interface StaticSiteProps {
    * without that API (moto 5.2 answers 404), never for an account.
    */
   readonly securityHeaders?: boolean;
+  /**
+   * The SPA fallback function on the default behaviour; default true. False only against an emulator
+   * without CloudFront Functions (moto 5.2), never for an account.
+   */
+  readonly spaFallback?: boolean;
   /** Viewer certificate (us-east-1) and the names it covers; absent: the default *.cloudfront.net certificate. */
   readonly certificate?: { readonly arn: string; readonly aliases: readonly string[] };
   /** WAFv2 web ACL (scope CLOUDFRONT) ARN. */
@@ -51,14 +58,14 @@ export interface StaticSiteProps {
   /** Standard logs into a bucket of this name, created here, each log kept `expirationDays`. */
   readonly accessLogs?: { readonly bucketName: string; readonly expirationDays: number };
   /** The backend's load balancer, for `/graphql*`. `https`: its listener has a certificate for `domainName`. */
-  readonly apiOrigin?: { readonly domainName: string; readonly https: boolean };
+  readonly apiOrigin?: { readonly domainName: string; readonly https: boolean; readonly originHeader?: { readonly name: string; readonly value: string } };
   /** An API Gateway WebSocket API; browsers connect to `wss://<site>/<stageName>`. */
   readonly websocketOrigin?: { readonly domainName: string; readonly stageName: string };
 }
 
 /**
  * The dashboard's static build on CloudFront: a private bucket read only through Origin Access
- * Control by this distribution, HTTPS only, SPA fallback, security headers; optionally the backend
+ * Control by this distribution, HTTPS only, SPA fallback for the site's paths, security headers; optionally the backend
  * and WebSocket API behind the same name.
  */
 export class StaticSite extends Construct {
@@ -106,6 +113,15 @@ export class StaticSite extends Construct {
 
     if (!headers) Annotations.of(this).addWarning(`${props.name}: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.`);
 
+    const spaFallback = props.spaFallback === false ? undefined : new CloudfrontFunction(this, "spa-fallback", {
+      name: `${props.name}-spa-fallback`,
+      comment: `${props.name}: extension-less paths get the app shell /index.html`,
+      runtime: "cloudfront-js-2.0",
+      code: SPA_FALLBACK_CODE,
+      publish: true,
+    });
+    if (!spaFallback) Annotations.of(this).addWarning(`${props.name}: no SPA fallback: app routes other than / answer 403. spaFallback is off, which is only for an emulator.`);
+
     const logs = props.accessLogs && this.logBucket(props.accessLogs, props);
 
     const siteOrigin = "site";
@@ -136,6 +152,8 @@ export class StaticSite extends Construct {
           originProtocolPolicy: props.apiOrigin.https ? "https-only" : "http-only",
           originSslProtocols: ["TLSv1.2"],
         },
+        // The ALB's listener forwards only requests that carry it (modules/load-balancer).
+        ...(props.apiOrigin.originHeader && { customHeader: [{ name: props.apiOrigin.originHeader.name, value: props.apiOrigin.originHeader.value }] }),
       });
       behaviors.push(passThrough(API_PATH_PATTERN, "api"));
       if (!props.apiOrigin.https) {
@@ -170,12 +188,9 @@ export class StaticSite extends Construct {
         compress: true,
         cachePolicyId: MANAGED_POLICY_IDS.cachingOptimized,
         responseHeadersPolicyId: headers?.id,
+        ...(spaFallback && { functionAssociation: [{ eventType: "viewer-request", functionArn: spaFallback.arn }] }),
       },
       orderedCacheBehavior: behaviors.length > 0 ? behaviors : undefined,
-      // SPA fallback: the bucket answers 403 for a missing key (no ListBucket grant) and 404 where it
-      // may list; both become the app shell, whose router handles the path. Distribution-wide, so
-      // a 403/404 from the API or a WAF block also arrives as index.html (see help/edge.md).
-      customErrorResponse: [403, 404].map((errorCode) => ({ errorCode, responseCode: 200, responsePagePath: "/index.html", errorCachingMinTtl: 10 })),
       restrictions: { geoRestriction: { restrictionType: "none" } },
       viewerCertificate: props.certificate
         ? { acmCertificateArn: props.certificate.arn, sslSupportMethod: "sni-only", minimumProtocolVersion: VIEWER_TLS_POLICY }

@@ -134,6 +134,7 @@ export const API_MAP: Readonly<Record<string, ApiMapping>> = {
   aws_vpc_security_group_egress_rule: { service: "ec2", operation: "AuthorizeSecurityGroupEgress", members: { cidr_ipv4: "CidrIp", description: "IpPermissions.IpRanges.Description" } },
   aws_vpc_security_group_ingress_rule: { service: "ec2", operation: "AuthorizeSecurityGroupIngress", members: { cidr_ipv4: "CidrIp", description: "IpPermissions.IpRanges.Description" } },
   aws_wafv2_web_acl: { service: "wafv2", operation: "CreateWebACL" },
+  aws_wafv2_web_acl_logging_configuration: { service: "wafv2", shape: "LoggingConfiguration" },
 };
 
 /**
