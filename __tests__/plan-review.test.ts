@@ -61,15 +61,20 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
     expect(r.code).toBe(EXIT_CHANGES);
     expect(r.out).toEqual([
       "foundations (foundations-create.json): 5 to add, 0 to change, 0 to replace, 0 to destroy",
-      "  resource type             add  change  replace  destroy",
+      "  resource type             add  change  replace  destroy  monthly",
       "  aws_cloudwatch_log_group    1       0        0        0",
       "  aws_dynamodb_table          1       0        0        0",
-      "  aws_ebs_volume              1       0        0        0",
+      "  aws_ebs_volume              1       0        0        0   +$4.60",
       "  aws_ecr_repository          1       0        0        0",
-      "  aws_kms_key                 1       0        0        0",
-      "  total                       5       0        0        0",
+      "  aws_kms_key                 1       0        0        0   +$1.15",
+      "  total                       5       0        0        0   +$5.75",
       "  outputs: influx_data_volume_id (create)",
+      "  cost: +$5.75/month ($0.00 -> $5.75)",
+      `    +$4.60/month ${VOLUME} (create: 50 GiB gp3)`,
+      "    +$1.15/month aws_kms_key.key_F64E54E4 (create: customer managed key)",
+      "    plus usage, not estimated: aws_cloudwatch_log_group ($0.50/GB ingested, $0.03/GB-month stored), aws_dynamodb_table ($0.25/GB-month stored, on-demand requests at $1.25/M writes and $0.25/M reads), aws_ebs_volume (its snapshots at $0.05/GB-month), aws_ecr_repository ($0.10/GB-month of images), aws_kms_key ($0.03 per 10,000 requests)",
       "",
+      "Cost: +$5.75/month plus usage, fixed $0.00 -> $5.75 a month for 1 stack (us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts)",
       "Result: changes in 1 stack of 1: foundations (exit code 2)",
     ]);
   });
@@ -79,12 +84,15 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
     expect(r.code).toBe(EXIT_CHANGES);
     expect(r.out).toEqual([
       "foundations (foundations-update.json): 0 to add, 2 to change, 0 to replace, 0 to destroy",
-      "  resource type             add  change  replace  destroy",
+      "  resource type             add  change  replace  destroy  monthly",
       "  aws_cloudwatch_log_group    0       1        0        0",
       "  aws_ecr_repository          0       1        0        0",
-      "  total                       0       2        0        0",
+      "  total                       0       2        0        0    $0.00",
+      "  cost: $0.00/month ($5.75 -> $5.75)",
+      "    plus usage, not estimated: aws_cloudwatch_log_group ($0.50/GB ingested, $0.03/GB-month stored), aws_ecr_repository ($0.10/GB-month of images)",
       "  note: 4 resources changed outside Terraform since the last apply; the plan already accounts for that",
       "",
+      "Cost: $0.00/month plus usage, fixed $5.75 -> $5.75 a month for 1 stack (us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts)",
       "Result: changes in 1 stack of 1: foundations (exit code 2)",
     ]);
   });
@@ -99,13 +107,16 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
       `  foundations  REPLACE  ${VOLUME}          stateful: holds the volume's data (the Influx data volume); forced by availability_zone (destroy first)`,
       "",
       "foundations (foundations-replace.json): 0 to add, 0 to change, 2 to replace, 0 to destroy",
-      "  resource type       add  change  replace  destroy",
+      "  resource type       add  change  replace  destroy  monthly",
       "  aws_dynamodb_table    0       0        1        0",
       "  aws_ebs_volume        0       0        1        0",
-      "  total                 0       0        2        0",
+      "  total                 0       0        2        0    $0.00",
       "  outputs: influx_data_volume_id (update)",
+      "  cost: $0.00/month ($5.75 -> $5.75)",
+      "    plus usage, not estimated: aws_dynamodb_table ($0.25/GB-month stored, on-demand requests at $1.25/M writes and $0.25/M reads), aws_ebs_volume (its snapshots at $0.05/GB-month)",
       "  note: 4 resources changed outside Terraform since the last apply; the plan already accounts for that",
       "",
+      "Cost: $0.00/month plus usage, fixed $5.75 -> $5.75 a month for 1 stack (us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts)",
       "Result: changes in 1 stack of 1: foundations (exit code 2)",
     ]);
   });
@@ -119,18 +130,26 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
       `  foundations  DESTROY  ${VOLUME}  stateful: holds the volume's data (the Influx data volume); no longer in the configuration`,
       "",
     ]);
-    expect(r.out.slice(4, 8)).toEqual([
+    expect(r.out.slice(4, 11)).toEqual([
       "foundations (foundations-destroy-ebs.json): 0 to add, 0 to change, 0 to replace, 1 to destroy",
-      "  resource type   add  change  replace  destroy",
-      "  aws_ebs_volume    0       0        0        1",
-      "  total             0       0        0        1",
+      "  resource type   add  change  replace  destroy  monthly",
+      "  aws_ebs_volume    0       0        0        1   -$4.60",
+      "  total             0       0        0        1   -$4.60",
+      "  outputs: influx_data_volume_id (delete)",
+      "  cost: -$4.60/month ($5.75 -> $1.15)",
+      `    -$4.60/month ${VOLUME} (destroy: 50 GiB gp3)`,
     ]);
   });
 
   test("no-op: one line per stack and exit code 0", () => {
     const r = cli(["foundations=foundations-noop.json"]);
     expect(r.code).toBe(EXIT_NO_CHANGES);
-    expect(r.out).toEqual(["foundations (foundations-noop.json): no changes", "", "Result: no changes in 1 stack (exit code 0)"]);
+    expect(r.out).toEqual([
+      "foundations (foundations-noop.json): no changes",
+      "",
+      "Cost: $0.00/month, fixed $5.75 -> $5.75 a month for 1 stack (us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts)",
+      "Result: no changes in 1 stack (exit code 0)",
+    ]);
   });
 
   test("forget (removed block, destroy = false): its own column and a warning that it stays in AWS", () => {
@@ -171,7 +190,7 @@ describe("several stacks", () => {
     expect(sections).toEqual([...sections].sort((a, b) => a - b));
     expect(r.out.filter((l) => / (REPLACE|DESTROY|FORGET) /.test(l))).toHaveLength(2);
     expect(r.out).toContain("core (core-create.json): 8 to add, 0 to change, 0 to replace, 0 to destroy");
-    expect(r.out).toContain("  aws_kinesis_stream          2       0        0        0");
+    expect(r.out).toContain("  aws_kinesis_stream          2       0        0        0  +$67.16");
     expect(r.out).toContain("edge (foundations-noop.json): no changes");
     expect(r.out[r.out.length - 1]).toBe("Result: changes in 2 stacks of 3: foundations, core (exit code 2)");
   });
@@ -218,7 +237,7 @@ describe("which changes are warnings", () => {
     };
     return { ...base, resource_changes: [...(base.resource_changes ?? []), rc], output_changes: {} };
   };
-  const warnings = (plan: ReviewPlanJson, preventDestroy?: Set<string>) => reviewPlan("s", "f", plan, preventDestroy).warnings.map((w) => `${w.action} ${w.address}: ${w.why}`);
+  const warnings = (plan: ReviewPlanJson, preventDestroy?: Set<string>) => reviewPlan("s", "f", plan, { preventDestroy }).warnings.map((w) => `${w.action} ${w.address}: ${w.why}`);
 
   test("any replacement, stateful or not, with terraform's reason when no attribute forces it", () => {
     expect(warnings(withChange("aws_security_group.sg", "aws_security_group", ["create", "delete"], { reason: "replace_by_request" }))).toEqual([
@@ -291,17 +310,22 @@ describe("command line", () => {
     [["foundations"], '"foundations" is not <stack>=<plan.json>'],
     [["a=x.json", "a=y.json"], "stack a is given twice"],
     [["--synth-dir"], "--synth-dir needs a directory"],
+    [["--format", "html", "a=x.json"], '--format "html" is not allowed; expected one of terminal, markdown, json'],
+    [["--format"], "--format needs one of terminal, markdown, json"],
+    [["--colour", "a=x.json"], "unknown option --colour"],
   ])("%j is rejected: %s", (args, message) => {
     expect(() => parseArgs(args)).toThrow(message);
     const r = cli(args);
     expect(r.code).toBe(EXIT_ERROR);
-    expect(r.err).toEqual([`plan-review: ${message}`, "usage: plan-review [--synth-dir DIR] <stack>=<plan.json> ..."]);
+    expect(r.err).toEqual([`plan-review: ${message}`, "usage: plan-review [--format terminal|markdown|json] [--drift] [--synth-dir DIR] <stack>=<plan.json> ..."]);
     expect(r.out).toEqual([]);
   });
 
   test("parses --synth-dir in both forms", () => {
-    expect(parseArgs(["--synth-dir=out", "core=p.json"])).toEqual({ synthDir: "out", plans: [{ stack: "core", file: "p.json" }] });
-    expect(parseArgs(["core=p.json", "--synth-dir", "out"])).toEqual({ synthDir: "out", plans: [{ stack: "core", file: "p.json" }] });
+    const parsed = { synthDir: "out", plans: [{ stack: "core", file: "p.json" }], format: "terminal", mode: "plan" };
+    expect(parseArgs(["--synth-dir=out", "core=p.json"])).toEqual(parsed);
+    expect(parseArgs(["core=p.json", "--synth-dir", "out"])).toEqual(parsed);
+    expect(parseArgs(["--format=markdown", "--drift", "core=p.json"])).toMatchObject({ format: "markdown", mode: "drift" });
   });
 
   test("scripts/plan-review main prints the review to stdout and returns the code", () => {
@@ -315,7 +339,7 @@ describe("command line", () => {
     } finally {
       spy.mockRestore();
     }
-    expect(written.join("")).toMatch(/no changes\n\nResult: no changes in 1 stack \(exit code 0\)\n$/);
+    expect(written.join("")).toMatch(/no changes\n\nCost: .*\nResult: no changes in 1 stack \(exit code 0\)\n$/);
   });
 });
 
@@ -337,7 +361,9 @@ describe("help/plan-review.md", () => {
       for (const s of stacks) fs.copyFileSync(fixture("foundations-noop"), path.join(dir, "plans", `${s}.json`));
       const r = cli(stacks.map((s) => `${s}=plans/${s}.json`), dir);
       expect(r.code).toBe(EXIT_NO_CHANGES);
-      expect(r.out).toEqual(example);
+      // The figures in the runbook are a real env's; the fixtures hold a cut-down stack.
+      const figures = (lines: readonly string[] | undefined) => (lines ?? []).map((l) => l.replace(/\$[0-9.]+ -> \$[0-9.]+/, "$X -> $X"));
+      expect(figures(r.out)).toEqual(figures(example));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
