@@ -11,6 +11,7 @@ import {
   exitCode,
   parseArgs,
   preventDestroyAddresses,
+  renderMarkdown,
   renderReview,
   reviewPlan,
   reviewPlanFile,
@@ -367,5 +368,90 @@ describe("help/plan-review.md", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("--format markdown and json", () => {
+  const args = ["foundations=foundations-replace.json", "core=core-create.json", "edge=foundations-noop.json"];
+
+  test("markdown: summary line, warnings before the stack tables, a table per stack, then the cost change", () => {
+    const r = cli(["--format", "markdown", ...args]);
+    expect(r.code).toBe(EXIT_CHANGES);
+    const md = r.out.join("\n");
+    expect(r.out[0]).toBe("### Plan review: changes in 2 stacks of 3: foundations, core (exit code 2)");
+    expect(r.out[2]).toBe(
+      "**Summary:** foundations: 0 to add, 0 to change, 2 to replace, 0 to destroy; core: 8 to add, 0 to change, 0 to replace, 0 to destroy; edge: no changes. **Monthly cost change:** +$67.16/month plus usage.",
+    );
+    const at = (text: string) => md.indexOf(text);
+    expect(at("> [!WARNING]")).toBeGreaterThan(0);
+    expect(md).toContain(`| foundations | REPLACE | \`${VOLUME}\` | stateful: holds the volume's data (the Influx data volume); forced by availability_zone (destroy first) |`);
+    const order = ["> [!WARNING]", "#### foundations: 0 to add", "#### core: 8 to add", "#### edge: no changes", "#### Cost change"].map(at);
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(md).toContain("| resource type | add | change | replace | destroy | monthly |\n|---|--:|--:|--:|--:|--:|");
+    expect(md).toContain("| aws_kinesis_stream | 2 | 0 | 0 | 0 | +$67.16 |");
+    expect(md).toContain("| **all stacks** | **$11.50** | **$78.66** | **+$67.16/month** |");
+    expect(md).toContain("| +$33.58/month | `aws_kinesis_stream.upstream_stream_4C2D8E19` | create | on-demand stream |");
+    expect(md).toContain("- core: aws_cloudwatch_log_group x2 ($0.50/GB ingested, $0.03/GB-month stored)");
+    expect(r.out[r.out.length - 1]).toBe("Fixed monthly prices only: us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts.");
+  });
+
+  test("markdown: no warning block when nothing is replaced or lost; an errored plan shows its error", () => {
+    const md = cli(["--format", "markdown", "foundations=foundations-update.json"]).out.join("\n");
+    expect(md).not.toContain("[!WARNING]");
+    const plan = load("foundations-noop");
+    const review = reviewPlan("s", "f.json", { ...plan, errored: true });
+    const errored = renderMarkdown([review]);
+    expect(errored).toContain("#### s: ERROR");
+    expect(errored).toContain("- **error:** terraform could not finish this plan (errored: true); rerun terraform plan and read its error");
+  });
+
+  test("json: the same review as data, for other tools", () => {
+    const r = cli(["--format", "json", ...args]);
+    expect(r.code).toBe(EXIT_CHANGES);
+    expect(r.out).toHaveLength(1);
+    const review = JSON.parse(r.out[0]);
+    expect(review).toMatchObject({ kind: "plan", exitCode: 2, result: "changes in 2 stacks of 3: foundations, core (exit code 2)", cost: { monthlyChange: 67.16, plusUsage: true } });
+    expect(review.warnings.map((w: { action: string }) => w.action)).toEqual(["replace", "replace"]);
+    const core = review.stacks[1];
+    expect(core).toMatchObject({ stack: "core", summary: "8 to add, 0 to change, 0 to replace, 0 to destroy", counts: { aws_kinesis_stream: { create: 2 } } });
+    expect(core.cost).toMatchObject({ monthlyBefore: 0, monthlyAfter: 67.16, monthlyChange: 67.16, region: "eu-central-1", regionFactor: 1.15 });
+    expect(core.resources.find((x: { address: string }) => x.address === "aws_kinesis_stream.upstream_stream_4C2D8E19").cost).toMatchObject({ after: 33.58, delta: 33.58, basisAfter: "on-demand stream" });
+    expect(review.prices).toMatchObject({ region: "us-east-1", asOf: "2025", table: "scripts/lib/prices.ts" });
+  });
+
+  test("the terminal form stays the default", () => {
+    expect(cli(args).out).toEqual(cli(["--format", "terminal", ...args]).out);
+    expect(cli(args).out[0]).toMatch(/^WARNING: /);
+  });
+});
+
+describe("drift (a refresh-only plan)", () => {
+  const driftPlan = (): ReviewPlanJson => {
+    const plan = load("foundations-update");
+    return { ...plan, resource_changes: [], output_changes: {} };
+  };
+
+  test("lists resource_drift as changed outside Terraform and exits 2", () => {
+    const review = reviewPlan("foundations", "f", driftPlan(), { mode: "drift" });
+    expect(review.resources).toHaveLength(4);
+    expect(exitCode([review])).toBe(EXIT_CHANGES);
+    const out = renderReview([review]);
+    expect(out[0]).toBe("foundations (f): 4 changed outside Terraform");
+    expect(out[1]).toBe("  resource type             changed  deleted  monthly");
+    expect(out[out.length - 1]).toBe("Result: drift in 1 stack of 1: foundations (exit code 2)");
+    expect(renderMarkdown([review])[0]).toBe("### Drift check: drift in 1 stack of 1: foundations (exit code 2)");
+  });
+
+  test("no drift: exit 0; a stateful resource deleted outside Terraform is a warning", () => {
+    const clean = reviewPlan("core", "f", { ...driftPlan(), resource_drift: [] }, { mode: "drift" });
+    expect(exitCode([clean])).toBe(EXIT_NO_CHANGES);
+    expect(renderReview([clean])).toContain("Result: no drift in 1 stack (exit code 0)");
+    const plan = driftPlan();
+    const volume = { address: VOLUME, type: "aws_ebs_volume", name: "influx-data_volume_3BD9A426", mode: "managed", change: { actions: ["delete"], before: { size: 50, type: "gp3" }, after: null } };
+    const review = reviewPlan("foundations", "f", { ...plan, resource_drift: [volume] }, { mode: "drift" });
+    expect(review.warnings).toEqual([{ stack: "foundations", address: VOLUME, action: "destroy", why: "stateful: holds the volume's data (the Influx data volume); deleted outside Terraform" }]);
+    expect(review.resources[0].cost?.delta).toBe(-4.6);
+    expect(renderReview([review])).toContain(`    -$4.60/month ${VOLUME} (deleted outside Terraform: 50 GiB gp3)`);
   });
 });

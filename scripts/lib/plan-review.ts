@@ -635,7 +635,9 @@ export function renderMarkdown(reviews: readonly StackReview[]): string[] {
     out.push("#### Cost change", "");
     const rows = [["stack", "before", "after", "change"]];
     for (const r of reviews) rows.push([r.stack, r.cost.before !== undefined ? money(r.cost.before, false) : "", r.cost.after !== undefined ? money(r.cost.after, false) : "", `${money(r.cost.delta)}/month`]);
-    rows.push(["**all stacks**", "", "", `**${money(totalDelta(reviews))}/month**`]);
+    const known = reviews.every((r) => r.cost.before !== undefined && r.cost.after !== undefined);
+    const sum = (side: "before" | "after") => (known ? `**${money(round(reviews.reduce((s, r) => s + (r.cost[side] ?? 0), 0)), false)}**` : "");
+    rows.push(["**all stacks**", sum("before"), sum("after"), `**${money(totalDelta(reviews))}/month**`]);
     out.push(...mdTable(rows, 1), "");
     if (lines.length > 0) {
       out.push(...mdTable([["change", "address", "action", "what decides the price"], ...lines.map((c) => [`${money(c.delta)}/month`, `\`${c.address}\``, c.action, [c.basis, c.unpriced ? `not priced: ${c.unpriced}` : ""].filter(Boolean).join("; ")])], 99), "");
