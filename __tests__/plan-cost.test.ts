@@ -116,7 +116,7 @@ describe("create, change and destroy", () => {
     const out = renderReview([review]);
     expect(out).toContain("    +$32.85/month aws_nat_gateway.nat (create: NAT gateway)");
     expect(out).toContain("    plus usage, not estimated: aws_nat_gateway ($0.045/GB processed)");
-    expect(out).toContain("Cost: +$32.85/month plus usage, fixed $0.00 -> $32.85 a month for 1 stack (us-east-1 list prices of 2025 (us-east-1), scripts/lib/prices.ts)");
+    expect(out).toContain("Cost: +$32.85/month plus usage, fixed $0.00 -> $32.85 a month for 1 stack (us-east-1 list prices of 2025, scripts/lib/prices.ts)");
   });
 
   test("destroy: -$16.43/month for an internal ALB", () => {
@@ -161,6 +161,10 @@ describe("create, change and destroy", () => {
     expect(svc?.before).toBeCloseTo(perVcpuGb(0.5, 1), 2);
     expect(svc?.after).toBeCloseTo(2 * perVcpuGb(1, 2), 2);
     expect(svc?.basisAfter).toBe("2 x 1 vCPU/2 GB ARM tasks always on");
+    // The emulator (and a service on the cluster's default strategy) shows neither launch type nor strategy: still Fargate.
+    const onDefault = reviewPlan("core", "f", { ...plan, resource_changes: [plan.resource_changes![0], rc("aws_ecs_service.ripples", ["update"], { desired_count: 1 }, service(2))] });
+    expect(onDefault.resources.find((r) => r.address === "aws_ecs_service.ripples")?.cost?.before).toBeCloseTo(perVcpuGb(0.5, 1), 2);
+    expect(fixedMonthlyCost("aws_ecs_service", "s", { desired_count: 1, launch_type: "EC2" }, "after", {})).toBeUndefined();
     // The task definition itself costs nothing: its price is the service's.
     expect(review.resources.find((r) => r.address === "aws_ecs_task_definition.ripples")?.cost).toBeUndefined();
   });

@@ -36,9 +36,6 @@ export const USAGE: Readonly<Record<string, string>> = {
   aws_wafv2_web_acl: "$0.60/M requests",
   aws_secretsmanager_secret: "$0.05 per 10,000 API calls",
   aws_kms_key: "$0.03 per 10,000 requests",
-  aws_ecs_service: "public IPv4 if tasks get one; Fargate ephemeral storage beyond 20 GB",
-  aws_instance: "data transfer",
-  aws_s3_object: "storage",
 };
 
 type Values = Record<string, unknown>;
@@ -146,7 +143,8 @@ function instance(v: Values, s: Side): FixedCost {
 function fargateService(v: Values, s: Side): FixedCost | undefined {
   const strategy = Array.isArray(v.capacity_provider_strategy) ? v.capacity_provider_strategy.filter(isObject) : [];
   const providers = strategy.map((p) => String(p.capacity_provider));
-  const fargate = v.launch_type === "FARGATE" || providers.some((p) => p.startsWith("FARGATE"));
+  // Neither a launch type nor a strategy means the cluster's default strategy, FARGATE in our stacks.
+  const fargate = v.launch_type === "FARGATE" || providers.some((p) => p.startsWith("FARGATE")) || (!v.launch_type && providers.length === 0);
   if (!fargate) return undefined;
   const count = num(v.desired_count) ?? 0;
   const td = s.context.taskDefinitionOf?.(s.address, s.side);

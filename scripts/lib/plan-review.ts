@@ -494,7 +494,7 @@ function usageSummary(r: StackReview): string {
 export function priceSource(reviews: readonly StackReview[]): string {
   const regions = [...new Set(reviews.map((r) => r.cost.region).filter((x): x is string => x !== undefined))];
   const factors = regions.map((region) => ({ region, factor: regionFactor(region).factor })).filter((f) => f.factor !== 1);
-  const scaled = factors.length > 0 ? ` x${factors.map((f) => `${f.factor} for ${f.region}`).join(", ")}` : regions.length > 0 ? ` (${regions.join(", ")})` : "";
+  const scaled = factors.length > 0 ? ` x${factors.map((f) => `${f.factor} for ${f.region}`).join(", ")}` : "";
   return `${PRICE_TABLE.region} list prices of ${PRICE_TABLE.asOf}${scaled}, scripts/lib/prices.ts`;
 }
 
