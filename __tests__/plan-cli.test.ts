@@ -138,12 +138,9 @@ exit 9
   });
 
   test("drift: refresh-only plans saved apart, reviewed as drift, exit 2 on drift", async () => {
-    // A refresh-only plan lists what changed outside Terraform under resource_drift.
-    const drifted = JSON.parse(fs.readFileSync(path.join(FIXTURES, "foundations-update.json"), "utf8"));
-    const driftFile = path.join(root, "drifted.json");
-    fs.writeFileSync(driftFile, JSON.stringify({ ...drifted, resource_changes: [], output_changes: {} }));
-    process.env.FAKE_PLAN_foundations = driftFile;
-    process.env.FAKE_PLAN_core = path.join(FIXTURES, "foundations-noop.json");
+    // Recorded refresh-only plans: one with changes made outside Terraform, one with normalization only.
+    process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "drift-refresh-only.json");
+    process.env.FAKE_PLAN_core = path.join(FIXTURES, "drift-refresh-only-none.json");
     expect(await main(["--no-synth"], root, "drift")).toBe(2);
     const calls = fs.readFileSync(path.join(root, "args.log"), "utf8");
     expect(calls).toMatch(/^foundations plan -refresh-only .*-out=\S+foundations\.drift\.tfplan$/m);
@@ -151,7 +148,8 @@ exit 9
     expect(fs.existsSync(path.join(root, "plans", "drift.md"))).toBe(true);
     const text = out.join("");
     expect(text).toContain("foundations (");
-    expect(text).toMatch(/foundations \(\S+foundations\.drift\.json\): 4 changed outside Terraform/);
+    expect(text).toMatch(/foundations \(\S+foundations\.drift\.json\): 2 changed outside Terraform/);
+    expect(text).toMatch(/core \(\S+core\.drift\.json\): no drift/);
     expect(text).toContain("Result: drift in 1 stack of 2: foundations (exit code 2)");
   });
 

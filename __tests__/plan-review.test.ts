@@ -427,17 +427,38 @@ describe("--format markdown and json", () => {
 });
 
 describe("drift (a refresh-only plan)", () => {
+  test("recorded refresh-only plans: a change made outside Terraform is drift with its cost; null read back as {} is not", () => {
+    const drifted = cli(["--drift", "core=drift-refresh-only.json"]);
+    expect(drifted.code).toBe(EXIT_CHANGES);
+    expect(drifted.out).toEqual([
+      "core (drift-refresh-only.json): 2 changed outside Terraform",
+      "  resource type             changed  deleted  monthly",
+      "  aws_cloudwatch_log_group        1        0",
+      "  aws_kinesis_stream              1        0  +$10.95",
+      "  total                           2        0  +$10.95",
+      "  cost: +$10.95/month",
+      "    +$10.95/month aws_kinesis_stream.ks (changed outside Terraform: 1 provisioned shard -> 2 provisioned shards)",
+      "",
+      "Cost: +$10.95/month (us-east-1 list prices of 2025, scripts/lib/prices.ts)",
+      "Result: drift in 1 stack of 1: core (exit code 2)",
+    ]);
+    const settled = cli(["--drift", "core=drift-refresh-only-none.json"]);
+    expect(settled.code).toBe(EXIT_NO_CHANGES);
+    expect(settled.out).toContain("  note: 2 resources read back only null as {} or [] (the provider's normalization, not drift); not counted");
+    expect(settled.out[settled.out.length - 1]).toBe("Result: no drift in 1 stack (exit code 0)");
+  });
+
   const driftPlan = (): ReviewPlanJson => {
-    const plan = load("foundations-update");
-    return { ...plan, resource_changes: [], output_changes: {} };
+    const plan = JSON.parse(fs.readFileSync(path.join(PLANS, "drift-refresh-only.json"), "utf8")) as ReviewPlanJson;
+    return plan;
   };
 
   test("lists resource_drift as changed outside Terraform and exits 2", () => {
     const review = reviewPlan("foundations", "f", driftPlan(), { mode: "drift" });
-    expect(review.resources).toHaveLength(4);
+    expect(review.resources).toHaveLength(2);
     expect(exitCode([review])).toBe(EXIT_CHANGES);
     const out = renderReview([review]);
-    expect(out[0]).toBe("foundations (f): 4 changed outside Terraform");
+    expect(out[0]).toBe("foundations (f): 2 changed outside Terraform");
     expect(out[1]).toBe("  resource type             changed  deleted  monthly");
     expect(out[out.length - 1]).toBe("Result: drift in 1 stack of 1: foundations (exit code 2)");
     expect(renderMarkdown([review])[0]).toBe("### Drift check: drift in 1 stack of 1: foundations (exit code 2)");
@@ -451,7 +472,7 @@ describe("drift (a refresh-only plan)", () => {
     const volume = { address: VOLUME, type: "aws_ebs_volume", name: "influx-data_volume_3BD9A426", mode: "managed", change: { actions: ["delete"], before: { size: 50, type: "gp3" }, after: null } };
     const review = reviewPlan("foundations", "f", { ...plan, resource_drift: [volume] }, { mode: "drift" });
     expect(review.warnings).toEqual([{ stack: "foundations", address: VOLUME, action: "destroy", why: "stateful: holds the volume's data (the Influx data volume); deleted outside Terraform" }]);
-    expect(review.resources[0].cost?.delta).toBe(-4.6);
-    expect(renderReview([review])).toContain(`    -$4.60/month ${VOLUME} (deleted outside Terraform: 50 GiB gp3)`);
+    expect(review.resources[0].cost?.delta).toBe(-4);
+    expect(renderReview([review])).toContain(`    -$4.00/month ${VOLUME} (deleted outside Terraform: 50 GiB gp3)`);
   });
 });

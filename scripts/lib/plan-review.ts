@@ -304,6 +304,32 @@ export interface ReviewOptions {
   readonly region?: string;
 }
 
+/** null, absent, `{}` and `[]` all read as "nothing"; objects keep only their non-empty keys. */
+function normalized(v: unknown): unknown {
+  if (v === null || v === undefined) return undefined;
+  if (Array.isArray(v)) {
+    const items = v.map(normalized);
+    return items.every((x) => x === undefined) ? undefined : items;
+  }
+  if (isObject(v)) {
+    const entries = Object.entries(v)
+      .map(([k, x]) => [k, normalized(x)] as const)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return entries.length === 0 ? undefined : Object.fromEntries(entries);
+  }
+  return v;
+}
+
+/**
+ * A refresh that only turns null into `{}` or `[]` (the provider reading back what it wrote as
+ * null, e.g. `tags`) is not drift, though terraform counts it.
+ */
+export function onlyNormalization(rc: PlanResourceChange): boolean {
+  if (!rc.change.actions.every((a) => a === "update")) return false;
+  return JSON.stringify(normalized(rc.change.before)) === JSON.stringify(normalized(rc.change.after));
+}
+
 /** Reviews one stack's plan. `preventDestroy` holds `type.name` addresses from the synthesized config. */
 export function reviewPlan(stack: string, file: string, plan: ReviewPlanJson, options: ReviewOptions = {}): StackReview {
   const preventDestroy = options.preventDestroy ?? new Set<string>();
@@ -319,7 +345,10 @@ export function reviewPlan(stack: string, file: string, plan: ReviewPlanJson, op
   const { factor, note: regionNote } = regionFactor(region);
   if (regionNote) notes.push(regionNote);
   const context = costContext(plan);
-  const listed = mode === "drift" ? (plan.resource_drift ?? []) : (plan.resource_changes ?? []);
+  const allDrift = plan.resource_drift ?? [];
+  const listed = mode === "drift" ? allDrift.filter((rc) => !onlyNormalization(rc)) : (plan.resource_changes ?? []);
+  const normalizedOnly = mode === "drift" ? allDrift.length - listed.length : 0;
+  if (normalizedOnly > 0) notes.push(`${plural(normalizedOnly, "resource")} read back only null as {} or [] (the provider's normalization, not drift); not counted`);
   const resources: ResourceReview[] = [];
   for (const rc of listed) {
     if (rc.mode === "data") continue;
@@ -376,7 +405,7 @@ export function reviewPlan(stack: string, file: string, plan: ReviewPlanJson, op
 
 function stackCost(plan: ReviewPlanJson, resources: readonly ResourceReview[], context: CostContext, factor: number, region: string | undefined, mode: ReviewMode): StackCost {
   const usage = new Map<string, number>();
-  for (const r of resources) {
+  for (const r of mode === "drift" ? [] : resources) {
     // Usage follows what exists after the apply: a destroyed resource stops its usage too.
     if (r.cost?.usage && r.actions.some((a) => a === "create" || a === "update" || a === "replace" || a === "import" || a === "other")) usage.set(r.type, (usage.get(r.type) ?? 0) + 1);
   }
