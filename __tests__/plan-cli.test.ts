@@ -7,14 +7,18 @@ const FIXTURES = path.join(__dirname, "fixtures", "plans");
 
 describe("arguments", () => {
   test("defaults: synth, every stack", () => {
-    expect(parsePlanArgs([])).toEqual({ synth: true, stacks: [] });
-    expect(parsePlanArgs(["--no-synth", "core", "influx"])).toEqual({ synth: false, stacks: ["core", "influx"] });
+    expect(parsePlanArgs([])).toEqual({ synth: true, stacks: [], format: "terminal" });
+    expect(parsePlanArgs(["--no-synth", "core", "influx"])).toEqual({ synth: false, stacks: ["core", "influx"], format: "terminal" });
+    expect(parsePlanArgs(["--format", "markdown", "core"])).toEqual({ synth: true, stacks: ["core"], format: "markdown" });
+    expect(parsePlanArgs(["--format=json"]).format).toBe("json");
   });
 
   test.each([
     [["--nosynth"], /unknown option --nosynth/],
     [["core", "core"], /stack core is given twice/],
     [["core=plans/core.json"], /is not a stack name/],
+    [["--format", "yaml"], /^--format "yaml" is not allowed; expected one of terminal, markdown, json\nusage: npm run plan/],
+    [["--format"], /^--format needs one of terminal, markdown, json\n/],
   ])("%j is refused", (argv, message) => {
     expect(() => parsePlanArgs(argv)).toThrow(message);
   });
@@ -41,7 +45,8 @@ describe("exit code", () => {
     expect(combineExitCodes(0, [])).toBe(1);
   });
   test("only stacks with a JSON plan are reviewed", () => {
-    expect(reviewArgs([ok("foundations"), { stack: "core", failure: "x" }], "out/stacks")).toEqual(["--synth-dir", "out/stacks", "foundations=plans/foundations.json"]);
+    expect(reviewArgs([ok("foundations"), { stack: "core", failure: "x" }], "out/stacks")).toEqual(["--synth-dir", "out/stacks", "--format", "terminal", "foundations=plans/foundations.json"]);
+    expect(reviewArgs([ok("core")], "s", "json", "drift")).toEqual(["--synth-dir", "s", "--format", "json", "--drift", "core=plans/core.json"]);
   });
 });
 
@@ -68,6 +73,7 @@ describe("orchestration with a stand-in terraform", () => {
       `#!/bin/bash
 stack=$(basename "$PWD")
 echo "$stack $1" >> "${root}/calls.log"
+echo "$stack $*" >> "${root}/args.log"
 case "$1" in
   init) exit 0 ;;
   plan) v="FAKE_FAIL_$stack"; if [ -n "\${!v}" ]; then echo "Error: boom in $stack" >&2; exit 1; fi
@@ -107,6 +113,44 @@ exit 9
     ]);
     expect(fs.existsSync(path.join(root, "plans", "core.json"))).toBe(true);
     expect(out.join("")).toContain("Result: no changes in 2 stacks (exit code 0)");
+    expect(out.join("")).toMatch(/^Cost: \$0\.00\/month, fixed/m);
+    expect(fs.readFileSync(path.join(root, "plans", "review.md"), "utf8")).toMatch(/^### Plan review: no changes in 2 stacks \(exit code 0\)\n/);
+  });
+
+  test("--format markdown: stdout holds the review alone, progress goes to stderr", async () => {
+    process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "foundations-destroy-ebs.json");
+    process.env.FAKE_PLAN_core = path.join(FIXTURES, "core-create.json");
+    expect(await main(["--no-synth", "--format", "markdown"], root)).toBe(2);
+    const md = out.join("");
+    expect(md.startsWith("### Plan review: changes in 2 stacks of 2: foundations, core (exit code 2)\n")).toBe(true);
+    expect(md).not.toContain("plan: foundations: planned");
+    expect(errs.join("")).toContain("plan: foundations: planned");
+    expect(md).toBe(`${fs.readFileSync(path.join(root, "plans", "review.md"), "utf8")}`);
+  });
+
+  test("--format json parses and carries the cost", async () => {
+    process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "foundations-noop.json");
+    process.env.FAKE_PLAN_core = path.join(FIXTURES, "core-create.json");
+    expect(await main(["--no-synth", "--format", "json"], root)).toBe(2);
+    const review = JSON.parse(out.join(""));
+    expect(review).toMatchObject({ kind: "plan", exitCode: 2, cost: { monthlyChange: 67.16, plusUsage: true, currency: "USD" }, prices: { region: "us-east-1" } });
+    expect(review.stacks.map((s: { stack: string }) => s.stack)).toEqual(["foundations", "core"]);
+  });
+
+  test("drift: refresh-only plans saved apart, reviewed as drift, exit 2 on drift", async () => {
+    // Recorded refresh-only plans: one with changes made outside Terraform, one with normalization only.
+    process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "drift-refresh-only.json");
+    process.env.FAKE_PLAN_core = path.join(FIXTURES, "drift-refresh-only-none.json");
+    expect(await main(["--no-synth"], root, "drift")).toBe(2);
+    const calls = fs.readFileSync(path.join(root, "args.log"), "utf8");
+    expect(calls).toMatch(/^foundations plan -refresh-only .*-out=\S+foundations\.drift\.tfplan$/m);
+    expect(fs.existsSync(path.join(root, "plans", "foundations.drift.json"))).toBe(true);
+    expect(fs.existsSync(path.join(root, "plans", "drift.md"))).toBe(true);
+    const text = out.join("");
+    expect(text).toContain("foundations (");
+    expect(text).toMatch(/foundations \(\S+foundations\.drift\.json\): 2 changed outside Terraform/);
+    expect(text).toMatch(/core \(\S+core\.drift\.json\): no drift/);
+    expect(text).toContain("Result: drift in 1 stack of 2: foundations (exit code 2)");
   });
 
   test("changes: exit 2 with the review's warning block", async () => {

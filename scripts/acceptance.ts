@@ -675,7 +675,12 @@ async function firstDeploy(
       notes.push(`${stack} ${analysis.clean ? "no changes" : `known emulator gaps only (${acceptedGapNames(analysis).slice(0, 3).join(", ")}...)`}`);
     }
     if ((r.code === 0) !== (changedByGaps.size === 0)) return `exit ${r.code} disagrees with the plans`;
-    return `ok, ${notes.join("; ")}`;
+    // The review a pull request gets: its cost line, and the Markdown form written next to the plans.
+    const cost = firstLineMatching(r.out, /^Cost: [+-]?\$\d+\.\d\d\/month/);
+    const markdown = path.join(baseEnv.STREAMLINES_PLANS_DIR, "review.md");
+    if (!cost || !fs.existsSync(markdown) || !/^### Plan review: /.test(fs.readFileSync(markdown, "utf8"))) return "expected the review's Cost: line and plans/review.md";
+    say(`    ${cost}`);
+    return `ok, ${notes.join("; ")}; Markdown review in ${markdown}`;
   });
   return { stacks, changedByGaps };
 }

@@ -8,6 +8,7 @@ import { loadConfigOrExit } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { KeptEntry, Residual, ResidualReport, ResidualScope, formatResidualTable, listResiduals } from "./lib/residuals";
 import { LineIo } from "./lib/io";
+import { MONTHLY_PRICES } from "./lib/prices";
 
 // The SDK nags about Node 20 on every run; the project supports Node 20 (package.json engines).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -15,25 +16,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 export const EXIT_CLEAN = 0;
 export const EXIT_LEFT = 1;
 export const EXIT_LISTING_FAILED = 2;
-
-/**
- * Rough monthly prices, us-east-1 list prices (2025), for an order of magnitude only: other regions
- * cost up to ~30% more, and data processing, requests and transfer are not included.
- */
-export const MONTHLY_PRICES = {
-  natGateway: 32.85, // $0.045/h, before $0.045/GB processed
-  elasticIp: 3.65, // $0.005/h for every public IPv4 address
-  gp3PerGiB: 0.08,
-  snapshotPerGiB: 0.05, // upper bound: snapshots bill changed blocks, the volume size caps them
-  interfaceEndpointPerAz: 7.3, // $0.01/h per AZ; gateway endpoints (S3, DynamoDB) are free
-  logStoragePerGB: 0.03,
-  ecrPerGB: 0.1,
-  efsPerGB: 0.3,
-  kinesisShard: 10.95, // provisioned: $0.015/shard-hour; on-demand bills per stream-hour and GB
-  kmsKey: 1,
-  secret: 0.4,
-  albHour: 16.43, // $0.0225/h before LCUs
-} as const;
 
 const usd = (n: number) => `$${n < 10 ? n.toFixed(2) : n.toFixed(0)}`;
 
