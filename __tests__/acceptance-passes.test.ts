@@ -1,4 +1,4 @@
-import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks, spawnAsync } from "../scripts/lib/acceptance-passes";
+import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passName, passStacks, spawnAsync } from "../scripts/lib/acceptance-passes";
 import { configNamed, synthAll } from "./helpers/synth";
 
 describe("passStacks", () => {
@@ -61,20 +61,20 @@ test("longestFirst: by measured minutes, a pass without a figure first, ties in 
   ]);
 });
 
-test("passLabel names the pass its caller runs in, also while passes interleave", async () => {
+test("passName names the pass its caller runs in, also while passes interleave", async () => {
   const seen: string[] = [];
   const tick = () => new Promise((r) => setTimeout(r, 5));
   const body = async () => {
     for (let i = 0; i < 3; i++) {
-      seen.push(`${passLabel}`);
+      seen.push(passName());
       await tick();
     }
-    return `${passLabel}`;
+    return passName();
   };
   const results = await Promise.all([inPass("a", body), inPass("b", body)]);
   expect(results).toEqual(["a", "b"]);
   expect(seen.sort()).toEqual(["a", "a", "a", "b", "b", "b"]);
-  expect(`${passLabel}`).toBe("");
+  expect(passName()).toBe("");
 });
 
 test("spawnAsync gives spawnSync's fields: exit status, signal, both streams apart, and the spawn error", async () => {

@@ -65,8 +65,10 @@ export function emulatorTerraformEnv<T extends NodeJS.ProcessEnv>(env: T): T {
 
 const currentPass = new AsyncLocalStorage<string>();
 
-/** The name of the pass the calling code runs in; interpolates as that name, so concurrent passes label their own lines. */
-export const passLabel = { toString: (): string => currentPass.getStore() ?? "" };
+/** The name of the pass the calling code runs in (passes run concurrently, so each labels its own lines); "" outside a pass. */
+export function passName(): string {
+  return currentPass.getStore() ?? "";
+}
 
 export function inPass<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return currentPass.run(name, fn);
