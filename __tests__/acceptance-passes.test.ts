@@ -32,9 +32,10 @@ describe("passStacks", () => {
   });
 });
 
-test("passConcurrency: 2 by default, a whole number from 1 to 8, else one line naming the variable", () => {
-  expect(passConcurrency(undefined)).toBe(2);
-  expect(passConcurrency("3")).toBe(3);
+test("passConcurrency: 3 by default, a whole number from 1 to 8, else one line naming the variable", () => {
+  expect(passConcurrency(undefined)).toBe(3);
+  expect(passConcurrency("")).toBe(3);
+  expect(passConcurrency("2")).toBe(2);
   for (const bad of ["0", "9", "1.5", "two"]) {
     expect(() => passConcurrency(bad)).toThrow(`STREAMLINES_ACCEPTANCE_CONCURRENCY: "${bad}" is not allowed; expected a whole number from 1 to 8`);
   }
@@ -50,15 +51,16 @@ test("emulatorTerraformEnv raises parallelism for apply, plan and destroy, after
   });
 });
 
-test("longestFirst: by measured minutes, a pass without a figure first, ties in their given order", () => {
+test("longestFirst: by measured seconds, a pass without a figure first, ties in their given order", () => {
   const names = (list: Array<{ name: string }>) => list.map((p) => p.name);
   expect(names(longestFirst([{ name: "acceptance-edge" }, { name: "acceptance" }, { name: "new-pass" }, { name: "e2e" }, { name: "acceptance-backend-only" }]))).toEqual([
     "new-pass",
     "e2e",
     "acceptance",
-    "acceptance-backend-only",
     "acceptance-edge",
+    "acceptance-backend-only",
   ]);
+  expect(names(longestFirst([{ name: "new-b" }, { name: "e2e" }, { name: "new-a" }]))).toEqual(["new-b", "new-a", "e2e"]);
 });
 
 test("passName names the pass its caller runs in, also while passes interleave", async () => {
