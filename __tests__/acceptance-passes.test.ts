@@ -1,4 +1,4 @@
-import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks, spawnAsync } from "../scripts/lib/acceptance-passes";
+import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passName, passStacks, spawnAsync } from "../scripts/lib/acceptance-passes";
 import { configNamed, synthAll } from "./helpers/synth";
 
 describe("passStacks", () => {
@@ -32,9 +32,10 @@ describe("passStacks", () => {
   });
 });
 
-test("passConcurrency: 2 by default, a whole number from 1 to 8, else one line naming the variable", () => {
-  expect(passConcurrency(undefined)).toBe(2);
-  expect(passConcurrency("3")).toBe(3);
+test("passConcurrency: 3 by default, a whole number from 1 to 8, else one line naming the variable", () => {
+  expect(passConcurrency(undefined)).toBe(3);
+  expect(passConcurrency("")).toBe(3);
+  expect(passConcurrency("2")).toBe(2);
   for (const bad of ["0", "9", "1.5", "two"]) {
     expect(() => passConcurrency(bad)).toThrow(`STREAMLINES_ACCEPTANCE_CONCURRENCY: "${bad}" is not allowed; expected a whole number from 1 to 8`);
   }
@@ -50,31 +51,32 @@ test("emulatorTerraformEnv raises parallelism for apply, plan and destroy, after
   });
 });
 
-test("longestFirst: by measured minutes, a pass without a figure first, ties in their given order", () => {
+test("longestFirst: by measured seconds, a pass without a figure first, ties in their given order", () => {
   const names = (list: Array<{ name: string }>) => list.map((p) => p.name);
   expect(names(longestFirst([{ name: "acceptance-edge" }, { name: "acceptance" }, { name: "new-pass" }, { name: "e2e" }, { name: "acceptance-backend-only" }]))).toEqual([
     "new-pass",
     "e2e",
     "acceptance",
-    "acceptance-backend-only",
     "acceptance-edge",
+    "acceptance-backend-only",
   ]);
+  expect(names(longestFirst([{ name: "new-b" }, { name: "e2e" }, { name: "new-a" }]))).toEqual(["new-b", "new-a", "e2e"]);
 });
 
-test("passLabel names the pass its caller runs in, also while passes interleave", async () => {
+test("passName names the pass its caller runs in, also while passes interleave", async () => {
   const seen: string[] = [];
   const tick = () => new Promise((r) => setTimeout(r, 5));
   const body = async () => {
     for (let i = 0; i < 3; i++) {
-      seen.push(`${passLabel}`);
+      seen.push(passName());
       await tick();
     }
-    return `${passLabel}`;
+    return passName();
   };
   const results = await Promise.all([inPass("a", body), inPass("b", body)]);
   expect(results).toEqual(["a", "b"]);
   expect(seen.sort()).toEqual(["a", "a", "a", "b", "b", "b"]);
-  expect(`${passLabel}`).toBe("");
+  expect(passName()).toBe("");
 });
 
 test("spawnAsync gives spawnSync's fields: exit status, signal, both streams apart, and the spawn error", async () => {

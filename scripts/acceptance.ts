@@ -21,7 +21,7 @@ import { ConfigError, loadConfig, parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { EMULATOR_CREDENTIALS } from "../stacks/base";
 import { bootstrapStateBucket } from "./bootstrap-state";
-import { emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passLabel, passStacks, spawnAsync } from "./lib/acceptance-passes";
+import { emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passName, passStacks, spawnAsync } from "./lib/acceptance-passes";
 import { AWS_LABEL, AwsPassOptions, accountRefusal, awsE2eConfig, parseAwsArgs } from "./lib/aws-pass";
 import { pinnedImages } from "./lib/checks";
 import { Emulator, emulatorClientConfig, emulatorShellEnv, startMoto } from "./lib/emulator";
@@ -55,9 +55,7 @@ const STEP_TIMEOUT_MS = 8 * 60_000;
 const TAIL_LINES = 25;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-/** The pass the calling code runs in, named in every line (passes run concurrently). */
-const label = passLabel;
-const labelled = (what: string) => `${what} [${label}]`;
+const labelled = (what: string) => `${what} [${passName()}]`;
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /** Managed resources in `terraform state list` output (data sources excluded, also inside modules). */
@@ -415,7 +413,7 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
 
   const emulator = await (emulatorRef.starting ?? startMoto({ logFile: path.join(work, "moto.log") }));
   emulatorRef.current = emulator;
-  say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); logs in ${work}`);
+  say(`acceptance [${passName()}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); logs in ${work}`);
 
   const configFile = writeRunConfig(work, emulator.endpoint, baseConfig);
   let config: StreamLinesConfig;
@@ -435,11 +433,11 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
   const bootstrapLog: string[] = [];
   await bootstrapStateBucket(config, (l) => bootstrapLog.push(l));
   fs.writeFileSync(path.join(work, "bootstrap-state.log"), `${bootstrapLog.join("\n")}\n`);
-  say(`acceptance [${label}]: ${bootstrapLog[bootstrapLog.length - 1]}`);
+  say(`acceptance [${passName()}]: ${bootstrapLog[bootstrapLog.length - 1]}`);
   // Zones the config looks up by name stand in for the operator's own; made here, deleted before the residuals check.
   const zoneNames = hostedZonesNamedIn(config);
   const createdZones = await ensureHostedZones(zoneNames, emulator.endpoint, config.region);
-  if (createdZones.length > 0) say(`acceptance [${label}]: created hosted zone(s) ${zoneNames.join(", ")}`);
+  if (createdZones.length > 0) say(`acceptance [${passName()}]: created hosted zone(s) ${zoneNames.join(", ")}`);
 
   const outdir = path.join(work, "cdktf.out");
   const synthStarted = Date.now();
@@ -449,12 +447,12 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
   });
   fs.writeFileSync(path.join(work, "synth.log"), `${synth.stdout ?? ""}\n----- stderr\n${synth.stderr ?? ""}`);
   if (synth.status !== 0) {
-    say(`acceptance [${label}]: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
+    say(`acceptance [${passName()}]: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
     return { passed: 0, failed: 1 };
   }
   const manifest = readManifest(outdir);
   const order = phaseOrder(manifest);
-  say(`acceptance [${label}]: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
+  say(`acceptance [${passName()}]: synthesized in ${secs(Date.now() - synthStarted)}; phase order ${order.join(", ")}`);
 
   const cliDir = path.join(work, "terraform-cli");
   const env = writeCliConfig(cliDir, findProviderMirror(), emulatorTerraformEnv({ ...process.env, STREAMLINES_CONFIG: configFile }));
@@ -464,8 +462,8 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
   fs.mkdirSync(logsDir, { recursive: true });
   const runner = new Runner(env, gaps, plansDir, (stack) => checkLambdaCode(stack, config.artifacts.bucketName, emulator.endpoint, config.region));
 
-  const selection = passStacks(String(label), order, (name) => manifest.stacks[name].dependencies ?? []);
-  if (selection.left.length > 0) say(`acceptance [${label}]: deploys ${selection.deploy.join(", ")}; not ${selection.left.join(", ")} (scripts/lib/acceptance-passes.ts: another pass deploys them)`);
+  const selection = passStacks(passName(), order, (name) => manifest.stacks[name].dependencies ?? []);
+  if (selection.left.length > 0) say(`acceptance [${passName()}]: deploys ${selection.deploy.join(", ")}; not ${selection.left.join(", ")} (scripts/lib/acceptance-passes.ts: another pass deploys them)`);
   const stacks: StackResult[] = selection.deploy.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
   const detached = await detachHooksForEmulator(true, outdir, manifest, env);
   const hookEnv = standInEnv(process.env, emulator.endpoint, path.join(work, "docker-stand-in.log"));
@@ -702,9 +700,9 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
     const emulator = await (target.emulatorRef.starting ?? startMoto({ logFile: path.join(work, "moto.log") }));
     target.emulatorRef.current = emulator;
     endpoint = emulator.endpoint;
-    say(`acceptance [${label}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
+    say(`acceptance [${passName()}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
   } else {
-    say(`acceptance [${label}]: AWS account ${target.account}, env ${target.options.env}, npm commands against ${target.options.configFile} with dataRetention off; logs in ${work}`);
+    say(`acceptance [${passName()}]: AWS account ${target.account}, env ${target.options.env}, npm commands against ${target.options.configFile} with dataRetention off; logs in ${work}`);
   }
   const writeConfig = (retention: boolean) => {
     const file = path.join(work, `e2e-retention-${retention ? "on" : "off"}.json`);

@@ -30,18 +30,22 @@ export function passStacks(pass: string, order: readonly string[], dependencies:
   return { deploy, left: order.filter((s) => !deploy.includes(s)) };
 }
 
-/** Minutes each pass took on 2 shared cores (the last full run), so the longest start first and the slots end together. */
-export const PASS_MINUTES: Readonly<Record<string, number>> = { e2e: 9, acceptance: 8, "acceptance-backend-only": 6, "acceptance-edge": 3 };
+/** Seconds each pass took in the last clean .ci/run (2 cores), so the longest start first and the slots end together. */
+export const PASS_SECONDS: Readonly<Record<string, number>> = { e2e: 800, acceptance: 583, "acceptance-edge": 259, "acceptance-backend-only": 251 };
 
-/** `passes` longest first by PASS_MINUTES; an unknown pass counts as the longest, so a new one is never starved. */
+/** `passes` longest first by PASS_SECONDS; an unknown pass counts as the longest, so a new one is never starved. */
 export function longestFirst<T extends { readonly name: string }>(passes: readonly T[]): T[] {
-  const minutes = (p: T) => PASS_MINUTES[p.name] ?? Number.POSITIVE_INFINITY;
-  return passes.map((p, i) => ({ p, i })).sort((a, b) => minutes(b.p) - minutes(a.p) || a.i - b.i).map(({ p }) => p);
+  const seconds = (p: T) => PASS_SECONDS[p.name] ?? Number.POSITIVE_INFINITY;
+  return passes.map((p, i) => ({ p, i })).sort((a, b) => seconds(b.p) - seconds(a.p) || a.i - b.i).map(({ p }) => p);
 }
 
-/** Passes at once: each has its own emulator and work dir. `STREAMLINES_ACCEPTANCE_CONCURRENCY` overrides the default 2. */
+/**
+ * Passes at once: each has its own emulator and work dir. 3 by default: the e2e pass is serial and the
+ * longest, and with 2 slots the other three passes queued behind each other in one slot took longer
+ * than it (1062 s against its 800 s). `STREAMLINES_ACCEPTANCE_CONCURRENCY` overrides it.
+ */
 export function passConcurrency(raw = process.env.STREAMLINES_ACCEPTANCE_CONCURRENCY): number {
-  if (raw === undefined || raw === "") return 2;
+  if (raw === undefined || raw === "") return 3;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`STREAMLINES_ACCEPTANCE_CONCURRENCY: ${JSON.stringify(raw)} is not allowed; expected a whole number from 1 to 8`);
   return n;
@@ -65,8 +69,10 @@ export function emulatorTerraformEnv<T extends NodeJS.ProcessEnv>(env: T): T {
 
 const currentPass = new AsyncLocalStorage<string>();
 
-/** The name of the pass the calling code runs in; interpolates as that name, so concurrent passes label their own lines. */
-export const passLabel = { toString: (): string => currentPass.getStore() ?? "" };
+/** The name of the pass the calling code runs in (passes run concurrently, so each labels its own lines); "" outside a pass. */
+export function passName(): string {
+  return currentPass.getStore() ?? "";
+}
 
 export function inPass<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return currentPass.run(name, fn);
