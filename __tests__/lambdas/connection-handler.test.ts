@@ -1,7 +1,8 @@
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { handler } from "../../lambdas/connection-handler";
 import { dynamo } from "../../lambdas/shared/clients";
 import { CONNECTION_SENTINEL } from "../../lambdas/shared/connections";
+import { CONNECTIONS_BY_SYMBOL_INDEX, SUBSCRIBED_SYMBOL_ATTRIBUTE } from "../../lambdas/shared/table-layout";
 import { websocketEvent } from "./helpers/events";
 import { LocalTable } from "./helpers/local-dynamodb";
 import { ManagementApiStub, startHandlerEnvironment } from "./helpers/management-api";
@@ -69,6 +70,32 @@ test("subscribe 3 then 2 more gives 5 subscriptions, unsubscribe one gives 4, di
   expect(JSON.parse(infos.mock.calls.at(-1)[0])).toEqual({ level: "info", message: "disconnected", connectionId: "conn-a", itemsDeleted: 5 });
   expect(await subscriptionsOf("conn-b")).toEqual(["AAPL"]);
   expect(api.posts).toEqual([]);
+});
+
+test("the $connect sentinel stays out of the symbol index (sparse), subscriptions are in it with keys only, and $disconnect is one Query", async () => {
+  await handler(websocketEvent("CONNECT", "conn-sparse"));
+  await send("conn-sparse", { subscribeTo: ["AAPL", "MSFT"] });
+  const items = await table.itemsOf("conn-sparse");
+  const sentinel = items.find((i) => i.symbol === CONNECTION_SENTINEL);
+  expect(sentinel).toBeDefined();
+  expect(Object.keys(sentinel!).sort()).toEqual(["connectionId", "symbol", table.ttlAttribute].sort());
+  for (const item of items.filter((i) => i !== sentinel)) expect(item[SUBSCRIBED_SYMBOL_ATTRIBUTE]).toBe(item.symbol);
+
+  const indexed = await table.client.send(new ScanCommand({ TableName: table.tableName, IndexName: CONNECTIONS_BY_SYMBOL_INDEX }));
+  const ofThisConnection = (indexed.Items ?? []).filter((i) => i.connectionId === "conn-sparse");
+  expect(ofThisConnection.map((i) => i.symbol).sort()).toEqual(["AAPL", "MSFT"]);
+  // KEYS_ONLY: the table's and the index's keys, no TTL attribute.
+  for (const item of ofThisConnection) expect(Object.keys(item).sort()).toEqual(["connectionId", SUBSCRIBED_SYMBOL_ATTRIBUTE, "symbol"].sort());
+
+  const client = dynamo();
+  const spy = jest.spyOn(client, "send");
+  try {
+    expect(await handler(websocketEvent("DISCONNECT", "conn-sparse"))).toEqual({ statusCode: 200 });
+    expect(spy.mock.calls.filter(([command]) => command instanceof QueryCommand)).toHaveLength(1);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(await table.itemsOf("conn-sparse")).toEqual([]);
 });
 
 test("duplicates are written once and a base64 (binary) frame is accepted", async () => {

@@ -2,6 +2,7 @@ import { inflateSync } from "zlib";
 import { handler as connectionHandler } from "../../lambdas/connection-handler";
 import { handler } from "../../lambdas/results-pusher";
 import { DEFAULT_INDEX_NAME } from "../../lambdas/shared/connections";
+import { SUBSCRIBED_SYMBOL_ATTRIBUTE } from "../../lambdas/shared/table-layout";
 import { kinesisEvent, websocketEvent } from "./helpers/events";
 import { LocalTable } from "./helpers/local-dynamodb";
 import { ManagementApiStub, startHandlerEnvironment } from "./helpers/management-api";
@@ -179,7 +180,7 @@ test("a missing configuration fails the whole batch instead of throwing", async 
 
 async function fanOut(symbol: string, connections: number, limit: number): Promise<string[]> {
   const ids = Array.from({ length: connections }, (_, i) => `${symbol.toLowerCase()}-${String(i).padStart(4, "0")}`);
-  await table.put(ids.map((connectionId) => ({ connectionId, symbol, [table.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600 })));
+  await table.put(ids.map((connectionId) => ({ connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600 })));
   process.env.POST_CONCURRENCY = String(limit);
   try {
     expect(await handler(kinesisEvent([quote(symbol, 0)]))).toEqual({ batchItemFailures: [] });

@@ -1,6 +1,7 @@
 import { BatchWriteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "./clients";
 import { RetryPolicy, sleep, backoffMs } from "./retry";
+import { CONNECTIONS_BY_SYMBOL_INDEX, SUBSCRIBED_SYMBOL_ATTRIBUTE } from "./table-layout";
 
 /** Table layout from modules/connection-table: one item per (connectionId, symbol). */
 export interface ConnectionTable {
@@ -8,11 +9,12 @@ export interface ConnectionTable {
   readonly ttlAttribute: string;
 }
 
-export const DEFAULT_INDEX_NAME = "StreamLinesWebsocketGetConnectionsBySymbolIndex";
+export const DEFAULT_INDEX_NAME = CONNECTIONS_BY_SYMBOL_INDEX;
 
 /**
  * The symbol of the item $connect writes. It starts with '#', which SYMBOL_PATTERN never accepts, so no
- * subscription, unsubscribe or pushed record can ever address it.
+ * subscription, unsubscribe or pushed record can ever address it. It carries no SUBSCRIBED_SYMBOL_ATTRIBUTE,
+ * so it stays out of the index.
  */
 export const CONNECTION_SENTINEL = "#connection";
 
@@ -34,7 +36,7 @@ export async function putConnection(table: ConnectionTable, connectionId: string
 export async function putSubscriptions(table: ConnectionTable, connectionId: string, symbols: readonly string[], expiry: number): Promise<void> {
   await batchWrite(
     table.tableName,
-    symbols.map((symbol) => ({ PutRequest: { Item: { connectionId, symbol, [table.ttlAttribute]: expiry } } })),
+    symbols.map((symbol) => ({ PutRequest: { Item: { connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: expiry } } })),
   );
 }
 
@@ -42,7 +44,10 @@ export async function deleteSubscriptions(table: Pick<ConnectionTable, "tableNam
   await batchWrite(table.tableName, symbols.map((symbol) => ({ DeleteRequest: { Key: { connectionId, symbol } } })));
 }
 
-/** Deletes every item of the connection, the sentinel included; returns how many there were. */
+/**
+ * Deletes every item of the connection, the sentinel included; returns how many there were. One Query:
+ * a connection holds at most the subscription cap plus its sentinel, far below a 1 MB page.
+ */
 export async function deleteConnection(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<number> {
   const symbols: string[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -74,7 +79,7 @@ export async function connectionsForSymbol(table: Pick<ConnectionTable, "tableNa
         TableName: table.tableName,
         IndexName: indexName,
         KeyConditionExpression: "#s = :s",
-        ExpressionAttributeNames: { "#s": "symbol" },
+        ExpressionAttributeNames: { "#s": SUBSCRIBED_SYMBOL_ATTRIBUTE },
         ExpressionAttributeValues: { ":s": symbol },
         ProjectionExpression: "connectionId",
         ExclusiveStartKey: startKey,
