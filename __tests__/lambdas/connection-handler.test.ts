@@ -15,6 +15,7 @@ beforeAll(async () => {
   table = await startHandlerEnvironment(api);
   process.env.CONNECTION_TTL_HOURS = String(TTL_HOURS);
   delete process.env.MAX_SYMBOLS_PER_MESSAGE;
+  delete process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION;
 });
 
 afterAll(async () => {
@@ -209,6 +210,82 @@ describe("bad input gets an error reply, status 400 and no write", () => {
     expect(api.attempts("conn-left")).toBe(1);
     expect(warnings.mock.calls.map((c) => JSON.parse(c[0]).message)).toEqual(["bad message"]);
     expect(await table.scan()).toEqual(before);
+  });
+});
+
+describe("the per-connection subscription cap", () => {
+  let warnings: jest.SpyInstance;
+  beforeEach(() => {
+    warnings = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    warnings.mockRestore();
+    delete process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION;
+  });
+
+  const errorsSent = () => api.posts.map((p) => JSON.parse(p.body).error);
+
+  test("defaults to 100: the 101st symbol is refused with too_many_subscriptions and changes nothing; $disconnect of a full connection is one Query", async () => {
+    await handler(websocketEvent("CONNECT", "conn-full"));
+    const symbols = Array.from({ length: 100 }, (_, i) => `CAP${i}`);
+    expect(await send("conn-full", { subscribeTo: symbols.slice(0, 50) })).toEqual({ statusCode: 200 });
+    expect(await send("conn-full", { subscribeTo: symbols.slice(50) })).toEqual({ statusCode: 200 });
+    const before = await table.scan();
+
+    expect(await send("conn-full", { subscribeTo: ["ONEMORE"] })).toEqual({ statusCode: 400 });
+    expect(await table.scan()).toEqual(before);
+    expect(api.posts.map((p) => [p.connectionId, JSON.parse(p.body)])).toEqual([
+      ["conn-full", { type: "error", error: "too_many_subscriptions", message: "a connection holds at most 100 subscriptions; this message would make 101" }],
+    ]);
+    expect(JSON.parse(warnings.mock.calls[0][0])).toEqual({ level: "warn", message: "bad message", connectionId: "conn-full", error: "too_many_subscriptions" });
+    // Renewing symbols it already holds adds nothing, so it passes at the cap.
+    expect(await send("conn-full", { subscribeTo: symbols.slice(0, 10) })).toEqual({ statusCode: 200 });
+
+    const client = dynamo();
+    const spy = jest.spyOn(client, "send");
+    try {
+      expect(await handler(websocketEvent("DISCONNECT", "conn-full"))).toEqual({ statusCode: 200 });
+      expect(spy.mock.calls.filter(([command]) => command instanceof QueryCommand)).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await table.itemsOf("conn-full")).toEqual([]);
+  });
+
+  test("MAX_SUBSCRIPTIONS_PER_CONNECTION sets it; symbols already held do not count twice and an unsubscribe frees room", async () => {
+    process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "4";
+    await handler(websocketEvent("CONNECT", "conn-cap"));
+    expect(await send("conn-cap", { subscribeTo: ["A", "B", "C"] })).toEqual({ statusCode: 200 });
+    expect(await send("conn-cap", { subscribeTo: ["A", "D", "E"] })).toEqual({ statusCode: 400 });
+    expect(await subscriptionsOf("conn-cap")).toEqual(["A", "B", "C"]);
+    expect(await send("conn-cap", { subscribeTo: ["A", "B", "D"] })).toEqual({ statusCode: 200 });
+    expect(await send("conn-cap", { action: "unsubscribe", symbols: ["B"] })).toEqual({ statusCode: 200 });
+    expect(await send("conn-cap", { subscribeTo: ["E"] })).toEqual({ statusCode: 200 });
+    expect(await subscriptionsOf("conn-cap")).toEqual(["A", "C", "D", "E"]);
+    expect(errorsSent()).toEqual(["too_many_subscriptions"]);
+  });
+
+  test("messages of one connection handled at the same time never leave it above the cap", async () => {
+    process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "5";
+    await handler(websocketEvent("CONNECT", "conn-race"));
+    const batches = [["R1", "R2", "R3"], ["R4", "R5", "R6"], ["R7", "R8", "R9"]];
+    const results = await Promise.all(batches.map((symbols) => send("conn-race", { subscribeTo: symbols })));
+    const accepted = batches.filter((_, i) => results[i].statusCode === 200).flat().sort();
+    expect(results.filter((r) => r.statusCode === 400).length).toBeGreaterThanOrEqual(2);
+    expect(await subscriptionsOf("conn-race")).toEqual(accepted);
+    expect(accepted.length).toBeLessThanOrEqual(5);
+  });
+
+  test("a bad MAX_SUBSCRIPTIONS_PER_CONNECTION gives 500 and writes nothing", async () => {
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "1001";
+    try {
+      expect(await send("conn-badcap", { subscribeTo: ["AAPL"] })).toEqual({ statusCode: 500 });
+      expect(JSON.parse(errors.mock.calls[0][0])).toMatchObject({ errorName: "ConfigError", errorMessage: expect.stringContaining("MAX_SUBSCRIPTIONS_PER_CONNECTION") });
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await table.itemsOf("conn-badcap")).toEqual([]);
   });
 });
 

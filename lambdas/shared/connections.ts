@@ -45,10 +45,10 @@ export async function deleteSubscriptions(table: Pick<ConnectionTable, "tableNam
 }
 
 /**
- * Deletes every item of the connection, the sentinel included; returns how many there were. One Query:
- * a connection holds at most the subscription cap plus its sentinel, far below a 1 MB page.
+ * The symbols of every item of the connection, the sentinel included. One Query: a connection holds at
+ * most the subscription cap (1,000 at most) plus its sentinel, far below a 1 MB page.
  */
-export async function deleteConnection(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<number> {
+export async function itemSymbolsOf(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<string[]> {
   const symbols: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -59,12 +59,25 @@ export async function deleteConnection(table: Pick<ConnectionTable, "tableName">
         ExpressionAttributeValues: { ":c": connectionId },
         ProjectionExpression: "#s",
         ExpressionAttributeNames: { "#s": "symbol" },
+        // The subscription cap counts what is there now, writes of a moment ago included.
+        ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of page.Items ?? []) symbols.push(String(item.symbol));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  return symbols;
+}
+
+/** The connection's subscriptions, without the sentinel. */
+export async function subscriptionsOf(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<Set<string>> {
+  return new Set((await itemSymbolsOf(table, connectionId)).filter((symbol) => symbol !== CONNECTION_SENTINEL));
+}
+
+/** Deletes every item of the connection, the sentinel included; returns how many there were. */
+export async function deleteConnection(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<number> {
+  const symbols = await itemSymbolsOf(table, connectionId);
   await deleteSubscriptions(table, connectionId, symbols);
   return symbols.length;
 }
