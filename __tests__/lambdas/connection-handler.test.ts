@@ -37,6 +37,18 @@ async function subscriptionsOf(connectionId: string): Promise<string[]> {
   return (await table.itemsOf(connectionId)).map((i) => String(i.symbol)).filter((s) => s !== CONNECTION_SENTINEL).sort();
 }
 
+/** $disconnect finds every item of the connection with one Query and leaves none. */
+async function expectDisconnectInOneQuery(connectionId: string): Promise<void> {
+  const spy = jest.spyOn(dynamo(), "send");
+  try {
+    expect(await handler(websocketEvent("DISCONNECT", connectionId))).toEqual({ statusCode: 200 });
+    expect(spy.mock.calls.filter(([command]) => command instanceof QueryCommand)).toHaveLength(1);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(await table.itemsOf(connectionId)).toEqual([]);
+}
+
 function expectTtl(item: Record<string, unknown>, before: number, after: number): void {
   const expiry = item[table.ttlAttribute];
   expect(typeof expiry).toBe("number");
@@ -88,15 +100,7 @@ test("the $connect sentinel stays out of the symbol index (sparse), subscription
   // KEYS_ONLY: the table's and the index's keys, no TTL attribute.
   for (const item of ofThisConnection) expect(Object.keys(item).sort()).toEqual(["connectionId", SUBSCRIBED_SYMBOL_ATTRIBUTE, "symbol"].sort());
 
-  const client = dynamo();
-  const spy = jest.spyOn(client, "send");
-  try {
-    expect(await handler(websocketEvent("DISCONNECT", "conn-sparse"))).toEqual({ statusCode: 200 });
-    expect(spy.mock.calls.filter(([command]) => command instanceof QueryCommand)).toHaveLength(1);
-  } finally {
-    spy.mockRestore();
-  }
-  expect(await table.itemsOf("conn-sparse")).toEqual([]);
+  await expectDisconnectInOneQuery("conn-sparse");
 });
 
 test("duplicates are written once and a base64 (binary) frame is accepted", async () => {
@@ -241,15 +245,7 @@ describe("the per-connection subscription cap", () => {
     // Renewing symbols it already holds adds nothing, so it passes at the cap.
     expect(await send("conn-full", { subscribeTo: symbols.slice(0, 10) })).toEqual({ statusCode: 200 });
 
-    const client = dynamo();
-    const spy = jest.spyOn(client, "send");
-    try {
-      expect(await handler(websocketEvent("DISCONNECT", "conn-full"))).toEqual({ statusCode: 200 });
-      expect(spy.mock.calls.filter(([command]) => command instanceof QueryCommand)).toHaveLength(1);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(await table.itemsOf("conn-full")).toEqual([]);
+    await expectDisconnectInOneQuery("conn-full");
   });
 
   test("MAX_SUBSCRIPTIONS_PER_CONNECTION sets it; symbols already held do not count twice and an unsubscribe frees room", async () => {
