@@ -999,11 +999,38 @@ describe("config validation: the real-time path (realtime)", () => {
       throttling: { burstLimit: 500, rateLimit: 1000 },
       connectionTtlHours: 3,
       maxSymbolsPerMessage: 50,
+      maxSubscriptionsPerConnection: 100,
       postConcurrency: 25,
+      maxPostsPerInvocation: 5000,
       eventSource: { batchSize: 100, batchingWindowSeconds: 0, maximumRetryAttempts: 3 },
       alarms: { downstreamIteratorAgeMs: 60000 },
-      accountLogsRole: true,
+      accountLogsRole: "external",
     });
+    expect(config.realtime.connectionHandler.reservedConcurrency).toBeUndefined();
+    expect(config.realtime.resultsPusher.reservedConcurrency).toBeUndefined();
+  });
+
+  test("abuse limits: subscriptions per connection, posts per invocation, reserved concurrency", () => {
+    expectMessage(messageFor((c) => (c.realtime = { maxSubscriptionsPerConnection: 0 })), `${FILE}: realtime.maxSubscriptionsPerConnection: 0 is not allowed; expected a whole number from 1 to 1000`);
+    expectMessage(messageFor((c) => (c.realtime = { maxSubscriptionsPerConnection: 1001 })), `${FILE}: realtime.maxSubscriptionsPerConnection: 1001 is not allowed; expected a whole number from 1 to 1000`);
+    expectMessage(messageFor((c) => (c.realtime = { maxPostsPerInvocation: 0 })), `${FILE}: realtime.maxPostsPerInvocation: 0 is not allowed; expected a whole number from 1 to 100000`);
+    expectMessage(messageFor((c) => (c.realtime = { connectionHandler: { reservedConcurrency: 0 } })), `${FILE}: realtime.connectionHandler.reservedConcurrency: 0 is not allowed; expected a whole number from 1 to 10000`);
+    expectMessage(messageFor((c) => (c.realtime = { resultsPusher: { reservedConcurrency: 2.5 } })), `${FILE}: realtime.resultsPusher.reservedConcurrency: 2.5 is not allowed; expected a whole number from 1 to 10000`);
+    expectMessage(
+      messageFor((c) => {
+        c.kinesis = { downstream: { mode: "PROVISIONED", shardCount: 4 } };
+        c.realtime = { resultsPusher: { reservedConcurrency: 2 } };
+      }),
+      `${FILE}: realtime.resultsPusher.reservedConcurrency: 2 is not allowed; expected at least kinesis.downstream.shardCount (4): the pusher runs once per shard at a time`,
+    );
+    const config = parseConfig(JSON.stringify({ ...MINIMAL, realtime: { connectionHandler: { reservedConcurrency: 20 }, resultsPusher: { reservedConcurrency: 4 } } }), FILE);
+    expect([config.realtime.connectionHandler.reservedConcurrency, config.realtime.resultsPusher.reservedConcurrency]).toEqual([20, 4]);
+  });
+
+  test("accountLogsRole: owned or external, nothing else (the old true/false are refused with the choices)", () => {
+    expect(parseConfig(JSON.stringify({ ...MINIMAL, realtime: { accountLogsRole: "owned" } }), FILE).realtime.accountLogsRole).toBe("owned");
+    expect(messageFor((c) => (c.realtime = { accountLogsRole: true }))).toMatch(/^config\/dev\.json: realtime\.accountLogsRole: true is not allowed; expected .*"owned".*"external"/);
+    expect(messageFor((c) => (c.realtime = { accountLogsRole: "mine" }))).toMatch(/^config\/dev\.json: realtime\.accountLogsRole: "mine" is not allowed; expected .*"owned".*"external"/);
   });
 
   test("function sizes: Lambda's memory range, and the pusher's timeout of at least 30 s", () => {

@@ -123,14 +123,14 @@ describe("foundations (dev config)", () => {
     }
   });
 
-  test("connection table: keys, GSI, on-demand, PITR, TTL, SSE with the stack key, deletion protection", () => {
+  test("connection table: keys, a sparse keys-only GSI, on-demand, PITR, TTL, SSE with the stack key, deletion protection", () => {
     expect(only(stack, "aws_dynamodb_table")).toMatchObject({
       name: "StreamLinesWebsocketConnectionTable",
       hash_key: "connectionId",
       range_key: "symbol",
       billing_mode: "PAY_PER_REQUEST",
-      attribute: [{ name: "connectionId", type: "S" }, { name: "symbol", type: "S" }],
-      global_secondary_index: [{ name: "StreamLinesWebsocketGetConnectionsBySymbolIndex", hash_key: "symbol", range_key: "connectionId", projection_type: "ALL" }],
+      attribute: [{ name: "connectionId", type: "S" }, { name: "symbol", type: "S" }, { name: "subscribedSymbol", type: "S" }],
+      global_secondary_index: [{ name: "StreamLinesWebsocketGetConnectionsBySymbolIndex", hash_key: "subscribedSymbol", range_key: "connectionId", projection_type: "KEYS_ONLY" }],
       point_in_time_recovery: { enabled: true },
       ttl: { attribute_name: "expiresAt", enabled: true },
       server_side_encryption: { enabled: true },

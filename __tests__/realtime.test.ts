@@ -78,11 +78,28 @@ describe("realtime (dev config: defaults)", () => {
       const endpoint = `https://${apiRef(stack, "id")}.execute-api.eu-central-1.amazonaws.com/${WEBSOCKET_STAGE}`;
       const table = remote(stack, "connection-table", "name");
       expect(fnNamed(stack, "streamlines-dev-connection-handler").environment).toEqual({
-        variables: { TABLE_NAME: table, TTL_ATTRIBUTE: "expiresAt", CONNECTION_TTL_HOURS: "3", MAX_SYMBOLS_PER_MESSAGE: "50", MANAGEMENT_API_ENDPOINT: endpoint },
+        variables: {
+          TABLE_NAME: table,
+          TTL_ATTRIBUTE: "expiresAt",
+          CONNECTION_TTL_HOURS: "3",
+          MAX_SYMBOLS_PER_MESSAGE: "50",
+          MAX_SUBSCRIPTIONS_PER_CONNECTION: "100",
+          MANAGEMENT_API_ENDPOINT: endpoint,
+        },
       });
       expect(fnNamed(stack, "streamlines-dev-results-pusher").environment).toEqual({
-        variables: { TABLE_NAME: table, INDEX_NAME: "StreamLinesWebsocketGetConnectionsBySymbolIndex", MANAGEMENT_API_ENDPOINT: endpoint, POST_CONCURRENCY: "25" },
+        variables: {
+          TABLE_NAME: table,
+          INDEX_NAME: "StreamLinesWebsocketGetConnectionsBySymbolIndex",
+          MANAGEMENT_API_ENDPOINT: endpoint,
+          POST_CONCURRENCY: "25",
+          MAX_POSTS_PER_INVOCATION: "5000",
+        },
       });
+    });
+
+    test("no reserved concurrency by default: a new account's limit can be too small to reserve any", () => {
+      for (const name of ["streamlines-dev-connection-handler", "streamlines-dev-results-pusher"]) expect(fnNamed(stack, name).reserved_concurrent_executions).toBeUndefined();
     });
   });
 
@@ -188,12 +205,14 @@ describe("realtime (dev config: defaults)", () => {
       }
     });
 
-    test("the account's API Gateway logging role: trusted by API Gateway, AWS's push-to-CloudWatch policy, set before the stage", () => {
+    test("dev owns the account's API Gateway logging role (accountLogsRole owned): trusted by API Gateway, AWS's push-to-CloudWatch policy, set before the stage, left as it is on destroy", () => {
       const role = values(stack, "aws_iam_role").find((r) => r.name === "streamlines-dev-apigateway-logs")!;
       expect(documentBehind(stack, role.assume_role_policy)[0].principals).toEqual([{ type: "Service", identifiers: ["apigateway.amazonaws.com"] }]);
       expect(values(stack, "aws_iam_role_policy_attachment").map((a) => a.policy_arn)).toContainEqual(expect.stringMatching(/:iam::aws:policy\/service-role\/AmazonAPIGatewayPushToCloudWatchLogs$/));
       const [accountId, account] = Object.entries(resourcesOf(stack, "aws_api_gateway_account"))[0];
       expect(account.cloudwatch_role_arn).toBe(ref(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-apigateway-logs", "arn"));
+      // A reset on destroy would undo the handover: the old owner's apply (external) would clear the new owner's setting.
+      expect(account.reset_on_delete).toBe(false);
       expect(values(stack, "aws_apigatewayv2_stage")[0].depends_on).toEqual([`aws_api_gateway_account.${accountId}`]);
     });
 
@@ -288,12 +307,13 @@ describe("realtime (efs-endpoints fixture: custom domain, tracing, every key set
     expect(fnNamed(stack, "streamlines-var-results-pusher").environment).toMatchObject({
       variables: { MANAGEMENT_API_ENDPOINT: `https://${apiRef(stack, "id")}.execute-api.us-west-2.amazonaws.com/live`, POST_CONCURRENCY: "100" },
     });
-    expect(fnNamed(stack, "streamlines-var-connection-handler").environment).toMatchObject({ variables: { CONNECTION_TTL_HOURS: "4", MAX_SYMBOLS_PER_MESSAGE: "20" } });
+    expect(fnNamed(stack, "streamlines-var-connection-handler").environment).toMatchObject({ variables: { CONNECTION_TTL_HOURS: "4", MAX_SYMBOLS_PER_MESSAGE: "20", MAX_SUBSCRIPTIONS_PER_CONNECTION: "40" } });
+    expect(fnNamed(stack, "streamlines-var-results-pusher").environment).toMatchObject({ variables: { MAX_POSTS_PER_INVOCATION: "2000" } });
   });
 
   test("config values reach the functions, stage, mapping and alarm; tracing adds exactly the X-Ray upload actions", () => {
-    expect(fnNamed(stack, "streamlines-var-connection-handler")).toMatchObject({ memory_size: 128, timeout: 6, tracing_config: { mode: "PassThrough" } });
-    expect(fnNamed(stack, "streamlines-var-results-pusher")).toMatchObject({ memory_size: 1024, timeout: 120, tracing_config: { mode: "Active" } });
+    expect(fnNamed(stack, "streamlines-var-connection-handler")).toMatchObject({ memory_size: 128, timeout: 6, tracing_config: { mode: "PassThrough" }, reserved_concurrent_executions: 20 });
+    expect(fnNamed(stack, "streamlines-var-results-pusher")).toMatchObject({ memory_size: 1024, timeout: 120, tracing_config: { mode: "Active" }, reserved_concurrent_executions: 8 });
     expect(values(stack, "aws_apigatewayv2_stage")[0].default_route_settings).toEqual({ throttling_burst_limit: 200, throttling_rate_limit: 400 });
     expect(values(stack, "aws_lambda_event_source_mapping")[0]).toMatchObject({ batch_size: 500, maximum_batching_window_in_seconds: 2, maximum_retry_attempts: 5 });
     expect(values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-var-downstream-iterator-age")!.threshold).toBe(30000);
@@ -301,7 +321,7 @@ describe("realtime (efs-endpoints fixture: custom domain, tracing, every key set
     expect(grants(stack, "streamlines-var-connection-handler").filter((g) => g.startsWith("xray:"))).toEqual([]);
   });
 
-  test("accountLogsRole off: no account setting, no logging role, the stage depends on nothing", () => {
+  test("accountLogsRole external: no account setting, no logging role, the stage depends on nothing", () => {
     expect(values(stack, "aws_api_gateway_account")).toEqual([]);
     expect(values(stack, "aws_iam_role").map((r) => r.name)).not.toContain("streamlines-var-apigateway-logs");
     expect(values(stack, "aws_apigatewayv2_stage")[0].depends_on ?? []).toEqual([]);

@@ -156,7 +156,15 @@ export interface FunctionConfig {
   readonly timeoutSeconds: number;
   /** X-Ray active tracing. */
   readonly tracing: boolean;
+  /** Concurrency reserved for the function, which is also its ceiling; unset: none reserved (help/config.md). */
+  readonly reservedConcurrency?: number;
 }
+
+/**
+ * Who sets API Gateway's account-wide (per region) CloudWatch Logs role. `owned`: this env creates the role
+ * and points the setting at it; exactly one env per account and region. `external`: this env leaves both alone.
+ */
+export const ACCOUNT_LOGS_ROLE_MODES = ["owned", "external"] as const;
 
 /** The real-time path (profile full): WebSocket API, connection handler, results pusher. */
 export interface RealtimeConfig {
@@ -167,16 +175,20 @@ export interface RealtimeConfig {
   /** Hours until a connection's items expire by TTL (API Gateway closes a connection after 2 hours). */
   readonly connectionTtlHours: number;
   readonly maxSymbolsPerMessage: number;
+  /** Subscriptions one connection may hold; more are refused with `too_many_subscriptions`. */
+  readonly maxSubscriptionsPerConnection: number;
   /** Posts to browsers in flight at once, per pusher invocation. */
   readonly postConcurrency: number;
+  /** Posts one pusher invocation makes at most; the rest of its batch goes back to Lambda as failures. */
+  readonly maxPostsPerInvocation: number;
   /** The pusher's event source mapping on the downstream stream. */
   readonly eventSource: { readonly batchSize: number; readonly batchingWindowSeconds: number; readonly maximumRetryAttempts: number };
   readonly alarms: { readonly downstreamIteratorAgeMs: number };
   /**
-   * Set API Gateway's account-wide (per region) CloudWatch Logs role, without which a WebSocket stage
-   * cannot log. Off where another stack in the same account and region already sets it.
+   * API Gateway's account-wide (per region) CloudWatch Logs role, without which a WebSocket stage cannot
+   * log: `owned` in exactly one env of the account and region, `external` in the others (help/realtime.md).
    */
-  readonly accountLogsRole: boolean;
+  readonly accountLogsRole: (typeof ACCOUNT_LOGS_ROLE_MODES)[number];
   /** A custom domain: a DNS-validated regional certificate and an alias record in this zone. */
   readonly domain?: { readonly name: string; readonly hostedZoneId: string };
 }
@@ -454,6 +466,9 @@ const lambdaFunction = (dflt: FunctionConfig, minTimeoutSeconds = 1): Rule =>
       memoryMb: int({ optional: true, default: dflt.memoryMb, min: 128, max: 10240 }),
       timeoutSeconds: int({ optional: true, default: dflt.timeoutSeconds, min: minTimeoutSeconds, max: 900 }),
       tracing: bool(dflt.tracing),
+      // Unset by default: a new account's concurrency limit can be 10, and AWS refuses any reservation that
+      // leaves less than its minimum unreserved, so a default would fail the first deploy there. 0 would stop the function.
+      reservedConcurrency: int({ optional: true, min: 1, max: 10000 }),
     },
     true,
   );
@@ -654,7 +669,11 @@ export const CONFIG_SCHEMA: Rule = obj({
       throttling: obj({ burstLimit: int({ optional: true, default: 500, min: 1, max: 5000 }), rateLimit: int({ optional: true, default: 1000, min: 1, max: 10000 }) }, true),
       connectionTtlHours: int({ optional: true, default: 3, min: 1, max: 8760 }),
       maxSymbolsPerMessage: int({ optional: true, default: 50, min: 1, max: 1000 }),
+      // At most 1,000: $disconnect reads a connection's items with one Query page.
+      maxSubscriptionsPerConnection: int({ optional: true, default: 100, min: 1, max: 1000 }),
       postConcurrency: int({ optional: true, default: 25, min: 1, max: 500 }),
+      // 5,000 posts at 25 in flight end well inside the pusher's 60 s default timeout; a timed-out batch would resend everything.
+      maxPostsPerInvocation: int({ optional: true, default: 5000, min: 1, max: 100000 }),
       eventSource: obj(
         {
           batchSize: int({ optional: true, default: 100, min: 1, max: 10000 }),
@@ -665,7 +684,9 @@ export const CONFIG_SCHEMA: Rule = obj({
         true,
       ),
       alarms: obj({ downstreamIteratorAgeMs: int({ optional: true, default: 60000, min: 1000, max: 86400000 }) }, true),
-      accountLogsRole: bool(true),
+      // external by default: the setting is one per account and region, and an env that took it by default would break
+      // every API's logging there when it is destroyed. One env says owned (help/realtime.md).
+      accountLogsRole: str({ optional: true, default: "external", enum: ACCOUNT_LOGS_ROLE_MODES }),
       domain: {
         kind: "object",
         optional: true,
@@ -773,7 +794,21 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   if (ebs.throughputMiBps > ebs.iops / 4) {
     return { key: "influx.ebs.throughputMiBps", value: ebs.throughputMiBps, allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)` };
   }
-  return imageChecks(config) ?? influxChecks(config) ?? serviceChecks(config) ?? edgeChecks(config);
+  return imageChecks(config) ?? influxChecks(config) ?? serviceChecks(config) ?? edgeChecks(config) ?? realtimeChecks(config);
+}
+
+/** The pusher runs once per shard at a time; a reservation below the shard count throttles its event source. */
+function realtimeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
+  const reserved = config.realtime.resultsPusher.reservedConcurrency;
+  const downstream = config.kinesis.downstream;
+  if (config.profile === "full" && reserved !== undefined && downstream.shardCount !== undefined && reserved < downstream.shardCount) {
+    return {
+      key: "realtime.resultsPusher.reservedConcurrency",
+      value: reserved,
+      allowed: `expected at least kinesis.downstream.shardCount (${downstream.shardCount}): the pusher runs once per shard at a time`,
+    };
+  }
+  return undefined;
 }
 
 /** Where config keeps an image's setting, what the image runs on, and when the profile needs it. */

@@ -384,6 +384,7 @@ export class CoreStack extends StreamLinesStack {
         memoryMb: fn.memoryMb,
         timeoutSeconds: fn.timeoutSeconds,
         tracing: fn.tracing,
+        reservedConcurrency: fn.reservedConcurrency,
         logRetentionDays: c.logRetentionDays,
         environment,
       });
@@ -394,7 +395,7 @@ export class CoreStack extends StreamLinesStack {
       stageName: WEBSOCKET_STAGE,
       throttling: r.throttling,
       accessLogs: { groupName: `/${c.app}/${c.env}/websocket-access`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
-      accountLogsRoleName: r.accountLogsRole ? this.name("apigateway-logs") : undefined,
+      accountLogsRoleName: r.accountLogsRole === "owned" ? this.name("apigateway-logs") : undefined,
       domain: r.domain,
     });
 
@@ -404,6 +405,7 @@ export class CoreStack extends StreamLinesStack {
       TTL_ATTRIBUTE: c.connectionTable.ttlAttribute,
       CONNECTION_TTL_HOURS: String(r.connectionTtlHours),
       MAX_SYMBOLS_PER_MESSAGE: String(r.maxSymbolsPerMessage),
+      MAX_SUBSCRIPTIONS_PER_CONNECTION: String(r.maxSubscriptionsPerConnection),
       // Error replies go through the stage's endpoint; a custom domain serves no management API.
       MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
     });
@@ -417,6 +419,7 @@ export class CoreStack extends StreamLinesStack {
       INDEX_NAME: connectionTable.indexName,
       MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
       POST_CONCURRENCY: String(r.postConcurrency),
+      MAX_POSTS_PER_INVOCATION: String(r.maxPostsPerInvocation),
     });
     connectionTable.grantQueryIndex(resultsPusher.role);
     connectionTable.grantDeleteConnections(resultsPusher.role);

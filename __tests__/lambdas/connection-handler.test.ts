@@ -1,7 +1,8 @@
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { handler } from "../../lambdas/connection-handler";
 import { dynamo } from "../../lambdas/shared/clients";
 import { CONNECTION_SENTINEL } from "../../lambdas/shared/connections";
+import { CONNECTIONS_BY_SYMBOL_INDEX, SUBSCRIBED_SYMBOL_ATTRIBUTE } from "../../lambdas/shared/table-layout";
 import { websocketEvent } from "./helpers/events";
 import { LocalTable } from "./helpers/local-dynamodb";
 import { ManagementApiStub, startHandlerEnvironment } from "./helpers/management-api";
@@ -14,6 +15,7 @@ beforeAll(async () => {
   table = await startHandlerEnvironment(api);
   process.env.CONNECTION_TTL_HOURS = String(TTL_HOURS);
   delete process.env.MAX_SYMBOLS_PER_MESSAGE;
+  delete process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION;
 });
 
 afterAll(async () => {
@@ -33,6 +35,18 @@ const send = (connectionId: string, message: unknown) =>
 
 async function subscriptionsOf(connectionId: string): Promise<string[]> {
   return (await table.itemsOf(connectionId)).map((i) => String(i.symbol)).filter((s) => s !== CONNECTION_SENTINEL).sort();
+}
+
+/** $disconnect finds every item of the connection with one Query and leaves none. */
+async function expectDisconnectInOneQuery(connectionId: string): Promise<void> {
+  const spy = jest.spyOn(dynamo(), "send");
+  try {
+    expect(await handler(websocketEvent("DISCONNECT", connectionId))).toEqual({ statusCode: 200 });
+    expect(spy.mock.calls.filter(([command]) => command instanceof QueryCommand)).toHaveLength(1);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(await table.itemsOf(connectionId)).toEqual([]);
 }
 
 function expectTtl(item: Record<string, unknown>, before: number, after: number): void {
@@ -69,6 +83,24 @@ test("subscribe 3 then 2 more gives 5 subscriptions, unsubscribe one gives 4, di
   expect(JSON.parse(infos.mock.calls.at(-1)[0])).toEqual({ level: "info", message: "disconnected", connectionId: "conn-a", itemsDeleted: 5 });
   expect(await subscriptionsOf("conn-b")).toEqual(["AAPL"]);
   expect(api.posts).toEqual([]);
+});
+
+test("the $connect sentinel stays out of the symbol index (sparse), subscriptions are in it with keys only, and $disconnect is one Query", async () => {
+  await handler(websocketEvent("CONNECT", "conn-sparse"));
+  await send("conn-sparse", { subscribeTo: ["AAPL", "MSFT"] });
+  const items = await table.itemsOf("conn-sparse");
+  const sentinel = items.find((i) => i.symbol === CONNECTION_SENTINEL);
+  expect(sentinel).toBeDefined();
+  expect(Object.keys(sentinel!).sort()).toEqual(["connectionId", "symbol", table.ttlAttribute].sort());
+  for (const item of items.filter((i) => i !== sentinel)) expect(item[SUBSCRIBED_SYMBOL_ATTRIBUTE]).toBe(item.symbol);
+
+  const indexed = await table.client.send(new ScanCommand({ TableName: table.tableName, IndexName: CONNECTIONS_BY_SYMBOL_INDEX }));
+  const ofThisConnection = (indexed.Items ?? []).filter((i) => i.connectionId === "conn-sparse");
+  expect(ofThisConnection.map((i) => i.symbol).sort()).toEqual(["AAPL", "MSFT"]);
+  // KEYS_ONLY: the table's and the index's keys, no TTL attribute.
+  for (const item of ofThisConnection) expect(Object.keys(item).sort()).toEqual(["connectionId", SUBSCRIBED_SYMBOL_ATTRIBUTE, "symbol"].sort());
+
+  await expectDisconnectInOneQuery("conn-sparse");
 });
 
 test("duplicates are written once and a base64 (binary) frame is accepted", async () => {
@@ -182,6 +214,74 @@ describe("bad input gets an error reply, status 400 and no write", () => {
     expect(api.attempts("conn-left")).toBe(1);
     expect(warnings.mock.calls.map((c) => JSON.parse(c[0]).message)).toEqual(["bad message"]);
     expect(await table.scan()).toEqual(before);
+  });
+});
+
+describe("the per-connection subscription cap", () => {
+  let warnings: jest.SpyInstance;
+  beforeEach(() => {
+    warnings = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    warnings.mockRestore();
+    delete process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION;
+  });
+
+  const errorsSent = () => api.posts.map((p) => JSON.parse(p.body).error);
+
+  test("defaults to 100: the 101st symbol is refused with too_many_subscriptions and changes nothing; $disconnect of a full connection is one Query", async () => {
+    await handler(websocketEvent("CONNECT", "conn-full"));
+    const symbols = Array.from({ length: 100 }, (_, i) => `CAP${i}`);
+    expect(await send("conn-full", { subscribeTo: symbols.slice(0, 50) })).toEqual({ statusCode: 200 });
+    expect(await send("conn-full", { subscribeTo: symbols.slice(50) })).toEqual({ statusCode: 200 });
+    const before = await table.scan();
+
+    expect(await send("conn-full", { subscribeTo: ["ONEMORE"] })).toEqual({ statusCode: 400 });
+    expect(await table.scan()).toEqual(before);
+    expect(api.posts.map((p) => [p.connectionId, JSON.parse(p.body)])).toEqual([
+      ["conn-full", { type: "error", error: "too_many_subscriptions", message: "a connection holds at most 100 subscriptions; this message would make 101" }],
+    ]);
+    expect(JSON.parse(warnings.mock.calls[0][0])).toEqual({ level: "warn", message: "bad message", connectionId: "conn-full", error: "too_many_subscriptions" });
+    // Renewing symbols it already holds adds nothing, so it passes at the cap.
+    expect(await send("conn-full", { subscribeTo: symbols.slice(0, 10) })).toEqual({ statusCode: 200 });
+
+    await expectDisconnectInOneQuery("conn-full");
+  });
+
+  test("MAX_SUBSCRIPTIONS_PER_CONNECTION sets it; symbols already held do not count twice and an unsubscribe frees room", async () => {
+    process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "4";
+    await handler(websocketEvent("CONNECT", "conn-cap"));
+    expect(await send("conn-cap", { subscribeTo: ["A", "B", "C"] })).toEqual({ statusCode: 200 });
+    expect(await send("conn-cap", { subscribeTo: ["A", "D", "E"] })).toEqual({ statusCode: 400 });
+    expect(await subscriptionsOf("conn-cap")).toEqual(["A", "B", "C"]);
+    expect(await send("conn-cap", { subscribeTo: ["A", "B", "D"] })).toEqual({ statusCode: 200 });
+    expect(await send("conn-cap", { action: "unsubscribe", symbols: ["B"] })).toEqual({ statusCode: 200 });
+    expect(await send("conn-cap", { subscribeTo: ["E"] })).toEqual({ statusCode: 200 });
+    expect(await subscriptionsOf("conn-cap")).toEqual(["A", "C", "D", "E"]);
+    expect(errorsSent()).toEqual(["too_many_subscriptions"]);
+  });
+
+  test("messages of one connection handled at the same time never leave it above the cap", async () => {
+    process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "5";
+    await handler(websocketEvent("CONNECT", "conn-race"));
+    const batches = [["R1", "R2", "R3"], ["R4", "R5", "R6"], ["R7", "R8", "R9"]];
+    const results = await Promise.all(batches.map((symbols) => send("conn-race", { subscribeTo: symbols })));
+    const accepted = batches.filter((_, i) => results[i].statusCode === 200).flat().sort();
+    expect(results.filter((r) => r.statusCode === 400).length).toBeGreaterThanOrEqual(2);
+    expect(await subscriptionsOf("conn-race")).toEqual(accepted);
+    expect(accepted.length).toBeLessThanOrEqual(5);
+  });
+
+  test("a bad MAX_SUBSCRIPTIONS_PER_CONNECTION gives 500 and writes nothing", async () => {
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "1001";
+    try {
+      expect(await send("conn-badcap", { subscribeTo: ["AAPL"] })).toEqual({ statusCode: 500 });
+      expect(JSON.parse(errors.mock.calls[0][0])).toMatchObject({ errorName: "ConfigError", errorMessage: expect.stringContaining("MAX_SUBSCRIPTIONS_PER_CONNECTION") });
+    } finally {
+      errors.mockRestore();
+    }
+    expect(await table.itemsOf("conn-badcap")).toEqual([]);
   });
 });
 

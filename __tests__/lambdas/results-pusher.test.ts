@@ -1,7 +1,9 @@
 import { inflateSync } from "zlib";
 import { handler as connectionHandler } from "../../lambdas/connection-handler";
 import { handler } from "../../lambdas/results-pusher";
+import { DeliveryLedger } from "../../lambdas/results-pusher/ledger";
 import { DEFAULT_INDEX_NAME } from "../../lambdas/shared/connections";
+import { SUBSCRIBED_SYMBOL_ATTRIBUTE } from "../../lambdas/shared/table-layout";
 import { kinesisEvent, websocketEvent } from "./helpers/events";
 import { LocalTable } from "./helpers/local-dynamodb";
 import { ManagementApiStub, startHandlerEnvironment } from "./helpers/management-api";
@@ -16,6 +18,7 @@ beforeAll(async () => {
   delete process.env.POST_CONCURRENCY;
   delete process.env.POST_ATTEMPTS;
   delete process.env.INDEX_NAME;
+  delete process.env.MAX_POSTS_PER_INVOCATION;
 });
 
 afterAll(async () => {
@@ -50,7 +53,7 @@ function decodeFrame(frame: string): unknown[] {
 const received = (connectionId: string) => api.delivered(connectionId).map(decodeFrame);
 const quote = (symbol: string, i: number) => ({ symbol, measurement: "windowed-quotation", measure_id: `${symbol}-${i}`, price: 100 + i, volume: i * 10, ts: 1_700_000_000_000 + i });
 const lines = (spy: jest.SpyInstance) => spy.mock.calls.map((c) => JSON.parse(c[0] as string) as Record<string, unknown>);
-const summary = () => lines(logs.info).find((l) => l.message === "batch done")!;
+const summary = () => lines(logs.info).filter((l) => l.message === "batch done").at(-1)!;
 
 test("the GSI the pusher queries by default is the one foundations synthesizes", () => {
   expect(table.indexNames).toEqual([DEFAULT_INDEX_NAME]);
@@ -179,7 +182,7 @@ test("a missing configuration fails the whole batch instead of throwing", async 
 
 async function fanOut(symbol: string, connections: number, limit: number): Promise<string[]> {
   const ids = Array.from({ length: connections }, (_, i) => `${symbol.toLowerCase()}-${String(i).padStart(4, "0")}`);
-  await table.put(ids.map((connectionId) => ({ connectionId, symbol, [table.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600 })));
+  await table.put(ids.map((connectionId) => ({ connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600 })));
   process.env.POST_CONCURRENCY = String(limit);
   try {
     expect(await handler(kinesisEvent([quote(symbol, 0)]))).toEqual({ batchItemFailures: [] });
@@ -209,4 +212,66 @@ test("the limit, not the SDK's socket pool (50 by default), bounds a higher POST
   expect(api.posts).toHaveLength(160);
   expect(api.maxInFlight).toBeGreaterThan(50);
   expect(api.maxInFlight).toBeLessThanOrEqual(80);
+});
+
+describe("a retried batch and the post budget", () => {
+  afterEach(() => delete process.env.MAX_POSTS_PER_INVOCATION);
+
+  test("a retry of a partly failed batch sends each connection only what it has not received", async () => {
+    await subscribe("rt-flaky", ["RTA"]);
+    await subscribe("rt-fine", ["RTA", "RTB"]);
+    await subscribe("rt-late", ["RTB"]);
+    api.failures.set("rt-flaky", 1_000);
+    const event = kinesisEvent([quote("RTA", 0), quote("RTB", 0), quote("RTA", 1), quote("RTB", 1)]);
+    const first = await handler(event);
+    // Lambda re-sends from the lowest failure on: RTA's record 0, so every record of this batch.
+    expect(first.batchItemFailures).toEqual([0, 2].map((i) => ({ itemIdentifier: event.Records[i].kinesis.sequenceNumber })));
+    expect(received("rt-fine")).toHaveLength(2);
+    expect(received("rt-late")).toEqual([[quote("RTB", 0), quote("RTB", 1)]]);
+
+    api.failures.clear();
+    api.posts.length = 0;
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(received("rt-flaky")).toEqual([[quote("RTA", 0), quote("RTA", 1)]]);
+    expect(received("rt-fine")).toEqual([]);
+    expect(received("rt-late")).toEqual([]);
+    expect(summary()).toMatchObject({ Posts: 1, RepeatsSkipped: 6 });
+  });
+
+  test("MAX_POSTS_PER_INVOCATION bounds the posts; the rest goes back to Lambda, and the retry reaches the others, each once", async () => {
+    const ids = ["bud-1", "bud-2", "bud-3", "bud-4", "bud-5"];
+    for (const id of ids) await subscribe(id, ["BUD"]);
+    process.env.MAX_POSTS_PER_INVOCATION = "3";
+    const event = kinesisEvent([quote("BUD", 0)]);
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[0].kinesis.sequenceNumber }] });
+    expect(api.posts).toHaveLength(3);
+    expect(summary()).toMatchObject({ Posts: 3, DeferredPosts: 2, FailedRecords: 1 });
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(api.posts).toHaveLength(5);
+    for (const id of ids) expect(received(id)).toEqual([[quote("BUD", 0)]]);
+  });
+
+  test("a batch that succeeds is forgotten: the same records in a new batch (a replay) are sent again", async () => {
+    await subscribe("replay", ["RPL"]);
+    const event = kinesisEvent([quote("RPL", 0)]);
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(received("replay")).toEqual([[quote("RPL", 0)], [quote("RPL", 0)]]);
+  });
+});
+
+test("the delivery ledger forgets its oldest records past its bound", () => {
+  const ledger = new DeliveryLedger(4);
+  ledger.add(["r1", "r2"], "c1");
+  ledger.add(["r1", "r2"], "c1");
+  ledger.add(["r3"], "c1");
+  ledger.add(["r3"], "c2");
+  expect(ledger.size).toBe(4);
+  ledger.add(["r4"], "c1");
+  expect([ledger.has("r1", "c1"), ledger.has("r2", "c1"), ledger.has("r3", "c2"), ledger.has("r4", "c1")]).toEqual([false, true, true, true]);
+  expect(ledger.size).toBe(4);
+  ledger.forget(["r3", "nope"]);
+  expect(ledger.size).toBe(2);
 });

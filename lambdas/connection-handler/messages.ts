@@ -3,11 +3,20 @@ import { SYMBOL_PATTERN, isSymbol } from "../shared/symbols";
 /** API Gateway allows 128 KB frames; a subscription never needs more than this, so more is refused unread. */
 export const MAX_BODY_BYTES = 4096;
 
-export type ErrorCode = "payload_too_large" | "invalid_json" | "invalid_message" | "unknown_action" | "too_many_symbols" | "invalid_symbol";
+export type ErrorCode =
+  | "payload_too_large"
+  | "invalid_json"
+  | "invalid_message"
+  | "unknown_action"
+  | "too_many_symbols"
+  | "invalid_symbol"
+  | "too_many_subscriptions";
+
+export type Failure = { readonly ok: false; readonly error: ErrorCode; readonly message: string };
 
 export type ParsedMessage =
   | { readonly ok: true; readonly action: "subscribe" | "unsubscribe"; readonly symbols: readonly string[] }
-  | { readonly ok: false; readonly error: ErrorCode; readonly message: string };
+  | Failure;
 
 const ACTIONS = new Set(["subscribe", "unsubscribe"]);
 
@@ -56,6 +65,6 @@ export function parseMessage(body: string | undefined, isBase64Encoded: boolean,
   return { ok: true, action, symbols: [...new Set(symbols as string[])] };
 }
 
-function fail(error: ErrorCode, message: string): ParsedMessage {
+export function fail(error: ErrorCode, message: string): Failure {
   return { ok: false, error, message };
 }

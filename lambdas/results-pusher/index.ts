@@ -6,16 +6,22 @@ import { createLimiter } from "../shared/limiter";
 import { errorFields, log } from "../shared/log";
 import { postToConnection } from "../shared/post";
 import { RetryPolicy } from "../shared/retry";
+import { DeliveryLedger } from "./ledger";
 import { Measurement, decodeRecord } from "./records";
-import { frames } from "./wire";
+import { RECORDS_PER_FRAME, encodeFrame, frames } from "./wire";
 
 interface Config {
   readonly table: Pick<ConnectionTable, "tableName">;
   readonly indexName: string;
   readonly endpoint: string;
   readonly concurrency: number;
+  readonly maxPosts: number;
   readonly retry: RetryPolicy;
 }
+
+/** (record, connection) pairs remembered across invocations of this instance: some 10 MB at most. */
+export const LEDGER_MAX_PAIRS = 100_000;
+const ledger = new DeliveryLedger(LEDGER_MAX_PAIRS);
 
 function readConfig(): Config {
   return {
@@ -23,12 +29,15 @@ function readConfig(): Config {
     indexName: optionalEnv("INDEX_NAME", DEFAULT_INDEX_NAME),
     endpoint: requiredEnv("MANAGEMENT_API_ENDPOINT"),
     concurrency: integerEnv("POST_CONCURRENCY", 25, 1, MAX_POST_CONCURRENCY),
+    maxPosts: integerEnv("MAX_POSTS_PER_INVOCATION", 5000, 1, 100_000),
     retry: { attempts: integerEnv("POST_ATTEMPTS", 3, 1, 10), baseDelayMs: integerEnv("RETRY_BASE_DELAY_MS", 100, 0, 10_000), maxDelayMs: 2_000 },
   };
 }
 
 interface SymbolGroup {
   readonly records: Measurement[];
+  /** The records' eventIDs (`<shard>:<sequence number>`), for the ledger. */
+  readonly recordIds: string[];
   readonly sequenceNumbers: string[];
   failed: boolean;
 }
@@ -37,6 +46,10 @@ interface Counts {
   undecodable: number;
   posts: number;
   failedPosts: number;
+  /** Frames left for Lambda's retry because the invocation's post budget ran out. */
+  deferredPosts: number;
+  /** Records not sent again to a connection that got them in an earlier try of the same batch. */
+  repeatsSkipped: number;
 }
 
 export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
@@ -52,7 +65,7 @@ export async function handler(event: KinesisStreamEvent): Promise<KinesisStreamB
 }
 
 async function push(records: readonly KinesisStreamRecord[], config: Config): Promise<KinesisStreamBatchResponse> {
-  const counts: Counts = { undecodable: 0, posts: 0, failedPosts: 0 };
+  const counts: Counts = { undecodable: 0, posts: 0, failedPosts: 0, deferredPosts: 0, repeatsSkipped: 0 };
   const groups = new Map<string, SymbolGroup>();
   for (const record of records) {
     const decoded = decodeRecord(record);
@@ -63,8 +76,9 @@ async function push(records: readonly KinesisStreamRecord[], config: Config): Pr
       continue;
     }
     let group = groups.get(decoded.value.symbol);
-    if (!group) groups.set(decoded.value.symbol, (group = { records: [], sequenceNumbers: [], failed: false }));
+    if (!group) groups.set(decoded.value.symbol, (group = { records: [], recordIds: [], sequenceNumbers: [], failed: false }));
     group.records.push(decoded.value);
+    group.recordIds.push(recordIdOf(record));
     group.sequenceNumbers.push(record.kinesis.sequenceNumber);
   }
 
@@ -82,16 +96,29 @@ async function push(records: readonly KinesisStreamRecord[], config: Config): Pr
         log("error", "connection lookup failed", { symbol, ...errorFields(err) });
         return;
       }
-      const payload = frames(group.records);
+      const fullFrames = frames(group.records);
       await Promise.all(
         connectionIds.map((connectionId) =>
           // Frames of one connection go out in order; concurrency is across connections.
           limit(async () => {
-            for (const frame of payload) {
+            const pending = group.recordIds.flatMap((id, i) => (ledger.has(id, connectionId) ? [] : [i]));
+            counts.repeatsSkipped += group.records.length - pending.length;
+            for (let start = 0; start < pending.length; start += RECORDS_PER_FRAME) {
               if (gone.has(connectionId)) return;
+              if (counts.posts >= config.maxPosts) {
+                group.failed = true;
+                counts.deferredPosts += Math.ceil((pending.length - start) / RECORDS_PER_FRAME);
+                return;
+              }
+              const chunk = pending.slice(start, start + RECORDS_PER_FRAME);
+              const frame = pending.length === group.records.length ? fullFrames[start / RECORDS_PER_FRAME] : encodeFrame(chunk.map((i) => group.records[i]));
               try {
                 counts.posts++;
-                if ((await postToConnection(config.endpoint, connectionId, frame, config.retry)) === "gone") gone.add(connectionId);
+                if ((await postToConnection(config.endpoint, connectionId, frame, config.retry)) === "gone") {
+                  gone.add(connectionId);
+                  return;
+                }
+                ledger.add(chunk.map((i) => group.recordIds[i]), connectionId);
               } catch (err) {
                 group.failed = true;
                 counts.failedPosts++;
@@ -123,14 +150,33 @@ async function push(records: readonly KinesisStreamRecord[], config: Config): Pr
   const batchItemFailures = records
     .filter((r) => failedSequenceNumbers.has(r.kinesis.sequenceNumber))
     .map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
+  forgetCheckpointed(records, failedSequenceNumbers);
 
   logSummary(records.length, groups.size, gone.size, batchItemFailures.length, counts);
   return { batchItemFailures };
 }
 
+function recordIdOf(record: KinesisStreamRecord): string {
+  return record.eventID || record.kinesis.sequenceNumber;
+}
+
+/** Lambda re-sends a batch from its lowest reported failure on; what comes before is done for good. */
+function forgetCheckpointed(records: readonly KinesisStreamRecord[], failed: ReadonlySet<string>): void {
+  const lowestFailure = [...failed].reduce<bigint | undefined>((low, seq) => (low === undefined || BigInt(seq) < low ? BigInt(seq) : low), undefined);
+  ledger.forget(records.filter((r) => lowestFailure === undefined || BigInt(r.kinesis.sequenceNumber) < lowestFailure).map(recordIdOf));
+}
+
 /** CloudWatch embedded metric format: the counts become metrics without a PutMetricData call. */
 function logSummary(records: number, symbols: number, goneConnections: number, failedRecords: number, counts: Counts): void {
-  const metrics = { UndecodableRecords: counts.undecodable, FailedRecords: failedRecords, GoneConnections: goneConnections, Posts: counts.posts, FailedPosts: counts.failedPosts };
+  const metrics = {
+    UndecodableRecords: counts.undecodable,
+    FailedRecords: failedRecords,
+    GoneConnections: goneConnections,
+    Posts: counts.posts,
+    FailedPosts: counts.failedPosts,
+    DeferredPosts: counts.deferredPosts,
+    RepeatsSkipped: counts.repeatsSkipped,
+  };
   log("info", "batch done", {
     _aws: {
       Timestamp: Date.now(),

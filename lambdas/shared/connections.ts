@@ -1,6 +1,7 @@
 import { BatchWriteCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { dynamo } from "./clients";
 import { RetryPolicy, sleep, backoffMs } from "./retry";
+import { CONNECTIONS_BY_SYMBOL_INDEX, SUBSCRIBED_SYMBOL_ATTRIBUTE } from "./table-layout";
 
 /** Table layout from modules/connection-table: one item per (connectionId, symbol). */
 export interface ConnectionTable {
@@ -8,11 +9,12 @@ export interface ConnectionTable {
   readonly ttlAttribute: string;
 }
 
-export const DEFAULT_INDEX_NAME = "StreamLinesWebsocketGetConnectionsBySymbolIndex";
+export const DEFAULT_INDEX_NAME = CONNECTIONS_BY_SYMBOL_INDEX;
 
 /**
  * The symbol of the item $connect writes. It starts with '#', which SYMBOL_PATTERN never accepts, so no
- * subscription, unsubscribe or pushed record can ever address it.
+ * subscription, unsubscribe or pushed record can ever address it. It carries no SUBSCRIBED_SYMBOL_ATTRIBUTE,
+ * so it stays out of the index.
  */
 export const CONNECTION_SENTINEL = "#connection";
 
@@ -34,7 +36,7 @@ export async function putConnection(table: ConnectionTable, connectionId: string
 export async function putSubscriptions(table: ConnectionTable, connectionId: string, symbols: readonly string[], expiry: number): Promise<void> {
   await batchWrite(
     table.tableName,
-    symbols.map((symbol) => ({ PutRequest: { Item: { connectionId, symbol, [table.ttlAttribute]: expiry } } })),
+    symbols.map((symbol) => ({ PutRequest: { Item: { connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: expiry } } })),
   );
 }
 
@@ -42,8 +44,11 @@ export async function deleteSubscriptions(table: Pick<ConnectionTable, "tableNam
   await batchWrite(table.tableName, symbols.map((symbol) => ({ DeleteRequest: { Key: { connectionId, symbol } } })));
 }
 
-/** Deletes every item of the connection, the sentinel included; returns how many there were. */
-export async function deleteConnection(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<number> {
+/**
+ * The symbols of every item of the connection, the sentinel included. One Query: a connection holds at
+ * most the subscription cap (1,000 at most) plus its sentinel, far below a 1 MB page.
+ */
+export async function itemSymbolsOf(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<string[]> {
   const symbols: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -54,12 +59,25 @@ export async function deleteConnection(table: Pick<ConnectionTable, "tableName">
         ExpressionAttributeValues: { ":c": connectionId },
         ProjectionExpression: "#s",
         ExpressionAttributeNames: { "#s": "symbol" },
+        // The subscription cap counts what is there now, writes of a moment ago included.
+        ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of page.Items ?? []) symbols.push(String(item.symbol));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  return symbols;
+}
+
+/** The connection's subscriptions, without the sentinel. */
+export async function subscriptionsOf(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<Set<string>> {
+  return new Set((await itemSymbolsOf(table, connectionId)).filter((symbol) => symbol !== CONNECTION_SENTINEL));
+}
+
+/** Deletes every item of the connection, the sentinel included; returns how many there were. */
+export async function deleteConnection(table: Pick<ConnectionTable, "tableName">, connectionId: string): Promise<number> {
+  const symbols = await itemSymbolsOf(table, connectionId);
   await deleteSubscriptions(table, connectionId, symbols);
   return symbols.length;
 }
@@ -74,7 +92,7 @@ export async function connectionsForSymbol(table: Pick<ConnectionTable, "tableNa
         TableName: table.tableName,
         IndexName: indexName,
         KeyConditionExpression: "#s = :s",
-        ExpressionAttributeNames: { "#s": "symbol" },
+        ExpressionAttributeNames: { "#s": SUBSCRIBED_SYMBOL_ATTRIBUTE },
         ExpressionAttributeValues: { ":s": symbol },
         ProjectionExpression: "connectionId",
         ExclusiveStartKey: startKey,

@@ -2,8 +2,9 @@ import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Grantable } from "../iam-role";
 import { keyFromArn } from "../kms-key";
+import { CONNECTIONS_BY_SYMBOL_INDEX, SUBSCRIBED_SYMBOL_ATTRIBUTE } from "../../lambdas/shared/table-layout";
 
-export const CONNECTIONS_BY_SYMBOL_INDEX = "StreamLinesWebsocketGetConnectionsBySymbolIndex";
+export { CONNECTIONS_BY_SYMBOL_INDEX };
 
 export interface ConnectionTableProps {
   readonly name: string;
@@ -15,7 +16,9 @@ export interface ConnectionTableProps {
 
 /**
  * WebSocket subscriptions: one item per (connectionId, symbol), so a connection holds many symbols.
- * The GSI answers "who is subscribed to this symbol".
+ * The GSI answers "who is subscribed to this symbol". It is sparse (only subscription items carry its
+ * hash key, the `$connect` sentinels do not) and projects keys only: the pusher reads connectionId alone.
+ * A change to the index's keys or projection rebuilds the index in place; the table stays (help/realtime.md).
  */
 export class ConnectionTable extends Construct {
   readonly arn: string;
@@ -32,8 +35,9 @@ export class ConnectionTable extends Construct {
       attribute: [
         { name: "connectionId", type: "S" },
         { name: "symbol", type: "S" },
+        { name: SUBSCRIBED_SYMBOL_ATTRIBUTE, type: "S" },
       ],
-      globalSecondaryIndex: [{ name: CONNECTIONS_BY_SYMBOL_INDEX, hashKey: "symbol", rangeKey: "connectionId", projectionType: "ALL" }],
+      globalSecondaryIndex: [{ name: CONNECTIONS_BY_SYMBOL_INDEX, hashKey: SUBSCRIBED_SYMBOL_ATTRIBUTE, rangeKey: "connectionId", projectionType: "KEYS_ONLY" }],
       ttl: { attributeName: props.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },

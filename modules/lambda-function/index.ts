@@ -31,6 +31,8 @@ export interface LambdaFunctionProps {
   readonly logRetentionDays: number;
   /** Plain settings, never secrets. */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Concurrency set aside for this function and also its ceiling; unset: it shares the account's pool. */
+  readonly reservedConcurrency?: number;
 }
 
 /** Event source mapping settings for a Kinesis stream. */
@@ -111,6 +113,7 @@ export class LambdaFunction extends Construct {
       timeout: props.timeoutSeconds,
       kmsKeyArn: props.kmsKeyArn,
       tracingConfig: { mode: props.tracing ? "Active" : "PassThrough" },
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: props.environment && Object.keys(props.environment).length > 0 ? { variables: { ...props.environment } } : undefined,
       // The group first, so Lambda never creates an unencrypted one without retention.
       dependsOn: [this.logGroup.resource, code],

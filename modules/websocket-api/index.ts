@@ -48,7 +48,8 @@ export interface WebSocketApiProps {
   readonly accessLogs: { readonly groupName: string; readonly retentionDays: number; readonly kmsKeyArn: string };
   /**
    * API Gateway logs a WebSocket stage only once its account-wide (per region) CloudWatch role is
-   * set. With a role name, this API sets it; leave it out where another stack already owns that setting.
+   * set. With a role name, this API sets it (config `realtime.accountLogsRole: owned`); leave it out
+   * where another env owns that setting.
    */
   readonly accountLogsRoleName?: string;
   /** A custom domain: DNS-validated regional certificate, API mapping and alias record. */
@@ -141,7 +142,9 @@ export class WebSocketApi extends Construct {
       // AWS defines what API Gateway needs to create and write its log groups.
       managedPolicyArns: [`arn:${partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`],
     });
-    return new ApiGatewayAccount(this, "account", { cloudwatchRoleArn: role.arn });
+    // No reset on destroy: after a handover the old owner's apply removes this resource, and a reset would
+    // then clear the setting the new owner just made.
+    return new ApiGatewayAccount(this, "account", { cloudwatchRoleArn: role.arn, resetOnDelete: false });
   }
 
   private customDomain(domain: CertificateDomain, apiId: string, stageId: string): void {
