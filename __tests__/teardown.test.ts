@@ -8,6 +8,8 @@ import { parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, startMoto } from "../scripts/lib/emulator";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "../scripts/lib/kept";
+import { checkStatesBelong, openStateBucket } from "../scripts/lib/state-bucket";
+import { stateKey } from "../stacks/base";
 import { StateResource } from "../scripts/lib/kept";
 import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "../scripts/lib/teardown";
 
@@ -37,15 +39,40 @@ afterAll(async () => {
 
 const resource = (type: string, values: Record<string, unknown>): StateResource => ({ address: `${type}.x`, mode: "managed", type, values });
 
-test("the kept-resources record round-trips through the state bucket, and is gone after delete", async () => {
+test("the kept-resources record round-trips through the state bucket with its scope, another env's refuses it, and it is gone after delete", async () => {
   await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket }));
-  expect(keptRecordUrl(config)).toBe(`s3://${config.state.bucket}/${config.state.prefix}/${config.env}/kept-resources.json`);
-  expect(await readKeptRecord(config)).toBeUndefined();
-  const record = { recordedAt: "2026-11-23T00:00:00.000Z", resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }] };
-  await writeKeptRecord(config, record);
-  expect(await readKeptRecord(config)).toEqual(record);
-  await deleteKeptRecord(config);
-  expect(await readKeptRecord(config)).toBeUndefined();
+  const bucket = await openStateBucket(config);
+  try {
+    expect(keptRecordUrl(config)).toBe(`s3://${config.state.bucket}/${config.state.prefix}/${config.app}/${config.env}/${config.region}/kept-resources.json`);
+    expect(await readKeptRecord(bucket, config)).toBeUndefined();
+    const record = { recordedAt: "2026-11-23T00:00:00.000Z", resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }] };
+    await writeKeptRecord(bucket, config, record);
+    expect(await readKeptRecord(bucket, config)).toEqual({ ...record, scope: { app: config.app, env: config.env, region: config.region } });
+    // The same record read under another region's config: a different key, so nothing to adopt.
+    expect(await readKeptRecord(bucket, { ...config, region: "eu-west-1" })).toBeUndefined();
+    await deleteKeptRecord(bucket, config);
+    expect(await readKeptRecord(bucket, config)).toBeUndefined();
+  } finally {
+    bucket.close();
+  }
+});
+
+test("a state of another env at this env's key stops deploy and destroy before anything runs; this env's own passes", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket })).catch(() => undefined);
+  const bucket = await openStateBucket(config);
+  const state = (env: string) =>
+    JSON.stringify({ version: 4, resources: [{ mode: "managed", type: "aws_vpc", name: "v", provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: [{ attributes: { tags_all: { app: config.app, env } } }] }] });
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core"), Body: state(config.env) }));
+    expect(await checkStatesBelong(bucket, config, ["foundations", "core"])).toBeUndefined();
+    await s3.send(new PutObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core"), Body: state(`${config.env}2`) }));
+    expect(await checkStatesBelong(bucket, config, ["foundations", "core"])).toBe(
+      `state s3://${config.state.bucket}/${stateKey(config, "core")} is not ${config.app}-${config.env} in ${config.region}'s: aws_vpc.v is tagged env=${config.env}2, this config's env is ${config.env}; refusing (help/state.md, "Whose state is this?")`,
+    );
+  } finally {
+    await s3.send(new DeleteObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core") }));
+    bucket.close();
+  }
 });
 
 test("blockers: a versioned bucket without force_destroy is emptied, a repo without force_delete loses its images, a force_destroy bucket is left to Terraform", async () => {
