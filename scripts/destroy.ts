@@ -19,7 +19,7 @@ import { describeCounts, runCdktf } from "./lib/cdktf";
 import { KeptScopeError, keptEntries, keptRecordUrl, mergeKeptRecords, readKeptManifest, readKeptRecord, stateResources, writeKeptRecord } from "./lib/kept";
 import { StateBucket, checkStatesBelong, openStateBucket } from "./lib/state-bucket";
 import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
-import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "./lib/teardown";
+import { clearDeletionBlockers, deleteLambdaInterfaces, lambdaNamesOf, vpcIdsOf } from "./lib/teardown";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 import { LineIo } from "./lib/io";
 
@@ -206,7 +206,7 @@ async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: St
     let result = await runCdktf("destroy", stack, { root, outdir, env, autoApprove: true, logFile, say: io.out });
     if (result.code !== 0) {
       // Lambda's interfaces outlive its functions by minutes and hold the subnets and groups.
-      const left = await deleteLambdaInterfaces(config, vpcIdsOf(resources), io.out);
+      const left = await deleteLambdaInterfaces(config, vpcIdsOf(resources), lambdaNamesOf(resources), io.out);
       if (left > 0) return fail(`${left} Lambda network interface(s) still attached after waiting; rerun in a few minutes`, result.tail.join("\n"));
       io.out(`destroy: ${stack}: cdktf destroy again`);
       result = await runCdktf("destroy", stack, { root, outdir, env, autoApprove: true, logFile: logFile.replace(/\.log$/, "-retry.log"), say: io.out });

@@ -11,7 +11,7 @@ import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from
 import { checkStatesBelong, openStateBucket } from "../scripts/lib/state-bucket";
 import { stateKey } from "../stacks/base";
 import { StateResource } from "../scripts/lib/kept";
-import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "../scripts/lib/teardown";
+import { clearDeletionBlockers, deleteLambdaInterfaces, lambdaNamesOf, vpcIdsOf } from "../scripts/lib/teardown";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
@@ -125,16 +125,24 @@ test("table deletion protection is lifted only with deleteData (retention off, c
   expect(await protectedNow()).toBe(false);
 });
 
-test("Lambda's detached interfaces in our VPC are deleted; other interfaces stay", async () => {
+test("Lambda's detached interfaces of our functions in our VPC are deleted; other functions' and other interfaces stay", async () => {
   const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.99.0.0/16" }))).Vpc!.VpcId!;
   const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: "10.99.1.0/24" }))).Subnet!.SubnetId!;
-  const lambda = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description: "AWS Lambda VPC ENI-streamlines-acc-pusher-1a2b" }))).NetworkInterface!.NetworkInterfaceId!;
-  const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description: "someone else's" }))).NetworkInterface!.NetworkInterfaceId!;
+  const eni = async (Description: string) => (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description }))).NetworkInterface!.NetworkInterfaceId!;
+  const uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  const lambda = await eni(`AWS Lambda VPC ENI-streamlines-acc-results-pusher-${uuid}`);
+  // Look-alikes: another function whose name only starts like ours, another env's function, and no Lambda at all.
+  const longer = await eni(`AWS Lambda VPC ENI-streamlines-acc-results-pusher-v2-${uuid}`);
+  const otherEnv = await eni(`AWS Lambda VPC ENI-streamlines-acc2-results-pusher-${uuid}`);
+  const other = await eni("someone else's");
   const said: string[] = [];
-  expect(vpcIdsOf([resource("aws_vpc", { id: vpc }), resource("aws_subnet", { id: subnet })])).toEqual([vpc]);
-  expect(await deleteLambdaInterfaces(config, [vpc], (l) => said.push(l), 1000, 10)).toBe(0);
+  const state = [resource("aws_vpc", { id: vpc }), resource("aws_subnet", { id: subnet }), resource("aws_lambda_function", { function_name: "streamlines-acc-results-pusher" })];
+  expect(vpcIdsOf(state)).toEqual([vpc]);
+  expect(lambdaNamesOf(state)).toEqual(["streamlines-acc-results-pusher"]);
+  expect(await deleteLambdaInterfaces(config, vpcIdsOf(state), lambdaNamesOf(state), (l) => said.push(l), 1000, 10)).toBe(0);
   const left = (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).NetworkInterfaces!.map((n) => n.NetworkInterfaceId);
-  expect(left).toEqual([other]);
+  expect(left.sort()).toEqual([longer, otherEnv, other].sort());
   expect(said).toEqual([`destroy: deleted Lambda network interface ${lambda} in ${vpc}`]);
-  expect(await deleteLambdaInterfaces(config, [], () => undefined)).toBe(0);
+  expect(await deleteLambdaInterfaces(config, [], ["x"], () => undefined)).toBe(0);
+  expect(await deleteLambdaInterfaces(config, [vpc], [], () => undefined)).toBe(0);
 });
