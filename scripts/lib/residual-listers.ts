@@ -354,8 +354,9 @@ export const LISTERS: readonly Lister[] = [
     async list(ctx) {
       const { iam } = ctx.clients;
       // IAM is global and outside the tagging API: each role's and policy's own tags decide. Only
-      // names of our `<app>-<env>-` form are asked about, to keep the calls few; the tags decide.
-      const candidate = (name: string | undefined) => ctx.scope.mode === "account" || (name ?? "").startsWith(`${ctx.scope.app}-${ctx.scope.env}-`);
+      // names of our `<app>-<env>-` form are asked about, to keep the calls few (and, in account
+      // mode, to leave the account's own and service-linked roles out); the tags decide.
+      const candidate = (name: string | undefined) => (name ?? "").startsWith(`${ctx.scope.app}-${ctx.scope.env}-`);
       const roles = await paginate(async (Marker) => {
         const o = await iam.send(new ListRolesCommand({ Marker }));
         return { items: o.Roles ?? [], next: o.IsTruncated ? o.Marker : undefined };
