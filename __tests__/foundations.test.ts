@@ -27,7 +27,7 @@ describe("foundations (dev config)", () => {
         s3: {
           bucket: "streamlines-tfstate-dev-eu-central-1",
           region: "eu-central-1",
-          key: `streamlines/dev/${name}.tfstate`,
+          key: `streamlines/streamlines/dev/eu-central-1/${name}.tfstate`,
           encrypt: true,
           use_lockfile: true,
         },
@@ -231,7 +231,7 @@ describe("foundations variants", () => {
         expect(new Set(Object.values(endpoints))).toEqual(new Set(["http://127.0.0.1:4566"]));
       }
       expect((stack.terraform.backend as Record<string, Record<string, unknown>>).s3).toMatchObject({
-        key: `streamlines/acc/${name}.tfstate`,
+        key: `streamlines/streamlines/acc/us-east-1/${name}.tfstate`,
         use_lockfile: true,
         use_path_style: true,
         skip_credentials_validation: true,

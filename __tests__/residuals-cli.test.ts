@@ -134,9 +134,10 @@ test("with dataRetention on, the volume's snapshots, the KMS key and alias and t
       TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }, { Key: "Name", Value: `${ours}-influx-data` }] }],
     }),
   );
-  const key = await kms.send(new CreateKeyCommand({ Description: `${cfg.app} ${cfg.env}: data at rest` }));
+  // Tagged as the provider's default_tags tag them: the tags, not the names, make them ours.
+  const key = await kms.send(new CreateKeyCommand({ Description: `${cfg.app} ${cfg.env}: data at rest`, Tags: [{ TagKey: "app", TagValue: cfg.app }, { TagKey: "env", TagValue: cfg.env }] }));
   await kms.send(new CreateAliasCommand({ AliasName: `alias/${ours}`, TargetKeyId: key.KeyMetadata!.KeyId }));
-  const secret = await sm.send(new CreateSecretCommand({ Name: `${ours}/influx-admin-token` }));
+  const secret = await sm.send(new CreateSecretCommand({ Name: `${ours}/influx-admin-token`, Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }] }));
   try {
     const kept = await run(cfg);
     expect(kept.code).toBe(EXIT_CLEAN);

@@ -5,8 +5,9 @@ import * as path from "path";
 import {
   configFilesUnderTest,
   findProviderMirror,
+  isProviderInstallFailure,
   mirrorProviders,
-  searchForMirror,
+  providerInstallHint,
   stripNullResources,
   usesNullProvider,
   writeCliConfig,
@@ -86,16 +87,35 @@ describe("provider mirror discovery", () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test("STREAMLINES_TF_PLUGIN_DIR wins, given as the root or as registry.terraform.io itself", () => {
+  test("STREAMLINES_PROVIDER_MIRROR names the mirror, given as the root or as registry.terraform.io itself", () => {
     const root = path.join(tmp, "deep", "mirror");
-    expect(findProviderMirror({ STREAMLINES_TF_PLUGIN_DIR: root })).toBe(root);
-    expect(findProviderMirror({ STREAMLINES_TF_PLUGIN_DIR: path.join(root, "registry.terraform.io") })).toBe(root);
+    expect(findProviderMirror({ STREAMLINES_PROVIDER_MIRROR: root })).toBe(root);
+    expect(findProviderMirror({ STREAMLINES_PROVIDER_MIRROR: path.join(root, "registry.terraform.io") })).toBe(root);
   });
 
-  test("the bounded search finds a mirror with the aws binary and skips one without", () => {
-    expect(searchForMirror([path.join(tmp, "empty")])).toBeUndefined();
-    expect(searchForMirror([tmp])).toBe(path.join(tmp, "deep", "mirror"));
-    expect(searchForMirror([tmp], 2)).toBeUndefined();
+  test("without the setting nothing on disk is searched, not even the usual plugin directories", () => {
+    // A mirror planted under HOME, where the old search looked first, must not be picked up.
+    const home = path.join(tmp, "home");
+    const planted = path.join(home, ".terraform.d", "plugins", "registry.terraform.io", "hashicorp", "aws", "5.100.0", "linux_amd64");
+    fs.mkdirSync(planted, { recursive: true });
+    fs.writeFileSync(path.join(planted, "terraform-provider-aws_v5.100.0_x5"), "");
+    expect(findProviderMirror({ HOME: home })).toBeUndefined();
+    expect(findProviderMirror({})).toBeUndefined();
+  });
+
+  test("a setting without the aws provider under it is refused in one line naming it", () => {
+    const empty = path.join(tmp, "empty");
+    expect(() => findProviderMirror({ STREAMLINES_PROVIDER_MIRROR: empty })).toThrow(
+      new RegExp(`^STREAMLINES_PROVIDER_MIRROR=${empty}: no registry.terraform.io/hashicorp/aws under it; expected a filesystem mirror`),
+    );
+    expect(() => findProviderMirror({ STREAMLINES_PROVIDER_MIRROR: empty })).not.toThrow(/\n/);
+  });
+
+  test("a provider install failure is recognised, and the hint names the setting", () => {
+    expect(isProviderInstallFailure("Error: Failed to query available provider packages\n\nCould not retrieve the list of available versions")).toBe(true);
+    expect(isProviderInstallFailure("Error: Unsupported argument")).toBe(false);
+    expect(providerInstallHint()).toMatch(/STREAMLINES_PROVIDER_MIRROR/);
+    expect(providerInstallHint()).not.toContain("\n");
   });
 
   test("lists unpacked and packed providers", () => {
@@ -112,10 +132,21 @@ describe("provider mirror discovery", () => {
     expect(text).toContain('exclude = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/null"]');
     // Mirrored providers are linked from the mirror itself; a cache would only add a copy.
     expect(text).not.toContain("plugin_cache_dir");
-    const online = fs.readFileSync(writeCliConfig(path.join(tmp, "cli2"), undefined).TF_CLI_CONFIG_FILE as string, "utf8");
+    const online = fs.readFileSync(writeCliConfig(path.join(tmp, "cli2"), undefined, { HOME: path.join(tmp, "no-home") }).TF_CLI_CONFIG_FILE as string, "utf8");
     expect(online).toContain("direct {}");
     expect(online).toContain(`plugin_cache_dir = ${JSON.stringify(path.join(tmp, "cli2", "plugin-cache"))}`);
     expect(online).toContain("plugin_cache_may_break_dependency_lock_file = true");
+  });
+
+  test("without a mirror, the operator's own CLI config is used as it is", () => {
+    const own = path.join(tmp, "own.tfrc");
+    fs.writeFileSync(own, 'provider_installation {\n  direct {}\n}\n');
+    const env = writeCliConfig(path.join(tmp, "cli3"), undefined, { TF_CLI_CONFIG_FILE: own });
+    expect(env.TF_CLI_CONFIG_FILE).toBe(own);
+    expect(fs.existsSync(path.join(tmp, "cli3", "terraform.rc"))).toBe(false);
+    // A named but missing file is what terraform ignores too: the written config applies.
+    const missing = writeCliConfig(path.join(tmp, "cli4"), undefined, { TF_CLI_CONFIG_FILE: path.join(tmp, "missing.tfrc"), HOME: path.join(tmp, "no-home") });
+    expect(missing.TF_CLI_CONFIG_FILE).toBe(path.join(tmp, "cli4", "terraform.rc"));
   });
 });
 

@@ -23,7 +23,7 @@ import {
 import { loadConfigOrExit } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { reachesAwsOverPlainHttp } from "../stacks/base";
-import { emulatorClientConfig } from "./lib/emulator";
+import { callerAccount, notOursMessage, ownerCheckedS3Client } from "./lib/state-bucket";
 
 // The SDK warns about Node 20 on every run; the project supports Node 20 (package.json engines).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -59,11 +59,6 @@ export function stateBucketPolicy(bucket: string, region: string, existing?: str
   return JSON.stringify({ ...doc, Version: doc.Version ?? "2012-10-17", Statement: [...current, denyInsecureTransport(bucket, region)] });
 }
 
-export function stateS3Client(config: StreamLinesConfig): S3Client {
-  const region = config.state.region;
-  // Without an emulator: the default credential chain (env, profile, SSO, instance role).
-  return new S3Client(config.emulator ? emulatorClientConfig(config.emulator.endpoint, region) : { region });
-}
 
 export interface BootstrapResult {
   readonly bucket: string;
@@ -115,12 +110,26 @@ function policyDeniesInsecureTransport(policy: string | undefined, bucket: strin
 /**
  * Makes sure the state bucket exists with versioning, default encryption, all four public
  * access blocks, BucketOwnerEnforced and a TLS-only policy. `log` gets one line per step.
+ * Every request after the create carries ExpectedBucketOwner (this account), so a bucket of that
+ * name owned by another account is refused, never configured or written to.
  */
 export async function bootstrapStateBucket(
   config: StreamLinesConfig,
   log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  client: S3Client = stateS3Client(config),
+  client?: S3Client,
 ): Promise<BootstrapResult> {
+  if (client) return bootstrapWith(config, log, client, "this account");
+  // Without an emulator: the default credential chain (env, profile, SSO, instance role).
+  const owner = await callerAccount(config);
+  const s3 = ownerCheckedS3Client(config, owner);
+  try {
+    return await bootstrapWith(config, log, s3, owner);
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function bootstrapWith(config: StreamLinesConfig, log: (line: string) => void, client: S3Client, owner: string): Promise<BootstrapResult> {
   const Bucket = config.state.bucket;
   const region = config.state.region;
   const changed: string[] = [];
@@ -135,7 +144,7 @@ export async function bootstrapStateBucket(
     await client.send(new HeadBucketCommand({ Bucket }));
   } catch (err) {
     const status = (err as S3ServiceException).$metadata?.httpStatusCode;
-    if (status === 403) throw new Error(`bucket ${Bucket} exists but is not accessible with these credentials (another account owns the name, or access is denied)`, { cause: err });
+    if (status === 403) throw new Error(notOursMessage(Bucket, owner), { cause: err });
     if (status !== 404 && errorName(err) !== "NotFound") throw err;
     await client.send(
       new CreateBucketCommand({

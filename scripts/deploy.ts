@@ -29,7 +29,8 @@ import { detachHooksForEmulator, runHooksAfterApply } from "./lib/hooks";
 import { TOKEN_SECRETS, secretName, secretState, secretsClient } from "./lib/secrets";
 import { clientsFor, hasFailed, rollServices, servicesReading, waitForTokens } from "./lib/verify";
 import { DEFAULT_TIMEOUT_MINUTES, parseTimeout, runVerify } from "./verify";
-import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
+import { KeptScopeError, deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "./lib/kept";
+import { StateBucket, checkStatesBelong, openStateBucket } from "./lib/state-bucket";
 import { CdktfManifest, outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 import { LineIo } from "./lib/io";
@@ -71,7 +72,7 @@ function countHooks(dir: string): number {
 }
 
 /** After `stack` applied: drop the record's entries its state now holds; the rest stay recorded. */
-async function settleAdoption(config: StreamLinesConfig, record: KeptRecord, stack: string, dir: string, env: NodeJS.ProcessEnv, io: Io): Promise<KeptRecord> {
+async function settleAdoption(bucket: StateBucket, config: StreamLinesConfig, record: KeptRecord, stack: string, dir: string, env: NodeJS.ProcessEnv, io: Io): Promise<KeptRecord> {
   const mine = record.resources.filter((e) => e.stack === stack);
   if (mine.length === 0) return record;
   const list = await runTerraform(["state", "list"], { cwd: dir, env, timeoutMs: 120_000 });
@@ -82,8 +83,8 @@ async function settleAdoption(config: StreamLinesConfig, record: KeptRecord, sta
   const managed = new Set(list.stdout.split("\n").map((l) => l.trim()));
   const adopted = mine.filter((e) => managed.has(e.address));
   const rest = record.resources.filter((e) => !adopted.includes(e));
-  if (rest.length === 0) await deleteKeptRecord(config);
-  else await writeKeptRecord(config, { ...record, resources: rest });
+  if (rest.length === 0) await deleteKeptRecord(bucket, config);
+  else await writeKeptRecord(bucket, config, { ...record, resources: rest });
   io.out(`deploy: ${stack}: adopted ${adopted.length} kept resource(s) again${rest.length ? `; ${rest.length} still recorded in ${keptRecordUrl(config)}` : `; record ${keptRecordUrl(config)} removed`}`);
   return { ...record, resources: rest };
 }
@@ -105,10 +106,29 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   const target = `${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}`;
   io.out(`deploy: ${target}`);
 
+  let bucket: StateBucket;
+  try {
+    bucket = await openStateBucket(config);
+  } catch (e) {
+    io.err(`deploy: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    return await deployWith(bucket, opts, config, io, root, started, outdir);
+  } finally {
+    bucket.close();
+  }
+}
+
+async function deployWith(bucket: StateBucket, opts: DeployOptions, config: StreamLinesConfig, io: Io, root: string, started: number, outdir: string): Promise<number> {
   let record: KeptRecord | undefined;
   try {
-    record = await readKeptRecord(config);
+    record = await readKeptRecord(bucket, config);
   } catch (e) {
+    if (e instanceof KeptScopeError) {
+      io.err(`deploy: ${e.message}`);
+      return 1;
+    }
     io.err(`deploy: cannot read ${keptRecordUrl(config)}: ${(e as Error).name}: ${(e as Error).message}`);
     io.err("deploy: check credentials and the state bucket (npm run doctor; npm run bootstrap-state makes the bucket)");
     return 1;
@@ -132,6 +152,11 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   }
   const manifest = readManifest(outdir);
   const phases = deployPhases(manifest);
+  const foreign = await checkStatesBelong(bucket, config, phases.map((p) => p.stack));
+  if (foreign) {
+    io.err(`deploy: ${foreign}`);
+    return 1;
+  }
   const phaseCount = Math.max(...phases.map((p) => p.phase));
   const inPhase = (n: number) => phases.filter((p) => p.phase === n).map((p) => p.stack);
   io.out(`deploy: ${phases.length} stack(s): phase 1: ${inPhase(1).join(", ")}${phaseCount > 1 ? `; phase 2: ${inPhase(2).join(", ")}` : ""}`);
@@ -174,7 +199,7 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
       return 1;
     }
     io.out(`deploy: ${stack}: ${opts.autoApprove ? describeCounts(result.counts) : "done"} in ${secs(Date.now() - t)}`);
-    if (record) record = await settleAdoption(config, record, stack, dir, env, io);
+    if (record) record = await settleAdoption(bucket, config, record, stack, dir, env, io);
   }
   if (tokensBeforePhase2 !== undefined && !(await rollTokenConsumers(config, opts.timeoutMs, io, !tokensBeforePhase2))) return 1;
   const changed = results.filter((r) => r.result.counts && describeCounts(r.result.counts) !== "no changes").length;

@@ -16,9 +16,10 @@ import { detachHooksForEmulator } from "./lib/hooks";
 import { StreamLinesConfig } from "../config/schema";
 import { KeptRecord } from "../stacks/kept";
 import { describeCounts, runCdktf } from "./lib/cdktf";
-import { keptEntries, keptRecordUrl, mergeKeptRecords, readKeptManifest, readKeptRecord, stateResources, writeKeptRecord } from "./lib/kept";
+import { KeptScopeError, keptEntries, keptRecordUrl, mergeKeptRecords, readKeptManifest, readKeptRecord, stateResources, writeKeptRecord } from "./lib/kept";
+import { StateBucket, checkStatesBelong, openStateBucket } from "./lib/state-bucket";
 import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
-import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "./lib/teardown";
+import { clearDeletionBlockers, deleteLambdaInterfaces, lambdaNamesOf, vpcIdsOf } from "./lib/teardown";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 import { LineIo } from "./lib/io";
 
@@ -111,10 +112,29 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   const shownConfig = relative && !relative.startsWith("..") ? relative : configFile;
   io.out(`destroy: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}; dataRetention ${config.dataRetention ? "on: the data is kept" : "off: everything goes"}`);
 
+  let bucket: StateBucket;
+  try {
+    bucket = await openStateBucket(config);
+  } catch (e) {
+    io.err(`destroy: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    return await destroyWith(bucket, opts, config, io, root, started, outdir, shownConfig);
+  } finally {
+    bucket.close();
+  }
+}
+
+async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: StreamLinesConfig, io: Io, root: string, started: number, outdir: string, shownConfig: string): Promise<number> {
   let record: KeptRecord | undefined;
   try {
-    record = await readKeptRecord(config);
+    record = await readKeptRecord(bucket, config);
   } catch (e) {
+    if (e instanceof KeptScopeError) {
+      io.err(`destroy: ${e.message}`);
+      return 1;
+    }
     io.err(`destroy: cannot read ${keptRecordUrl(config)}: ${(e as Error).name}: ${(e as Error).message}; check credentials and the state bucket (npm run doctor)`);
     return 1;
   }
@@ -133,6 +153,11 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   const manifest = readManifest(outdir);
   const order = phaseOrder(manifest).reverse();
   const kept = readKeptManifest(outdir);
+  const foreign = await checkStatesBelong(bucket, config, order);
+  if (foreign) {
+    io.err(`destroy: ${foreign}`);
+    return 1;
+  }
   if (!(await confirm(config, opts, order, io))) return 1;
   io.out(`destroy: ${order.length} stack(s) in reverse phase order: ${order.join(", ")}`);
 
@@ -164,7 +189,7 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
     if (keepHere.length > 0) {
       // Recorded before the state forgets them: a crash in between must not lose the ids.
       record = mergeKeptRecords(record, keepHere);
-      await writeKeptRecord(config, record);
+      await writeKeptRecord(bucket, config, record);
       const rm = await runTerraform(["state", "rm", "-no-color", ...keepHere.map((e) => e.address)], { cwd: dir, env, timeoutMs: TF_TIMEOUT_MS });
       if (rm.code !== 0) return fail("terraform state rm of the kept resources", rm.stderr || rm.stdout);
       io.out(`destroy: ${stack}: ${keepHere.length} kept resource(s) left Terraform's management (recorded in ${keptRecordUrl(config)})`);
@@ -181,7 +206,7 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
     let result = await runCdktf("destroy", stack, { root, outdir, env, autoApprove: true, logFile, say: io.out });
     if (result.code !== 0) {
       // Lambda's interfaces outlive its functions by minutes and hold the subnets and groups.
-      const left = await deleteLambdaInterfaces(config, vpcIdsOf(resources), io.out);
+      const left = await deleteLambdaInterfaces(config, vpcIdsOf(resources), lambdaNamesOf(resources), io.out);
       if (left > 0) return fail(`${left} Lambda network interface(s) still attached after waiting; rerun in a few minutes`, result.tail.join("\n"));
       io.out(`destroy: ${stack}: cdktf destroy again`);
       result = await runCdktf("destroy", stack, { root, outdir, env, autoApprove: true, logFile: logFile.replace(/\.log$/, "-retry.log"), say: io.out });

@@ -4,13 +4,14 @@
  * Exit 1 when a required check fails; WARN lines do not fail it.
  */
 import { spawnSync } from "child_process";
-import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadConfigOrExit } from "../config/load";
 import { checkRegion } from "../config/rules";
 import { StreamLinesConfig, imageBuilds } from "../config/schema";
 import { CheckResult, OFFLINE_PHASE2_CHECKS, PHASE2_CHECKS, Status, runPhase2Checks } from "./lib/checks";
 import { emulatorClientConfig } from "./lib/emulator";
+import { notOursMessage, ownerCheckedS3Client } from "./lib/state-bucket";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -56,12 +57,12 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
 
 const firstLine = (s: string) => s.split("\n").find((l) => l.trim())?.trim() ?? "";
 
-export async function checkCredentials(config: StreamLinesConfig): Promise<CheckResult> {
+export async function checkCredentials(config: StreamLinesConfig): Promise<CheckResult & { account?: string }> {
   const endpoint = config.emulator?.endpoint;
   const sts = new STSClient(endpoint ? emulatorClientConfig(endpoint, config.region) : { region: config.region, maxAttempts: 2 });
   try {
     const id = await sts.send(new GetCallerIdentityCommand({}));
-    return { name: "AWS credentials", status: "ok", detail: `account ${id.Account} as ${id.Arn}${endpoint ? ` (emulator ${endpoint})` : ""}` };
+    return { name: "AWS credentials", status: "ok", account: id.Account, detail: `account ${id.Account} as ${id.Arn}${endpoint ? ` (emulator ${endpoint})` : ""}` };
   } catch (err) {
     const e = err as Error;
     return {
@@ -92,14 +93,15 @@ export function checkRegionSetting(config: StreamLinesConfig, env: NodeJS.Proces
   return { name, status: "ok", detail: `${config.region} (config)${shell ? `, ${which} matches` : ""}; state in ${config.state.region}` };
 }
 
-export async function checkStateBucket(config: StreamLinesConfig): Promise<CheckResult> {
-  const endpoint = config.emulator?.endpoint;
-  const s3 = new S3Client(endpoint ? emulatorClientConfig(endpoint, config.state.region) : { region: config.state.region, maxAttempts: 2 });
+/** The bucket exists and belongs to `account` (HeadBucket with ExpectedBucketOwner). */
+export async function checkStateBucket(config: StreamLinesConfig, account: string | undefined): Promise<CheckResult> {
   const name = "state bucket";
   const bucket = config.state.bucket;
+  if (!account) return { name, status: "FAIL", detail: `${bucket}: its owner cannot be checked without this account's id`, fix: "fix the AWS credentials (see above), then run npm run doctor again" };
+  const s3 = ownerCheckedS3Client(config, account);
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return { name, status: "ok", detail: `${bucket} exists (${config.state.region})` };
+    return { name, status: "ok", detail: `${bucket} exists (${config.state.region}), owned by this account (${account})` };
   } catch (err) {
     const e = err as Error & { $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
@@ -107,7 +109,7 @@ export async function checkStateBucket(config: StreamLinesConfig): Promise<Check
       return { name, status: "FAIL", detail: `${bucket} does not exist`, fix: `STREAMLINES_ENV=${config.env} npm run bootstrap-state (help/state.md)` };
     }
     if (status === 403) {
-      return { name, status: "FAIL", detail: `${bucket}: access denied (another account's bucket, or no s3:ListBucket)`, fix: "use credentials of the account that owns it, or choose another state.bucket" };
+      return { name, status: "FAIL", detail: notOursMessage(bucket, account), fix: "use credentials of the account that owns it, or choose another state.bucket" };
     }
     return { name, status: "FAIL", detail: `${bucket}: HeadBucket ${e.name}: ${firstLine(e.message)}`, fix: "check credentials and network, then run npm run doctor again" };
   } finally {
@@ -160,7 +162,9 @@ export function checkPlatforms(images: readonly BuildImage[]): CheckResult {
 
 export async function runChecks(config: StreamLinesConfig, denv: DoctorEnv): Promise<CheckResult[]> {
   const images = buildImages(config);
-  const [creds, bucket] = await Promise.all([checkCredentials(config), checkStateBucket(config)]);
+  const creds = await checkCredentials(config);
+  const bucket = await checkStateBucket(config, creds.account);
+  delete creds.account;
   const local = [creds, checkRegionSetting(config, denv.env), bucket, checkTerraform(denv), ...checkDocker(denv, images), checkPlatforms(images)];
   // Without credentials every AWS lookup fails the same way; the credentials line already says so.
   const phase2 = await runPhase2Checks(config, creds.status === "ok" ? PHASE2_CHECKS : OFFLINE_PHASE2_CHECKS);

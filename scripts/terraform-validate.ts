@@ -1,5 +1,5 @@
 /**
- * Tier 4: `terraform init` (offline from the provider mirror when there is one) and `terraform validate`
+ * Tier 4: `terraform init` (from the mirror STREAMLINES_PROVIDER_MIRROR names, else the CLI config or the registry) and `terraform validate`
  * for every stack of every config under test, stacks with the same providers validated together as
  * modules of one root (scripts/lib/validate-groups.ts). One line per stack, then a summary; non-zero exit on failure.
  */
@@ -17,7 +17,9 @@ import {
   configLabel,
   findProviderMirror,
   formatDiagnostic,
+  isProviderInstallFailure,
   mirrorHas,
+  providerInstallHint,
   repoRoot,
   stripNullResources,
   terraformInit,
@@ -75,8 +77,16 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
+  let mirror: string | undefined;
   try {
-    const mirror = findProviderMirror();
+    mirror = findProviderMirror();
+  } catch (e) {
+    console.error(`terraform: ${(e as Error).message}`);
+    cleanup();
+    return 1;
+  }
+  let providersMissing = false;
+  try {
     const tfEnv = writeCliConfig(path.join(tmp, "cli"), mirror);
     const run = limiter(CONCURRENCY);
     // The plugin cache is not safe for concurrent installs, and init is short: one at a time.
@@ -126,6 +136,7 @@ async function main(): Promise<number> {
       writeGroupRoot(dir, group);
       const init = await initLock(() => terraformInit(dir, tfEnv));
       if (init.code !== 0) {
+        if (isProviderInstallFailure(init.stderr + init.stdout)) providersMissing = true;
         const why = (init.stderr || init.stdout).trim().split("\n").map((l) => `  ${l}`).join("\n");
         return group.stacks.map((s, i) => ({ ok: false, text: `${s.label}: INVALID${notes[i]}\n  terraform init failed:\n${why}` }));
       }
@@ -182,6 +193,7 @@ async function main(): Promise<number> {
       }
     }
     console.log(`terraform: ${passed} passed, ${failed} failed`);
+    if (providersMissing) console.error(`terraform: ${providerInstallHint()}`);
     return failed === 0 ? 0 : 1;
   } finally {
     cleanup();

@@ -43,8 +43,16 @@ export function reachesAwsOverPlainHttp(config: StreamLinesConfig): boolean {
   return config.emulator !== undefined && new URL(config.emulator.endpoint).protocol === "http:";
 }
 
+/**
+ * Where an environment's states and kept record live in the state bucket: one folder per app, env
+ * and region, so two apps, or one env name in two regions, sharing a bucket never share a key.
+ */
+export function envStatePath(config: StreamLinesConfig): string {
+  return `${config.state.prefix}/${config.app}/${config.env}/${config.region}`;
+}
+
 export function stateKey(config: StreamLinesConfig, stack: string): string {
-  return `${config.state.prefix}/${config.env}/${stack}.tfstate`;
+  return `${envStatePath(config)}/${stack}.tfstate`;
 }
 
 export interface StreamLinesStackProps {

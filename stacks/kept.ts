@@ -56,8 +56,16 @@ export interface KeptRecordEntry {
   readonly importId: string;
 }
 
+/** Whose record it is: a deploy or destroy of any other app, env or region refuses it. */
+export interface KeptScope {
+  readonly app: string;
+  readonly env: string;
+  readonly region: string;
+}
+
 export interface KeptRecord {
   readonly recordedAt: string;
+  readonly scope?: KeptScope;
   readonly resources: readonly KeptRecordEntry[];
 }
 

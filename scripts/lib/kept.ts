@@ -1,8 +1,9 @@
 /**
  * The kept-resources record: which resources the last destroy took out of Terraform's management
  * (dataRetention on) and the ids to import them by. It lives next to the states in the state
- * bucket, `<prefix>/<env>/kept-resources.json`, because it belongs to the environment, not to a
- * checkout: whoever deploys next, from wherever, adopts the same volume.
+ * bucket, `<prefix>/<app>/<env>/<region>/kept-resources.json`, because it belongs to the environment,
+ * not to a checkout: whoever deploys next, from wherever, adopts the same volume. The record names
+ * its app, env and region, and is refused by any other.
  *
  * Why a record rather than a search by name or tags before synth: the ids come from Terraform's
  * own state at the moment the resources leave it, so the next deploy adopts exactly those objects,
@@ -10,68 +11,75 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { StreamLinesConfig } from "../../config/schema";
-import { KEPT_MANIFEST_FILE, KeptManifest, KeptRecord, KeptRecordEntry } from "../../stacks/kept";
-import { emulatorClientConfig } from "./emulator";
+import { envStatePath } from "../../stacks/base";
+import { KEPT_MANIFEST_FILE, KeptManifest, KeptRecord, KeptRecordEntry, KeptScope } from "../../stacks/kept";
+import { StateBucket, notOursMessage } from "./state-bucket";
 
 export function keptRecordKey(config: StreamLinesConfig): string {
-  return `${config.state.prefix}/${config.env}/kept-resources.json`;
+  return `${envStatePath(config)}/kept-resources.json`;
+}
+
+export function keptScopeOf(config: StreamLinesConfig): KeptScope {
+  return { app: config.app, env: config.env, region: config.region };
+}
+
+/** Why the record is not this config's to adopt or extend, or undefined when it is. */
+export function keptScopeProblem(record: KeptRecord, config: StreamLinesConfig, url = keptRecordUrl(config)): string | undefined {
+  const want = keptScopeOf(config);
+  const has = record.scope;
+  if (!has) return `${url} names no app, env and region (written before records carried them); check its entries are ${want.app}-${want.env} in ${want.region}'s, then add "scope" (help/state.md, "Moving to per-app keys")`;
+  if (has.app !== want.app || has.env !== want.env || has.region !== want.region) {
+    return `${url} belongs to ${has.app}-${has.env} in ${has.region}, not to ${want.app}-${want.env} in ${want.region}; refusing to adopt or change it`;
+  }
+  return undefined;
 }
 
 export function keptRecordUrl(config: StreamLinesConfig): string {
   return `s3://${config.state.bucket}/${keptRecordKey(config)}`;
 }
 
-function stateBucketClient(config: StreamLinesConfig): S3Client {
-  return new S3Client(config.emulator ? emulatorClientConfig(config.emulator.endpoint, config.state.region) : { region: config.state.region });
-}
+/** Thrown when the record belongs to another app, env or region: the message is one line. */
+export class KeptScopeError extends Error {}
 
-/** The record, or undefined when the last destroy kept nothing (or none ran). */
-export async function readKeptRecord(config: StreamLinesConfig): Promise<KeptRecord | undefined> {
-  const s3 = stateBucketClient(config);
+/** The record, or undefined when the last destroy kept nothing (or none ran); refuses another env's record. */
+export async function readKeptRecord(bucket: StateBucket, config: StreamLinesConfig): Promise<KeptRecord | undefined> {
+  let record: KeptRecord;
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: config.state.bucket, Key: keptRecordKey(config) }));
-    return JSON.parse(await out.Body!.transformToString()) as KeptRecord;
+    const out = await bucket.s3.send(new GetObjectCommand({ Bucket: bucket.bucket, Key: keptRecordKey(config) }));
+    record = JSON.parse(await out.Body!.transformToString()) as KeptRecord;
   } catch (err) {
     if ((err as Error).name === "NoSuchKey") return undefined;
+    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) throw new Error(notOursMessage(bucket.bucket, bucket.owner), { cause: err });
     throw err;
-  } finally {
-    s3.destroy();
   }
+  const problem = keptScopeProblem(record, config);
+  if (problem) throw new KeptScopeError(problem);
+  return record;
 }
 
-export async function writeKeptRecord(config: StreamLinesConfig, record: KeptRecord): Promise<void> {
-  const s3 = stateBucketClient(config);
-  try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: config.state.bucket,
-        Key: keptRecordKey(config),
-        Body: `${JSON.stringify(record, null, 2)}\n`,
-        ContentType: "application/json",
-        // The state bucket's default encryption applies, as for the states themselves.
-      }),
-    );
-  } finally {
-    s3.destroy();
-  }
+export async function writeKeptRecord(bucket: StateBucket, config: StreamLinesConfig, record: KeptRecord): Promise<void> {
+  await bucket.s3.send(
+    new PutObjectCommand({
+      Bucket: bucket.bucket,
+      Key: keptRecordKey(config),
+      Body: `${JSON.stringify({ ...record, scope: keptScopeOf(config) }, null, 2)}\n`,
+      ContentType: "application/json",
+      // The state bucket's default encryption applies, as for the states themselves.
+    }),
+  );
 }
 
-export async function deleteKeptRecord(config: StreamLinesConfig): Promise<void> {
-  const s3 = stateBucketClient(config);
-  try {
-    await s3.send(new DeleteObjectCommand({ Bucket: config.state.bucket, Key: keptRecordKey(config) }));
-  } finally {
-    s3.destroy();
-  }
+export async function deleteKeptRecord(bucket: StateBucket, config: StreamLinesConfig): Promise<void> {
+  await bucket.s3.send(new DeleteObjectCommand({ Bucket: bucket.bucket, Key: keptRecordKey(config) }));
 }
 
 /** Entries of `next` replace those of `previous` at the same address; the rest of `previous` stays. */
 export function mergeKeptRecords(previous: KeptRecord | undefined, next: readonly KeptRecordEntry[], now = new Date()): KeptRecord {
   const key = (e: KeptRecordEntry) => `${e.stack}/${e.address}`;
   const replaced = new Set(next.map(key));
-  return { recordedAt: now.toISOString(), resources: [...(previous?.resources ?? []).filter((e) => !replaced.has(key(e))), ...next] };
+  return { recordedAt: now.toISOString(), ...(previous?.scope && { scope: previous.scope }), resources: [...(previous?.resources ?? []).filter((e) => !replaced.has(key(e))), ...next] };
 }
 
 /** The addresses each stack keeps, as synth wrote them. */

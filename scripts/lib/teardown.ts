@@ -91,17 +91,40 @@ export function vpcIdsOf(resources: readonly StateResource[]): string[] {
   return resources.filter((r) => r.type === "aws_vpc").map((r) => String(r.values.id));
 }
 
+/** Names of the Lambda functions in a stack's state: the only ones whose interfaces destroy may delete. */
+export function lambdaNamesOf(resources: readonly StateResource[]): string[] {
+  return resources.filter((r) => r.type === "aws_lambda_function").map((r) => String(r.values.function_name));
+}
+
 /**
- * Deletes the network interfaces Lambda created in `vpcIds` once AWS has detached them (it takes
- * minutes after the functions are gone), waiting at most `timeoutMs`. Returns how many are left.
+ * Lambda describes each interface it makes as `AWS Lambda VPC ENI-<function name>-<uuid>`; the
+ * exact name and the uuid after it keep `<name>-x`, another function, out. A description in any
+ * other form is left alone: destroy then stops, naming the interface, rather than guess.
  */
-export async function deleteLambdaInterfaces(config: StreamLinesConfig, vpcIds: readonly string[], say: (l: string) => void, timeoutMs = 20 * 60_000, pollMs = 15_000): Promise<number> {
-  if (vpcIds.length === 0) return 0;
+export function isLambdaInterfaceOf(description: string | undefined, functionNames: readonly string[]): boolean {
+  const m = /^AWS Lambda VPC ENI-(.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(description ?? "");
+  return !!m && functionNames.includes(m[1]);
+}
+
+/**
+ * Deletes the network interfaces Lambda created in `vpcIds` for `functionNames` (both from this
+ * stack's state) once AWS has detached them (it takes minutes after the functions are gone),
+ * waiting at most `timeoutMs`. Returns how many are left.
+ */
+export async function deleteLambdaInterfaces(
+  config: StreamLinesConfig,
+  vpcIds: readonly string[],
+  functionNames: readonly string[],
+  say: (l: string) => void,
+  timeoutMs = 20 * 60_000,
+  pollMs = 15_000,
+): Promise<number> {
+  if (vpcIds.length === 0 || functionNames.length === 0) return 0;
   const ec2 = new EC2Client(clientConfig(config));
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      const found =
+      const found = (
         (
           await ec2.send(
             new DescribeNetworkInterfacesCommand({
@@ -111,7 +134,8 @@ export async function deleteLambdaInterfaces(config: StreamLinesConfig, vpcIds: 
               ],
             }),
           )
-        ).NetworkInterfaces ?? [];
+        ).NetworkInterfaces ?? []
+      ).filter((n) => isLambdaInterfaceOf(n.Description, functionNames));
       for (const eni of found.filter((n) => n.Status === "available")) {
         await ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
         say(`destroy: deleted Lambda network interface ${eni.NetworkInterfaceId} in ${eni.VpcId}`);

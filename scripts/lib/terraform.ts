@@ -8,13 +8,12 @@ import { repoRoot } from "../../config/repository";
 export const AWS_PROVIDER = "registry.terraform.io/hashicorp/aws";
 export const NULL_PROVIDER = "registry.terraform.io/hashicorp/null";
 
-/** Roots tried after STREAMLINES_TF_PLUGIN_DIR; each is the directory above registry.terraform.io. */
-export const LIKELY_MIRROR_ROOTS = [
-  "/opt/tf-plugins",
-  path.join(os.homedir(), ".terraform.d", "plugins"),
-  "/usr/share/terraform/plugins",
-  "/usr/local/share/terraform/plugins",
-];
+/**
+ * The one setting that points the scripts at a filesystem provider mirror (the directory above
+ * registry.terraform.io). Nothing else on disk is searched: a binary planted in a guessed
+ * directory would run with the operator's deploy credentials.
+ */
+export const PROVIDER_MIRROR_SETTING = "STREAMLINES_PROVIDER_MIRROR";
 
 export { repoRoot };
 
@@ -81,52 +80,35 @@ function asMirrorRoot(candidate: string): string | undefined {
   return mirrorHas(root, AWS_PROVIDER) ? root : undefined;
 }
 
-/** Bounded breadth-first search for a `registry.terraform.io` directory holding hashicorp/aws. */
-export function searchForMirror(starts: readonly string[], maxDepth = 6, budget = 20000): string | undefined {
-  const skip = new Set(["node_modules", ".git", "proc", "sys", "dev", "run", "tmp", "snap", ".cache", ".npm"]);
-  let queue = starts.filter(isDir).map((dir) => ({ dir, depth: 0 }));
-  let visited = 0;
-  while (queue.length > 0 && visited < budget) {
-    const next: typeof queue = [];
-    for (const { dir, depth } of queue) {
-      if (++visited > budget) break;
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        continue;
-      }
-      for (const e of entries) {
-        if (!e.isDirectory() || skip.has(e.name)) continue;
-        const child = path.join(dir, e.name);
-        if (e.name === "registry.terraform.io") {
-          const found = asMirrorRoot(child);
-          if (found) return found;
-        } else if (depth + 1 < maxDepth) {
-          next.push({ dir: child, depth: depth + 1 });
-        }
-      }
-    }
-    queue = next;
-  }
-  return undefined;
-}
-
 /**
- * The provider filesystem mirror (the directory above registry.terraform.io) holding hashicorp/aws,
- * or undefined when there is none and `terraform init` should fetch providers as usual.
+ * The provider mirror named by STREAMLINES_PROVIDER_MIRROR, or undefined when it is not set (then
+ * the operator's own Terraform CLI config, or the public registry, provides the providers).
+ * Throws one line when the setting names a directory without hashicorp/aws.
  */
 export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const explicit = env.STREAMLINES_TF_PLUGIN_DIR;
-  if (explicit) {
-    const found = asMirrorRoot(path.resolve(explicit));
-    if (found) return found;
+  const explicit = env[PROVIDER_MIRROR_SETTING];
+  if (!explicit) return undefined;
+  const found = asMirrorRoot(path.resolve(explicit));
+  if (!found) {
+    throw new Error(`${PROVIDER_MIRROR_SETTING}=${explicit}: no ${AWS_PROVIDER} under it; expected a filesystem mirror (the directory above registry.terraform.io), or unset it to use the registry`);
   }
-  for (const root of LIKELY_MIRROR_ROOTS) {
-    const found = asMirrorRoot(root);
-    if (found) return found;
-  }
-  return searchForMirror(["/opt", "/usr/local/share", "/usr/share", "/srv", "/var/lib", os.homedir()]);
+  return found;
+}
+
+/** The CLI config terraform itself reads (TF_CLI_CONFIG_FILE, else ~/.terraformrc), when that file exists. */
+export function userCliConfig(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env.TF_CLI_CONFIG_FILE || path.join(env.HOME || os.homedir(), ".terraformrc");
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/** One line for when terraform could not install the providers, naming the settings that fix it. */
+export function providerInstallHint(): string {
+  return `terraform could not install the providers: with no registry access, set ${PROVIDER_MIRROR_SETTING} to a filesystem mirror (the directory above registry.terraform.io), or give a provider_installation block in TF_CLI_CONFIG_FILE (help/acceptance.md, "Offline")`;
+}
+
+/** True when init's output says a provider could not be found or fetched. */
+export function isProviderInstallFailure(output: string): boolean {
+  return /Failed to (query available provider packages|install provider|resolve provider packages)|could not connect to registry|Failed to retrieve .*provider/i.test(output);
 }
 
 function hcl(value: string): string {
@@ -134,8 +116,8 @@ function hcl(value: string): string {
 }
 
 /**
- * For operator commands (plan, state): the mirror when this machine has one; otherwise the
- * operator's own CLI config and registry access, unchanged.
+ * For operator commands (plan, state, deploy, destroy): the mirror STREAMLINES_PROVIDER_MIRROR names;
+ * otherwise the operator's own CLI config and registry access, unchanged.
  */
 export function operatorTerraformEnv(dir: string): { env: NodeJS.ProcessEnv; mirror?: string } {
   const mirror = findProviderMirror();
@@ -145,10 +127,12 @@ export function operatorTerraformEnv(dir: string): { env: NodeJS.ProcessEnv; mir
 /**
  * Writes a Terraform CLI config into `dir`: the mirror for the providers it holds, the registry for
  * the rest. Init links mirrored providers into `.terraform` rather than copying them. Without a
- * mirror, one plugin cache under `dir` means the registry download happens once per run. Returns the
- * environment for terraform child processes.
+ * mirror, the operator's own CLI config (TF_CLI_CONFIG_FILE or ~/.terraformrc) is used as it is when
+ * there is one; else one plugin cache under `dir` means the registry download happens once per run.
+ * Returns the environment for terraform child processes.
  */
 export function writeCliConfig(dir: string, mirror: string | undefined, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!mirror && userCliConfig(base)) return { ...base, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1", TF_INPUT: "0" };
   fs.mkdirSync(dir, { recursive: true });
   const mirrored = mirror ? mirrorProviders(mirror) : [];
   const lines = ["provider_installation {"];

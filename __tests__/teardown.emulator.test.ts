@@ -8,8 +8,10 @@ import { parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, startMoto } from "../scripts/lib/emulator";
 import { deleteKeptRecord, keptRecordUrl, readKeptRecord, writeKeptRecord } from "../scripts/lib/kept";
+import { checkStatesBelong, openStateBucket } from "../scripts/lib/state-bucket";
+import { stateKey } from "../stacks/base";
 import { StateResource } from "../scripts/lib/kept";
-import { clearDeletionBlockers, deleteLambdaInterfaces, vpcIdsOf } from "../scripts/lib/teardown";
+import { clearDeletionBlockers, deleteLambdaInterfaces, lambdaNamesOf, vpcIdsOf } from "../scripts/lib/teardown";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
@@ -37,15 +39,40 @@ afterAll(async () => {
 
 const resource = (type: string, values: Record<string, unknown>): StateResource => ({ address: `${type}.x`, mode: "managed", type, values });
 
-test("the kept-resources record round-trips through the state bucket, and is gone after delete", async () => {
+test("the kept-resources record round-trips through the state bucket with its scope, another env's refuses it, and it is gone after delete", async () => {
   await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket }));
-  expect(keptRecordUrl(config)).toBe(`s3://${config.state.bucket}/${config.state.prefix}/${config.env}/kept-resources.json`);
-  expect(await readKeptRecord(config)).toBeUndefined();
-  const record = { recordedAt: "2026-11-23T00:00:00.000Z", resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }] };
-  await writeKeptRecord(config, record);
-  expect(await readKeptRecord(config)).toEqual(record);
-  await deleteKeptRecord(config);
-  expect(await readKeptRecord(config)).toBeUndefined();
+  const bucket = await openStateBucket(config);
+  try {
+    expect(keptRecordUrl(config)).toBe(`s3://${config.state.bucket}/${config.state.prefix}/${config.app}/${config.env}/${config.region}/kept-resources.json`);
+    expect(await readKeptRecord(bucket, config)).toBeUndefined();
+    const record = { recordedAt: "2026-11-23T00:00:00.000Z", resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }] };
+    await writeKeptRecord(bucket, config, record);
+    expect(await readKeptRecord(bucket, config)).toEqual({ ...record, scope: { app: config.app, env: config.env, region: config.region } });
+    // The same record read under another region's config: a different key, so nothing to adopt.
+    expect(await readKeptRecord(bucket, { ...config, region: "eu-west-1" })).toBeUndefined();
+    await deleteKeptRecord(bucket, config);
+    expect(await readKeptRecord(bucket, config)).toBeUndefined();
+  } finally {
+    bucket.close();
+  }
+});
+
+test("a state of another env at this env's key stops deploy and destroy before anything runs; this env's own passes", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket })).catch(() => undefined);
+  const bucket = await openStateBucket(config);
+  const state = (env: string) =>
+    JSON.stringify({ version: 4, resources: [{ mode: "managed", type: "aws_vpc", name: "v", provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: [{ attributes: { tags_all: { app: config.app, env } } }] }] });
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core"), Body: state(config.env) }));
+    expect(await checkStatesBelong(bucket, config, ["foundations", "core"])).toBeUndefined();
+    await s3.send(new PutObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core"), Body: state(`${config.env}2`) }));
+    expect(await checkStatesBelong(bucket, config, ["foundations", "core"])).toBe(
+      `state s3://${config.state.bucket}/${stateKey(config, "core")} is not ${config.app}-${config.env} in ${config.region}'s: aws_vpc.v is tagged env=${config.env}2, this config's env is ${config.env}; refusing (help/state.md, "Whose state is this?")`,
+    );
+  } finally {
+    await s3.send(new DeleteObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core") }));
+    bucket.close();
+  }
 });
 
 test("blockers: a versioned bucket without force_destroy is emptied, a repo without force_delete loses its images, a force_destroy bucket is left to Terraform", async () => {
@@ -98,16 +125,24 @@ test("table deletion protection is lifted only with deleteData (retention off, c
   expect(await protectedNow()).toBe(false);
 });
 
-test("Lambda's detached interfaces in our VPC are deleted; other interfaces stay", async () => {
+test("Lambda's detached interfaces of our functions in our VPC are deleted; other functions' and other interfaces stay", async () => {
   const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.99.0.0/16" }))).Vpc!.VpcId!;
   const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: "10.99.1.0/24" }))).Subnet!.SubnetId!;
-  const lambda = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description: "AWS Lambda VPC ENI-streamlines-acc-pusher-1a2b" }))).NetworkInterface!.NetworkInterfaceId!;
-  const other = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description: "someone else's" }))).NetworkInterface!.NetworkInterfaceId!;
+  const eni = async (Description: string) => (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description }))).NetworkInterface!.NetworkInterfaceId!;
+  const uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  const lambda = await eni(`AWS Lambda VPC ENI-streamlines-acc-results-pusher-${uuid}`);
+  // Look-alikes: another function whose name only starts like ours, another env's function, and no Lambda at all.
+  const longer = await eni(`AWS Lambda VPC ENI-streamlines-acc-results-pusher-v2-${uuid}`);
+  const otherEnv = await eni(`AWS Lambda VPC ENI-streamlines-acc2-results-pusher-${uuid}`);
+  const other = await eni("someone else's");
   const said: string[] = [];
-  expect(vpcIdsOf([resource("aws_vpc", { id: vpc }), resource("aws_subnet", { id: subnet })])).toEqual([vpc]);
-  expect(await deleteLambdaInterfaces(config, [vpc], (l) => said.push(l), 1000, 10)).toBe(0);
+  const state = [resource("aws_vpc", { id: vpc }), resource("aws_subnet", { id: subnet }), resource("aws_lambda_function", { function_name: "streamlines-acc-results-pusher" })];
+  expect(vpcIdsOf(state)).toEqual([vpc]);
+  expect(lambdaNamesOf(state)).toEqual(["streamlines-acc-results-pusher"]);
+  expect(await deleteLambdaInterfaces(config, vpcIdsOf(state), lambdaNamesOf(state), (l) => said.push(l), 1000, 10)).toBe(0);
   const left = (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).NetworkInterfaces!.map((n) => n.NetworkInterfaceId);
-  expect(left).toEqual([other]);
+  expect(left.sort()).toEqual([longer, otherEnv, other].sort());
   expect(said).toEqual([`destroy: deleted Lambda network interface ${lambda} in ${vpc}`]);
-  expect(await deleteLambdaInterfaces(config, [], () => undefined)).toBe(0);
+  expect(await deleteLambdaInterfaces(config, [], ["x"], () => undefined)).toBe(0);
+  expect(await deleteLambdaInterfaces(config, [vpc], [], () => undefined)).toBe(0);
 });
