@@ -1,84 +1,33 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { CreateBucketCommand, DeleteBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { loadConfig, parseConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
-import { Emulator, emulatorClientConfig, freePort, startMoto } from "../scripts/lib/emulator";
-import { buildImages, checkDocker, checkRegionSetting, main, parseTerraformVersion, render } from "../scripts/doctor";
+import { buildImages, checkDocker, checkRegionSetting, parseTerraformVersion, render } from "../scripts/doctor";
 import { checkOperatorSettings } from "../scripts/lib/checks";
+import { fakeTools, runDoctor } from "./helpers/doctor";
+import { acceptanceConfig, unreachableEndpoint } from "./helpers/emulator-config";
 import { configNamed } from "./helpers/synth";
 
+// Nothing here needs an emulator: doctor against moto is doctor.emulator.test.ts.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-let moto: Emulator;
+let unreachable: string;
 let bin: string;
 
-function config(overrides: Record<string, unknown> = {}, endpoint = moto.endpoint): StreamLinesConfig {
-  const file = path.join(__dirname, "..", "config", "acceptance.json");
-  return parseConfig(JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), emulator: { endpoint }, ...overrides }), file);
-}
-
-/** Stand-in terraform and docker: behaviour set through env, so the machine's own tools don't matter. Terraform warns on stderr, as it does without ~/.terraformrc. */
-function fakeTools(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-bin-"));
-  fs.writeFileSync(path.join(dir, "terraform"), `#!/bin/sh\necho "Warning: Unable to open CLI configuration file" >&2\necho "{\\"terraform_version\\":\\"\${FAKE_TF_VERSION:-1.11.4}\\"}"\n`, { mode: 0o755 });
-  fs.writeFileSync(
-    path.join(dir, "docker"),
-    `#!/bin/sh
-case "$1" in
-  --version) echo "Docker version 28.2.2, build e6534b4" ;;
-  buildx) [ -n "$FAKE_NO_BUILDX" ] && { echo "docker: unknown command: docker buildx" >&2; exit 1; }; echo "github.com/docker/buildx v0.24.0" ;;
-  info) [ -n "$FAKE_NO_DAEMON" ] && { echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock" >&2; exit 1; }; echo "28.2.2" ;;
-esac
-`,
-    { mode: 0o755 },
-  );
-  return dir;
-}
-
-async function run(cfg: StreamLinesConfig, extraEnv: Record<string, string> = {}) {
-  const lines: string[] = [];
-  const env = { PATH: `${bin}:/usr/bin:/bin`, ...extraEnv };
-  const code = await main(cfg, env, (l) => lines.push(l));
-  return { code, out: lines.join("\n") };
-}
+const config = (overrides: Record<string, unknown> = {}) => acceptanceConfig(unreachable, overrides);
+const run = (cfg: StreamLinesConfig, extraEnv: Record<string, string> = {}) => runDoctor(cfg, bin, extraEnv);
 
 beforeAll(async () => {
-  moto = await startMoto();
+  unreachable = await unreachableEndpoint();
   bin = fakeTools();
 });
 
-afterAll(async () => {
-  await moto?.stop();
+afterAll(() => {
   fs.rmSync(bin, { recursive: true, force: true });
 });
 
-test("against the emulator: moto's account, the state bucket missing, then present", async () => {
-  const cfg = config();
-  const before = await run(cfg);
-  expect(before.out).toMatch(/^ok\s+AWS credentials\s+account 123456789012 /m);
-  expect(before.out).toMatch(/^FAIL\s+state bucket\s+streamlines-tfstate-acc does not exist/m);
-  expect(before.out).toContain("fix: STREAMLINES_ENV=acc npm run bootstrap-state");
-  expect(before.out).toMatch(/^ok\s+terraform\s+1\.11\.4/m);
-  expect(before.out).toMatch(/^ok\s+image platforms\s+influxdb linux\/arm64 from \S+\/modules\/influx-host$/m);
-  expect(before.code).toBe(1);
-
-  const s3 = new S3Client(emulatorClientConfig(moto.endpoint, "us-east-1"));
-  await s3.send(new CreateBucketCommand({ Bucket: cfg.state.bucket }));
-  try {
-    const after = await run(cfg);
-    expect(after.out).toMatch(/^ok\s+state bucket\s+streamlines-tfstate-acc exists/m);
-    expect(after.out).toContain("doctor: ready to deploy");
-    expect(after.code).toBe(0);
-  } finally {
-    await s3.send(new DeleteBucketCommand({ Bucket: cfg.state.bucket }));
-    s3.destroy();
-  }
-});
-
 test("no emulator answering: credentials and bucket fail with a fix", async () => {
-  const r = await run(config({}, `http://127.0.0.1:${await freePort()}`));
+  const r = await run(config());
   expect(r.out).toMatch(/^FAIL\s+AWS credentials\s+STS GetCallerIdentity/m);
   expect(r.out).toMatch(/fix: start the emulator at http:\/\/127\.0\.0\.1:\d+/);
   expect(r.code).toBe(1);
