@@ -3,7 +3,7 @@ import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenizati
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { StreamLinesRole } from "../../modules/iam-role";
 import { StackJson, dataOf, resourcesOf } from "../helpers/synth";
-import { Statement, roleStatements } from "../helpers/stack-json";
+import { Statement, documentBehind, roleStatements } from "../helpers/stack-json";
 
 export const REGION = "eu-central-1";
 export const KEY_ARN = "arn:aws:kms:eu-central-1:111122223333:key/module-test";
@@ -38,6 +38,33 @@ export const dataById = dataOf;
 /** The grantee's inline policy statements, merged as synthesized. */
 export const granted = (json: StackJson, role = GRANTEE): Statement[] => roleStatements(json, role);
 
+/** The trust policy statements of the role named `role`. */
+export function trustOf(json: StackJson, role: string): Array<Record<string, unknown>> {
+  const found = Object.values(resourcesOf(json, "aws_iam_role")).find((r) => r.name === role);
+  if (!found) throw new Error(`no aws_iam_role named ${role}`);
+  return documentBehind(json, found.assume_role_policy);
+}
+
+/**
+ * The one trust statement a service role gets: `service` may assume it, with a confused-deputy guard on
+ * this stack's account and, when given, on the ARNs of the resources that assume it.
+ */
+export function serviceTrust(json: StackJson, service: string, sourceArn?: (partition: string, account: string) => string): Array<Record<string, unknown>> {
+  const account = refTo(json, "aws_caller_identity", "account_id", "data");
+  const partition = refTo(json, "aws_partition", "partition", "data");
+  return [
+    {
+      effect: "Allow",
+      actions: ["sts:AssumeRole"],
+      principals: [{ type: "Service", identifiers: [service] }],
+      condition: [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
+        ...(sourceArn ? [{ test: "ArnLike", variable: "aws:SourceArn", values: [sourceArn(partition, account)] }] : []),
+      ],
+    },
+  ];
+}
+
 /** `${<type>.<logical id>.<attr>}` of the one resource of `type`. */
 export function refTo(json: StackJson, type: string, attr: string, block: "resource" | "data" = "resource"): string {
   const ids = Object.keys(block === "resource" ? resourcesOf(json, type) : dataOf(json, type));
@@ -48,4 +75,9 @@ export function refTo(json: StackJson, type: string, attr: string, block: "resou
 /** A module's attribute (a token) as it renders in the stack, e.g. `${aws_lb.x.dns_name}`. */
 export function resolved(stack: TerraformStack, value: unknown): unknown {
   return Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) });
+}
+
+/** Synth warnings (Annotations) the stack's constructs added. */
+export function warnings(stack: TerraformStack): unknown[] {
+  return stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => m.type === "@cdktf/warn").map((m) => m.data);
 }

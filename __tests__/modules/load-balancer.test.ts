@@ -3,7 +3,7 @@ import { TerraformStack } from "cdktf";
 import { LoadBalancer, LoadBalancerProps, ORIGIN_HEADER_NAME, TLS_POLICY, targetGroupNamePrefix } from "../../modules/load-balancer";
 import { checkBuckets, checkIngress } from "../helpers/policy";
 import { StackJson } from "../helpers/synth";
-import { KEY_ARN, byId, dataById, moduleStack, only, refTo, resolved, synth } from "./harness";
+import { KEY_ARN, byId, dataById, moduleStack, only, refTo, resolved, synth, warnings } from "./harness";
 
 const CERT = "arn:aws:acm:eu-central-1:111122223333:certificate/c";
 const BASE: LoadBalancerProps = {
@@ -59,8 +59,7 @@ describe("without a certificate", () => {
     expect(listeners(json)).toEqual([
       { load_balancer_arn: refTo(json, "aws_lb", "arn"), port: 80, protocol: "HTTP", default_action: [{ type: "forward", target_group_arn: refTo(json, "aws_lb_target_group", "arn") }] },
     ]);
-    const warnings = stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => m.type === "@cdktf/warn");
-    expect(warnings.map((w) => w.data)).toEqual(["app-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
+    expect(warnings(stack)).toEqual(["app-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
   });
 });
 
