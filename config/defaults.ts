@@ -52,11 +52,11 @@ export interface ServiceDefaults {
 }
 
 /** The predecessor's sizes; deployment percentages fit what each service can tolerate. */
-export const SERVICE_DEFAULTS: Readonly<Record<ServiceName, ServiceDefaults>> = {
+export const SERVICE_DEFAULTS = {
   // One market-data websocket session at a time, so a deployment stops the old task first.
   ingest: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, health: { startPeriodSeconds: APP_CONTRACT.ingest.healthCheck.startPeriodSeconds } },
   // One Flink job per checkpoint path: two copies must never run at once.
   ripples: { cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, health: { startPeriodSeconds: APP_CONTRACT.ripples.healthCheck.startPeriodSeconds } },
   backend: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3030, healthCheckPath: "/health" } },
   dashboard: { cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3000, healthCheckPath: "/" } },
-};
+} satisfies Readonly<Record<ServiceName, ServiceDefaults>>;

@@ -4,7 +4,7 @@ import { repoPath } from "./repository";
 import { crossChecks } from "./cross-checks";
 import { CONFIG_SCHEMA } from "./schema";
 import { StreamLinesConfig } from "./types";
-import { ConfigProblem, apply, typeName } from "./validate";
+import { ConfigProblem, applyRule, typeName } from "./validate";
 
 /** A config mistake. `message` is one line naming the file, key, value and what is allowed. */
 export class ConfigError extends Error {
@@ -143,9 +143,9 @@ export function parseConfig(text: string, file: string): StreamLinesConfig {
     throw new ConfigError(`${displayPath(file)}: top level is ${typeName(raw)}; expected a JSON object`);
   }
   // Working copy: defaults computed from the root (app, env, region) must see validated values.
-  const result = apply(CONFIG_SCHEMA, { ...(raw as object) }, "", {});
+  const result = applyRule(CONFIG_SCHEMA, { ...(raw as object) });
   if (result.problem) throw new ConfigError(formatProblem(file, result.problem));
-  const config = result.value as StreamLinesConfig;
+  const config: StreamLinesConfig = result.value;
   const cross = crossChecks(config);
   if (cross) throw new ConfigError(formatProblem(file, cross));
   return config;

@@ -24,8 +24,8 @@ import {
   checkTimeZone,
 } from "./rules";
 import { LOG_EXPIRATION_DAYS, SERVICE_DEFAULTS, ServiceDefaults, appConnectOrigins, contentSecurityPolicy } from "./defaults";
-import { ACCOUNT_LOGS_ROLE_MODES, FunctionConfig, IMAGE_PLATFORMS, PRICE_CLASSES, PROFILES, ScalingConfig, StreamConfig, WAF_LOG_MODES } from "./types";
-import { Rule, bool, int, obj, str } from "./validate";
+import { ACCOUNT_LOGS_ROLE_MODES, EGRESS_MODES, FunctionConfig, IMAGE_PLATFORMS, PRICE_CLASSES, PROFILES, ScalingConfig, StreamConfig, StreamLinesConfig, WAF_LOG_MODES } from "./types";
+import { Agree, Mismatch, Rule, ValueOf, bool, int, obj, oneOfChecked, str } from "./validate";
 
 // The rule tree of a config file. Callers import the whole config API from here.
 export * from "./types";
@@ -34,9 +34,7 @@ export { crossChecks } from "./cross-checks";
 export { DEFAULT_CONTENT_SECURITY_POLICY, SERVICE_DEFAULTS, contentSecurityPolicy } from "./defaults";
 export type { ConfigProblem, Rule } from "./validate";
 
-const EGRESS_MODES: readonly string[] = ["nat", "nat-and-endpoints"];
-
-const stream = (dflt: StreamConfig, extra: Record<string, Rule> = {}): Rule =>
+const stream = <const E extends Record<string, Rule>>(dflt: StreamConfig, extra: E) =>
   obj(
     {
       mode: str({ enum: ["ON_DEMAND", "PROVISIONED"], optional: true, default: dflt.mode }),
@@ -50,7 +48,7 @@ const stream = (dflt: StreamConfig, extra: Record<string, Rule> = {}): Rule =>
 const regionOf = (root: Record<string, unknown>): string => String(root.region);
 
 /** The rule of every image setting (see ImageSetting); `imageChecks` adds the cross-key checks. */
-export const imageRule = (): Rule =>
+export const imageRule = () =>
   obj(
     {
       tag: str({ optional: true, check: checkImageTag }),
@@ -61,7 +59,8 @@ export const imageRule = (): Rule =>
     true,
   );
 
-const service = (d: ServiceDefaults): Rule =>
+/** A service's rule; `extra` adds its container health check (ingest, ripples) or its web keys (backend, dashboard). */
+const service = <const E extends Record<string, Rule>>(d: ServiceDefaults, extra: E) =>
   obj(
     {
       image: imageRule(),
@@ -77,28 +76,31 @@ const service = (d: ServiceDefaults): Rule =>
       environment: { kind: "map", optional: true, keyCheck: checkEnvName, maxEntries: 100, values: str({ check: (v) => (v.length <= 4096 ? undefined : "expected a value of at most 4096 characters") }) },
       extraVariables: { kind: "array", optional: true, items: str({ check: checkEnvName }) },
       readonlyRootFilesystem: { kind: "boolean", optional: true },
-      // ECS's ranges (ContainerDefinition.healthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300.
-      ...(d.health && {
-        healthCheck: obj(
-          {
-            enabled: bool(true),
-            intervalSeconds: int({ optional: true, default: 30, min: 5, max: 300 }),
-            timeoutSeconds: int({ optional: true, default: 10, min: 2, max: 60 }),
-            retries: int({ optional: true, default: 3, min: 1, max: 10 }),
-            startPeriodSeconds: int({ optional: true, default: d.health.startPeriodSeconds, min: 0, max: 300 }),
-          },
-          true,
-        ),
-      }),
-      ...(d.web && {
-        port: int({ optional: true, default: d.web.port, min: 1024, max: 65535 }),
-        healthCheckPath: str({ optional: true, default: d.web.healthCheckPath, check: checkHealthCheckPath }),
-      }),
+      ...extra,
     },
     true,
   );
 
-const scaling = (dflt: ScalingConfig): Rule =>
+// ECS's ranges (ContainerDefinition.healthCheck): interval 5-300, timeout 2-60, retries 1-10, start period 0-300.
+const containerHealthCheck = (health: { readonly startPeriodSeconds: number }) => ({
+  healthCheck: obj(
+    {
+      enabled: bool(true),
+      intervalSeconds: int({ optional: true, default: 30, min: 5, max: 300 }),
+      timeoutSeconds: int({ optional: true, default: 10, min: 2, max: 60 }),
+      retries: int({ optional: true, default: 3, min: 1, max: 10 }),
+      startPeriodSeconds: int({ optional: true, default: health.startPeriodSeconds, min: 0, max: 300 }),
+    },
+    true,
+  ),
+});
+
+const webKeys = (web: { readonly port: number; readonly healthCheckPath: string }) => ({
+  port: int({ optional: true, default: web.port, min: 1024, max: 65535 }),
+  healthCheckPath: str({ optional: true, default: web.healthCheckPath, check: checkHealthCheckPath }),
+});
+
+const scaling = (dflt: ScalingConfig) =>
   obj(
     {
       min: int({ optional: true, default: dflt.min, min: 0, max: 100 }),
@@ -108,8 +110,8 @@ const scaling = (dflt: ScalingConfig): Rule =>
     true,
   );
 const influxName = (v: string) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v) ? undefined : "expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'");
-const cidr = (min: number, max: number): Rule => str({ check: (v) => checkCidr(v, min, max) });
-const lambdaFunction = (dflt: FunctionConfig, minTimeoutSeconds = 1): Rule =>
+const cidr = (min: number, max: number) => str({ check: (v) => checkCidr(v, min, max) });
+const lambdaFunction = (dflt: FunctionConfig, minTimeoutSeconds = 1) =>
   obj(
     {
       memoryMb: int({ optional: true, default: dflt.memoryMb, min: 128, max: 10240 }),
@@ -122,7 +124,7 @@ const lambdaFunction = (dflt: FunctionConfig, minTimeoutSeconds = 1): Rule =>
     true,
   );
 
-export const CONFIG_SCHEMA: Rule = obj({
+export const CONFIG_SCHEMA = obj({
   app: str({ optional: true, default: "streamlines", check: (v) => checkDnsLabel(v, 16) }),
   env: str({ check: (v) => checkDnsLabel(v, 12) }),
   owner: str({ check: (v) => (/^[\w .@+=:/-]{1,128}$/.test(v) ? undefined : "expected 1-128 characters valid in an AWS tag value") }),
@@ -145,10 +147,7 @@ export const CONFIG_SCHEMA: Rule = obj({
       optional: true,
       default: "nat",
       // Endpoints alone reach AWS APIs only, and ingest reads the market-data WebSocket on the internet.
-      check: (v) =>
-        EGRESS_MODES.includes(v)
-          ? undefined
-          : `expected one of ${EGRESS_MODES.map((m) => `"${m}"`).join(", ")}${v === "endpoints" ? ": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach" : ""}`,
+      check: oneOfChecked(EGRESS_MODES, (v) => (v === "endpoints" ? ": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach" : "")),
     }),
     flowLogs: bool(true),
   }),
@@ -247,16 +246,16 @@ export const CONFIG_SCHEMA: Rule = obj({
           ),
         },
       ),
-      downstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }),
+      downstream: stream({ mode: "ON_DEMAND", retentionHours: 24 }, {}),
     },
     true,
   ),
   services: obj(
     {
-      ingest: service(SERVICE_DEFAULTS.ingest),
-      ripples: service(SERVICE_DEFAULTS.ripples),
-      backend: service(SERVICE_DEFAULTS.backend),
-      dashboard: service(SERVICE_DEFAULTS.dashboard),
+      ingest: service(SERVICE_DEFAULTS.ingest, containerHealthCheck(SERVICE_DEFAULTS.ingest.health)),
+      ripples: service(SERVICE_DEFAULTS.ripples, containerHealthCheck(SERVICE_DEFAULTS.ripples.health)),
+      backend: service(SERVICE_DEFAULTS.backend, webKeys(SERVICE_DEFAULTS.backend.web)),
+      dashboard: service(SERVICE_DEFAULTS.dashboard, webKeys(SERVICE_DEFAULTS.dashboard.web)),
     },
     true,
   ),
@@ -393,3 +392,6 @@ export const CONFIG_SCHEMA: Rule = obj({
     props: { endpoint: str({ check: (v) => (/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(v) ? undefined : "expected an emulator URL such as http://127.0.0.1:5000") }) },
   },
 });
+
+/** Fails `tsc`, naming the key, where StreamLinesConfig and the rule tree disagree (a key, its optionality or its type). */
+export type ConfigTypesMatchSchema = Agree<Mismatch<StreamLinesConfig, ValueOf<typeof CONFIG_SCHEMA>, "config">>;

@@ -37,6 +37,8 @@ export const DERIVED_ENVIRONMENT: Readonly<Record<ServiceName, readonly string[]
 };
 
 export type Architecture = "X86_64" | "ARM64";
+/** nat: one NAT gateway. nat-and-endpoints: the NAT for the internet, interface VPC endpoints for AWS APIs. */
+export const EGRESS_MODES = ["nat", "nat-and-endpoints"] as const;
 export const IMAGE_PLATFORMS: Readonly<Record<Architecture, string>> = { X86_64: "linux/amd64", ARM64: "linux/arm64" };
 
 /**
@@ -79,8 +81,11 @@ export interface ServiceConfig {
    * Unset: on where the image allows it and ECS Exec is off (its agent writes to the root file system).
    */
   readonly readonlyRootFilesystem?: boolean;
-  /** Container health check (ingest, ripples: services no load balancer checks). */
-  readonly healthCheck?: HealthCheckConfig;
+}
+
+/** Ingest and ripples: services no load balancer checks, so their container has a health check. */
+export interface WorkerServiceConfig extends ServiceConfig {
+  readonly healthCheck: HealthCheckConfig;
 }
 
 export interface HealthCheckConfig {
@@ -95,6 +100,8 @@ export interface HealthCheckConfig {
 export interface WebServiceConfig extends ServiceConfig {
   readonly port: number;
   readonly healthCheckPath: string;
+  /** The load balancer checks these; their container has no health check of its own. */
+  readonly healthCheck?: undefined;
 }
 
 export interface ScalingConfig {
@@ -181,7 +188,7 @@ export interface StreamLinesConfig {
     readonly publicSubnetCidrs: readonly string[];
     readonly privateSubnetCidrs: readonly string[];
     /** nat: one NAT gateway. nat-and-endpoints: the NAT for the internet, interface VPC endpoints for AWS APIs. */
-    readonly egress: "nat" | "nat-and-endpoints";
+    readonly egress: (typeof EGRESS_MODES)[number];
     readonly flowLogs: boolean;
   };
   readonly artifacts: { readonly bucketName: string; readonly noncurrentVersionExpirationDays: number };
@@ -216,8 +223,8 @@ export interface StreamLinesConfig {
   readonly secrets: { readonly recoveryWindowDays: number };
   readonly kinesis: { readonly upstream: StreamConfig & { readonly reader: StreamReaderConfig }; readonly downstream: StreamConfig };
   readonly services: {
-    readonly ingest: ServiceConfig;
-    readonly ripples: ServiceConfig;
+    readonly ingest: WorkerServiceConfig;
+    readonly ripples: WorkerServiceConfig;
     readonly backend: WebServiceConfig;
     readonly dashboard: WebServiceConfig;
   };

@@ -18,10 +18,97 @@ export type Rule =
   /** An object with free keys (e.g. environment variables): each key passes `keyCheck`, each value `values`. */
   | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
 
-export const str = (extra: Omit<Extract<Rule, { kind: "string" }>, "kind"> = {}): Rule => ({ kind: "string", ...extra });
-export const int = (extra: Omit<Extract<Rule, { kind: "integer" }>, "kind"> = {}): Rule => ({ kind: "integer", ...extra });
-export const bool = (dflt?: boolean): Rule => ({ kind: "boolean", optional: dflt !== undefined, default: dflt });
-export const obj = (props: Record<string, Rule>, optional = false): Rule => ({ kind: "object", props, optional });
+type StringRule = Extract<Rule, { kind: "string" }>;
+type IntegerRule = Extract<Rule, { kind: "integer" }>;
+
+// The builders keep each rule's literal type, so ValueOf can read the config's shape off the rule tree.
+export const str = <const O extends Omit<StringRule, "kind">>(extra: O): { kind: "string" } & O => ({ kind: "string", ...extra });
+export const int = <const O extends Omit<IntegerRule, "kind">>(extra: O): { kind: "integer" } & O => ({ kind: "integer", ...extra });
+export function bool(): { kind: "boolean"; optional: false; default: undefined };
+export function bool(dflt: boolean): { kind: "boolean"; optional: true; default: boolean };
+export function bool(dflt?: boolean): Rule {
+  return { kind: "boolean", optional: dflt !== undefined, default: dflt };
+}
+export const obj = <const P extends Record<string, Rule>>(props: P, optional = false): { kind: "object"; props: P; optional: boolean } => ({ kind: "object", props, optional });
+
+/** A check that accepts exactly `values`, and says `why(value)` after the list for anything else. */
+export function oneOfChecked<const V extends readonly string[]>(values: V, why: (value: string) => string): Check<string> & { readonly accepts?: V[number] } {
+  return (v) => (values.includes(v) ? undefined : `expected one of ${values.map((m) => `"${m}"`).join(", ")}${why(v)}`);
+}
+
+/** Whether a validated config always holds the key: a default fills it, and an object takes its props' defaults. */
+type Filled<R> = R extends { kind: "object"; absentMeansOff: true }
+  ? false
+  : R extends { kind: "object" }
+    ? true
+    : R extends { default: string | number | boolean | ((root: never) => unknown) }
+      ? true
+      : R extends { optional: true }
+        ? false
+        : true;
+
+type Flatten<T> = { [K in keyof T]: T[K] };
+type ShapeOf<P> = Flatten<
+  { readonly [K in keyof P as Filled<P[K]> extends true ? K : never]: ValueOf<P[K]> } & {
+    readonly [K in keyof P as Filled<P[K]> extends true ? never : K]?: ValueOf<P[K]>;
+  }
+>;
+
+/** The type of the value `apply` returns for a rule built with the builders above. */
+export type ValueOf<R> = R extends { kind: "string"; enum: readonly (infer E)[] }
+  ? E
+  : R extends { kind: "string"; check: { readonly accepts?: infer A } }
+    ? [Exclude<A, undefined>] extends [string] ? Exclude<A, undefined> : string
+    : R extends { kind: "string" }
+      ? string
+      : R extends { kind: "integer" }
+        ? number
+        : R extends { kind: "boolean" }
+          ? boolean
+          : R extends { kind: "array"; items: infer I }
+            ? readonly ValueOf<I>[]
+            : R extends { kind: "map"; values: infer V }
+              ? Readonly<Record<string, ValueOf<V>>>
+              : R extends { kind: "object"; props: infer P }
+                ? ShapeOf<P>
+                : never;
+
+type Defined<T> = Exclude<T, undefined>;
+/** Keys that can hold a value: `key?: undefined` says the key never appears. */
+type ValueKeys<T> = { [K in keyof T]-?: [Defined<T[K]>] extends [never] ? never : K }[keyof T] & string;
+type IsOptional<T, K extends keyof T> = Partial<Pick<T, K>> extends Pick<T, K> ? "optional" : "required";
+
+/**
+ * Where `A` and `B` disagree, as dotted paths with the reason (never when they agree): keys on one side
+ * only, a key optional on one side only, or a value of another type.
+ */
+export type Mismatch<A, B, P extends string> = [Defined<A>] extends [readonly (infer EA)[]]
+  ? [Defined<B>] extends [readonly (infer EB)[]]
+    ? Mismatch<EA, EB, `${P}[]`>
+    : `${P}: array on one side only`
+  : [Defined<B>] extends [readonly unknown[]]
+    ? `${P}: array on one side only`
+    : [Defined<A>] extends [string | number | boolean]
+      ? [Defined<A>] extends [Defined<B>]
+        ? [Defined<B>] extends [Defined<A>]
+          ? never
+          : `${P}: the schema allows more values`
+        : `${P}: the interface allows more values`
+      : [Defined<B>] extends [string | number | boolean]
+        ? `${P}: object on one side only`
+        : ObjectMismatch<Defined<A>, Defined<B>, P>;
+
+type ObjectMismatch<A, B, P extends string> =
+  | { [K in Exclude<ValueKeys<A>, ValueKeys<B>>]: `${P}.${K}: in the interface only` }[Exclude<ValueKeys<A>, ValueKeys<B>>]
+  | { [K in Exclude<ValueKeys<B>, ValueKeys<A>>]: `${P}.${K}: in the schema only` }[Exclude<ValueKeys<B>, ValueKeys<A>>]
+  | {
+      [K in ValueKeys<A> & ValueKeys<B>]: IsOptional<A, K> extends IsOptional<B, K & keyof B>
+        ? Mismatch<A[K], B[K & keyof B], `${P}.${K}`>
+        : `${P}.${K}: ${IsOptional<A, K>} in the interface, ${IsOptional<B, K & keyof B>} in the schema`;
+    }[ValueKeys<A> & ValueKeys<B>];
+
+/** Compiles only when `T` is never: `Agree<Mismatch<...>>` fails `tsc` and names each disagreement. */
+export type Agree<T extends never> = T;
 
 export function typeName(value: unknown): string {
   if (value === null) return "null";
@@ -52,7 +139,7 @@ function describe(rule: Rule, root: Record<string, unknown>): string {
 }
 
 /** Validates `value` against `rule`, returning the value with defaults filled in, or the first problem. */
-export function apply(rule: Rule, value: unknown, key: string, root: Record<string, unknown>): { value?: unknown; problem?: ConfigProblem } {
+function apply(rule: Rule, value: unknown, key: string, root: Record<string, unknown>): { value?: unknown; problem?: ConfigProblem } {
   const at = (allowed: string) => ({ problem: { key, value, allowed } });
   if (value === undefined) {
     if (rule.kind === "object" && rule.optional) return rule.absentMeansOff ? {} : apply(rule, {}, key, root);
@@ -130,4 +217,11 @@ export function apply(rule: Rule, value: unknown, key: string, root: Record<stri
       return { value: out };
     }
   }
+}
+
+/** `apply` for a whole config: its value has the type the rule tree describes (ValueOf). */
+export function applyRule<R extends Rule>(rule: R, value: unknown): { value: ValueOf<R>; problem?: undefined } | { problem: ConfigProblem } {
+  const result = apply(rule, value, "", {});
+  // apply builds the value from the rule, so it has the rule's shape (config.test.ts covers each kind).
+  return result.problem ? { problem: result.problem } : { value: result.value as ValueOf<R> };
 }
