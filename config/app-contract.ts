@@ -1,4 +1,4 @@
-import type { ServiceName } from "./schema";
+import type { ServiceName } from "./types";
 
 /**
  * What each Stream Lines service reads, read from its source at one commit of anzo-p/stream-lines.
