@@ -68,7 +68,7 @@ describe.each([
       expect(tag).toMatch(/^ctx-[0-9a-f]{16}$/);
       expect(hook.triggers).toEqual({ content_hash: tag });
       expect(hook.depends_on).toEqual([repo]);
-      expect(hook.lifecycle).toEqual({ replace_triggered_by: [`\${${repo}}`] });
+      expect(hook.lifecycle).toEqual({ replace_triggered_by: [repo] });
       const provisioners = hook.provisioner as Provisioner[];
       expect(provisioners).toHaveLength(1);
       const exec = provisioners[0]["local-exec"];

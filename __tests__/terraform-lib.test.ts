@@ -8,7 +8,10 @@ import {
   isProviderInstallFailure,
   mirrorProviders,
   providerInstallHint,
+  nullResourcesAsTerraformData,
+  runTerraform,
   stripNullResources,
+  terraformValidate,
   usesNullProvider,
   writeCliConfig,
 } from "../scripts/lib/terraform";
@@ -70,6 +73,43 @@ describe("stripNullResources", () => {
   test("a required but unused null provider is still taken out", () => {
     const r = stripNullResources({ terraform: { required_providers: { null: { source: "hashicorp/null" } } } });
     expect(r).toEqual({ json: { terraform: { required_providers: {} } }, removed: [], changed: true });
+  });
+});
+
+describe("nullResourcesAsTerraformData", () => {
+  test("hooks become terraform_data with the same provisioners, depends_on and lifecycle; references follow", () => {
+    const { json, changed } = nullResourcesAsTerraformData(WITH_HOOKS);
+    const resource = json.resource as Record<string, Record<string, Record<string, unknown>>>;
+    expect(changed).toBe(true);
+    expect(resource.null_resource).toBeUndefined();
+    expect(resource.terraform_data["image-backend"]).toEqual({ triggers_replace: { hash: "abc" }, depends_on: ["aws_ecr_repository.backend"] });
+    expect(resource.aws_ssm_parameter.only).toMatchObject({ depends_on: ["terraform_data.image-ingest"], lifecycle: { replace_triggered_by: ["terraform_data.image-ingest.id"] } });
+    expect((json.output as Record<string, unknown>).pushed).toEqual({ value: "abc", depends_on: ["terraform_data.image-backend"] });
+    expect(json.data).toBeUndefined();
+    expect(json.provider).toEqual({ aws: [{ region: "eu-central-1" }] });
+    expect((json.terraform as { required_providers: object }).required_providers).not.toHaveProperty("null");
+  });
+
+  // The hook's lifecycle is checked by terraform itself: cdktf's "${...}" form of replace_triggered_by
+  // passed every tier while the hooks were stripped, and terraform init refuses it on a real account.
+  test.each([
+    ["a bare address", "terraform_data.repository", true],
+    ["an interpolation", "${terraform_data.repository}", false],
+  ])("terraform validates a converted hook whose replace_triggered_by is %s", async (_name, trigger, valid) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hook-validate-"));
+    const stack = {
+      resource: {
+        terraform_data: { repository: { input: "r" } },
+        null_resource: { hook: { triggers: { hash: "abc" }, lifecycle: { replace_triggered_by: [trigger] }, provisioner: [{ "local-exec": { command: "true" } }] } },
+      },
+    };
+    fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(nullResourcesAsTerraformData(stack).json));
+    const env = { ...process.env, TF_IN_AUTOMATION: "1" };
+    const init = await runTerraform(["init", "-input=false", "-no-color", "-backend=false"], { cwd: dir, env, timeoutMs: 60_000 });
+    const result = init.code === 0 ? (await terraformValidate(dir, env)).valid : false;
+    expect(result).toBe(valid);
+    if (!valid) expect(init.stdout + init.stderr).toMatch(/Invalid (character|expression)/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -21,7 +21,7 @@ import {
   mirrorHas,
   providerInstallHint,
   repoRoot,
-  stripNullResources,
+  nullResourcesAsTerraformData,
   terraformInit,
   terraformValidate,
   usesNullProvider,
@@ -29,7 +29,7 @@ import {
 } from "./lib/terraform";
 
 const CONCURRENCY = Math.max(1, Math.min(2, os.cpus().length));
-const STRIP_NOTE = " (null_resource blocks stripped: no null provider offline)";
+const STRIP_NOTE = " (null_resource blocks validated as terraform_data: no null provider offline)";
 
 interface StackOutcome {
   readonly ok: boolean;
@@ -122,7 +122,7 @@ async function main(): Promise<number> {
       if (usesNullProvider(json)) {
         const requirement = (json.terraform as { required_providers?: Record<string, unknown> } | undefined)?.required_providers?.null;
         if (!(await nullAvailable(requirement))) {
-          const stripped = stripNullResources(json);
+          const stripped = nullResourcesAsTerraformData(json);
           json = stripped.json;
           if (stripped.changed) note = STRIP_NOTE;
         }

@@ -37,10 +37,7 @@ test("triggered by the context's tag, after the repository, running the build sc
   expect(resolved(stack, hook.environment.REPOSITORY_URL)).toBe(refTo(json, "aws_ecr_repository", "repository_url"));
 });
 
-// Known defect, left for the module's owner: cdktf 0.21 renders replaceTriggeredBy as "${aws_ecr_repository.x}",
-// which terraform init rejects ("Invalid character"; hashicorp/terraform-cdk#3645). Validation here strips
-// null resources (no null provider), so only this test sees it. Once fixed, this fails: make it a plain test.
-test.failing("a recreated repository replaces the hook: replace_triggered_by is a bare address Terraform accepts", () => {
+test("a recreated repository replaces the hook: replace_triggered_by is a bare address Terraform accepts", () => {
   const { json } = build();
   const repositoryAddress = `aws_ecr_repository.${Object.keys(json.resource!.aws_ecr_repository)[0]}`;
   expect(only(json, "null_resource").lifecycle).toEqual({ replace_triggered_by: [repositoryAddress] });

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { ITerraformDependable } from "cdktf";
+import { TerraformResource } from "cdktf";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { repoPath } from "../../config/repository";
 import { contextDigest } from "./context-hash";
@@ -15,7 +15,7 @@ export type BuildScriptEnv = Record<(typeof BUILD_SCRIPT_ENV)[number], string>;
 
 export interface ImageBuildHookProps {
   /** The ECR repository the image goes to; the hook runs after it exists. */
-  readonly repository: { readonly url: string; readonly resource: ITerraformDependable };
+  readonly repository: { readonly url: string; readonly resource: TerraformResource };
   /** Absolute path of the build context. */
   readonly contextDir: string;
   /** Absolute Dockerfile path; default `Dockerfile` in the context. */
@@ -56,10 +56,12 @@ export class ImageBuildHook extends Construct {
     this.resource = new NullResource(this, "hook", {
       triggers: { content_hash: digest.tag },
       dependsOn: [props.repository.resource],
-      // A recreated repository is empty: push again even though the context did not change.
-      lifecycle: { replaceTriggeredBy: [props.repository.resource] },
       provisioners: [{ type: "local-exec", command: shellQuote(repoPath(BUILD_SCRIPT)), environment: { ...this.environment } }],
     });
+    // A recreated repository is empty: push again even though the context did not change. Set as a bare
+    // address: cdktf renders replaceTriggeredBy as "${...}", which terraform init refuses (terraform-cdk#3645).
+    const repository = props.repository.resource;
+    this.resource.addOverride("lifecycle.replace_triggered_by", [`${repository.terraformResourceType}.${repository.friendlyUniqueId}`]);
   }
 }
 

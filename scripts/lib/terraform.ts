@@ -346,6 +346,29 @@ export function stripNullResources(input: Json): StripResult {
   return { json, removed, changed };
 }
 
+/**
+ * For validation where no null provider can be installed: each `null_resource` becomes Terraform's
+ * built-in `terraform_data` (same provisioners, depends_on and lifecycle; `triggers` as
+ * `triggers_replace`), so their expressions are still checked instead of dropped. Pure.
+ */
+export function nullResourcesAsTerraformData(input: Json): StripResult {
+  const resources = isObject(input.resource) ? input.resource : {};
+  const hooks = isObject(resources.null_resource) ? resources.null_resource : {};
+  if (Object.keys(hooks).length === 0) return stripNullResources(input);
+  // References are rewritten textually: `null_resource.<id>` only ever appears as an address.
+  const json = JSON.parse(JSON.stringify(input).replace(/\bnull_resource\./g, "terraform_data.")) as Json;
+  const blocks = json.resource as Json;
+  const converted: Json = {};
+  for (const [id, body] of Object.entries(blocks.null_resource as Json)) {
+    const { triggers, ...rest } = body as Json;
+    converted[id] = { ...rest, ...(triggers !== undefined && { triggers_replace: triggers }) };
+  }
+  delete blocks.null_resource;
+  blocks.terraform_data = { ...(isObject(blocks.terraform_data) ? blocks.terraform_data : {}), ...converted };
+  const rest = stripNullResources(json);
+  return { json: rest.json, removed: rest.removed, changed: true };
+}
+
 /** Minimal config that requires only the null provider, to learn whether `terraform init` can install it. */
 export async function canInstallNullProvider(
   workDir: string,
