@@ -12,7 +12,7 @@ import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
 import { StreamLinesLogGroup } from "../modules/log-group";
-import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
+import { EcsClusterRef, FargateService, ScalableTarget } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
@@ -21,29 +21,12 @@ import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
 import { EncryptedQueue } from "../modules/queue";
 import { APP_CONTRACT } from "../config/app-contract";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
-import { containerHardening } from "./service-hardening";
+import { AppServices } from "./core-services";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
 
-/** Flink on Java 17 needs these opens for its reflection-based serializers (the predecessor's setting). */
-export const RIPPLES_JAVA_TOOL_OPTIONS = [
-  "--add-opens=java.base/java.lang=ALL-UNNAMED",
-  "--add-opens=java.base/java.math=ALL-UNNAMED",
-  "--add-opens=java.base/java.time=ALL-UNNAMED",
-  "--add-opens=java.base/java.util=ALL-UNNAMED",
-].join(" ");
-
 const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
-
-/** The stack's own defaults (the app contract's `default` supply); config's `services.<name>.environment` overrides them. */
-export const DEFAULT_ENVIRONMENT: Readonly<Record<ServiceName, Readonly<Record<string, string>>>> = {
-  ingest: {},
-  ripples: { [ENV.ripples.javaToolOptions.name]: RIPPLES_JAVA_TOOL_OPTIONS },
-  // The app's own default (127.0.0.1) is unreachable from the ALB.
-  backend: { [ENV.backend.serverAddress.name]: "0.0.0.0" },
-  dashboard: {},
-};
 
 /** The stage of the WebSocket API; browsers connect to `wss://<api>/<stage>`. */
 export const WEBSOCKET_STAGE = "live";
@@ -78,9 +61,8 @@ export class CoreStack extends StreamLinesStack {
   /** Every profile: ripples always writes its results there (KINESIS_DOWNSTREAM_NAME, help/app-contract.md). */
   readonly downstream: KinesisStream;
   /** The profile's services: ingest and ripples always, backend and dashboard in `full`. */
-  readonly services: Partial<Record<ServiceName, FargateService>> = {};
-  /** Services that Application Auto Scaling scales, by name. */
-  private readonly scalableTargets: Partial<Record<ServiceName, ScalableTarget>> = {};
+  readonly services: Partial<Record<ServiceName, FargateService>>;
+  private readonly scalableTargets: Partial<Record<ServiceName, ScalableTarget>>;
   /** Only in the `full` profile. */
   readonly loadBalancer?: LoadBalancer;
   /** Only in the `full` profile, with the downstream stream. */
@@ -209,55 +191,19 @@ export class CoreStack extends StreamLinesStack {
       });
     }
 
-    const service = (
-      name: ServiceName,
-      derived: Record<string, string>,
-      extra: {
-        secrets?: Record<string, SecretEnvironmentVariable>;
-        port?: number;
-        loadBalancer?: LoadBalancerAttachment;
-        /** Egress to InfluxDB. */
-        influx?: boolean;
-      } = {},
-    ): FargateService => {
-      const s = c.services[name];
-      const autoscaled = c.autoscaling.enabled && (name === "backend" || name === "dashboard");
-      const created = new FargateService(this, `service-${name}`, {
-        name: this.name(name),
-        containerName: name,
-        region: c.region,
-        cluster: this.cluster,
-        clusterCapacityProviders: capacityProviders,
-        vpcId: this.network.vpcId,
-        subnetIds: this.network.privateSubnetIds,
-        image: props.foundations.image(name, this),
-        cpu: s.cpu,
-        memory: s.memory,
-        architecture: s.architecture,
-        desiredCount: s.desiredCount,
-        capacityProvider: s.capacityProvider,
-        minHealthyPercent: s.minHealthyPercent,
-        maxPercent: s.maxPercent,
-        environment: { ...DEFAULT_ENVIRONMENT[name], ...s.environment, ...derived },
-        secrets: extra.secrets,
-        logs: { groupName: `/${c.app}/${c.env}/ecs/${name}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
-        port: extra.port,
-        influxEgress: extra.influx ? { port: c.influx.port, securityGroupId: this.influxSecurityGroupId } : undefined,
-        executeCommand: s.executeCommand,
-        ...containerHardening(this, c, name),
-        loadBalancer: extra.loadBalancer,
-        serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
-        // The schedule and autoscaling both set the count outside Terraform; where both are on, the
-        // schedule sets the scalable target's min and max, so autoscaling cannot bring tasks back at night.
-        ignoreDesiredCount: c.schedule.enabled || autoscaled,
-      });
-      if (autoscaled) this.scalableTargets[name] = created.autoscaleOnCpu(c.autoscaling[name as "backend" | "dashboard"]);
-      this.services[name] = created;
-      return created;
-    };
+    const appServices = new AppServices(this, {
+      foundations: props.foundations,
+      network: this.network,
+      cluster: this.cluster,
+      capacityProviders,
+      namespaceId: this.namespaceId,
+      influxSecurityGroupId: this.influxSecurityGroupId,
+    });
+    this.services = appServices.services;
+    this.scalableTargets = appServices.scalableTargets;
 
     // ingest: market data websocket -> upstream. TOP_TICKERS_API comes from the operator (config).
-    const ingest = service(
+    const ingest = appServices.add(
       "ingest",
       { [ENV.ingest.kinesisUpstream.name]: this.upstream.name },
       {
@@ -272,7 +218,7 @@ export class CoreStack extends StreamLinesStack {
     for (const missing of missingOperatorSettings(c)) Annotations.of(this).addWarning(missing.message);
 
     // ripples: upstream -> Flink -> InfluxDB and downstream; checkpoints under flink/ in the artifacts bucket.
-    const ripples = service(
+    const ripples = appServices.add(
       "ripples",
       {
         [ENV.ripples.checkpointPath.name]: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
@@ -290,7 +236,7 @@ export class CoreStack extends StreamLinesStack {
 
     if (this.loadBalancer) {
       // backend: GraphQL over InfluxDB behind the ALB; its task role needs nothing (the token comes as a secret).
-      service(
+      appServices.add(
         "backend",
         {
           [ENV.backend.serverPort.name]: String(c.services.backend.port),
@@ -308,7 +254,7 @@ export class CoreStack extends StreamLinesStack {
       );
       // dashboard: the web UI; its task role needs nothing. At e410d43 its endpoints are literals
       // in its source, so the URLs below are outputs only (help/app-contract.md).
-      service("dashboard", { [ENV.dashboard.port.name]: String(c.services.dashboard.port) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
+      appServices.add("dashboard", { [ENV.dashboard.port.name]: String(c.services.dashboard.port) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
     }
 
     // ---- market hours: stop after the close, start before the open ----
