@@ -1,8 +1,5 @@
 import { Construct } from "constructs";
 import { Annotations, TerraformOutput } from "cdktf";
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
 import { efsMountTargetGroup } from "../modules/data-volume/mount-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -10,8 +7,8 @@ import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
+import { appCluster } from "../modules/cluster";
 import { KinesisStream } from "../modules/kinesis-stream";
-import { StreamLinesLogGroup } from "../modules/log-group";
 import { EcsClusterRef, FargateService, ScalableTarget } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
@@ -95,35 +92,15 @@ export class CoreStack extends StreamLinesStack {
         : undefined,
     });
 
-    // ECS Exec sessions (commands and their output) are logged for every exec-enabled task in the
-    // cluster: the services' executeCommand, and the InfluxDB EFS and Grafana tasks, which always have it.
-    const execSessions = new StreamLinesLogGroup(this, "exec-sessions", { name: `/${c.app}/${c.env}/ecs/exec-sessions`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn });
-    const cluster = new EcsCluster(this, "cluster", {
+    const cluster = appCluster(this, {
       name: `${c.app}-${c.env}`,
-      setting: [{ name: "containerInsights", value: "enabled" }],
-      configuration: {
-        executeCommandConfiguration: {
-          logging: "OVERRIDE",
-          // The agent refuses to log to a group without a KMS key when encryption is asked for.
-          logConfiguration: { cloudWatchLogGroupName: execSessions.name, cloudWatchEncryptionEnabled: true },
-        },
-      },
+      vpcId: this.network.vpcId,
+      execSessionLog: { name: `/${c.app}/${c.env}/ecs/exec-sessions`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
+      namespace: { name: namespaceNameOf(c), description: `${c.app} ${c.env}: service discovery inside the VPC` },
     });
-    const capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
-      clusterName: cluster.name,
-      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-      // Services opt in to FARGATE_SPOT explicitly; the default must not be interruptible.
-      defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
-    });
-    this.cluster = { name: cluster.name, arn: cluster.arn, execSessionLog: execSessions };
-
-    const namespace = new ServiceDiscoveryPrivateDnsNamespace(this, "namespace", {
-      name: namespaceNameOf(c),
-      description: `${c.app} ${c.env}: service discovery inside the VPC`,
-      vpc: this.network.vpcId,
-    });
-    this.namespaceName = namespace.name;
-    this.namespaceId = namespace.id;
+    this.cluster = cluster.cluster;
+    this.namespaceName = cluster.namespaceName;
+    this.namespaceId = cluster.namespaceId;
 
     this.upstream = new KinesisStream(this, "upstream", { name: this.name("upstream"), ...c.kinesis.upstream, kmsKeyArn: key.arn });
     // backend-only too: ripples at e410d43 writes every result there and exits without the name.
@@ -195,7 +172,7 @@ export class CoreStack extends StreamLinesStack {
       foundations: props.foundations,
       network: this.network,
       cluster: this.cluster,
-      capacityProviders,
+      capacityProviders: cluster.capacityProviders,
       namespaceId: this.namespaceId,
       influxSecurityGroupId: this.influxSecurityGroupId,
     });
