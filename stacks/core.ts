@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
 import { Annotations, TerraformOutput } from "cdktf";
-import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
-import { efsMountTargetGroup } from "../modules/data-volume/mount-target-group";
+import { influxEfsMountTargets } from "../modules/data-volume/mount-targets";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
@@ -115,17 +114,14 @@ export class CoreStack extends StreamLinesStack {
     this.influxSecurityGroupId = influxGroup.id;
 
     if (dataVolume.storage === "efs") {
-      // Issue 2 puts this group in foundations, but a security group needs the VPC, which lives here.
-      const efsSecurityGroupId = efsMountTargetGroup(this, "influx-efs-mounts", {
+      // Issue 2 puts the mount targets in foundations, but they need the VPC, which lives here.
+      this.efsSecurityGroupId = influxEfsMountTargets(this, {
         name: this.name("influx-efs-mounts"),
         vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        fileSystemId: dataVolume.id,
         clientSecurityGroupId: influxGroup.id,
       });
-      this.network.privateSubnetIds.forEach(
-        (subnetId, i) =>
-          new EfsMountTarget(this, `influx-efs-mount-${i}`, { fileSystemId: dataVolume.id, subnetId, securityGroups: [efsSecurityGroupId] }),
-      );
-      this.efsSecurityGroupId = efsSecurityGroupId;
     }
 
     // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
