@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Annotations, TerraformOutput } from "cdktf";
 import { influxEfsMountTargets } from "../modules/data-volume/mount-targets";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
+import { PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
@@ -12,31 +12,15 @@ import { EcsClusterRef, FargateService, ScalableTarget } from "../modules/fargat
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
-import { LambdaFunction } from "../modules/lambda-function";
-import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
-import { EncryptedQueue } from "../modules/queue";
 import { APP_CONTRACT } from "../config/app-contract";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
 import { AppServices } from "./core-services";
+import { RealtimePath } from "./core-realtime";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
 
 const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
-
-/** The stage of the WebSocket API; browsers connect to `wss://<api>/<stage>`. */
-export const WEBSOCKET_STAGE = "live";
-/** SQS keeps a message 14 days at most; a dead-letter queue keeps it that long. */
-const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
-
-/** The results path to browsers (profile full): downstream stream -> pusher -> WebSocket API. */
-export interface RealtimePath {
-  readonly api: WebSocketApi;
-  readonly connectionHandler: LambdaFunction;
-  readonly resultsPusher: LambdaFunction;
-  /** Batches the pusher gave up on after its retries. */
-  readonly deadLetterQueue: EncryptedQueue;
-}
 
 export interface CoreStackProps {
   readonly config: StreamLinesConfig;
@@ -125,7 +109,7 @@ export class CoreStack extends StreamLinesStack {
     }
 
     // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
-    if (c.profile === "full") this.realtime = this.realtimePath(props.foundations, this.downstream);
+    if (c.profile === "full") this.realtime = new RealtimePath(this, { foundations: props.foundations, downstream: this.downstream });
 
     // ---- services: the predecessor's table, one FargateService each ----
     const inProfile = PROFILE_SERVICES[c.profile];
@@ -266,7 +250,7 @@ export class CoreStack extends StreamLinesStack {
       }
     }
 
-    if (this.realtime) this.realtimeAlarms(this.realtime, this.downstream);
+    this.realtime?.addAlarms(this.alarms);
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });
@@ -286,85 +270,6 @@ export class CoreStack extends StreamLinesStack {
       new TerraformOutput(this, "websocket_url", { value: this.realtime.api.url });
       new TerraformOutput(this, "results_pusher_dlq_url", { value: this.realtime.deadLetterQueue.url });
     }
-  }
-
-  /** The API and both functions, built from lambdas/ and deployed from the artifacts bucket. */
-  private realtimePath(foundations: FoundationsStack, downstream: KinesisStream): RealtimePath {
-    const c = this.config;
-    const r = c.realtime;
-    const { key, artifacts, connectionTable } = foundations;
-    const lambda = (handler: string, fn: FunctionConfig, description: string, environment: Record<string, string>) =>
-      new LambdaFunction(this, handler, {
-        name: this.name(handler),
-        description,
-        handler,
-        codeBucket: artifacts.name,
-        kmsKeyArn: key.arn,
-        memoryMb: fn.memoryMb,
-        timeoutSeconds: fn.timeoutSeconds,
-        tracing: fn.tracing,
-        reservedConcurrency: fn.reservedConcurrency,
-        logRetentionDays: c.logRetentionDays,
-        environment,
-      });
-    const api = new WebSocketApi(this, "websocket", {
-      name: this.name("websocket"),
-      description: `${c.app} ${c.env}: live results to browsers`,
-      region: c.region,
-      stageName: WEBSOCKET_STAGE,
-      throttling: r.throttling,
-      accessLogs: { groupName: `/${c.app}/${c.env}/websocket-access`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
-      accountLogsRoleName: r.accountLogsRole === "owned" ? this.name("apigateway-logs") : undefined,
-      domain: r.domain,
-    });
-
-    // $connect, $disconnect and $default: subscriptions in the connection table.
-    const connectionHandler = lambda("connection-handler", r.connectionHandler, "WebSocket routes: records connections and their subscriptions", {
-      TABLE_NAME: connectionTable.name,
-      TTL_ATTRIBUTE: c.connectionTable.ttlAttribute,
-      CONNECTION_TTL_HOURS: String(r.connectionTtlHours),
-      MAX_SYMBOLS_PER_MESSAGE: String(r.maxSymbolsPerMessage),
-      MAX_SUBSCRIPTIONS_PER_CONNECTION: String(r.maxSubscriptionsPerConnection),
-      // Error replies go through the stage's endpoint; a custom domain serves no management API.
-      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
-    });
-    for (const routeKey of WEBSOCKET_ROUTES) api.route(routeKey, connectionHandler);
-    connectionTable.grantReadWrite(connectionHandler.role);
-    api.grantManageConnections(connectionHandler.role);
-
-    // downstream -> subscribed connections; a 410 Gone removes that connection's items.
-    const resultsPusher = lambda("results-pusher", r.resultsPusher, "Downstream results to subscribed WebSocket connections", {
-      TABLE_NAME: connectionTable.name,
-      INDEX_NAME: connectionTable.indexName,
-      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
-      POST_CONCURRENCY: String(r.postConcurrency),
-      MAX_POSTS_PER_INVOCATION: String(r.maxPostsPerInvocation),
-    });
-    connectionTable.grantQueryIndex(resultsPusher.role);
-    connectionTable.grantDeleteConnections(resultsPusher.role);
-    api.grantManageConnections(resultsPusher.role);
-    const deadLetterQueue = new EncryptedQueue(this, "results-pusher-dlq", {
-      name: this.name("results-pusher-dlq"),
-      kmsKeyArn: key.arn,
-      retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-    });
-    resultsPusher.consumeStream("downstream-source", downstream, { ...r.eventSource, onFailure: deadLetterQueue });
-
-    return { api, connectionHandler, resultsPusher, deadLetterQueue };
-  }
-
-  /** Errors and throttles of both functions, the pusher falling behind, and given-up batches. */
-  private realtimeAlarms(realtime: RealtimePath, downstream: KinesisStream): void {
-    for (const [key, fn] of [["connection-handler", realtime.connectionHandler], ["results-pusher", realtime.resultsPusher]] as const) {
-      this.alarms.functionErrors({ key, name: fn.name });
-      this.alarms.functionThrottles({ key, name: fn.name });
-    }
-    this.alarms.streamIteratorAge(
-      { key: "downstream", name: downstream.name },
-      { name: "results pusher", what: "the results pusher's errors and duration (help/realtime.md)" },
-      this.config.realtime.alarms.downstreamIteratorAgeMs,
-    );
-    this.alarms.queueNotEmpty({ key: "results-pusher-dlq", name: realtime.deadLetterQueue.name });
   }
 }
 
