@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
+import { allowTcpIn } from "../security-group-rule";
 
 export const NFS_PORT = 2049;
 
@@ -33,14 +33,12 @@ export function influxEfsMountTargets(scope: Construct, props: EfsMountTargetsPr
     vpcId: props.vpcId,
     tags: { Name: props.name },
   });
-  new VpcSecurityGroupIngressRule(scope, "influx-efs-mounts-from-influxdb", {
+  allowTcpIn(scope, "influx-efs-mounts-from-influxdb", {
     securityGroupId: group.id,
+    port: NFS_PORT,
+    peer: { securityGroupId: props.clientSecurityGroupId },
     description: `NFS (TCP ${NFS_PORT}) from InfluxDB`,
-    ipProtocol: "tcp",
-    fromPort: NFS_PORT,
-    toPort: NFS_PORT,
-    referencedSecurityGroupId: props.clientSecurityGroupId,
-    tags: { Name: `${props.name}-from-influxdb` },
+    name: `${props.name}-from-influxdb`,
   });
   props.subnetIds.forEach((subnetId, i) => new EfsMountTarget(scope, `influx-efs-mount-${i}`, { fileSystemId: props.fileSystemId, subnetId, securityGroups: [group.id] }));
   return group.id;

@@ -3,14 +3,13 @@ import { ITerraformDependable } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { accountIdOf, partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
+import { allowTcpIn, allowTcpOut } from "../security-group-rule";
 
 /** An image repository that can grant pulls of its own images (`ImageRepository`). */
 /** An Application Auto Scaling target and the capacity range it keeps while running. */
@@ -315,14 +314,12 @@ export class FargateService extends Construct {
         forceDestroy: true,
       });
       if (props.serviceDiscovery.vpcCidr !== undefined && !props.securityGroupId) {
-        new VpcSecurityGroupIngressRule(this, "ingress-vpc", {
+        allowTcpIn(this, "ingress-vpc", {
           securityGroupId: this.securityGroupId,
+          port: props.port!,
+          peer: { cidrIpv4: props.serviceDiscovery.vpcCidr },
           description: `TCP ${props.port} from the VPC (service discovery clients)`,
-          ipProtocol: "tcp",
-          fromPort: props.port,
-          toPort: props.port,
-          cidrIpv4: props.serviceDiscovery.vpcCidr,
-          tags: { Name: `${props.name}-from-vpc` },
+          name: `${props.name}-from-vpc`,
         });
       }
     }
@@ -363,35 +360,29 @@ export class FargateService extends Construct {
       tags: { Name: props.name },
     });
     // AWS APIs (Kinesis, S3, ECR, logs, Secrets Manager) and the market-data websocket are all HTTPS.
-    new VpcSecurityGroupEgressRule(this, "egress-https", {
+    allowTcpOut(this, "egress-https", {
       securityGroupId: group.id,
+      port: 443,
+      peer: { cidrIpv4: "0.0.0.0/0" },
       description: "HTTPS to AWS APIs and external market-data endpoints",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-      tags: { Name: `${props.name}-https` },
+      name: `${props.name}-https`,
     });
     if (props.influxEgress) {
-      new VpcSecurityGroupEgressRule(this, "egress-influx", {
+      allowTcpOut(this, "egress-influx", {
         securityGroupId: group.id,
+        port: props.influxEgress.port,
+        peer: { securityGroupId: props.influxEgress.securityGroupId },
         description: `InfluxDB (TCP ${props.influxEgress.port})`,
-        ipProtocol: "tcp",
-        fromPort: props.influxEgress.port,
-        toPort: props.influxEgress.port,
-        referencedSecurityGroupId: props.influxEgress.securityGroupId,
-        tags: { Name: `${props.name}-influxdb` },
+        name: `${props.name}-influxdb`,
       });
     }
     if (props.loadBalancer) {
-      new VpcSecurityGroupIngressRule(this, "ingress-load-balancer", {
+      allowTcpIn(this, "ingress-load-balancer", {
         securityGroupId: group.id,
+        port: props.port!,
+        peer: { securityGroupId: props.loadBalancer.sourceSecurityGroupId },
         description: `TCP ${props.port} from the load balancer`,
-        ipProtocol: "tcp",
-        fromPort: props.port,
-        toPort: props.port,
-        referencedSecurityGroupId: props.loadBalancer.sourceSecurityGroupId,
-        tags: { Name: `${props.name}-from-load-balancer` },
+        name: `${props.name}-from-load-balancer`,
       });
       props.loadBalancer.admit(group.id, props.port!);
     }

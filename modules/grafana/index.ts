@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
+import { allowTcpIn } from "../security-group-rule";
 import { TerraformStack } from "cdktf";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { EcsClusterRef, FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
 import { EmptySecret } from "../secret";
 import { repoPath } from "../../config/repository";
@@ -112,14 +112,12 @@ export class Grafana extends Construct {
 
   /** Lets one client group (the bastion) reach the UI port; nothing else gets in. */
   admit(client: string, securityGroupId: string): void {
-    new VpcSecurityGroupIngressRule(this, `from-${client}`, {
+    allowTcpIn(this, `from-${client}`, {
       securityGroupId: this.securityGroupId,
+      port: this.props.port,
+      peer: { securityGroupId },
       description: `Grafana (TCP ${this.props.port}) from ${client}`,
-      ipProtocol: "tcp",
-      fromPort: this.props.port,
-      toPort: this.props.port,
-      referencedSecurityGroupId: securityGroupId,
-      tags: { Name: `${this.props.name}-from-${client}` },
+      name: `${this.props.name}-from-${client}`,
     });
   }
 }
