@@ -3,6 +3,7 @@ import { ServiceName } from "../config/schema";
 import { APP_CONTRACT } from "../config/app-contract";
 import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
 import { Network } from "../modules/network";
+import { influxClientEgress } from "../modules/influx-host/access";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
 import { containerHardening } from "./service-hardening";
@@ -29,8 +30,8 @@ export interface ServiceWiring {
   readonly secrets?: Record<string, SecretEnvironmentVariable>;
   readonly port?: number;
   readonly loadBalancer?: LoadBalancerAttachment;
-  /** Egress to InfluxDB. */
-  readonly influx?: boolean;
+  /** Reads or writes InfluxDB: egress to its port and security group. */
+  readonly influxClient?: boolean;
 }
 
 export interface AppServicesProps {
@@ -81,7 +82,7 @@ export class AppServices {
       secrets: wiring.secrets,
       logs: { groupName: `/${c.app}/${c.env}/ecs/${name}`, retentionDays: c.logRetentionDays, kmsKeyArn: this.props.foundations.key.arn },
       port: wiring.port,
-      influxEgress: wiring.influx ? { port: c.influx.port, securityGroupId: this.props.influxSecurityGroupId } : undefined,
+      egressTo: wiring.influxClient ? [influxClientEgress(c.influx.port, this.props.influxSecurityGroupId)] : undefined,
       executeCommand: s.executeCommand,
       ...containerHardening(this.stack, c, name),
       loadBalancer: wiring.loadBalancer,

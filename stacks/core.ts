@@ -185,7 +185,7 @@ export class CoreStack extends StreamLinesStack {
         [ENV.ripples.kinesisUpstream.name]: this.upstream.name,
         [ENV.ripples.kinesisDownstream.name]: this.downstream.name,
       },
-      { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influx: true },
+      { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influxClient: true },
     );
     this.upstream.grantRead(ripples.taskRole, c.kinesis.upstream.reader.mode);
     this.downstream.grantWrite(ripples.taskRole);
@@ -206,7 +206,7 @@ export class CoreStack extends StreamLinesStack {
           secrets: { [ENV.backend.influxReadToken.name]: { secret: secrets["influx-read-token"] } },
           port: c.services.backend.port,
           loadBalancer: this.loadBalancer.targets.backend,
-          influx: true,
+          influxClient: true,
         },
       );
       // dashboard: the web UI; its task role needs nothing. At e410d43 its endpoints are literals

@@ -9,9 +9,8 @@ import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-pol
 import { accountIdOf, partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
-import { allowTcpIn, allowTcpOut } from "../security-group-rule";
+import { EgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 
-/** An image repository that can grant pulls of its own images (`ImageRepository`). */
 /** An Application Auto Scaling target and the capacity range it keeps while running. */
 export interface ScalableTarget {
   readonly serviceNamespace: string;
@@ -21,6 +20,7 @@ export interface ScalableTarget {
   readonly max: number;
 }
 
+/** An image repository that can grant pulls of its own images (`ImageRepository`). */
 export interface PullableRepository {
   readonly url: string;
   grantPull(grantee: Grantable): void;
@@ -107,8 +107,8 @@ export interface FargateServiceProps {
   readonly logs: { readonly groupName: string; readonly retentionDays: number; readonly kmsKeyArn: string };
   /** Port the container listens on; needed with a load balancer or service discovery. */
   readonly port?: number;
-  /** Egress besides HTTPS: InfluxDB's port to InfluxDB's security group (core owns it, the influx stack fills it). */
-  readonly influxEgress?: { readonly port: number; readonly securityGroupId: string };
+  /** Egress besides HTTPS, each one port to one security group (e.g. `influxClientEgress`); the rule is `egress-<id ?? name>`. */
+  readonly egressTo?: readonly EgressToGroup[];
   /** ECS Exec; adds the SSM channel permissions to the task role. */
   readonly executeCommand: boolean;
   readonly loadBalancer?: LoadBalancerAttachment;
@@ -119,7 +119,7 @@ export interface FargateServiceProps {
   readonly serviceDiscovery?: { readonly namespaceId: string; readonly name: string; readonly vpcCidr?: string };
   /**
    * An existing security group for the tasks instead of one of their own. Its owner manages every
-   * rule, so the module adds none (no HTTPS, InfluxDB or VPC rules); `influxEgress` is refused.
+   * rule, so the module adds none (no HTTPS, egress or VPC rules); `egressTo` is refused.
    */
   readonly securityGroupId?: string;
   /**
@@ -164,8 +164,8 @@ export class FargateService extends Construct {
     if ((props.loadBalancer || props.serviceDiscovery) && props.port === undefined) {
       throw new Error(`FargateService ${props.name}: a load balancer or service discovery needs a port`);
     }
-    if (props.securityGroupId && (props.influxEgress || props.loadBalancer)) {
-      throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no influxEgress or load balancer)`);
+    if (props.securityGroupId && (props.egressTo?.length || props.loadBalancer)) {
+      throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no egressTo or load balancer)`);
     }
     const accountId = accountIdOf(this);
     const partition = partitionOf(this);
@@ -350,11 +350,12 @@ export class FargateService extends Construct {
     this.arn = service.id;
   }
 
-  /** The service's own group: HTTPS out, InfluxDB out when asked, in from its load balancer. */
+  /** The service's own group: HTTPS out, `egressTo` out, in from its load balancer. */
   private ownSecurityGroup(): string {
     const props = this.props;
     const group = new SecurityGroup(this, "security-group", {
       name: props.name,
+      // Kept word for word: a new description replaces the group, and with it every running task's.
       description: `${props.name}: HTTPS and InfluxDB out; in only from its load balancer or the VPC`,
       vpcId: props.vpcId,
       tags: { Name: props.name },
@@ -367,13 +368,13 @@ export class FargateService extends Construct {
       description: "HTTPS to AWS APIs and external market-data endpoints",
       name: `${props.name}-https`,
     });
-    if (props.influxEgress) {
-      allowTcpOut(this, "egress-influx", {
+    for (const egress of props.egressTo ?? []) {
+      allowTcpOut(this, `egress-${egress.id ?? egress.name}`, {
         securityGroupId: group.id,
-        port: props.influxEgress.port,
-        peer: { securityGroupId: props.influxEgress.securityGroupId },
-        description: `InfluxDB (TCP ${props.influxEgress.port})`,
-        name: `${props.name}-influxdb`,
+        port: egress.port,
+        peer: { securityGroupId: egress.securityGroupId },
+        description: egress.description,
+        name: `${props.name}-${egress.name}`,
       });
     }
     if (props.loadBalancer) {

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { allowTcpIn } from "../security-group-rule";
+import { influxClientEgress } from "../influx-host/access";
 import { TerraformStack } from "cdktf";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { EcsClusterRef, FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
@@ -101,7 +102,7 @@ export class Grafana extends Construct {
       },
       logs: props.logs,
       port: props.port,
-      influxEgress: { port: props.influx.port, securityGroupId: props.influx.securityGroupId },
+      egressTo: [influxClientEgress(props.influx.port, props.influx.securityGroupId)],
       // Operators reach the UI through an SSM port forward into the task (ECS Exec), no ingress needed.
       executeCommand: true,
       serviceDiscovery: { namespaceId: props.namespaceId, name: "grafana" },

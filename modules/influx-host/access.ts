@@ -1,6 +1,11 @@
 import { Construct } from "constructs";
 import { EgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 
+/** The egress an InfluxDB client needs: InfluxDB's port to InfluxDB's security group. */
+export function influxClientEgress(port: number, influxSecurityGroupId: string): EgressToGroup {
+  return { name: "influxdb", id: "influx", port, securityGroupId: influxSecurityGroupId, description: `InfluxDB (TCP ${port})` };
+}
+
 export interface InfluxAccessProps {
   /** `<app>-<env>-influxdb`; rule tags are `<name>-<client>`. */
   readonly name: string;

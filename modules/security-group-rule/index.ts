@@ -21,6 +21,8 @@ export interface TcpPortRule {
 export interface EgressToGroup {
   /** Short name for the rule's id and Name tag, e.g. `nfs`. */
   readonly name: string;
+  /** The id when it differs from `name`: a rule's id is its Terraform address, so renaming one replaces the rule. */
+  readonly id?: string;
   readonly port: number;
   readonly securityGroupId: string;
   readonly description: string;
