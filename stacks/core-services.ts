@@ -1,12 +1,32 @@
 import { ITerraformDependable } from "cdktf";
-import { ServiceName } from "../config/schema";
+import { Annotations } from "cdktf";
+import { ServiceName, StreamLinesConfig } from "../config/schema";
 import { APP_CONTRACT } from "../config/app-contract";
+import { missingOperatorSettings } from "../scripts/lib/operator-settings";
+import { KinesisStream } from "../modules/kinesis-stream";
 import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
 import { Network } from "../modules/network";
 import { influxClientEgress } from "../modules/influx-host/access";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
 import { containerHardening } from "./service-hardening";
+
+const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
+
+/** `<app>-<env>.internal`: the Cloud Map namespace, derived from config so URLs need no lookup. */
+export function namespaceNameOf(config: StreamLinesConfig): string {
+  return `${config.app}-${config.env}.internal`;
+}
+
+/** `http://influxdb.<namespace>:<port>`: the URL every InfluxDB client uses. InfluxDB registers itself in Cloud Map (influx stack). */
+export function influxUrlOf(config: StreamLinesConfig): string {
+  return `http://influxdb.${namespaceNameOf(config)}:${config.influx.port}`;
+}
+
+/** The bucket ripples writes its windowed results to, and so the one the backend and Grafana read. */
+export function resultsBucketOf(config: StreamLinesConfig): string {
+  return config.influx.buckets.marketDataRealtime;
+}
 
 /** Flink on Java 17 needs these opens for its reflection-based serializers (the predecessor's setting). */
 export const RIPPLES_JAVA_TOOL_OPTIONS = [
@@ -19,9 +39,9 @@ export const RIPPLES_JAVA_TOOL_OPTIONS = [
 /** The stack's own defaults (the app contract's `default` supply); config's `services.<name>.environment` overrides them. */
 export const DEFAULT_ENVIRONMENT: Readonly<Record<ServiceName, Readonly<Record<string, string>>>> = {
   ingest: {},
-  ripples: { [APP_CONTRACT.ripples.variables.javaToolOptions.name]: RIPPLES_JAVA_TOOL_OPTIONS },
+  ripples: { [ENV.ripples.javaToolOptions.name]: RIPPLES_JAVA_TOOL_OPTIONS },
   // The app's own default (127.0.0.1) is unreachable from the ALB.
-  backend: { [APP_CONTRACT.backend.variables.serverAddress.name]: "0.0.0.0" },
+  backend: { [ENV.backend.serverAddress.name]: "0.0.0.0" },
   dashboard: {},
 };
 
@@ -44,8 +64,9 @@ export interface AppServicesProps {
 }
 
 /**
- * The app's Fargate services, each built from its `services.<name>` config. They are created on the
- * stack itself as `service-<name>`, so their Terraform addresses do not depend on this factory.
+ * The app's Fargate services (the predecessor's table), each built from its `services.<name>` config,
+ * with the variables and grants it needs from the rest of the stack. They are created on the stack
+ * itself as `service-<name>`, so their Terraform addresses do not depend on this factory.
  */
 export class AppServices {
   readonly services: Partial<Record<ServiceName, FargateService>> = {};
@@ -94,5 +115,75 @@ export class AppServices {
     if (autoscaled) this.scalableTargets[name] = created.autoscaleOnCpu(c.autoscaling[name as "backend" | "dashboard"]);
     this.services[name] = created;
     return created;
+  }
+  /** ingest: market data websocket -> upstream. TOP_TICKERS_API comes from the operator (config). */
+  ingest(upstream: KinesisStream): FargateService {
+    const secrets = this.props.foundations.secrets;
+    const ingest = this.add(
+      "ingest",
+      { [ENV.ingest.kinesisUpstream.name]: upstream.name },
+      {
+        // The market-data-api secret holds JSON: {"ALPACA_API_KEY": "...", "ALPACA_API_SECRET": "..."}.
+        secrets: {
+          [ENV.ingest.alpacaApiKey.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_KEY" },
+          [ENV.ingest.alpacaApiSecret.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_SECRET" },
+        },
+      },
+    );
+    upstream.grantWrite(ingest.taskRole);
+    for (const missing of missingOperatorSettings(this.stack.config)) Annotations.of(this.stack).addWarning(missing.message);
+    return ingest;
+  }
+
+  /** ripples: upstream -> Flink -> InfluxDB and downstream; checkpoints under flink/ in the artifacts bucket. */
+  ripples(upstream: KinesisStream, downstream: KinesisStream): FargateService {
+    const c = this.stack.config;
+    const { secrets, artifacts } = this.props.foundations;
+    const ripples = this.add(
+      "ripples",
+      {
+        [ENV.ripples.checkpointPath.name]: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
+        [ENV.ripples.influxUrl.name]: influxUrlOf(c),
+        [ENV.ripples.influxOrg.name]: c.influx.org,
+        [ENV.ripples.influxBucket.name]: resultsBucketOf(c),
+        [ENV.ripples.kinesisUpstream.name]: upstream.name,
+        [ENV.ripples.kinesisDownstream.name]: downstream.name,
+      },
+      { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influxClient: true },
+    );
+    upstream.grantRead(ripples.taskRole, c.kinesis.upstream.reader.mode);
+    downstream.grantWrite(ripples.taskRole);
+    artifacts.grantReadWrite(ripples.taskRole, "flink/");
+    return ripples;
+  }
+
+  /** backend: GraphQL over InfluxDB behind the ALB; its task role needs nothing (the token comes as a secret). */
+  backend(target: LoadBalancerAttachment): FargateService {
+    const c = this.stack.config;
+    return this.add(
+      "backend",
+      {
+        [ENV.backend.serverPort.name]: String(c.services.backend.port),
+        [ENV.backend.influxUrl.name]: influxUrlOf(c),
+        [ENV.backend.influxOrg.name]: c.influx.org,
+        // It queries the windowed results: the bucket ripples writes.
+        [ENV.backend.influxBucket.name]: resultsBucketOf(c),
+      },
+      {
+        secrets: { [ENV.backend.influxReadToken.name]: { secret: this.props.foundations.secrets["influx-read-token"] } },
+        port: c.services.backend.port,
+        loadBalancer: target,
+        influxClient: true,
+      },
+    );
+  }
+
+  /**
+   * dashboard: the web UI; its task role needs nothing. At e410d43 its endpoints are literals in its
+   * source, so the stack's URLs are outputs only (help/app-contract.md).
+   */
+  dashboard(target: LoadBalancerAttachment): FargateService {
+    const port = this.stack.config.services.dashboard.port;
+    return this.add("dashboard", { [ENV.dashboard.port.name]: String(port) }, { port, loadBalancer: target });
   }
 }

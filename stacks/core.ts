@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations, TerraformOutput } from "cdktf";
+import { TerraformOutput } from "cdktf";
 import { influxEfsMountTargets } from "../modules/data-volume/mount-targets";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
@@ -12,15 +12,11 @@ import { EcsClusterRef, FargateService, ScalableTarget } from "../modules/fargat
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
-import { APP_CONTRACT } from "../config/app-contract";
-import { missingOperatorSettings } from "../scripts/lib/operator-settings";
-import { AppServices } from "./core-services";
+import { AppServices, namespaceNameOf } from "./core-services";
 import { RealtimePath } from "./core-realtime";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
-
-const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
 
 export interface CoreStackProps {
   readonly config: StreamLinesConfig;
@@ -60,7 +56,7 @@ export class CoreStack extends StreamLinesStack {
     super(scope, "core", props);
     this.addDependency(props.foundations);
     const c = this.config;
-    const { key, dataVolume, secrets, artifacts } = props.foundations;
+    const { key, dataVolume } = props.foundations;
 
     this.network = new Network(this, "network", {
       namePrefix: `${c.app}-${c.env}`,
@@ -113,8 +109,6 @@ export class CoreStack extends StreamLinesStack {
 
     // ---- services: the predecessor's table, one FargateService each ----
     const inProfile = PROFILE_SERVICES[c.profile];
-    // InfluxDB registers itself in Cloud Map (influx stack); the URL follows from config alone.
-    const influxUrl = influxUrlOf(c);
 
     if (inProfile.includes("dashboard")) {
       // One ALB for both web services, routed by path: same origin for the browser (no CORS
@@ -159,59 +153,11 @@ export class CoreStack extends StreamLinesStack {
     this.services = appServices.services;
     this.scalableTargets = appServices.scalableTargets;
 
-    // ingest: market data websocket -> upstream. TOP_TICKERS_API comes from the operator (config).
-    const ingest = appServices.add(
-      "ingest",
-      { [ENV.ingest.kinesisUpstream.name]: this.upstream.name },
-      {
-        // The market-data-api secret holds JSON: {"ALPACA_API_KEY": "...", "ALPACA_API_SECRET": "..."}.
-        secrets: {
-          [ENV.ingest.alpacaApiKey.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_KEY" },
-          [ENV.ingest.alpacaApiSecret.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_SECRET" },
-        },
-      },
-    );
-    this.upstream.grantWrite(ingest.taskRole);
-    for (const missing of missingOperatorSettings(c)) Annotations.of(this).addWarning(missing.message);
-
-    // ripples: upstream -> Flink -> InfluxDB and downstream; checkpoints under flink/ in the artifacts bucket.
-    const ripples = appServices.add(
-      "ripples",
-      {
-        [ENV.ripples.checkpointPath.name]: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
-        [ENV.ripples.influxUrl.name]: influxUrl,
-        [ENV.ripples.influxOrg.name]: c.influx.org,
-        [ENV.ripples.influxBucket.name]: resultsBucketOf(c),
-        [ENV.ripples.kinesisUpstream.name]: this.upstream.name,
-        [ENV.ripples.kinesisDownstream.name]: this.downstream.name,
-      },
-      { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influxClient: true },
-    );
-    this.upstream.grantRead(ripples.taskRole, c.kinesis.upstream.reader.mode);
-    this.downstream.grantWrite(ripples.taskRole);
-    artifacts.grantReadWrite(ripples.taskRole, "flink/");
-
+    appServices.ingest(this.upstream);
+    appServices.ripples(this.upstream, this.downstream);
     if (this.loadBalancer) {
-      // backend: GraphQL over InfluxDB behind the ALB; its task role needs nothing (the token comes as a secret).
-      appServices.add(
-        "backend",
-        {
-          [ENV.backend.serverPort.name]: String(c.services.backend.port),
-          [ENV.backend.influxUrl.name]: influxUrl,
-          [ENV.backend.influxOrg.name]: c.influx.org,
-          // It queries the windowed results: the bucket ripples writes.
-          [ENV.backend.influxBucket.name]: resultsBucketOf(c),
-        },
-        {
-          secrets: { [ENV.backend.influxReadToken.name]: { secret: secrets["influx-read-token"] } },
-          port: c.services.backend.port,
-          loadBalancer: this.loadBalancer.targets.backend,
-          influxClient: true,
-        },
-      );
-      // dashboard: the web UI; its task role needs nothing. At e410d43 its endpoints are literals
-      // in its source, so the URLs below are outputs only (help/app-contract.md).
-      appServices.add("dashboard", { [ENV.dashboard.port.name]: String(c.services.dashboard.port) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
+      appServices.backend(this.loadBalancer.targets.backend);
+      appServices.dashboard(this.loadBalancer.targets.dashboard);
     }
 
     // ---- market hours: stop after the close, start before the open ----
@@ -271,19 +217,4 @@ export class CoreStack extends StreamLinesStack {
       new TerraformOutput(this, "results_pusher_dlq_url", { value: this.realtime.deadLetterQueue.url });
     }
   }
-}
-
-/** `<app>-<env>.internal`: the Cloud Map namespace, derived from config so URLs need no lookup. */
-export function namespaceNameOf(config: StreamLinesConfig): string {
-  return `${config.app}-${config.env}.internal`;
-}
-
-/** `http://influxdb.<namespace>:<port>`: the URL every InfluxDB client uses. */
-export function influxUrlOf(config: StreamLinesConfig): string {
-  return `http://influxdb.${namespaceNameOf(config)}:${config.influx.port}`;
-}
-
-/** The bucket ripples writes its windowed results to, and so the one the backend and Grafana read. */
-export function resultsBucketOf(config: StreamLinesConfig): string {
-  return config.influx.buckets.marketDataRealtime;
 }
