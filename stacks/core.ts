@@ -1,12 +1,12 @@
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
-import { influxEfsMountTargets } from "../modules/data-volume/mount-targets";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
 import { appCluster } from "../modules/cluster";
+import { influxEfsMountTargets } from "../modules/data-volume/mount-targets";
 import { KinesisStream } from "../modules/kinesis-stream";
 import { EcsClusterRef, FargateService, ScalableTarget } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
@@ -24,8 +24,8 @@ export interface CoreStackProps {
 }
 
 /**
- * The app: network, cluster, service discovery, streams, the Fargate services, the load balancer,
- * the market-hours schedule and the alarms.
+ * The app: network, cluster and service discovery, streams, the real-time path to browsers, the load
+ * balancer, the Fargate services, the market-hours schedule and the alarms.
  */
 export class CoreStack extends StreamLinesStack {
   readonly network: Network;
@@ -49,7 +49,7 @@ export class CoreStack extends StreamLinesStack {
    * services' egress must name it; the influx stack attaches it to InfluxDB and adds every rule.
    */
   readonly influxSecurityGroupId: string;
-  /** EFS storage only: the mount targets' group (NFS from the VPC). */
+  /** EFS storage only: the mount targets' group (NFS from InfluxDB's group only). */
   readonly efsSecurityGroupId?: string;
 
   constructor(scope: Construct, props: CoreStackProps) {
@@ -107,9 +107,8 @@ export class CoreStack extends StreamLinesStack {
     // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
     if (c.profile === "full") this.realtime = new RealtimePath(this, { foundations: props.foundations, downstream: this.downstream });
 
-    // ---- services: the predecessor's table, one FargateService each ----
+    // ---- load balancer: the web services' one public entry ----
     const inProfile = PROFILE_SERVICES[c.profile];
-
     if (inProfile.includes("dashboard")) {
       // One ALB for both web services, routed by path: same origin for the browser (no CORS
       // preflights, one certificate, one DNS name), half the fixed cost of two, one public entry.
@@ -142,6 +141,7 @@ export class CoreStack extends StreamLinesStack {
       });
     }
 
+    // ---- services: the predecessor's table, one FargateService each ----
     const appServices = new AppServices(this, {
       foundations: props.foundations,
       network: this.network,
