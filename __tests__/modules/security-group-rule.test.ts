@@ -1,5 +1,5 @@
 import { Testing } from "cdktf";
-import { allowTcpIn, allowTcpOut } from "../../modules/security-group-rule";
+import { allowEgressToGroup, allowTcpIn, allowTcpOut } from "../../modules/security-group-rule";
 
 type Json = Record<string, unknown>;
 
@@ -26,5 +26,20 @@ describe("allowTcpIn / allowTcpOut", () => {
     expect(Object.keys(egress)).toEqual(["to-group"]);
     expect(egress["to-group"]).toEqual({ ...common(2049, "NFS to the mount targets", "t-nfs"), referenced_security_group_id: "sg-mounts" });
     expect(Object.keys(ingress).sort()).toEqual(["from-cidr", "from-group", "from-prefix-list"]);
+  });
+});
+
+describe("allowEgressToGroup", () => {
+  test("the id is <prefix>-<id, else name>, the Name tag <owner>-<name>", () => {
+    const json = JSON.parse(
+      Testing.synthScope((scope) => {
+        allowEgressToGroup(scope, "egress", { securityGroupId: "sg-own", name: "t-own" }, { name: "nfs", port: 2049, securityGroupId: "sg-mounts", description: "NFS" });
+        allowEgressToGroup(scope, "egress", { securityGroupId: "sg-own", name: "t-own" }, { name: "influxdb", id: "influx", port: 8086, securityGroupId: "sg-influx", description: "InfluxDB" });
+      }),
+    );
+    const egress = json.resource.aws_vpc_security_group_egress_rule as Record<string, Json>;
+    expect(Object.keys(egress).sort()).toEqual(["egress-influx", "egress-nfs"]);
+    expect(egress["egress-nfs"]).toMatchObject({ security_group_id: "sg-own", from_port: 2049, to_port: 2049, referenced_security_group_id: "sg-mounts", tags: { Name: "t-own-nfs" } });
+    expect(egress["egress-influx"]).toMatchObject({ referenced_security_group_id: "sg-influx", tags: { Name: "t-own-influxdb" } });
   });
 });

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { EgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
+import { EgressToGroup, allowEgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
@@ -56,13 +56,7 @@ export class Bastion extends Construct {
         allowTcpIn(this, `ssh-${i}`, { securityGroupId: group.id, port: 22, peer: { cidrIpv4: cidr }, description: `SSH from ${cidr}`, name: `${props.name}-ssh-${i}` }),
     );
     for (const tunnel of props.tunnels) {
-      allowTcpOut(this, `tunnel-${tunnel.name}`, {
-        securityGroupId: group.id,
-        port: tunnel.port,
-        peer: { securityGroupId: tunnel.securityGroupId },
-        description: tunnel.description,
-        name: `${props.name}-${tunnel.name}`,
-      });
+      allowEgressToGroup(this, "tunnel", { securityGroupId: group.id, name: props.name }, tunnel);
     }
 
     // The Amazon Linux 2023 repositories are S3 and CloudFront, and Session Manager's endpoints are public

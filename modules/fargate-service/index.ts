@@ -9,7 +9,7 @@ import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-pol
 import { accountIdOf, partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
-import { EgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
+import { EgressToGroup, allowEgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 
 /** An Application Auto Scaling target and the capacity range it keeps while running. */
 export interface ScalableTarget {
@@ -368,15 +368,7 @@ export class FargateService extends Construct {
       description: "HTTPS to AWS APIs and external market-data endpoints",
       name: `${props.name}-https`,
     });
-    for (const egress of props.egressTo ?? []) {
-      allowTcpOut(this, `egress-${egress.id ?? egress.name}`, {
-        securityGroupId: group.id,
-        port: egress.port,
-        peer: { securityGroupId: egress.securityGroupId },
-        description: egress.description,
-        name: `${props.name}-${egress.name}`,
-      });
-    }
+    for (const egress of props.egressTo ?? []) allowEgressToGroup(this, "egress", { securityGroupId: group.id, name: props.name }, egress);
     if (props.loadBalancer) {
       allowTcpIn(this, "ingress-load-balancer", {
         securityGroupId: group.id,

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { EgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
+import { EgressToGroup, allowEgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 
 /** The egress an InfluxDB client needs: InfluxDB's port to InfluxDB's security group. */
 export function influxClientEgress(port: number, influxSecurityGroupId: string): EgressToGroup {
@@ -42,13 +42,7 @@ export class InfluxAccess extends Construct {
       name: `${props.name}-https`,
     });
     for (const egress of props.extraEgress ?? []) {
-      allowTcpOut(this, `egress-${egress.name}`, {
-        securityGroupId: props.securityGroupId,
-        port: egress.port,
-        peer: { securityGroupId: egress.securityGroupId },
-        description: egress.description,
-        name: `${props.name}-${egress.name}`,
-      });
+      allowEgressToGroup(this, "egress", props, egress);
     }
   }
 }

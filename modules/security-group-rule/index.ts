@@ -53,3 +53,14 @@ export function allowTcpIn(scope: Construct, id: string, rule: TcpPortRule): Vpc
 export function allowTcpOut(scope: Construct, id: string, rule: TcpPortRule): VpcSecurityGroupEgressRule {
   return new VpcSecurityGroupEgressRule(scope, id, ruleConfig(rule));
 }
+
+/** `allowTcpOut` for an `EgressToGroup` of the group `from`: id `<idPrefix>-<id ?? name>`, Name tag `<from.name>-<name>`. */
+export function allowEgressToGroup(scope: Construct, idPrefix: string, from: { readonly securityGroupId: string; readonly name: string }, egress: EgressToGroup): VpcSecurityGroupEgressRule {
+  return allowTcpOut(scope, `${idPrefix}-${egress.id ?? egress.name}`, {
+    securityGroupId: from.securityGroupId,
+    port: egress.port,
+    peer: { securityGroupId: egress.securityGroupId },
+    description: egress.description,
+    name: `${from.name}-${egress.name}`,
+  });
+}
