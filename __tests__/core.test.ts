@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack, Testing } from "cdktf";
 import { buildStacks } from "../stacks/app";
-import { namespaceNameOf } from "../stacks/core";
+import { namespaceNameOf } from "../stacks/core-services";
 import { INTERFACE_ENDPOINT_SERVICES } from "../modules/network";
 import { KinesisStream } from "../modules/kinesis-stream";
 import { StreamLinesRole } from "../modules/iam-role";

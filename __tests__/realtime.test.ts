@@ -8,7 +8,7 @@ import * as path from "path";
 import { App } from "cdktf";
 import { bundleLambda, handlerEntry } from "../lambdas/build";
 import { buildStacks } from "../stacks/app";
-import { WEBSOCKET_STAGE } from "../stacks/core";
+import { WEBSOCKET_STAGE } from "../stacks/core-realtime";
 import { ACCESS_LOG_FORMAT } from "../modules/websocket-api";
 
 /** The `$context` variables WebSocket APIs log: https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-logging.html */

@@ -1,63 +1,22 @@
 import { Construct } from "constructs";
-import { Annotations, TerraformOutput } from "cdktf";
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { ServiceDiscoveryPrivateDnsNamespace } from "@cdktf/provider-aws/lib/service-discovery-private-dns-namespace";
-import { EfsMountTarget } from "@cdktf/provider-aws/lib/efs-mount-target";
-import { efsMountTargetGroup } from "../modules/data-volume/mount-target-group";
+import { TerraformOutput } from "cdktf";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { FunctionConfig, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
+import { PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack, reachesAwsOverPlainHttp } from "./base";
 import { FoundationsStack } from "./foundations";
 import { Network } from "../modules/network";
+import { appCluster } from "../modules/cluster";
+import { influxEfsMountTargets } from "../modules/data-volume/mount-targets";
 import { KinesisStream } from "../modules/kinesis-stream";
-import { StreamLinesLogGroup } from "../modules/log-group";
-import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
+import { EcsClusterRef, FargateService, ScalableTarget } from "../modules/fargate-service";
 import { LoadBalancer } from "../modules/load-balancer";
 import { ServiceSchedule } from "../modules/service-schedule";
 import { Alarms } from "../modules/alarms";
-import { LambdaFunction } from "../modules/lambda-function";
-import { WEBSOCKET_ROUTES, WebSocketApi } from "../modules/websocket-api";
-import { EncryptedQueue } from "../modules/queue";
-import { APP_CONTRACT } from "../config/app-contract";
-import { missingOperatorSettings } from "../scripts/lib/operator-settings";
-import { containerHardening } from "./service-hardening";
+import { AppServices, namespaceNameOf } from "./core-services";
+import { RealtimePath } from "./core-realtime";
 
 /** The backend serves GraphQL under this path; everything else on the load balancer is the dashboard. */
 export const BACKEND_PATHS = ["/graphql", "/graphql/*"] as const;
-
-/** Flink on Java 17 needs these opens for its reflection-based serializers (the predecessor's setting). */
-export const RIPPLES_JAVA_TOOL_OPTIONS = [
-  "--add-opens=java.base/java.lang=ALL-UNNAMED",
-  "--add-opens=java.base/java.math=ALL-UNNAMED",
-  "--add-opens=java.base/java.time=ALL-UNNAMED",
-  "--add-opens=java.base/java.util=ALL-UNNAMED",
-].join(" ");
-
-const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
-
-/** The stack's own defaults (the app contract's `default` supply); config's `services.<name>.environment` overrides them. */
-export const DEFAULT_ENVIRONMENT: Readonly<Record<ServiceName, Readonly<Record<string, string>>>> = {
-  ingest: {},
-  ripples: { [ENV.ripples.javaToolOptions.name]: RIPPLES_JAVA_TOOL_OPTIONS },
-  // The app's own default (127.0.0.1) is unreachable from the ALB.
-  backend: { [ENV.backend.serverAddress.name]: "0.0.0.0" },
-  dashboard: {},
-};
-
-/** The stage of the WebSocket API; browsers connect to `wss://<api>/<stage>`. */
-export const WEBSOCKET_STAGE = "live";
-/** SQS keeps a message 14 days at most; a dead-letter queue keeps it that long. */
-const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
-
-/** The results path to browsers (profile full): downstream stream -> pusher -> WebSocket API. */
-export interface RealtimePath {
-  readonly api: WebSocketApi;
-  readonly connectionHandler: LambdaFunction;
-  readonly resultsPusher: LambdaFunction;
-  /** Batches the pusher gave up on after its retries. */
-  readonly deadLetterQueue: EncryptedQueue;
-}
 
 export interface CoreStackProps {
   readonly config: StreamLinesConfig;
@@ -65,8 +24,8 @@ export interface CoreStackProps {
 }
 
 /**
- * The app: network, cluster, service discovery, streams, the Fargate services, the load balancer,
- * the market-hours schedule and the alarms.
+ * The app: network, cluster and service discovery, streams, the real-time path to browsers, the load
+ * balancer, the Fargate services, the market-hours schedule and the alarms.
  */
 export class CoreStack extends StreamLinesStack {
   readonly network: Network;
@@ -78,9 +37,8 @@ export class CoreStack extends StreamLinesStack {
   /** Every profile: ripples always writes its results there (KINESIS_DOWNSTREAM_NAME, help/app-contract.md). */
   readonly downstream: KinesisStream;
   /** The profile's services: ingest and ripples always, backend and dashboard in `full`. */
-  readonly services: Partial<Record<ServiceName, FargateService>> = {};
-  /** Services that Application Auto Scaling scales, by name. */
-  private readonly scalableTargets: Partial<Record<ServiceName, ScalableTarget>> = {};
+  readonly services: Partial<Record<ServiceName, FargateService>>;
+  private readonly scalableTargets: Partial<Record<ServiceName, ScalableTarget>>;
   /** Only in the `full` profile. */
   readonly loadBalancer?: LoadBalancer;
   /** Only in the `full` profile, with the downstream stream. */
@@ -91,14 +49,14 @@ export class CoreStack extends StreamLinesStack {
    * services' egress must name it; the influx stack attaches it to InfluxDB and adds every rule.
    */
   readonly influxSecurityGroupId: string;
-  /** EFS storage only: the mount targets' group (NFS from the VPC). */
+  /** EFS storage only: the mount targets' group (NFS from InfluxDB's group only). */
   readonly efsSecurityGroupId?: string;
 
   constructor(scope: Construct, props: CoreStackProps) {
     super(scope, "core", props);
     this.addDependency(props.foundations);
     const c = this.config;
-    const { key, dataVolume, secrets, artifacts } = props.foundations;
+    const { key, dataVolume } = props.foundations;
 
     this.network = new Network(this, "network", {
       namePrefix: `${c.app}-${c.env}`,
@@ -113,35 +71,15 @@ export class CoreStack extends StreamLinesStack {
         : undefined,
     });
 
-    // ECS Exec sessions (commands and their output) are logged for every exec-enabled task in the
-    // cluster: the services' executeCommand, and the InfluxDB EFS and Grafana tasks, which always have it.
-    const execSessions = new StreamLinesLogGroup(this, "exec-sessions", { name: `/${c.app}/${c.env}/ecs/exec-sessions`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn });
-    const cluster = new EcsCluster(this, "cluster", {
+    const cluster = appCluster(this, {
       name: `${c.app}-${c.env}`,
-      setting: [{ name: "containerInsights", value: "enabled" }],
-      configuration: {
-        executeCommandConfiguration: {
-          logging: "OVERRIDE",
-          // The agent refuses to log to a group without a KMS key when encryption is asked for.
-          logConfiguration: { cloudWatchLogGroupName: execSessions.name, cloudWatchEncryptionEnabled: true },
-        },
-      },
+      vpcId: this.network.vpcId,
+      execSessionLog: { name: `/${c.app}/${c.env}/ecs/exec-sessions`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
+      namespace: { name: namespaceNameOf(c), description: `${c.app} ${c.env}: service discovery inside the VPC` },
     });
-    const capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
-      clusterName: cluster.name,
-      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
-      // Services opt in to FARGATE_SPOT explicitly; the default must not be interruptible.
-      defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1, base: 0 }],
-    });
-    this.cluster = { name: cluster.name, arn: cluster.arn, execSessionLog: execSessions };
-
-    const namespace = new ServiceDiscoveryPrivateDnsNamespace(this, "namespace", {
-      name: namespaceNameOf(c),
-      description: `${c.app} ${c.env}: service discovery inside the VPC`,
-      vpc: this.network.vpcId,
-    });
-    this.namespaceName = namespace.name;
-    this.namespaceId = namespace.id;
+    this.cluster = cluster.cluster;
+    this.namespaceName = cluster.namespaceName;
+    this.namespaceId = cluster.namespaceId;
 
     this.upstream = new KinesisStream(this, "upstream", { name: this.name("upstream"), ...c.kinesis.upstream, kmsKeyArn: key.arn });
     // backend-only too: ripples at e410d43 writes every result there and exits without the name.
@@ -156,27 +94,21 @@ export class CoreStack extends StreamLinesStack {
     this.influxSecurityGroupId = influxGroup.id;
 
     if (dataVolume.storage === "efs") {
-      // Issue 2 puts this group in foundations, but a security group needs the VPC, which lives here.
-      const efsSecurityGroupId = efsMountTargetGroup(this, "influx-efs-mounts", {
+      // Issue 2 puts the mount targets in foundations, but they need the VPC, which lives here.
+      this.efsSecurityGroupId = influxEfsMountTargets(this, {
         name: this.name("influx-efs-mounts"),
         vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        fileSystemId: dataVolume.id,
         clientSecurityGroupId: influxGroup.id,
       });
-      this.network.privateSubnetIds.forEach(
-        (subnetId, i) =>
-          new EfsMountTarget(this, `influx-efs-mount-${i}`, { fileSystemId: dataVolume.id, subnetId, securityGroups: [efsSecurityGroupId] }),
-      );
-      this.efsSecurityGroupId = efsSecurityGroupId;
     }
 
     // ---- realtime: WebSocket API, connection handler, results pusher on the downstream stream ----
-    if (c.profile === "full") this.realtime = this.realtimePath(props.foundations, this.downstream);
+    if (c.profile === "full") this.realtime = new RealtimePath(this, { foundations: props.foundations, downstream: this.downstream });
 
-    // ---- services: the predecessor's table, one FargateService each ----
+    // ---- load balancer: the web services' one public entry ----
     const inProfile = PROFILE_SERVICES[c.profile];
-    // InfluxDB registers itself in Cloud Map (influx stack); the URL follows from config alone.
-    const influxUrl = influxUrlOf(c);
-
     if (inProfile.includes("dashboard")) {
       // One ALB for both web services, routed by path: same origin for the browser (no CORS
       // preflights, one certificate, one DNS name), half the fixed cost of two, one public entry.
@@ -209,106 +141,23 @@ export class CoreStack extends StreamLinesStack {
       });
     }
 
-    const service = (
-      name: ServiceName,
-      derived: Record<string, string>,
-      extra: {
-        secrets?: Record<string, SecretEnvironmentVariable>;
-        port?: number;
-        loadBalancer?: LoadBalancerAttachment;
-        /** Egress to InfluxDB. */
-        influx?: boolean;
-      } = {},
-    ): FargateService => {
-      const s = c.services[name];
-      const autoscaled = c.autoscaling.enabled && (name === "backend" || name === "dashboard");
-      const created = new FargateService(this, `service-${name}`, {
-        name: this.name(name),
-        containerName: name,
-        region: c.region,
-        cluster: this.cluster,
-        clusterCapacityProviders: capacityProviders,
-        vpcId: this.network.vpcId,
-        subnetIds: this.network.privateSubnetIds,
-        image: props.foundations.image(name, this),
-        cpu: s.cpu,
-        memory: s.memory,
-        architecture: s.architecture,
-        desiredCount: s.desiredCount,
-        capacityProvider: s.capacityProvider,
-        minHealthyPercent: s.minHealthyPercent,
-        maxPercent: s.maxPercent,
-        environment: { ...DEFAULT_ENVIRONMENT[name], ...s.environment, ...derived },
-        secrets: extra.secrets,
-        logs: { groupName: `/${c.app}/${c.env}/ecs/${name}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
-        port: extra.port,
-        influxEgress: extra.influx ? { port: c.influx.port, securityGroupId: this.influxSecurityGroupId } : undefined,
-        executeCommand: s.executeCommand,
-        ...containerHardening(this, c, name),
-        loadBalancer: extra.loadBalancer,
-        serviceDiscovery: s.serviceDiscovery && extra.port !== undefined ? { namespaceId: this.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
-        // The schedule and autoscaling both set the count outside Terraform; where both are on, the
-        // schedule sets the scalable target's min and max, so autoscaling cannot bring tasks back at night.
-        ignoreDesiredCount: c.schedule.enabled || autoscaled,
-      });
-      if (autoscaled) this.scalableTargets[name] = created.autoscaleOnCpu(c.autoscaling[name as "backend" | "dashboard"]);
-      this.services[name] = created;
-      return created;
-    };
+    // ---- services: the predecessor's table, one FargateService each ----
+    const appServices = new AppServices(this, {
+      foundations: props.foundations,
+      network: this.network,
+      cluster: this.cluster,
+      capacityProviders: cluster.capacityProviders,
+      namespaceId: this.namespaceId,
+      influxSecurityGroupId: this.influxSecurityGroupId,
+    });
+    this.services = appServices.services;
+    this.scalableTargets = appServices.scalableTargets;
 
-    // ingest: market data websocket -> upstream. TOP_TICKERS_API comes from the operator (config).
-    const ingest = service(
-      "ingest",
-      { [ENV.ingest.kinesisUpstream.name]: this.upstream.name },
-      {
-        // The market-data-api secret holds JSON: {"ALPACA_API_KEY": "...", "ALPACA_API_SECRET": "..."}.
-        secrets: {
-          [ENV.ingest.alpacaApiKey.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_KEY" },
-          [ENV.ingest.alpacaApiSecret.name]: { secret: secrets["market-data-api"], jsonKey: "ALPACA_API_SECRET" },
-        },
-      },
-    );
-    this.upstream.grantWrite(ingest.taskRole);
-    for (const missing of missingOperatorSettings(c)) Annotations.of(this).addWarning(missing.message);
-
-    // ripples: upstream -> Flink -> InfluxDB and downstream; checkpoints under flink/ in the artifacts bucket.
-    const ripples = service(
-      "ripples",
-      {
-        [ENV.ripples.checkpointPath.name]: `s3://${c.artifacts.bucketName}/flink/ripples/checkpoints`,
-        [ENV.ripples.influxUrl.name]: influxUrl,
-        [ENV.ripples.influxOrg.name]: c.influx.org,
-        [ENV.ripples.influxBucket.name]: resultsBucketOf(c),
-        [ENV.ripples.kinesisUpstream.name]: this.upstream.name,
-        [ENV.ripples.kinesisDownstream.name]: this.downstream.name,
-      },
-      { secrets: { [ENV.ripples.influxWriteToken.name]: { secret: secrets["influx-write-token"] } }, influx: true },
-    );
-    this.upstream.grantRead(ripples.taskRole, c.kinesis.upstream.reader.mode);
-    this.downstream.grantWrite(ripples.taskRole);
-    artifacts.grantReadWrite(ripples.taskRole, "flink/");
-
+    appServices.ingest(this.upstream);
+    appServices.ripples(this.upstream, this.downstream);
     if (this.loadBalancer) {
-      // backend: GraphQL over InfluxDB behind the ALB; its task role needs nothing (the token comes as a secret).
-      service(
-        "backend",
-        {
-          [ENV.backend.serverPort.name]: String(c.services.backend.port),
-          [ENV.backend.influxUrl.name]: influxUrl,
-          [ENV.backend.influxOrg.name]: c.influx.org,
-          // It queries the windowed results: the bucket ripples writes.
-          [ENV.backend.influxBucket.name]: resultsBucketOf(c),
-        },
-        {
-          secrets: { [ENV.backend.influxReadToken.name]: { secret: secrets["influx-read-token"] } },
-          port: c.services.backend.port,
-          loadBalancer: this.loadBalancer.targets.backend,
-          influx: true,
-        },
-      );
-      // dashboard: the web UI; its task role needs nothing. At e410d43 its endpoints are literals
-      // in its source, so the URLs below are outputs only (help/app-contract.md).
-      service("dashboard", { [ENV.dashboard.port.name]: String(c.services.dashboard.port) }, { port: c.services.dashboard.port, loadBalancer: this.loadBalancer.targets.dashboard });
+      appServices.backend(this.loadBalancer.targets.backend);
+      appServices.dashboard(this.loadBalancer.targets.dashboard);
     }
 
     // ---- market hours: stop after the close, start before the open ----
@@ -347,7 +196,7 @@ export class CoreStack extends StreamLinesStack {
       }
     }
 
-    if (this.realtime) this.realtimeAlarms(this.realtime, this.downstream);
+    this.realtime?.addAlarms(this.alarms);
 
     new TerraformOutput(this, "vpc_id", { value: this.network.vpcId });
     new TerraformOutput(this, "vpc_cidr", { value: this.network.vpcCidr });
@@ -368,98 +217,4 @@ export class CoreStack extends StreamLinesStack {
       new TerraformOutput(this, "results_pusher_dlq_url", { value: this.realtime.deadLetterQueue.url });
     }
   }
-
-  /** The API and both functions, built from lambdas/ and deployed from the artifacts bucket. */
-  private realtimePath(foundations: FoundationsStack, downstream: KinesisStream): RealtimePath {
-    const c = this.config;
-    const r = c.realtime;
-    const { key, artifacts, connectionTable } = foundations;
-    const lambda = (handler: string, fn: FunctionConfig, description: string, environment: Record<string, string>) =>
-      new LambdaFunction(this, handler, {
-        name: this.name(handler),
-        description,
-        handler,
-        codeBucket: artifacts.name,
-        kmsKeyArn: key.arn,
-        memoryMb: fn.memoryMb,
-        timeoutSeconds: fn.timeoutSeconds,
-        tracing: fn.tracing,
-        reservedConcurrency: fn.reservedConcurrency,
-        logRetentionDays: c.logRetentionDays,
-        environment,
-      });
-    const api = new WebSocketApi(this, "websocket", {
-      name: this.name("websocket"),
-      description: `${c.app} ${c.env}: live results to browsers`,
-      region: c.region,
-      stageName: WEBSOCKET_STAGE,
-      throttling: r.throttling,
-      accessLogs: { groupName: `/${c.app}/${c.env}/websocket-access`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn },
-      accountLogsRoleName: r.accountLogsRole === "owned" ? this.name("apigateway-logs") : undefined,
-      domain: r.domain,
-    });
-
-    // $connect, $disconnect and $default: subscriptions in the connection table.
-    const connectionHandler = lambda("connection-handler", r.connectionHandler, "WebSocket routes: records connections and their subscriptions", {
-      TABLE_NAME: connectionTable.name,
-      TTL_ATTRIBUTE: c.connectionTable.ttlAttribute,
-      CONNECTION_TTL_HOURS: String(r.connectionTtlHours),
-      MAX_SYMBOLS_PER_MESSAGE: String(r.maxSymbolsPerMessage),
-      MAX_SUBSCRIPTIONS_PER_CONNECTION: String(r.maxSubscriptionsPerConnection),
-      // Error replies go through the stage's endpoint; a custom domain serves no management API.
-      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
-    });
-    for (const routeKey of WEBSOCKET_ROUTES) api.route(routeKey, connectionHandler);
-    connectionTable.grantReadWrite(connectionHandler.role);
-    api.grantManageConnections(connectionHandler.role);
-
-    // downstream -> subscribed connections; a 410 Gone removes that connection's items.
-    const resultsPusher = lambda("results-pusher", r.resultsPusher, "Downstream results to subscribed WebSocket connections", {
-      TABLE_NAME: connectionTable.name,
-      INDEX_NAME: connectionTable.indexName,
-      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
-      POST_CONCURRENCY: String(r.postConcurrency),
-      MAX_POSTS_PER_INVOCATION: String(r.maxPostsPerInvocation),
-    });
-    connectionTable.grantQueryIndex(resultsPusher.role);
-    connectionTable.grantDeleteConnections(resultsPusher.role);
-    api.grantManageConnections(resultsPusher.role);
-    const deadLetterQueue = new EncryptedQueue(this, "results-pusher-dlq", {
-      name: this.name("results-pusher-dlq"),
-      kmsKeyArn: key.arn,
-      retentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-    });
-    resultsPusher.consumeStream("downstream-source", downstream, { ...r.eventSource, onFailure: deadLetterQueue });
-
-    return { api, connectionHandler, resultsPusher, deadLetterQueue };
-  }
-
-  /** Errors and throttles of both functions, the pusher falling behind, and given-up batches. */
-  private realtimeAlarms(realtime: RealtimePath, downstream: KinesisStream): void {
-    for (const [key, fn] of [["connection-handler", realtime.connectionHandler], ["results-pusher", realtime.resultsPusher]] as const) {
-      this.alarms.functionErrors({ key, name: fn.name });
-      this.alarms.functionThrottles({ key, name: fn.name });
-    }
-    this.alarms.streamIteratorAge(
-      { key: "downstream", name: downstream.name },
-      { name: "results pusher", what: "the results pusher's errors and duration (help/realtime.md)" },
-      this.config.realtime.alarms.downstreamIteratorAgeMs,
-    );
-    this.alarms.queueNotEmpty({ key: "results-pusher-dlq", name: realtime.deadLetterQueue.name });
-  }
-}
-
-/** `<app>-<env>.internal`: the Cloud Map namespace, derived from config so URLs need no lookup. */
-export function namespaceNameOf(config: StreamLinesConfig): string {
-  return `${config.app}-${config.env}.internal`;
-}
-
-/** `http://influxdb.<namespace>:<port>`: the URL every InfluxDB client uses. */
-export function influxUrlOf(config: StreamLinesConfig): string {
-  return `http://influxdb.${namespaceNameOf(config)}:${config.influx.port}`;
-}
-
-/** The bucket ripples writes its windowed results to, and so the one the backend and Grafana read. */
-export function resultsBucketOf(config: StreamLinesConfig): string {
-  return config.influx.buckets.marketDataRealtime;
 }

@@ -3,9 +3,12 @@ import { TerraformOutput } from "cdktf";
 import { StreamLinesConfig } from "../config/schema";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
-import { CoreStack, influxUrlOf, resultsBucketOf } from "./core";
+import { CoreStack } from "./core";
+import { influxUrlOf, resultsBucketOf } from "./core-services";
 import { AL2023_ARM64_PARAMETER, InfluxHost, InfluxSettings, grantTokenSecrets } from "../modules/influx-host";
-import { EgressToGroup, InfluxAccess } from "../modules/influx-host/access";
+import { InfluxAccess } from "../modules/influx-host/access";
+import { EgressToGroup } from "../modules/security-group-rule";
+import { NFS_PORT } from "../modules/data-volume/mount-targets";
 import { containerBootstrapEnvironment } from "../modules/influx-host/environment";
 import { Bastion } from "../modules/bastion";
 import { Grafana } from "../modules/grafana";
@@ -120,7 +123,7 @@ export class InfluxStack extends StreamLinesStack {
     const extraEgress: EgressToGroup[] = [];
     if (dataVolume.storage === "efs") {
       // The tasks mount the file system over NFS (TLS inside, through the EFS mount helper) at the mount targets.
-      extraEgress.push({ name: "nfs", port: 2049, securityGroupId: props.core.efsSecurityGroupId!, description: "NFS (TCP 2049) to the EFS mount targets" });
+      extraEgress.push({ name: "nfs", port: NFS_PORT, securityGroupId: props.core.efsSecurityGroupId!, description: `NFS (TCP ${NFS_PORT}) to the EFS mount targets` });
     }
     new InfluxAccess(this, "influx-access", { name: this.name("influxdb"), securityGroupId: influxGroupId, port: c.influx.port, clients, extraEgress });
 

@@ -1,13 +1,11 @@
 import { Construct } from "constructs";
+import { EgressToGroup, allowEgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { KeyPair } from "@cdktf/provider-aws/lib/key-pair";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { EgressToGroup } from "../influx-host/access";
 import { grantSessionManagerInstance } from "../influx-host/session-manager";
 import { StreamLinesRole } from "../iam-role";
 
@@ -55,38 +53,20 @@ export class Bastion extends Construct {
     this.securityGroupId = group.id;
     props.allowedCidrs.forEach(
       (cidr, i) =>
-        new VpcSecurityGroupIngressRule(this, `ssh-${i}`, {
-          securityGroupId: group.id,
-          description: `SSH from ${cidr}`,
-          ipProtocol: "tcp",
-          fromPort: 22,
-          toPort: 22,
-          cidrIpv4: cidr,
-          tags: { Name: `${props.name}-ssh-${i}` },
-        }),
+        allowTcpIn(this, `ssh-${i}`, { securityGroupId: group.id, port: 22, peer: { cidrIpv4: cidr }, description: `SSH from ${cidr}`, name: `${props.name}-ssh-${i}` }),
     );
     for (const tunnel of props.tunnels) {
-      new VpcSecurityGroupEgressRule(this, `tunnel-${tunnel.name}`, {
-        securityGroupId: group.id,
-        description: tunnel.description,
-        ipProtocol: "tcp",
-        fromPort: tunnel.port,
-        toPort: tunnel.port,
-        referencedSecurityGroupId: tunnel.securityGroupId,
-        tags: { Name: `${props.name}-${tunnel.name}` },
-      });
+      allowEgressToGroup(this, "tunnel", { securityGroupId: group.id, name: props.name }, tunnel);
     }
 
     // The Amazon Linux 2023 repositories are S3 and CloudFront, and Session Manager's endpoints are public
     // AWS addresses (or the VPC's interface endpoints): no narrower destination covers them.
-    new VpcSecurityGroupEgressRule(this, "egress-https", {
+    allowTcpOut(this, "egress-https", {
       securityGroupId: group.id,
+      port: 443,
+      peer: { cidrIpv4: "0.0.0.0/0" },
       description: "HTTPS to the Amazon Linux package repositories and Session Manager (patching)",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-      tags: { Name: `${props.name}-https` },
+      name: `${props.name}-https`,
     });
     const role = new StreamLinesRole(this, "role", {
       name: props.name,

@@ -3,16 +3,14 @@ import { ITerraformDependable } from "cdktf";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { ServiceDiscoveryService } from "@cdktf/provider-aws/lib/service-discovery-service";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { accountIdOf, partitionOf } from "../aws-context";
 import { Grantable, StreamLinesRole } from "../iam-role";
 import { StreamLinesLogGroup } from "../log-group";
+import { EgressToGroup, allowEgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 
-/** An image repository that can grant pulls of its own images (`ImageRepository`). */
 /** An Application Auto Scaling target and the capacity range it keeps while running. */
 export interface ScalableTarget {
   readonly serviceNamespace: string;
@@ -22,6 +20,7 @@ export interface ScalableTarget {
   readonly max: number;
 }
 
+/** An image repository that can grant pulls of its own images (`ImageRepository`). */
 export interface PullableRepository {
   readonly url: string;
   grantPull(grantee: Grantable): void;
@@ -108,8 +107,8 @@ export interface FargateServiceProps {
   readonly logs: { readonly groupName: string; readonly retentionDays: number; readonly kmsKeyArn: string };
   /** Port the container listens on; needed with a load balancer or service discovery. */
   readonly port?: number;
-  /** Egress besides HTTPS: InfluxDB's port to InfluxDB's security group (core owns it, the influx stack fills it). */
-  readonly influxEgress?: { readonly port: number; readonly securityGroupId: string };
+  /** Egress besides HTTPS, each one port to one security group (e.g. `influxClientEgress`); the rule is `egress-<id ?? name>`. */
+  readonly egressTo?: readonly EgressToGroup[];
   /** ECS Exec; adds the SSM channel permissions to the task role. */
   readonly executeCommand: boolean;
   readonly loadBalancer?: LoadBalancerAttachment;
@@ -120,7 +119,7 @@ export interface FargateServiceProps {
   readonly serviceDiscovery?: { readonly namespaceId: string; readonly name: string; readonly vpcCidr?: string };
   /**
    * An existing security group for the tasks instead of one of their own. Its owner manages every
-   * rule, so the module adds none (no HTTPS, InfluxDB or VPC rules); `influxEgress` is refused.
+   * rule, so the module adds none (no HTTPS, egress or VPC rules); `egressTo` is refused.
    */
   readonly securityGroupId?: string;
   /**
@@ -165,8 +164,8 @@ export class FargateService extends Construct {
     if ((props.loadBalancer || props.serviceDiscovery) && props.port === undefined) {
       throw new Error(`FargateService ${props.name}: a load balancer or service discovery needs a port`);
     }
-    if (props.securityGroupId && (props.influxEgress || props.loadBalancer)) {
-      throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no influxEgress or load balancer)`);
+    if (props.securityGroupId && (props.egressTo?.length || props.loadBalancer)) {
+      throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no egressTo or load balancer)`);
     }
     const accountId = accountIdOf(this);
     const partition = partitionOf(this);
@@ -315,14 +314,12 @@ export class FargateService extends Construct {
         forceDestroy: true,
       });
       if (props.serviceDiscovery.vpcCidr !== undefined && !props.securityGroupId) {
-        new VpcSecurityGroupIngressRule(this, "ingress-vpc", {
+        allowTcpIn(this, "ingress-vpc", {
           securityGroupId: this.securityGroupId,
+          port: props.port!,
+          peer: { cidrIpv4: props.serviceDiscovery.vpcCidr },
           description: `TCP ${props.port} from the VPC (service discovery clients)`,
-          ipProtocol: "tcp",
-          fromPort: props.port,
-          toPort: props.port,
-          cidrIpv4: props.serviceDiscovery.vpcCidr,
-          tags: { Name: `${props.name}-from-vpc` },
+          name: `${props.name}-from-vpc`,
         });
       }
     }
@@ -353,45 +350,32 @@ export class FargateService extends Construct {
     this.arn = service.id;
   }
 
-  /** The service's own group: HTTPS out, InfluxDB out when asked, in from its load balancer. */
+  /** The service's own group: HTTPS out, `egressTo` out, in from its load balancer. */
   private ownSecurityGroup(): string {
     const props = this.props;
     const group = new SecurityGroup(this, "security-group", {
       name: props.name,
+      // Kept word for word: a new description replaces the group, and with it every running task's.
       description: `${props.name}: HTTPS and InfluxDB out; in only from its load balancer or the VPC`,
       vpcId: props.vpcId,
       tags: { Name: props.name },
     });
     // AWS APIs (Kinesis, S3, ECR, logs, Secrets Manager) and the market-data websocket are all HTTPS.
-    new VpcSecurityGroupEgressRule(this, "egress-https", {
+    allowTcpOut(this, "egress-https", {
       securityGroupId: group.id,
+      port: 443,
+      peer: { cidrIpv4: "0.0.0.0/0" },
       description: "HTTPS to AWS APIs and external market-data endpoints",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-      tags: { Name: `${props.name}-https` },
+      name: `${props.name}-https`,
     });
-    if (props.influxEgress) {
-      new VpcSecurityGroupEgressRule(this, "egress-influx", {
-        securityGroupId: group.id,
-        description: `InfluxDB (TCP ${props.influxEgress.port})`,
-        ipProtocol: "tcp",
-        fromPort: props.influxEgress.port,
-        toPort: props.influxEgress.port,
-        referencedSecurityGroupId: props.influxEgress.securityGroupId,
-        tags: { Name: `${props.name}-influxdb` },
-      });
-    }
+    for (const egress of props.egressTo ?? []) allowEgressToGroup(this, "egress", { securityGroupId: group.id, name: props.name }, egress);
     if (props.loadBalancer) {
-      new VpcSecurityGroupIngressRule(this, "ingress-load-balancer", {
+      allowTcpIn(this, "ingress-load-balancer", {
         securityGroupId: group.id,
+        port: props.port!,
+        peer: { securityGroupId: props.loadBalancer.sourceSecurityGroupId },
         description: `TCP ${props.port} from the load balancer`,
-        ipProtocol: "tcp",
-        fromPort: props.port,
-        toPort: props.port,
-        referencedSecurityGroupId: props.loadBalancer.sourceSecurityGroupId,
-        tags: { Name: `${props.name}-from-load-balancer` },
+        name: `${props.name}-from-load-balancer`,
       });
       props.loadBalancer.admit(group.id, props.port!);
     }

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
+import { allowTcpIn } from "../security-group-rule";
+import { influxClientEgress } from "../influx-host/access";
 import { TerraformStack } from "cdktf";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { EcsClusterRef, FargateService, ONE_TASK_AT_A_TIME, PullableRepository, ReadableSecret } from "../fargate-service";
 import { EmptySecret } from "../secret";
 import { repoPath } from "../../config/repository";
@@ -101,7 +102,7 @@ export class Grafana extends Construct {
       },
       logs: props.logs,
       port: props.port,
-      influxEgress: { port: props.influx.port, securityGroupId: props.influx.securityGroupId },
+      egressTo: [influxClientEgress(props.influx.port, props.influx.securityGroupId)],
       // Operators reach the UI through an SSM port forward into the task (ECS Exec), no ingress needed.
       executeCommand: true,
       serviceDiscovery: { namespaceId: props.namespaceId, name: "grafana" },
@@ -112,14 +113,12 @@ export class Grafana extends Construct {
 
   /** Lets one client group (the bastion) reach the UI port; nothing else gets in. */
   admit(client: string, securityGroupId: string): void {
-    new VpcSecurityGroupIngressRule(this, `from-${client}`, {
+    allowTcpIn(this, `from-${client}`, {
       securityGroupId: this.securityGroupId,
+      port: this.props.port,
+      peer: { securityGroupId },
       description: `Grafana (TCP ${this.props.port}) from ${client}`,
-      ipProtocol: "tcp",
-      fromPort: this.props.port,
-      toPort: this.props.port,
-      referencedSecurityGroupId: securityGroupId,
-      tags: { Name: `${this.props.name}-from-${client}` },
+      name: `${this.props.name}-from-${client}`,
     });
   }
 }

@@ -1,14 +1,9 @@
 import { Construct } from "constructs";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { EgressToGroup, allowEgressToGroup, allowTcpIn, allowTcpOut } from "../security-group-rule";
 
-/** A TCP port out to another security group, with the reason it is needed. */
-export interface EgressToGroup {
-  /** Short name for ids and tags, e.g. `nfs`. */
-  readonly name: string;
-  readonly port: number;
-  readonly securityGroupId: string;
-  readonly description: string;
+/** The egress an InfluxDB client needs: InfluxDB's port to InfluxDB's security group. */
+export function influxClientEgress(port: number, influxSecurityGroupId: string): EgressToGroup {
+  return { name: "influxdb", id: "influx", port, securityGroupId: influxSecurityGroupId, description: `InfluxDB (TCP ${port})` };
 }
 
 export interface InfluxAccessProps {
@@ -31,35 +26,23 @@ export class InfluxAccess extends Construct {
   constructor(scope: Construct, id: string, props: InfluxAccessProps) {
     super(scope, id);
     for (const [client, groupId] of Object.entries(props.clients).sort(([a], [b]) => a.localeCompare(b))) {
-      new VpcSecurityGroupIngressRule(this, `from-${client}`, {
+      allowTcpIn(this, `from-${client}`, {
         securityGroupId: props.securityGroupId,
+        port: props.port,
+        peer: { securityGroupId: groupId },
         description: `InfluxDB (TCP ${props.port}) from ${client}`,
-        ipProtocol: "tcp",
-        fromPort: props.port,
-        toPort: props.port,
-        referencedSecurityGroupId: groupId,
-        tags: { Name: `${props.name}-from-${client}` },
+        name: `${props.name}-from-${client}`,
       });
     }
-    new VpcSecurityGroupEgressRule(this, "egress-https", {
+    allowTcpOut(this, "egress-https", {
       securityGroupId: props.securityGroupId,
+      port: 443,
+      peer: { cidrIpv4: "0.0.0.0/0" },
       description: "HTTPS to AWS APIs (SSM, ECR, Secrets Manager, logs) and the package repositories",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-      tags: { Name: `${props.name}-https` },
+      name: `${props.name}-https`,
     });
     for (const egress of props.extraEgress ?? []) {
-      new VpcSecurityGroupEgressRule(this, `egress-${egress.name}`, {
-        securityGroupId: props.securityGroupId,
-        description: egress.description,
-        ipProtocol: "tcp",
-        fromPort: egress.port,
-        toPort: egress.port,
-        referencedSecurityGroupId: egress.securityGroupId,
-        tags: { Name: `${props.name}-${egress.name}` },
-      });
+      allowEgressToGroup(this, "egress", props, egress);
     }
   }
 }

@@ -1,12 +1,11 @@
 import { Construct } from "constructs";
+import { allowTcpIn, allowTcpOut } from "../security-group-rule";
 import { Annotations, ITerraformDependable } from "cdktf";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { accountIdOf, partitionOf } from "../aws-context";
 import { DataAwsElbServiceAccount } from "@cdktf/provider-aws/lib/data-aws-elb-service-account";
@@ -134,26 +133,22 @@ export class LoadBalancer extends Construct {
       // HTTP redirect port) would pass the quota and AWS would refuse it. No browser reaches the ALB
       // directly, so no redirect port is needed.
       const cloudFront = new DataAwsEc2ManagedPrefixList(this, "cloudfront-origin-facing", { name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST });
-      new VpcSecurityGroupIngressRule(this, `ingress-cloudfront-${servingPort}`, {
+      allowTcpIn(this, `ingress-cloudfront-${servingPort}`, {
         securityGroupId: group.id,
+        port: servingPort,
+        peer: { prefixListId: cloudFront.id },
         description: `${servingPort === 443 ? "HTTPS" : "HTTP"} from the CloudFront origin-facing addresses only`,
-        ipProtocol: "tcp",
-        fromPort: servingPort,
-        toPort: servingPort,
-        prefixListId: cloudFront.id,
-        tags: { Name: `${props.name}-alb-cloudfront-${servingPort}` },
+        name: `${props.name}-alb-cloudfront-${servingPort}`,
       });
     }
     // Port 80 stays open with HTTPS too, so browsers typing the bare name get the redirect.
     for (const port of cloudFrontOnly ? [] : this.https ? [80, 443] : [80]) {
-      new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
+      allowTcpIn(this, `ingress-${port}`, {
         securityGroupId: group.id,
+        port,
+        peer: { cidrIpv4: "0.0.0.0/0" },
         description: port === 443 ? "HTTPS from browsers" : this.https ? "HTTP from browsers, redirected to HTTPS" : "HTTP from browsers",
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: "0.0.0.0/0",
-        tags: { Name: `${props.name}-alb-${port}` },
+        name: `${props.name}-alb-${port}`,
       });
     }
 
@@ -261,14 +256,12 @@ export class LoadBalancer extends Construct {
         sourceSecurityGroupId: group.id,
         dependsOn,
         admit: (serviceSecurityGroupId: string, port: number) => {
-          new VpcSecurityGroupEgressRule(this, `egress-${key}`, {
+          allowTcpOut(this, `egress-${key}`, {
             securityGroupId: group.id,
+            port,
+            peer: { securityGroupId: serviceSecurityGroupId },
             description: `TCP ${port} to the ${key} tasks`,
-            ipProtocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            referencedSecurityGroupId: serviceSecurityGroupId,
-            tags: { Name: `${props.name}-alb-to-${key}` },
+            name: `${props.name}-alb-to-${key}`,
           });
         },
       };

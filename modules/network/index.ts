@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { allowTcpIn } from "../security-group-rule";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
@@ -10,7 +11,6 @@ import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { accountIdOf, partitionOf } from "../aws-context";
 import { StreamLinesLogGroup } from "../log-group";
@@ -168,14 +168,12 @@ export class Network extends Construct {
       vpcId: this.vpc.id,
       tags: { Name: opts.name },
     });
-    new VpcSecurityGroupIngressRule(this, `${id}-ingress`, {
+    allowTcpIn(this, `${id}-ingress`, {
       securityGroupId: group.id,
+      port: opts.port,
+      peer: { cidrIpv4: this.vpc.cidrBlock },
       description: `TCP ${opts.port} from the VPC`,
-      ipProtocol: "tcp",
-      fromPort: opts.port,
-      toPort: opts.port,
-      cidrIpv4: this.vpc.cidrBlock,
-      tags: { Name: opts.name },
+      name: opts.name,
     });
     return group.id;
   }

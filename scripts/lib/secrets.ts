@@ -19,7 +19,7 @@ export interface SecretPurposeInfo {
   readonly validate?: (value: string) => string | undefined;
 }
 
-/** The JSON keys ingest takes from market-data-api (stacks/core.ts, `jsonKey`). */
+/** The JSON keys ingest takes from market-data-api (stacks/core-services.ts, `jsonKey`). */
 export const MARKET_DATA_KEYS = ["ALPACA_API_KEY", "ALPACA_API_SECRET"] as const;
 
 function validateMarketData(value: string): string | undefined {
