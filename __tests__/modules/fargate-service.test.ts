@@ -186,7 +186,7 @@ describe("refused settings", () => {
   test.each([
     ["a load balancer without a port", () => ({ loadBalancer: lbAttachment }), `FargateService ${NAME}: a load balancer or service discovery needs a port`],
     ["service discovery without a port", () => ({ serviceDiscovery: { namespaceId: "ns-1", name: "ingest" } }), `FargateService ${NAME}: a load balancer or service discovery needs a port`],
-    ["a load balancer with an existing security group", () => ({ port: 80, loadBalancer: lbAttachment, securityGroupId: "sg-1" }), `FargateService ${NAME}: with an existing security group its owner adds the rules (no influxEgress or load balancer)`],
+    ["a load balancer with an existing security group", () => ({ port: 80, loadBalancer: lbAttachment, securityGroupId: "sg-1" }), `FargateService ${NAME}: with an existing security group its owner adds the rules (no egressTo or load balancer)`],
     ["ECS Exec with a read-only root", () => ({ executeCommand: true, readonlyRootFilesystem: { writablePaths: [] } }), `FargateService ${NAME}: ECS Exec does not work with a read-only root file system (its agent writes there)`],
     ["a health check that is not CMD or CMD-SHELL", () => ({ healthCheck: { command: ["curl", "x"], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } }), `FargateService ${NAME}: a health check command starts with CMD or CMD-SHELL, not curl`],
     ["an empty environment value", () => ({ environment: { SET: "x", EMPTY: "" } }), `fargate-service ${NAME}: empty environment value for EMPTY; ECS drops empty values, so leave the variable out or give it a value`],
