@@ -25,7 +25,9 @@ if (adopt) {
   const unmatched = adoptKept(app, record);
   if (unmatched.length > 0) {
     const list = unmatched.map((e) => `${e.stack} ${e.address} (${e.importId})`).join(", ");
-    process.stderr.write(`synth error: kept resources recorded by the last destroy match nothing in this config: ${list}; restore the config that made them, or delete them for real (help/teardown.md, "Adopting fails")\n`);
+    process.stderr.write(
+      `synth error: kept resources recorded by the last destroy match nothing in this config: ${list}; restore the config that made them, or delete them for real (help/teardown.md, "Adopting fails")\n`,
+    );
     process.exit(1);
   }
 }

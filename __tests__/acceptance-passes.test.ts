@@ -1,4 +1,14 @@
-import { EMULATOR_PARALLELISM, PASS_STACKS, emulatorTerraformEnv, inPass, longestFirst, passConcurrency, passName, passStacks, spawnAsync } from "../scripts/lib/acceptance-passes";
+import {
+  EMULATOR_PARALLELISM,
+  PASS_STACKS,
+  emulatorTerraformEnv,
+  inPass,
+  longestFirst,
+  passConcurrency,
+  passName,
+  passStacks,
+  spawnAsync,
+} from "../scripts/lib/acceptance-passes";
 import { configNamed, synthAll } from "./helpers/synth";
 
 describe("passStacks", () => {
@@ -21,7 +31,9 @@ describe("passStacks", () => {
   });
 
   test("a listed stack the app no longer has is one clear error", () => {
-    expect(() => passStacks("acceptance-edge", ["foundations", "core"], (s) => deps[s])).toThrow(/^acceptance pass acceptance-edge: stack\(s\) edge of PASS_STACKS are not synthesized; have foundations, core$/);
+    expect(() => passStacks("acceptance-edge", ["foundations", "core"], (s) => deps[s])).toThrow(
+      /^acceptance pass acceptance-edge: stack\(s\) edge of PASS_STACKS are not synthesized; have foundations, core$/,
+    );
   });
 
   test.each(Object.keys(PASS_STACKS))("%s: the synthesized app lets the listed stacks deploy alone", (pass) => {
@@ -37,7 +49,9 @@ test("passConcurrency: 3 by default, a whole number from 1 to 8, else one line n
   expect(passConcurrency("")).toBe(3);
   expect(passConcurrency("2")).toBe(2);
   for (const bad of ["0", "9", "1.5", "two"]) {
-    expect(() => passConcurrency(bad)).toThrow(`STREAMLINES_ACCEPTANCE_CONCURRENCY: "${bad}" is not allowed; expected a whole number from 1 to 8`);
+    expect(() => passConcurrency(bad)).toThrow(
+      `STREAMLINES_ACCEPTANCE_CONCURRENCY: "${bad}" is not allowed; expected a whole number from 1 to 8`,
+    );
   }
 });
 
@@ -53,13 +67,17 @@ test("emulatorTerraformEnv raises parallelism for apply, plan and destroy, after
 
 test("longestFirst: by measured seconds, a pass without a figure first, ties in their given order", () => {
   const names = (list: Array<{ name: string }>) => list.map((p) => p.name);
-  expect(names(longestFirst([{ name: "acceptance-edge" }, { name: "acceptance" }, { name: "new-pass" }, { name: "e2e" }, { name: "acceptance-backend-only" }]))).toEqual([
-    "new-pass",
-    "e2e",
-    "acceptance",
-    "acceptance-edge",
-    "acceptance-backend-only",
-  ]);
+  expect(
+    names(
+      longestFirst([
+        { name: "acceptance-edge" },
+        { name: "acceptance" },
+        { name: "new-pass" },
+        { name: "e2e" },
+        { name: "acceptance-backend-only" },
+      ]),
+    ),
+  ).toEqual(["new-pass", "e2e", "acceptance", "acceptance-edge", "acceptance-backend-only"]);
   expect(names(longestFirst([{ name: "new-b" }, { name: "e2e" }, { name: "new-a" }]))).toEqual(["new-b", "new-a", "e2e"]);
 });
 
@@ -80,7 +98,10 @@ test("passName names the pass its caller runs in, also while passes interleave",
 });
 
 test("spawnAsync gives spawnSync's fields: exit status, signal, both streams apart, and the spawn error", async () => {
-  const r = await spawnAsync(process.execPath, ["-e", 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'], { cwd: __dirname, env: process.env });
+  const r = await spawnAsync(process.execPath, ["-e", 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'], {
+    cwd: __dirname,
+    env: process.env,
+  });
   expect(r).toEqual({ status: 3, signal: null, stdout: "out", stderr: "err" });
   const missing = await spawnAsync("/no/such/program", [], { cwd: __dirname, env: process.env });
   expect(missing.status).toBeNull();

@@ -12,8 +12,14 @@ import { compare, readsIn } from "../scripts/app-contract";
 import { contractViolations } from "./helpers/app-contract";
 import { ROOT, Synthesized, configNamed, synthAll } from "./helpers/synth";
 
-const SHIPPED = fs.readdirSync(path.join(ROOT, "config")).filter((f) => f.endsWith(".json")).map((f) => `config/${f}`);
-const FIXTURES = fs.readdirSync(path.join(ROOT, "__tests__/fixtures/configs")).filter((f) => f.endsWith(".json")).map((f) => `__tests__/fixtures/configs/${f}`);
+const SHIPPED = fs
+  .readdirSync(path.join(ROOT, "config"))
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => `config/${f}`);
+const FIXTURES = fs
+  .readdirSync(path.join(ROOT, "__tests__/fixtures/configs"))
+  .filter((f) => f.endsWith(".json"))
+  .map((f) => `__tests__/fixtures/configs/${f}`);
 
 describe("the contract data", () => {
   test("every fact names a file:line of the app at the pinned commit", () => {
@@ -34,7 +40,10 @@ describe("the contract data", () => {
   test("the stacks take names from it: no service variable is a string literal in stacks/", () => {
     const files = fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".ts"));
     expect(files).toEqual(expect.arrayContaining(["core.ts", "core-services.ts"]));
-    const code = files.map((f) => fs.readFileSync(path.join(ROOT, "stacks", f), "utf8")).join("\n").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    const code = files
+      .map((f) => fs.readFileSync(path.join(ROOT, "stacks", f), "utf8"))
+      .join("\n")
+      .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
     const names = SERVICE_NAMES.flatMap((s) => Object.values<VariableContract>(APP_CONTRACT[s].variables).map((v) => v.name));
     // As an object key (the secret's own JSON keys, `jsonKey: "..."`, are the secret's format, not the app's).
     expect(names.filter((name) => new RegExp(`[{,\\s]["']?${name}["']?\\s*:`).test(code))).toEqual([]);
@@ -83,14 +92,20 @@ describe("the contract test fails when a task definition breaks the contract", (
   test("an empty value, a wrong port, a token from the wrong secret", () => {
     const broken = withContainer("streamlines-acc-ripples", (c) => {
       (c.environment as Env).push({ name: "JAVA_TOOL_OPTIONS", value: "" });
-      for (const s of c.secrets as Array<{ valueFrom: string }>) s.valueFrom = s.valueFrom.replace("influx-write-token", "influx-read-token");
+      for (const s of c.secrets as Array<{ valueFrom: string }>)
+        s.valueFrom = s.valueFrom.replace("influx-write-token", "influx-read-token");
     });
     const problems = contractViolations("acc", broken);
-    expect(problems).toContain("acc: ripples: JAVA_TOOL_OPTIONS is empty: ECS drops empty environment values, so the container never sees it (ripples/Dockerfile:17 @ e410d43)");
+    expect(problems).toContain(
+      "acc: ripples: JAVA_TOOL_OPTIONS is empty: ECS drops empty environment values, so the container never sees it (ripples/Dockerfile:17 @ e410d43)",
+    );
     expect(problems).toContain(
       "acc: ripples: INFLUXDB_WRITE_TOKEN comes from influx-read-token, but the bootstrap publishes the write token to influx-write-token (ripples/src/main/scala/net/anzop/config/InfluxDetails.scala:15 @ e410d43)",
     );
-    const port = withContainer("streamlines-acc-backend", (c) => ((c.portMappings as Array<{ containerPort: number }>)[0].containerPort = 8080));
+    const port = withContainer(
+      "streamlines-acc-backend",
+      (c) => ((c.portMappings as Array<{ containerPort: number }>)[0].containerPort = 8080),
+    );
     expect(contractViolations("acc", port)).toEqual([
       "acc: backend: container port 8080 but the process listens on 3030 (GRAPHQL_SERVER_PORT, default 3030; backend/src/graphql_server/server.rs:31 (EXPOSE in backend/Dockerfile:27) @ e410d43)",
     ]);
@@ -101,7 +116,9 @@ test("a task definition never carries an empty value, even past config validatio
   const config = configNamed("acceptance");
   const mutable = JSON.parse(JSON.stringify(config)) as typeof config;
   (mutable.services.ingest as { environment?: Record<string, string> }).environment = { MAX_TICKER_COUNT: "" };
-  expect(() => buildStacks(Testing.app(), mutable)).toThrow("fargate-service streamlines-acc-ingest: empty environment value for MAX_TICKER_COUNT; ECS drops empty values, so leave the variable out or give it a value");
+  expect(() => buildStacks(Testing.app(), mutable)).toThrow(
+    "fargate-service streamlines-acc-ingest: empty environment value for MAX_TICKER_COUNT; ECS drops empty values, so leave the variable out or give it a value",
+  );
 });
 
 describe("operator settings: TOP_TICKERS_API", () => {
@@ -109,7 +126,8 @@ describe("operator settings: TOP_TICKERS_API", () => {
     expect(missingOperatorSettings(configNamed("dev"))).toEqual([
       {
         key: "services.ingest.environment.TOP_TICKERS_API",
-        problem: "services.ingest.environment.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it (ingest/src/config/ticker_hydrator.rs:36 @ e410d43)",
+        problem:
+          "services.ingest.environment.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it (ingest/src/config/ticker_hydrator.rs:36 @ e410d43)",
         fix: 'set it in the config file, e.g. "services": {"ingest": {"environment": {"TOP_TICKERS_API": "<URL of the top-traded-tickers API>"}}} (help/app-contract.md)',
         message:
           'services.ingest.environment.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it (ingest/src/config/ticker_hydrator.rs:36 @ e410d43); set it in the config file, e.g. "services": {"ingest": {"environment": {"TOP_TICKERS_API": "<URL of the top-traded-tickers API>"}}} (help/app-contract.md)',
@@ -118,7 +136,8 @@ describe("operator settings: TOP_TICKERS_API", () => {
   });
 
   test("the acceptance configs give it, so their deploys reach phase 2", () => {
-    for (const name of ["acceptance", "acceptance-backend-only", "acceptance-edge"]) expect(missingOperatorSettings(configNamed(name))).toEqual([]);
+    for (const name of ["acceptance", "acceptance-backend-only", "acceptance-edge"])
+      expect(missingOperatorSettings(configNamed(name))).toEqual([]);
   });
 });
 
@@ -133,7 +152,9 @@ describe("config refuses environment values the containers would not see or do n
     }
     throw new Error("expected a ConfigError, but the config was accepted");
   };
-  const ingest = (environment: Record<string, string>, extra: Record<string, unknown> = {}) => ({ ingest: { image: { tag: "1.0.0" }, environment, ...extra } });
+  const ingest = (environment: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    ingest: { image: { tag: "1.0.0" }, environment, ...extra },
+  });
 
   test("an empty value: names the service, the variable and why", () => {
     expect(messageFor(ingest({ TOP_TICKERS_API: "" }))).toBe(
@@ -145,7 +166,13 @@ describe("config refuses environment values the containers would not see or do n
     expect(messageFor(ingest({ TICKERS_OVERRIDE: "AAPL" }))).toBe(
       'config/dev.json: services.ingest.environment.TICKERS_OVERRIDE: "AAPL" is not allowed; expected a variable ingest reads at e410d43 (TOP_TICKERS_API, MAX_TICKER_COUNT; help/app-contract.md), or list TICKERS_OVERRIDE in services.ingest.extraVariables to set it on purpose',
     );
-    const accepted = parseConfig(JSON.stringify({ ...DEV, services: { ...DEV.services, ...ingest({ TICKERS_OVERRIDE: "AAPL" }, { extraVariables: ["TICKERS_OVERRIDE"] }) } }), "config/dev.json");
+    const accepted = parseConfig(
+      JSON.stringify({
+        ...DEV,
+        services: { ...DEV.services, ...ingest({ TICKERS_OVERRIDE: "AAPL" }, { extraVariables: ["TICKERS_OVERRIDE"] }) },
+      }),
+      "config/dev.json",
+    );
     expect(accepted.services.ingest.environment).toEqual({ TICKERS_OVERRIDE: "AAPL" });
     expect(messageFor(ingest({ MAX_TICKER_COUNT: "5" }, { extraVariables: ["MAX_TICKER_COUNT"] }))).toBe(
       'config/dev.json: services.ingest.extraVariables[0]: "MAX_TICKER_COUNT" is not allowed; expected a variable the app contract does not list; ingest reads MAX_TICKER_COUNT at e410d43 already',
@@ -156,7 +183,9 @@ describe("config refuses environment values the containers would not see or do n
     expect(messageFor(ingest({ AWS_REGION: "us-east-1" }))).toBe(
       'config/dev.json: services.ingest.environment.AWS_REGION: "us-east-1" is not allowed; expected a variable config may set; ECS sets it on every task (ingest/src/stream_producer/producer.rs:10 @ e410d43)',
     );
-    expect(messageFor({ backend: { image: { tag: "1.0.0" }, environment: { INFLUXDB_BUCKET: "other" } } })).toMatch(/services\.backend\.environment\.INFLUXDB_BUCKET: "other" is not allowed; expected a variable the stack does not set itself/);
+    expect(messageFor({ backend: { image: { tag: "1.0.0" }, environment: { INFLUXDB_BUCKET: "other" } } })).toMatch(
+      /services\.backend\.environment\.INFLUXDB_BUCKET: "other" is not allowed; expected a variable the stack does not set itself/,
+    );
   });
 });
 
@@ -174,8 +203,18 @@ describe("npm run app-contract: the reads of a commit against the contract", () 
   test("finds each kind of read with its file:line, skips Vite's own flags and other folders", () => {
     expect(readsIn([...E410D43, "HEAD:dashboard/src/x.ts:3:const a = process.env['PUBLIC_API'] + process.env.PORT;"])).toEqual([
       { service: "backend", name: "INFLUXDB_READ_TOKEN", source: "backend/src/influxdb_conn.rs:13", kind: "env::var" },
-      { service: "ripples", name: "INFLUXDB_BUCKET", source: "ripples/src/main/scala/net/anzop/config/InfluxDetails.scala:14", kind: "sys.env" },
-      { service: "dashboard", name: "VITE_WEBSOCKET_RECONNECT_INTERVAL", source: "dashboard/src/lib/services/websocket.ts:17", kind: "import.meta.env" },
+      {
+        service: "ripples",
+        name: "INFLUXDB_BUCKET",
+        source: "ripples/src/main/scala/net/anzop/config/InfluxDetails.scala:14",
+        kind: "sys.env",
+      },
+      {
+        service: "dashboard",
+        name: "VITE_WEBSOCKET_RECONNECT_INTERVAL",
+        source: "dashboard/src/lib/services/websocket.ts:17",
+        kind: "import.meta.env",
+      },
       { service: "ingest", name: "HEALTH_SERVER_ADDR", source: "ingest/src/http/health.rs:7", kind: "env::var" },
       { service: "dashboard", name: "PUBLIC_API", source: "dashboard/src/x.ts:3", kind: "process.env" },
       { service: "dashboard", name: "PORT", source: "dashboard/src/x.ts:3", kind: "process.env" },
@@ -183,11 +222,21 @@ describe("npm run app-contract: the reads of a commit against the contract", () 
   });
 
   test("a read the contract does not know, and a contract variable whose read is gone, make it fail", () => {
-    const later = readsIn(['HEAD:backend/src/graphql_schema/windowed_quotation.rs:43:            env::var("INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL")']);
+    const later = readsIn([
+      'HEAD:backend/src/graphql_schema/windowed_quotation.rs:43:            env::var("INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL")',
+    ]);
     const { lines, ok } = compare(later);
     expect(ok).toBe(false);
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL +backend\/src\/graphql_schema\/windowed_quotation\.rs:43 +env::var +NOT IN THE CONTRACT$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^ {2}INFLUXDB_BUCKET +backend\/src\/graphql_schema\/windowed_quotation\.rs:43 +IN THE CONTRACT, BUT NO READ FOUND$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^ {2}INFLUXDB_BUCKET_MARKET_DATA_HISTORICAL +backend\/src\/graphql_schema\/windowed_quotation\.rs:43 +env::var +NOT IN THE CONTRACT$/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^ {2}INFLUXDB_BUCKET +backend\/src\/graphql_schema\/windowed_quotation\.rs:43 +IN THE CONTRACT, BUT NO READ FOUND$/,
+      ),
+    );
     expect(compare(readsIn(E410D43)).lines).toContainEqual(expect.stringMatching(/HEALTH_SERVER_ADDR .* contract: never read/));
   });
 });

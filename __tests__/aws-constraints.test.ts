@@ -46,17 +46,35 @@ test("the table covers every mapped resource type (npm run gen:constraints after
 });
 
 test("the DLM schedule name that failed on AWS is refused, and its fix passes", () => {
-  const body = (name: string) => ({ description: "daily snapshots of streamlines-dev-influx-data", execution_role_arn: "${aws_iam_role.r.arn}", state: "ENABLED", policy_details: { resource_types: ["VOLUME"], schedule: [{ name, create_rule: { interval: 24, interval_unit: "HOURS", times: ["03:00"] }, retain_rule: { count: 7 } }] } });
-  const check = (name: string) => checkResource(TABLE, API_MAP.aws_dlm_lifecycle_policy, "aws_dlm_lifecycle_policy", "snapshots", body(name), emptyCoverage());
-  expect(check("daily, kept 7 days")).toEqual([expect.stringContaining('policy_details.schedule[0].name = "daily, kept 7 days": does not match ScheduleName\'s pattern')]);
+  const body = (name: string) => ({
+    description: "daily snapshots of streamlines-dev-influx-data",
+    execution_role_arn: "${aws_iam_role.r.arn}",
+    state: "ENABLED",
+    policy_details: {
+      resource_types: ["VOLUME"],
+      schedule: [{ name, create_rule: { interval: 24, interval_unit: "HOURS", times: ["03:00"] }, retain_rule: { count: 7 } }],
+    },
+  });
+  const check = (name: string) =>
+    checkResource(TABLE, API_MAP.aws_dlm_lifecycle_policy, "aws_dlm_lifecycle_policy", "snapshots", body(name), emptyCoverage());
+  expect(check("daily, kept 7 days")).toEqual([
+    expect.stringContaining('policy_details.schedule[0].name = "daily, kept 7 days": does not match ScheduleName\'s pattern'),
+  ]);
   expect(check("daily kept 7 days")).toEqual([]);
 });
 
 test("length, enum, range and the tag rules each refuse a bad value", () => {
   const coverage = emptyCoverage();
-  const tg = checkResource(TABLE, API_MAP.aws_lb_target_group, "aws_lb_target_group", "tg", { name: "streamlines-production-dashboard-tg", port: 70000, protocol: "HTTP2", tags: { "aws:owner": "x", Name: "a,b" } }, coverage);
+  const tg = checkResource(
+    TABLE,
+    API_MAP.aws_lb_target_group,
+    "aws_lb_target_group",
+    "tg",
+    { name: "streamlines-production-dashboard-tg", port: 70000, protocol: "HTTP2", tags: { "aws:owner": "x", Name: "a,b" } },
+    coverage,
+  );
   expect(tg).toEqual([
-    expect.stringContaining("name = \"streamlines-production-dashboard-tg\": longer than CreateTargetGroupInput.Name's maximum length 32"),
+    expect.stringContaining('name = "streamlines-production-dashboard-tg": longer than CreateTargetGroupInput.Name\'s maximum length 32'),
     expect.stringContaining("port = 70000: above Port's maximum 65535"),
     expect.stringContaining('protocol = "HTTP2": not one of ProtocolEnum\'s values'),
     expect.stringContaining('tags.Name = "a,b": does not match TagValue\'s pattern'),
@@ -84,7 +102,9 @@ describe.each(CONFIGS)("config %s", (label, file) => {
     const coverage = emptyCoverage();
     const findings = Object.entries(stacks).flatMap(([stack, json]) => checkStack(label, stack, json, coverage));
     merge(total, coverage);
-    const unclassified = Object.values(stacks).flatMap((s) => Object.keys(s.resource ?? {})).filter((t) => !API_MAP[t] && !NOT_MAPPED[t]);
+    const unclassified = Object.values(stacks)
+      .flatMap((s) => Object.keys(s.resource ?? {}))
+      .filter((t) => !API_MAP[t] && !NOT_MAPPED[t]);
     expect(unclassified.map((t) => `${t}: add it to API_MAP or NOT_MAPPED in scripts/lib/aws-api-map.ts`)).toEqual([]);
     expect(findings).toEqual([]);
     // Not vacuous: most literals reach a member with constraints.

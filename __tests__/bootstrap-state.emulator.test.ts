@@ -46,7 +46,8 @@ async function settings(Bucket: string) {
   );
   return {
     versioning: (await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status,
-    sse: (await s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+    sse: (await s3.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]
+      ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
     publicAccessBlock: (await s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration,
     ownership: (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))).OwnershipControls?.Rules?.[0]?.ObjectOwnership,
     location: (await s3.send(new GetBucketLocationCommand({ Bucket }))).LocationConstraint ?? null,
@@ -72,7 +73,13 @@ describe("real-AWS path (no emulator in config; the client is pointed at moto)",
     expect(lines).toHaveLength(8);
 
     const s = await settings("sl-state-real");
-    expect(s).toMatchObject({ versioning: "Enabled", sse: "AES256", publicAccessBlock: ALL_BLOCKED, ownership: "BucketOwnerEnforced", location: "eu-west-1" });
+    expect(s).toMatchObject({
+      versioning: "Enabled",
+      sse: "AES256",
+      publicAccessBlock: ALL_BLOCKED,
+      ownership: "BucketOwnerEnforced",
+      location: "eu-west-1",
+    });
     expect(s.policy.Statement).toEqual([
       {
         Sid: "DenyInsecureTransport",
@@ -96,8 +103,16 @@ describe("real-AWS path (no emulator in config; the client is pointed at moto)",
     expect((await settings("sl-state-use1")).location).toBeNull();
 
     await s3.send(new PutBucketVersioningCommand({ Bucket: "sl-state-use1", VersioningConfiguration: { Status: "Suspended" } }));
-    const own = { Sid: "ReadForCi", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/ci" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::sl-state-use1/*" };
-    await s3.send(new PutBucketPolicyCommand({ Bucket: "sl-state-use1", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [own] }) }));
+    const own = {
+      Sid: "ReadForCi",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::123456789012:role/ci" },
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::sl-state-use1/*",
+    };
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: "sl-state-use1", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [own] }) }),
+    );
 
     const lines: string[] = [];
     const repaired = await bootstrapStateBucket(awsConfig("sl-state-use1", "us-east-1"), (l) => lines.push(l), s3);
@@ -119,7 +134,13 @@ describe("emulator config (as the acceptance tier runs it)", () => {
     expect(lines).toContain(`  bucket policy: skipped: emulator ${moto.endpoint} is plain HTTP, which a TLS-only policy denies`);
 
     const s = await settings("sl-state-emulated");
-    expect(s).toMatchObject({ versioning: "Enabled", sse: "AES256", publicAccessBlock: ALL_BLOCKED, ownership: "BucketOwnerEnforced", policy: "NoSuchBucketPolicy" });
+    expect(s).toMatchObject({
+      versioning: "Enabled",
+      sse: "AES256",
+      publicAccessBlock: ALL_BLOCKED,
+      ownership: "BucketOwnerEnforced",
+      policy: "NoSuchBucketPolicy",
+    });
 
     const again: string[] = [];
     expect(await bootstrapStateBucket(c, (l) => again.push(l))).toEqual({ bucket: "sl-state-emulated", created: false, changed: [] });

@@ -12,9 +12,12 @@ beforeEach(() => {
   fs.mkdirSync(path.join(project, "scripts"));
   fs.copyFileSync(path.join(ROOT, "scripts", "build.js"), path.join(project, "scripts", "build.js"));
   fs.copyFileSync(path.join(ROOT, "tsconfig.json"), path.join(project, "tsconfig.json"));
-  fs.writeFileSync(path.join(project, "tsconfig.build.json"), JSON.stringify({ extends: "./tsconfig.json", include: ["main.ts", "lib/**/*.ts"] }));
+  fs.writeFileSync(
+    path.join(project, "tsconfig.build.json"),
+    JSON.stringify({ extends: "./tsconfig.json", include: ["main.ts", "lib/**/*.ts"] }),
+  );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
-  write("lib/greet.ts", 'export const greet = (who: string): string => `hello ${who}`;\n');
+  write("lib/greet.ts", "export const greet = (who: string): string => `hello ${who}`;\n");
   write("main.ts", 'import { greet } from "./lib/greet";\nconsole.log(greet(process.argv.slice(2).join(" ")), require.main === module);\n');
 });
 afterEach(() => fs.rmSync(project, { recursive: true, force: true }));
@@ -24,7 +27,8 @@ function write(rel: string, text: string): void {
   fs.writeFileSync(path.join(project, rel), text);
 }
 
-const build = (...args: string[]) => spawnSync(process.execPath, [path.join(project, "scripts", "build.js"), ...args], { cwd: project, encoding: "utf8" });
+const build = (...args: string[]) =>
+  spawnSync(process.execPath, [path.join(project, "scripts", "build.js"), ...args], { cwd: project, encoding: "utf8" });
 
 test("a fresh clone builds on the first run, then the app runs as the main module with its arguments", () => {
   const r = build("--then", "dist/main.js", "a", "b");
@@ -41,7 +45,7 @@ test("unchanged sources: no transpile and nothing printed; a changed, added or l
   expect([again.status, again.stdout, again.stderr]).toEqual([0, "", ""]);
   expect(fs.statSync(output).mtimeMs).toBe(before);
 
-  write("lib/greet.ts", 'export const greet = (who: string): string => `hi ${who}`;\n');
+  write("lib/greet.ts", "export const greet = (who: string): string => `hi ${who}`;\n");
   expect(build().stderr).toContain("transpiled");
   expect(build("--then", "dist/main.js", "c").stdout).toBe("hi c true\n");
 
@@ -68,7 +72,11 @@ test("an include pattern it cannot read is one clear line", () => {
   fs.writeFileSync(path.join(project, "tsconfig.build.json"), JSON.stringify({ include: ["src/*.ts"] }));
   const r = build();
   expect(r.status).toBe(1);
-  expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^build: .*tsconfig\.build\.json: include pattern "src\/\*\.ts" is not supported; use a file name or dir\/\*\*\/\*\.ts$/)]);
+  expect(r.stderr.trim().split("\n")).toEqual([
+    expect.stringMatching(
+      /^build: .*tsconfig\.build\.json: include pattern "src\/\*\.ts" is not supported; use a file name or dir\/\*\*\/\*\.ts$/,
+    ),
+  ]);
 });
 
 test("cdktf.json's app and npm run build, synth use it", () => {

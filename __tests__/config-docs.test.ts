@@ -67,7 +67,9 @@ function tableDrift(markdown: string, schema: Rule): { unknown: string[]; undocu
   }
   // A row naming an object documents those of its keys it names in its text.
   const undocumented = schemaLeaves(schema)
-    .filter((leaf) => !covered.has(leaf.path) && !(covered.get(leaf.parent) ?? []).some((line) => new RegExp(`\\b${leaf.name}\\b`).test(line)))
+    .filter(
+      (leaf) => !covered.has(leaf.path) && !(covered.get(leaf.parent) ?? []).some((line) => new RegExp(`\\b${leaf.name}\\b`).test(line)),
+    )
     .map((leaf) => leaf.path);
   return { unknown, undocumented };
 }
@@ -80,10 +82,26 @@ describe("help/config.md's key table", () => {
   });
 
   it("reads the table's shorthand", () => {
-    expect(documentedPaths("`influx.ebs.sizeGiB` / `iops` / `throughputMiBps`")).toEqual(["influx.ebs.sizeGiB", "influx.ebs.iops", "influx.ebs.throughputMiBps"]);
-    expect(documentedPaths("`grafana.image.tag` / `buildContext` / ...")).toEqual(["grafana.image.tag", "grafana.image.buildContext", "grafana.image.*"]);
-    expect(documentedPaths("`autoscaling.backend` / `dashboard` `.min` / `.max`")).toEqual(["autoscaling.backend.min", "autoscaling.backend.max", "autoscaling.dashboard.min", "autoscaling.dashboard.max"]);
-    expect(documentedPaths("`network.publicSubnetCidrs`, `network.privateSubnetCidrs`")).toEqual(["network.publicSubnetCidrs", "network.privateSubnetCidrs"]);
+    expect(documentedPaths("`influx.ebs.sizeGiB` / `iops` / `throughputMiBps`")).toEqual([
+      "influx.ebs.sizeGiB",
+      "influx.ebs.iops",
+      "influx.ebs.throughputMiBps",
+    ]);
+    expect(documentedPaths("`grafana.image.tag` / `buildContext` / ...")).toEqual([
+      "grafana.image.tag",
+      "grafana.image.buildContext",
+      "grafana.image.*",
+    ]);
+    expect(documentedPaths("`autoscaling.backend` / `dashboard` `.min` / `.max`")).toEqual([
+      "autoscaling.backend.min",
+      "autoscaling.backend.max",
+      "autoscaling.dashboard.min",
+      "autoscaling.dashboard.max",
+    ]);
+    expect(documentedPaths("`network.publicSubnetCidrs`, `network.privateSubnetCidrs`")).toEqual([
+      "network.publicSubnetCidrs",
+      "network.privateSubnetCidrs",
+    ]);
   });
 
   it("finds a row that is missing and a row for a key that does not exist", () => {
@@ -97,6 +115,9 @@ describe("help/config.md's key table", () => {
 
   it("counts a key named only in an object's row when the row names it", () => {
     const drifted = markdown.replace("`retentionHours` 24-8760", "retention 24-8760 hours");
-    expect(tableDrift(drifted, CONFIG_SCHEMA).undocumented).toEqual(["kinesis.upstream.retentionHours", "kinesis.downstream.retentionHours"]);
+    expect(tableDrift(drifted, CONFIG_SCHEMA).undocumented).toEqual([
+      "kinesis.upstream.retentionHours",
+      "kinesis.downstream.retentionHours",
+    ]);
   });
 });

@@ -87,26 +87,41 @@ describe("config validation: one line naming file, key, value and what is allowe
 
     test("a trailing comma", () => {
       const text = DEV_TEXT.replace('"flowLogs": true', '"flowLogs": true,');
-      expectMessage(errorOf(() => parseConfig(text, FILE)), `${FILE}: invalid JSON at line 21 column 3: Expected double-quoted property name; ${JSON_ALLOWED}`);
+      expectMessage(
+        errorOf(() => parseConfig(text, FILE)),
+        `${FILE}: invalid JSON at line 21 column 3: Expected double-quoted property name; ${JSON_ALLOWED}`,
+      );
     });
 
     test("a single-quoted string (V8 gives no position for it)", () => {
       const text = DEV_TEXT.replace('"egress": "nat"', "\"egress\": 'nat'");
-      expectMessage(errorOf(() => parseConfig(text, FILE)), `${FILE}: invalid JSON at line 19 column 15: Unexpected token '''; ${JSON_ALLOWED}`);
+      expectMessage(
+        errorOf(() => parseConfig(text, FILE)),
+        `${FILE}: invalid JSON at line 19 column 15: Unexpected token '''; ${JSON_ALLOWED}`,
+      );
     });
 
     test("a misspelt literal", () => {
       const text = DEV_TEXT.replace('"flowLogs": true', '"flowLogs": tru');
-      expectMessage(errorOf(() => parseConfig(text, FILE)), `${FILE}: invalid JSON at line 20 column 20: Unexpected token '\\n'; ${JSON_ALLOWED}`);
+      expectMessage(
+        errorOf(() => parseConfig(text, FILE)),
+        `${FILE}: invalid JSON at line 20 column 20: Unexpected token '\\n'; ${JSON_ALLOWED}`,
+      );
     });
 
     test("a truncated file", () => {
       const text = DEV_TEXT.slice(0, DEV_TEXT.indexOf('"network": ') + '"network": '.length);
-      expectMessage(errorOf(() => parseConfig(text, FILE)), `${FILE}: invalid JSON at line 14 column 14: Unexpected end of JSON input; ${JSON_ALLOWED}`);
+      expectMessage(
+        errorOf(() => parseConfig(text, FILE)),
+        `${FILE}: invalid JSON at line 14 column 14: Unexpected end of JSON input; ${JSON_ALLOWED}`,
+      );
     });
 
     test("a top level that is not an object", () => {
-      expectMessage(errorOf(() => parseConfig("[]", FILE)), `${FILE}: top level is array; expected a JSON object`);
+      expectMessage(
+        errorOf(() => parseConfig("[]", FILE)),
+        `${FILE}: top level is array; expected a JSON object`,
+      );
     });
   });
 
@@ -142,15 +157,24 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("a fraction where a whole number is expected", () => {
-      expectMessage(messageFor((c) => (c.ecr.keepLastImages = 2.5)), `${FILE}: ecr.keepLastImages: 2.5 is not allowed; expected a whole number from 1 to 1000`);
+      expectMessage(
+        messageFor((c) => (c.ecr.keepLastImages = 2.5)),
+        `${FILE}: ecr.keepLastImages: 2.5 is not allowed; expected a whole number from 1 to 1000`,
+      );
     });
 
     test("a number where a boolean is expected", () => {
-      expectMessage(messageFor((c) => (c.network.flowLogs = 1)), `${FILE}: network.flowLogs: 1 is not allowed; expected true or false, got number`);
+      expectMessage(
+        messageFor((c) => (c.network.flowLogs = 1)),
+        `${FILE}: network.flowLogs: 1 is not allowed; expected true or false, got number`,
+      );
     });
 
     test("a number where a string is expected", () => {
-      expectMessage(messageFor((c) => (c.owner = 42)), `${FILE}: owner: 42 is not allowed; expected a string, got number`);
+      expectMessage(
+        messageFor((c) => (c.owner = 42)),
+        `${FILE}: owner: 42 is not allowed; expected a string, got number`,
+      );
     });
 
     test("a string where a list is expected", () => {
@@ -161,7 +185,10 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("null where an object is expected", () => {
-      expectMessage(messageFor((c) => (c.state = null)), `${FILE}: state: null is not allowed; expected an object, got null`);
+      expectMessage(
+        messageFor((c) => (c.state = null)),
+        `${FILE}: state: null is not allowed; expected an object, got null`,
+      );
     });
   });
 
@@ -266,20 +293,32 @@ describe("config validation: one line naming file, key, value and what is allowe
 
   describe("S3 bucket names", () => {
     test("uppercase", () => {
-      expectMessage(messageFor((c) => (c.state.bucket = "StreamLines-State")), `${FILE}: state.bucket: "StreamLines-State" is not allowed; ${S3_NAME}`);
+      expectMessage(
+        messageFor((c) => (c.state.bucket = "StreamLines-State")),
+        `${FILE}: state.bucket: "StreamLines-State" is not allowed; ${S3_NAME}`,
+      );
     });
 
     test("too short", () => {
-      expectMessage(messageFor((c) => (c.artifacts.bucketName = "ab")), `${FILE}: artifacts.bucketName: "ab" is not allowed; ${S3_NAME}`);
+      expectMessage(
+        messageFor((c) => (c.artifacts.bucketName = "ab")),
+        `${FILE}: artifacts.bucketName: "ab" is not allowed; ${S3_NAME}`,
+      );
     });
 
     test("too long", () => {
       const name = "a".repeat(64);
-      expectMessage(messageFor((c) => (c.artifacts.bucketName = name)), `${FILE}: artifacts.bucketName: "${name}" is not allowed; ${S3_NAME}`);
+      expectMessage(
+        messageFor((c) => (c.artifacts.bucketName = name)),
+        `${FILE}: artifacts.bucketName: "${name}" is not allowed; ${S3_NAME}`,
+      );
     });
 
     test("two adjacent periods", () => {
-      expectMessage(messageFor((c) => (c.artifacts.bucketName = "a..b")), `${FILE}: artifacts.bucketName: "a..b" is not allowed; ${S3_NAME}, with no '..', '.-' or '-.'`);
+      expectMessage(
+        messageFor((c) => (c.artifacts.bucketName = "a..b")),
+        `${FILE}: artifacts.bucketName: "a..b" is not allowed; ${S3_NAME}, with no '..', '.-' or '-.'`,
+      );
     });
 
     test("formatted as an IP address", () => {
@@ -299,11 +338,17 @@ describe("config validation: one line naming file, key, value and what is allowe
 
   describe("sizes and counts", () => {
     test("a zero volume size", () => {
-      expectMessage(messageFor((c) => (c.influx.ebs.sizeGiB = 0)), `${FILE}: influx.ebs.sizeGiB: 0 is not allowed; expected a whole number from 1 to 16384`);
+      expectMessage(
+        messageFor((c) => (c.influx.ebs.sizeGiB = 0)),
+        `${FILE}: influx.ebs.sizeGiB: 0 is not allowed; expected a whole number from 1 to 16384`,
+      );
     });
 
     test("a negative volume size", () => {
-      expectMessage(messageFor((c) => (c.influx.ebs.sizeGiB = -5)), `${FILE}: influx.ebs.sizeGiB: -5 is not allowed; expected a whole number from 1 to 16384`);
+      expectMessage(
+        messageFor((c) => (c.influx.ebs.sizeGiB = -5)),
+        `${FILE}: influx.ebs.sizeGiB: -5 is not allowed; expected a whole number from 1 to 16384`,
+      );
     });
 
     test("a zero shard count", () => {
@@ -314,7 +359,10 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("IOPS below the gp3 baseline", () => {
-      expectMessage(messageFor((c) => (c.influx.ebs.iops = 100)), `${FILE}: influx.ebs.iops: 100 is not allowed; expected a whole number from 3000 to 16000`);
+      expectMessage(
+        messageFor((c) => (c.influx.ebs.iops = 100)),
+        `${FILE}: influx.ebs.iops: 100 is not allowed; expected a whole number from 3000 to 16000`,
+      );
     });
 
     test("gp3 IOPS above 500 per GiB", () => {
@@ -339,17 +387,26 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("a KMS deletion window outside 7-30 days", () => {
-      expectMessage(messageFor((c) => (c.kms = { deletionWindowDays: 3 })), `${FILE}: kms.deletionWindowDays: 3 is not allowed; expected a whole number from 7 to 30`);
+      expectMessage(
+        messageFor((c) => (c.kms = { deletionWindowDays: 3 })),
+        `${FILE}: kms.deletionWindowDays: 3 is not allowed; expected a whole number from 7 to 30`,
+      );
     });
   });
 
   describe("choices", () => {
     test("a profile that does not exist", () => {
-      expectMessage(messageFor((c) => (c.profile = "minimal")), `${FILE}: profile: "minimal" is not allowed; expected one of "full", "backend-only"`);
+      expectMessage(
+        messageFor((c) => (c.profile = "minimal")),
+        `${FILE}: profile: "minimal" is not allowed; expected one of "full", "backend-only"`,
+      );
     });
 
     test("an egress mode that does not exist", () => {
-      expectMessage(messageFor((c) => (c.network.egress = "igw")), `${FILE}: network.egress: "igw" is not allowed; expected one of "nat", "nat-and-endpoints"`);
+      expectMessage(
+        messageFor((c) => (c.network.egress = "igw")),
+        `${FILE}: network.egress: "igw" is not allowed; expected one of "nat", "nat-and-endpoints"`,
+      );
       expectMessage(
         messageFor((c) => (c.network.egress = "endpoints")),
         `${FILE}: network.egress: "endpoints" is not allowed; expected one of "nat", "nat-and-endpoints": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach`,
@@ -391,7 +448,10 @@ describe("config validation: one line naming file, key, value and what is allowe
     });
 
     test("no state bucket", () => {
-      expectMessage(messageFor((c) => delete c.state.bucket), `${FILE}: state.bucket: (missing) is not allowed; this key is required; ${S3_NAME}`);
+      expectMessage(
+        messageFor((c) => delete c.state.bucket),
+        `${FILE}: state.bucket: (missing) is not allowed; this key is required; ${S3_NAME}`,
+      );
     });
 
     test("no network at all", () => {
@@ -431,7 +491,12 @@ const MINIMAL = {
   },
   influx: { availabilityZone: "eu-central-1a", image: { tag: "2.7.12" } },
   // Required for every service of the profile until image build contexts exist (issue 7).
-  services: { ingest: { image: { tag: "1.0.0" } }, ripples: { image: { tag: "1.0.0" } }, backend: { image: { tag: "1.0.0" } }, dashboard: { image: { tag: "1.0.0" } } },
+  services: {
+    ingest: { image: { tag: "1.0.0" } },
+    ripples: { image: { tag: "1.0.0" } },
+    backend: { image: { tag: "1.0.0" } },
+    dashboard: { image: { tag: "1.0.0" } },
+  },
 };
 
 describe("defaults", () => {
@@ -481,21 +546,35 @@ describe("defaults", () => {
   });
 
   test("each required key, left out, is named as required", () => {
-    const required: Array<[string, string?]> = [["env"], ["owner"], ["region"], ["state", "bucket"], ["network", "vpcCidr"], ["network", "availabilityZones"], ["network", "publicSubnetCidrs"], ["network", "privateSubnetCidrs"], ["influx", "availabilityZone"]];
+    const required: Array<[string, string?]> = [
+      ["env"],
+      ["owner"],
+      ["region"],
+      ["state", "bucket"],
+      ["network", "vpcCidr"],
+      ["network", "availabilityZones"],
+      ["network", "publicSubnetCidrs"],
+      ["network", "privateSubnetCidrs"],
+      ["influx", "availabilityZone"],
+    ];
     for (const [outer, inner] of required) {
       const config: Json = JSON.parse(JSON.stringify(MINIMAL));
       if (inner) delete config[outer][inner];
       else delete config[outer];
       const message = errorOf(() => parseConfig(JSON.stringify(config), FILE));
       expectOneLine(message);
-      expect(message.startsWith(`${FILE}: ${inner ? `${outer}.${inner}` : outer}: (missing) is not allowed; this key is required; expected `)).toBe(true);
+      expect(
+        message.startsWith(`${FILE}: ${inner ? `${outer}.${inner}` : outer}: (missing) is not allowed; this key is required; expected `),
+      ).toBe(true);
     }
   });
 });
 
 describe("which file is read", () => {
   test("STREAMLINES_CONFIG wins over STREAMLINES_ENV", () => {
-    expect(resolveConfigPath({ STREAMLINES_CONFIG: "some/where.json", STREAMLINES_ENV: "acceptance" })).toBe(path.resolve("some/where.json"));
+    expect(resolveConfigPath({ STREAMLINES_CONFIG: "some/where.json", STREAMLINES_ENV: "acceptance" })).toBe(
+      path.resolve("some/where.json"),
+    );
   });
 
   test("STREAMLINES_ENV picks config/<env>.json", () => {
@@ -520,7 +599,13 @@ describe("the CLI (node dist/main.js)", () => {
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   const run = (configFile: string | undefined, outdir: string, extra: NodeJS.ProcessEnv = {}) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, STREAMLINES_CONFIG: configFile, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1", ...extra };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      STREAMLINES_CONFIG: configFile,
+      CDKTF_OUTDIR: outdir,
+      CHECKPOINT_DISABLE: "1",
+      ...extra,
+    };
     if (!configFile) delete env.STREAMLINES_CONFIG;
     if (!extra.STREAMLINES_ENV) delete env.STREAMLINES_ENV;
     return spawnSync(process.execPath, [path.join(ROOT, "dist", "main.js")], { cwd: ROOT, env, encoding: "utf8" });
@@ -579,7 +664,8 @@ describe("the CLI (node dist/main.js)", () => {
 });
 
 describe("config validation: the app's services, load balancer, autoscaling, schedule and alarms", () => {
-  const TAG = 'expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, \'_\', \'.\', \'-\', not starting with \'.\' or \'-\', and not "latest"';
+  const TAG =
+    "expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', not starting with '.' or '-', and not \"latest\"";
 
   test("a service of the profile without an image tag", () => {
     expectMessage(
@@ -596,7 +682,11 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     test("a build context instead of a tag is accepted, with or without dockerfile and platform", () => {
       const c = dev();
       c.services.ingest.image = { buildContext: INGEST_CONTEXT };
-      c.services.ripples.image = { buildContext: path.join(ROOT, RIPPLES_CONTEXT), dockerfile: "docker/Dockerfile.ripples", platform: "linux/arm64" };
+      c.services.ripples.image = {
+        buildContext: path.join(ROOT, RIPPLES_CONTEXT),
+        dockerfile: "docker/Dockerfile.ripples",
+        platform: "linux/arm64",
+      };
       const config = parseConfig(JSON.stringify(c), FILE);
       expect(config.services.ingest.image).toEqual({ buildContext: INGEST_CONTEXT });
       expect(config.services.ripples.image.platform).toBe("linux/arm64");
@@ -661,9 +751,18 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   });
 
   test("image tag latest, or not a docker tag", () => {
-    expectMessage(messageFor((c) => (c.services.ingest.image.tag = "latest")), `${FILE}: services.ingest.image.tag: "latest" is not allowed; ${TAG}`);
-    expectMessage(messageFor((c) => (c.services.ingest.image.tag = "v1:2")), `${FILE}: services.ingest.image.tag: "v1:2" is not allowed; ${TAG}`);
-    expectMessage(messageFor((c) => (c.services.ingest.image.tag = "-rc1")), `${FILE}: services.ingest.image.tag: "-rc1" is not allowed; ${TAG}`);
+    expectMessage(
+      messageFor((c) => (c.services.ingest.image.tag = "latest")),
+      `${FILE}: services.ingest.image.tag: "latest" is not allowed; ${TAG}`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.ingest.image.tag = "v1:2")),
+      `${FILE}: services.ingest.image.tag: "v1:2" is not allowed; ${TAG}`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.ingest.image.tag = "-rc1")),
+      `${FILE}: services.ingest.image.tag: "-rc1" is not allowed; ${TAG}`,
+    );
     expectMessage(
       messageFor((c) => (c.services.ingest.image.tag = "ctx-0123456789abcdef")),
       `${FILE}: services.ingest.image.tag: "ctx-0123456789abcdef" is not allowed; expected a pinned tag not starting with "ctx-", which the image hooks' content-hash tags use and the ECR lifecycle expires`,
@@ -682,7 +781,10 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   });
 
   test("Fargate sizes: CPU units and memory that fit them", () => {
-    expectMessage(messageFor((c) => (c.services.ripples.cpu = 300)), `${FILE}: services.ripples.cpu: 300 is not allowed; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384`);
+    expectMessage(
+      messageFor((c) => (c.services.ripples.cpu = 300)),
+      `${FILE}: services.ripples.cpu: 300 is not allowed; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384`,
+    );
     expectMessage(
       messageFor((c) => (c.services.backend.memory = 4096)),
       `${FILE}: services.backend.memory: 4096 is not allowed; expected a Fargate memory size for 256 CPU units: 512, 1024, 2048 MiB`,
@@ -694,35 +796,68 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   });
 
   test("architecture and capacity provider", () => {
-    expectMessage(messageFor((c) => (c.services.ingest.architecture = "arm64")), `${FILE}: services.ingest.architecture: "arm64" is not allowed; expected one of "X86_64", "ARM64"`);
-    expectMessage(messageFor((c) => (c.services.ingest.capacityProvider = "SPOT")), `${FILE}: services.ingest.capacityProvider: "SPOT" is not allowed; expected one of "FARGATE", "FARGATE_SPOT"`);
+    expectMessage(
+      messageFor((c) => (c.services.ingest.architecture = "arm64")),
+      `${FILE}: services.ingest.architecture: "arm64" is not allowed; expected one of "X86_64", "ARM64"`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.ingest.capacityProvider = "SPOT")),
+      `${FILE}: services.ingest.capacityProvider: "SPOT" is not allowed; expected one of "FARGATE", "FARGATE_SPOT"`,
+    );
   });
 
   test("FARGATE_SPOT is accepted for ARM64 services (Fargate Spot runs Graviton since 2024-09)", () => {
     const dev = JSON.parse(fs.readFileSync(DEV_FILE, "utf8"));
     dev.services.ripples.capacityProvider = "FARGATE_SPOT";
-    expect(parseConfig(JSON.stringify(dev), FILE).services.ripples).toMatchObject({ architecture: "ARM64", capacityProvider: "FARGATE_SPOT" });
+    expect(parseConfig(JSON.stringify(dev), FILE).services.ripples).toMatchObject({
+      architecture: "ARM64",
+      capacityProvider: "FARGATE_SPOT",
+    });
   });
 
   test("counts and deployment percentages", () => {
-    expectMessage(messageFor((c) => (c.services.ingest.desiredCount = -1)), `${FILE}: services.ingest.desiredCount: -1 is not allowed; expected a whole number from 0 to 100`);
-    expectMessage(messageFor((c) => (c.services.ingest.maxPercent = 250)), `${FILE}: services.ingest.maxPercent: 250 is not allowed; expected a whole number from 100 to 200`);
+    expectMessage(
+      messageFor((c) => (c.services.ingest.desiredCount = -1)),
+      `${FILE}: services.ingest.desiredCount: -1 is not allowed; expected a whole number from 0 to 100`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.ingest.maxPercent = 250)),
+      `${FILE}: services.ingest.maxPercent: 250 is not allowed; expected a whole number from 100 to 200`,
+    );
     expectMessage(
       messageFor((c) => Object.assign(c.services.backend, { minHealthyPercent: 100, maxPercent: 100 })),
       `${FILE}: services.backend.maxPercent: 100 is not allowed; expected more than minHealthyPercent (100), or a deployment can neither start nor stop a task`,
     );
-    expectMessage(messageFor((c) => (c.services.ripples.executeCommand = "yes")), `${FILE}: services.ripples.executeCommand: "yes" is not allowed; expected true or false, got string`);
+    expectMessage(
+      messageFor((c) => (c.services.ripples.executeCommand = "yes")),
+      `${FILE}: services.ripples.executeCommand: "yes" is not allowed; expected true or false, got string`,
+    );
   });
 
   test("web service port and health check path", () => {
-    expectMessage(messageFor((c) => (c.services.backend.port = 80)), `${FILE}: services.backend.port: 80 is not allowed; expected a whole number from 1024 to 65535`);
-    expectMessage(messageFor((c) => (c.services.backend.healthCheckPath = "health")), `${FILE}: services.backend.healthCheckPath: "health" is not allowed; expected an absolute URL path such as /health`);
+    expectMessage(
+      messageFor((c) => (c.services.backend.port = 80)),
+      `${FILE}: services.backend.port: 80 is not allowed; expected a whole number from 1024 to 65535`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.backend.healthCheckPath = "health")),
+      `${FILE}: services.backend.healthCheckPath: "health" is not allowed; expected an absolute URL path such as /health`,
+    );
   });
 
   test("health check and read-only root file system: ECS's ranges, timeout below interval, no read-only root with ECS Exec", () => {
-    expectMessage(messageFor((c) => (c.services.ripples.healthCheck = { intervalSeconds: 400 } as never)), `${FILE}: services.ripples.healthCheck.intervalSeconds: 400 is not allowed; expected a whole number from 5 to 300`);
-    expectMessage(messageFor((c) => (c.services.ingest.healthCheck = { timeoutSeconds: 30 } as never)), `${FILE}: services.ingest.healthCheck.timeoutSeconds: 30 is not allowed; expected less than services.ingest.healthCheck.intervalSeconds (30), so one check ends before the next starts`);
-    expectMessage(messageFor((c) => (c.services.backend.healthCheck = { enabled: true } as never)), `${FILE}: services.backend.healthCheck: {"enabled":true} is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables, readonlyRootFilesystem, port, healthCheckPath`);
+    expectMessage(
+      messageFor((c) => (c.services.ripples.healthCheck = { intervalSeconds: 400 } as never)),
+      `${FILE}: services.ripples.healthCheck.intervalSeconds: 400 is not allowed; expected a whole number from 5 to 300`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.ingest.healthCheck = { timeoutSeconds: 30 } as never)),
+      `${FILE}: services.ingest.healthCheck.timeoutSeconds: 30 is not allowed; expected less than services.ingest.healthCheck.intervalSeconds (30), so one check ends before the next starts`,
+    );
+    expectMessage(
+      messageFor((c) => (c.services.backend.healthCheck = { enabled: true } as never)),
+      `${FILE}: services.backend.healthCheck: {"enabled":true} is not allowed; unknown key; allowed keys here: image, cpu, memory, architecture, desiredCount, capacityProvider, minHealthyPercent, maxPercent, executeCommand, serviceDiscovery, environment, extraVariables, readonlyRootFilesystem, port, healthCheckPath`,
+    );
     expectMessage(
       messageFor((c) => Object.assign(c.services.ingest, { executeCommand: true, readonlyRootFilesystem: true })),
       `${FILE}: services.ingest.readonlyRootFilesystem: true is not allowed; expected false or unset while services.ingest.executeCommand is true: ECS Exec's agent writes to the container's root file system, which AWS does not support read-only`,
@@ -737,18 +872,26 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
       );
     });
 
-    test.each(["DB_CREDENTIALS", "SMTP_PASS", "DB_PASSPHRASE", "BASIC_AUTH", "PROXY_AUTHORIZATION", "SENTRY_DSN", "AWS_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "MY_ACCESSKEY"])(
-      "a secret-looking name beyond passwords and tokens: %s",
-      (name) => {
-        expectMessage(
-          messageFor((c) => (c.services.ripples.environment = { [name]: "v" })),
-          `${FILE}: services.ripples.environment.${name}: "v" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
-        );
-      },
-    );
+    test.each([
+      "DB_CREDENTIALS",
+      "SMTP_PASS",
+      "DB_PASSPHRASE",
+      "BASIC_AUTH",
+      "PROXY_AUTHORIZATION",
+      "SENTRY_DSN",
+      "AWS_ACCESS_KEY_ID",
+      "S3_SECRET_ACCESS_KEY",
+      "MY_ACCESSKEY",
+    ])("a secret-looking name beyond passwords and tokens: %s", (name) => {
+      expectMessage(
+        messageFor((c) => (c.services.ripples.environment = { [name]: "v" })),
+        `${FILE}: services.ripples.environment.${name}: "v" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+      );
+    });
 
     test("names that only look close stay allowed (no false alarm on the app's own settings)", () => {
-      for (const name of ["JAVA_TOOL_OPTIONS", "MAX_TICKER_COUNT", "PASSIVE_MODE", "AUTHOR", "DSN_HOST"]) expect(checkEnvName(name)).toBeUndefined();
+      for (const name of ["JAVA_TOOL_OPTIONS", "MAX_TICKER_COUNT", "PASSIVE_MODE", "AUTHOR", "DSN_HOST"])
+        expect(checkEnvName(name)).toBeUndefined();
     });
 
     test("a name that is no environment variable name (quoted, so the message stays one line)", () => {
@@ -771,8 +914,14 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     });
 
     test("a value that is not a string, and a list instead of an object", () => {
-      expectMessage(messageFor((c) => (c.services.ingest.environment = { MAX_TICKER_COUNT: 30 })), `${FILE}: services.ingest.environment.MAX_TICKER_COUNT: 30 is not allowed; expected a string, got number`);
-      expectMessage(messageFor((c) => (c.services.ingest.environment = ["A=1"])), `${FILE}: services.ingest.environment: ["A=1"] is not allowed; expected an object of names to values, got array`);
+      expectMessage(
+        messageFor((c) => (c.services.ingest.environment = { MAX_TICKER_COUNT: 30 })),
+        `${FILE}: services.ingest.environment.MAX_TICKER_COUNT: 30 is not allowed; expected a string, got number`,
+      );
+      expectMessage(
+        messageFor((c) => (c.services.ingest.environment = ["A=1"])),
+        `${FILE}: services.ingest.environment: ["A=1"] is not allowed; expected an object of names to values, got array`,
+      );
     });
   });
 
@@ -800,8 +949,14 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     });
 
     test("an access log bucket name and an idle timeout out of range", () => {
-      expectMessage(messageFor((c) => (c.loadBalancer.accessLogs.bucketName = "ALB_logs")), `${FILE}: loadBalancer.accessLogs.bucketName: "ALB_logs" is not allowed; ${S3_NAME}`);
-      expectMessage(messageFor((c) => (c.loadBalancer.idleTimeoutSeconds = 0)), `${FILE}: loadBalancer.idleTimeoutSeconds: 0 is not allowed; expected a whole number from 1 to 4000`);
+      expectMessage(
+        messageFor((c) => (c.loadBalancer.accessLogs.bucketName = "ALB_logs")),
+        `${FILE}: loadBalancer.accessLogs.bucketName: "ALB_logs" is not allowed; ${S3_NAME}`,
+      );
+      expectMessage(
+        messageFor((c) => (c.loadBalancer.idleTimeoutSeconds = 0)),
+        `${FILE}: loadBalancer.idleTimeoutSeconds: 0 is not allowed; expected a whole number from 1 to 4000`,
+      );
     });
 
     test("app and env too long for the ALB's name", () => {
@@ -839,17 +994,30 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     });
 
     test("a CPU target out of range", () => {
-      expectMessage(messageFor((c) => (c.autoscaling.backend.targetCpuPercent = 95)), `${FILE}: autoscaling.backend.targetCpuPercent: 95 is not allowed; expected a whole number from 10 to 90`);
+      expectMessage(
+        messageFor((c) => (c.autoscaling.backend.targetCpuPercent = 95)),
+        `${FILE}: autoscaling.backend.targetCpuPercent: 95 is not allowed; expected a whole number from 10 to 90`,
+      );
     });
   });
 
   describe("schedule", () => {
-    const CRON = "expected an EventBridge Scheduler cron expression such as cron(30 16 ? * MON-FRI *): minutes hours day-of-month month day-of-week year, with '?' in exactly one of the day fields";
+    const CRON =
+      "expected an EventBridge Scheduler cron expression such as cron(30 16 ? * MON-FRI *): minutes hours day-of-month month day-of-week year, with '?' in exactly one of the day fields";
 
     test("not a cron expression, five fields, and '?' in neither day field", () => {
-      expectMessage(messageFor((c) => (c.schedule.stop = "rate(1 day)")), `${FILE}: schedule.stop: "rate(1 day)" is not allowed; ${CRON}`);
-      expectMessage(messageFor((c) => (c.schedule.start = "cron(0 9 * * 1-5)")), `${FILE}: schedule.start: "cron(0 9 * * 1-5)" is not allowed; ${CRON}`);
-      expectMessage(messageFor((c) => (c.schedule.start = "cron(0 9 * * MON-FRI *)")), `${FILE}: schedule.start: "cron(0 9 * * MON-FRI *)" is not allowed; ${CRON}`);
+      expectMessage(
+        messageFor((c) => (c.schedule.stop = "rate(1 day)")),
+        `${FILE}: schedule.stop: "rate(1 day)" is not allowed; ${CRON}`,
+      );
+      expectMessage(
+        messageFor((c) => (c.schedule.start = "cron(0 9 * * 1-5)")),
+        `${FILE}: schedule.start: "cron(0 9 * * 1-5)" is not allowed; ${CRON}`,
+      );
+      expectMessage(
+        messageFor((c) => (c.schedule.start = "cron(0 9 * * MON-FRI *)")),
+        `${FILE}: schedule.start: "cron(0 9 * * MON-FRI *)" is not allowed; ${CRON}`,
+      );
     });
 
     test("a time zone that does not exist", () => {
@@ -862,18 +1030,36 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
 
   describe("alarms and InfluxDB", () => {
     test("an email address that is none", () => {
-      expectMessage(messageFor((c) => (c.alarms.email = "ops at example.com")), `${FILE}: alarms.email: "ops at example.com" is not allowed; expected an email address such as ops@example.com`);
+      expectMessage(
+        messageFor((c) => (c.alarms.email = "ops at example.com")),
+        `${FILE}: alarms.email: "ops at example.com" is not allowed; expected an email address such as ops@example.com`,
+      );
     });
 
     test("thresholds below their minimum", () => {
-      expectMessage(messageFor((c) => (c.alarms.upstreamIteratorAgeMs = 0)), `${FILE}: alarms.upstreamIteratorAgeMs: 0 is not allowed; expected a whole number from 1000 to 86400000`);
-      expectMessage(messageFor((c) => (c.alarms.tasksBelowDesiredMinutes = 0)), `${FILE}: alarms.tasksBelowDesiredMinutes: 0 is not allowed; expected a whole number from 1 to 60`);
-      expectMessage(messageFor((c) => (c.alarms.target5xxCount = 0)), `${FILE}: alarms.target5xxCount: 0 is not allowed; expected a whole number from 1 to 100000`);
-      expectMessage(messageFor((c) => (c.alarms.unhealthyHosts = 0)), `${FILE}: alarms.unhealthyHosts: 0 is not allowed; expected a whole number from 1 to 100`);
+      expectMessage(
+        messageFor((c) => (c.alarms.upstreamIteratorAgeMs = 0)),
+        `${FILE}: alarms.upstreamIteratorAgeMs: 0 is not allowed; expected a whole number from 1000 to 86400000`,
+      );
+      expectMessage(
+        messageFor((c) => (c.alarms.tasksBelowDesiredMinutes = 0)),
+        `${FILE}: alarms.tasksBelowDesiredMinutes: 0 is not allowed; expected a whole number from 1 to 60`,
+      );
+      expectMessage(
+        messageFor((c) => (c.alarms.target5xxCount = 0)),
+        `${FILE}: alarms.target5xxCount: 0 is not allowed; expected a whole number from 1 to 100000`,
+      );
+      expectMessage(
+        messageFor((c) => (c.alarms.unhealthyHosts = 0)),
+        `${FILE}: alarms.unhealthyHosts: 0 is not allowed; expected a whole number from 1 to 100`,
+      );
     });
 
     test("InfluxDB port and names", () => {
-      expectMessage(messageFor((c) => (c.influx.port = 80)), `${FILE}: influx.port: 80 is not allowed; expected a whole number from 1024 to 65535`);
+      expectMessage(
+        messageFor((c) => (c.influx.port = 80)),
+        `${FILE}: influx.port: 80 is not allowed; expected a whole number from 1024 to 65535`,
+      );
       expectMessage(
         messageFor((c) => (c.influx.buckets = { marketDataRealtime: "market data" })),
         `${FILE}: influx.buckets.marketDataRealtime: "market data" is not allowed; expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'`,
@@ -891,7 +1077,10 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
         messageFor((c) => delete c.influx.image),
         `${FILE}: influx.image.tag: (missing) is not allowed; this key or influx.image.buildContext is required for InfluxDB (the influx stack, every profile); expected the pinned docker tag of an image in the influxdb ECR repository, or a build context directory`,
       );
-      expectMessage(messageFor((c) => (c.influx.image.tag = "latest")), `${FILE}: influx.image.tag: "latest" is not allowed; ${TAG}`);
+      expectMessage(
+        messageFor((c) => (c.influx.image.tag = "latest")),
+        `${FILE}: influx.image.tag: "latest" is not allowed; ${TAG}`,
+      );
       expectMessage(
         messageFor((c) => {
           c.profile = "backend-only";
@@ -911,8 +1100,14 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     test("bastion: 0.0.0.0/0 and ::/0 are refused, as are too wide or malformed CIDRs", () => {
       const withCidrs = (cidrs: unknown[]) => messageFor((c) => (c.influx.bastion = { allowedCidrs: cidrs, publicKey: KEY }));
       expectMessage(withCidrs(["0.0.0.0/0"]), `${FILE}: influx.bastion.allowedCidrs[0]: "0.0.0.0/0" is not allowed; ${SSH_ANYWHERE}`);
-      expectMessage(withCidrs(["203.0.113.0/24", "::/0"]), `${FILE}: influx.bastion.allowedCidrs[1]: "::/0" is not allowed; ${SSH_ANYWHERE}`);
-      expectMessage(withCidrs(["0.0.0.0/1"]), `${FILE}: influx.bastion.allowedCidrs[0]: "0.0.0.0/1" is not allowed; expected an IPv4 CIDR block a.b.c.d/n with n from 8 to 32`);
+      expectMessage(
+        withCidrs(["203.0.113.0/24", "::/0"]),
+        `${FILE}: influx.bastion.allowedCidrs[1]: "::/0" is not allowed; ${SSH_ANYWHERE}`,
+      );
+      expectMessage(
+        withCidrs(["0.0.0.0/1"]),
+        `${FILE}: influx.bastion.allowedCidrs[0]: "0.0.0.0/1" is not allowed; expected an IPv4 CIDR block a.b.c.d/n with n from 8 to 32`,
+      );
       expectMessage(
         withCidrs([]),
         `${FILE}: influx.bastion.allowedCidrs: [] is not allowed; expected at least one source CIDR for SSH; leave out influx.bastion for no bastion`,
@@ -920,7 +1115,9 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     });
 
     test("bastion: a public key that is no OpenSSH public key line (a private key, say)", () => {
-      const message = messageFor((c) => (c.influx.bastion = { allowedCidrs: ["203.0.113.0/24"], publicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }));
+      const message = messageFor(
+        (c) => (c.influx.bastion = { allowedCidrs: ["203.0.113.0/24"], publicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+      );
       expectOneLine(message);
       expect(message).toMatch(/^config\/dev\.json: influx\.bastion\.publicKey: .* is not allowed; expected one OpenSSH public key line/);
     });
@@ -928,7 +1125,10 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     test("a valid bastion is kept as given", () => {
       const c = dev();
       c.influx.bastion = { allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"], publicKey: KEY };
-      expect(parseConfig(JSON.stringify(c), FILE).influx.bastion).toEqual({ allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"], publicKey: KEY });
+      expect(parseConfig(JSON.stringify(c), FILE).influx.bastion).toEqual({
+        allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
+        publicKey: KEY,
+      });
     });
 
     test("host: a Graviton type, an AMI id, a root volume size, a retention", () => {
@@ -940,11 +1140,21 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
         messageFor((c) => (c.influx.amiId = "ami-xyz")),
         `${FILE}: influx.amiId: "ami-xyz" is not allowed; expected an AMI id ami- followed by 8 or 17 hex digits (an arm64 image in the config's region)`,
       );
-      expectMessage(messageFor((c) => (c.influx.rootVolumeGiB = 4)), `${FILE}: influx.rootVolumeGiB: 4 is not allowed; expected a whole number from 8 to 1024`);
+      expectMessage(
+        messageFor((c) => (c.influx.rootVolumeGiB = 4)),
+        `${FILE}: influx.rootVolumeGiB: 4 is not allowed; expected a whole number from 8 to 1024`,
+      );
       const RETENTION = "expected 0 (keep forever) or an InfluxDB duration of at least 1h such as 30d, 72h, 1w, 1d12h";
-      expectMessage(messageFor((c) => (c.influx.retention = "30m")), `${FILE}: influx.retention: "30m" is not allowed; ${RETENTION}`);
-      expectMessage(messageFor((c) => (c.influx.retention = "7days")), `${FILE}: influx.retention: "7days" is not allowed; ${RETENTION}`);
-      for (const ok of ["m7g.large", "c7gn.2xlarge", "r8g.metal", "t4g.nano"]) expect(parseConfig(JSON.stringify({ ...dev(), influx: { ...dev().influx, instanceType: ok } }), FILE).influx.instanceType).toBe(ok);
+      expectMessage(
+        messageFor((c) => (c.influx.retention = "30m")),
+        `${FILE}: influx.retention: "30m" is not allowed; ${RETENTION}`,
+      );
+      expectMessage(
+        messageFor((c) => (c.influx.retention = "7days")),
+        `${FILE}: influx.retention: "7days" is not allowed; ${RETENTION}`,
+      );
+      for (const ok of ["m7g.large", "c7gn.2xlarge", "r8g.metal", "t4g.nano"])
+        expect(parseConfig(JSON.stringify({ ...dev(), influx: { ...dev().influx, instanceType: ok } }), FILE).influx.instanceType).toBe(ok);
     });
 
     test("Fargate sizes of the EFS variant's task and of Grafana", () => {
@@ -966,7 +1176,13 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
 
     test("defaults: t4g.medium, 20 GiB root, keep forever, 1 vCPU / 2 GiB task on EFS, Grafana 256/512 on 3000, no bastion", () => {
       const config = parseConfig(JSON.stringify(MINIMAL), FILE);
-      expect(config.influx).toMatchObject({ instanceType: "t4g.medium", rootVolumeGiB: 20, retention: "0", task: { cpu: 1024, memory: 2048 }, image: { tag: "2.7.12" } });
+      expect(config.influx).toMatchObject({
+        instanceType: "t4g.medium",
+        rootVolumeGiB: 20,
+        retention: "0",
+        task: { cpu: 1024, memory: 2048 },
+        image: { tag: "2.7.12" },
+      });
       expect(config.influx).not.toHaveProperty("bastion");
       expect(config.influx).not.toHaveProperty("amiId");
       expect(config.grafana).toEqual({ image: {}, cpu: 256, memory: 512, port: 3000 });
@@ -977,16 +1193,71 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     const config = parseConfig(JSON.stringify(MINIMAL), FILE);
     const common = { desiredCount: 1, capacityProvider: "FARGATE", executeCommand: false, serviceDiscovery: false };
     expect(config.services).toEqual({
-      ingest: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, ...common, healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 60 } },
-      ripples: { image: { tag: "1.0.0" }, cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, ...common, healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 180 } },
-      backend: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, port: 3030, healthCheckPath: "/health", ...common },
-      dashboard: { image: { tag: "1.0.0" }, cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, port: 3000, healthCheckPath: "/", ...common },
+      ingest: {
+        image: { tag: "1.0.0" },
+        cpu: 256,
+        memory: 512,
+        architecture: "X86_64",
+        minHealthyPercent: 0,
+        maxPercent: 100,
+        ...common,
+        healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 60 },
+      },
+      ripples: {
+        image: { tag: "1.0.0" },
+        cpu: 512,
+        memory: 1024,
+        architecture: "ARM64",
+        minHealthyPercent: 0,
+        maxPercent: 100,
+        ...common,
+        healthCheck: { enabled: true, intervalSeconds: 30, timeoutSeconds: 10, retries: 3, startPeriodSeconds: 180 },
+      },
+      backend: {
+        image: { tag: "1.0.0" },
+        cpu: 256,
+        memory: 512,
+        architecture: "X86_64",
+        minHealthyPercent: 100,
+        maxPercent: 200,
+        port: 3030,
+        healthCheckPath: "/health",
+        ...common,
+      },
+      dashboard: {
+        image: { tag: "1.0.0" },
+        cpu: 256,
+        memory: 512,
+        architecture: "ARM64",
+        minHealthyPercent: 100,
+        maxPercent: 200,
+        port: 3000,
+        healthCheckPath: "/",
+        ...common,
+      },
     });
-    expect(config.loadBalancer).toEqual({ accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs", expirationDays: 90 }, idleTimeoutSeconds: 60, deletionProtection: false });
-    expect(config.autoscaling).toEqual({ enabled: true, backend: { min: 1, max: 4, targetCpuPercent: 60 }, dashboard: { min: 1, max: 3, targetCpuPercent: 60 } });
-    expect(config.schedule).toEqual({ enabled: true, timeZone: "America/New_York", stop: "cron(30 16 ? * MON-FRI *)", start: "cron(0 9 ? * MON-FRI *)" });
+    expect(config.loadBalancer).toEqual({
+      accessLogs: { enabled: false, bucketName: "streamlines-dev-alb-logs", expirationDays: 90 },
+      idleTimeoutSeconds: 60,
+      deletionProtection: false,
+    });
+    expect(config.autoscaling).toEqual({
+      enabled: true,
+      backend: { min: 1, max: 4, targetCpuPercent: 60 },
+      dashboard: { min: 1, max: 3, targetCpuPercent: 60 },
+    });
+    expect(config.schedule).toEqual({
+      enabled: true,
+      timeZone: "America/New_York",
+      stop: "cron(30 16 ? * MON-FRI *)",
+      start: "cron(0 9 ? * MON-FRI *)",
+    });
     expect(config.alarms).toEqual({ upstreamIteratorAgeMs: 60000, tasksBelowDesiredMinutes: 5, target5xxCount: 10, unhealthyHosts: 1 });
-    expect(config.influx).toMatchObject({ port: 8086, org: "streamlines", buckets: { marketDataRealtime: "market-data-realtime", marketDataHistorical: "market-data-historical" } });
+    expect(config.influx).toMatchObject({
+      port: 8086,
+      org: "streamlines",
+      buckets: { marketDataRealtime: "market-data-realtime", marketDataHistorical: "market-data-historical" },
+    });
   });
 });
 
@@ -1011,11 +1282,26 @@ describe("config validation: the real-time path (realtime)", () => {
   });
 
   test("abuse limits: subscriptions per connection, posts per invocation, reserved concurrency", () => {
-    expectMessage(messageFor((c) => (c.realtime = { maxSubscriptionsPerConnection: 0 })), `${FILE}: realtime.maxSubscriptionsPerConnection: 0 is not allowed; expected a whole number from 1 to 1000`);
-    expectMessage(messageFor((c) => (c.realtime = { maxSubscriptionsPerConnection: 1001 })), `${FILE}: realtime.maxSubscriptionsPerConnection: 1001 is not allowed; expected a whole number from 1 to 1000`);
-    expectMessage(messageFor((c) => (c.realtime = { maxPostsPerInvocation: 0 })), `${FILE}: realtime.maxPostsPerInvocation: 0 is not allowed; expected a whole number from 1 to 100000`);
-    expectMessage(messageFor((c) => (c.realtime = { connectionHandler: { reservedConcurrency: 0 } })), `${FILE}: realtime.connectionHandler.reservedConcurrency: 0 is not allowed; expected a whole number from 1 to 10000`);
-    expectMessage(messageFor((c) => (c.realtime = { resultsPusher: { reservedConcurrency: 2.5 } })), `${FILE}: realtime.resultsPusher.reservedConcurrency: 2.5 is not allowed; expected a whole number from 1 to 10000`);
+    expectMessage(
+      messageFor((c) => (c.realtime = { maxSubscriptionsPerConnection: 0 })),
+      `${FILE}: realtime.maxSubscriptionsPerConnection: 0 is not allowed; expected a whole number from 1 to 1000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { maxSubscriptionsPerConnection: 1001 })),
+      `${FILE}: realtime.maxSubscriptionsPerConnection: 1001 is not allowed; expected a whole number from 1 to 1000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { maxPostsPerInvocation: 0 })),
+      `${FILE}: realtime.maxPostsPerInvocation: 0 is not allowed; expected a whole number from 1 to 100000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { connectionHandler: { reservedConcurrency: 0 } })),
+      `${FILE}: realtime.connectionHandler.reservedConcurrency: 0 is not allowed; expected a whole number from 1 to 10000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { resultsPusher: { reservedConcurrency: 2.5 } })),
+      `${FILE}: realtime.resultsPusher.reservedConcurrency: 2.5 is not allowed; expected a whole number from 1 to 10000`,
+    );
     expectMessage(
       messageFor((c) => {
         c.kinesis = { downstream: { mode: "PROVISIONED", shardCount: 4 } };
@@ -1023,42 +1309,99 @@ describe("config validation: the real-time path (realtime)", () => {
       }),
       `${FILE}: realtime.resultsPusher.reservedConcurrency: 2 is not allowed; expected at least kinesis.downstream.shardCount (4): the pusher runs once per shard at a time`,
     );
-    const config = parseConfig(JSON.stringify({ ...MINIMAL, realtime: { connectionHandler: { reservedConcurrency: 20 }, resultsPusher: { reservedConcurrency: 4 } } }), FILE);
+    const config = parseConfig(
+      JSON.stringify({
+        ...MINIMAL,
+        realtime: { connectionHandler: { reservedConcurrency: 20 }, resultsPusher: { reservedConcurrency: 4 } },
+      }),
+      FILE,
+    );
     expect([config.realtime.connectionHandler.reservedConcurrency, config.realtime.resultsPusher.reservedConcurrency]).toEqual([20, 4]);
   });
 
   test("accountLogsRole: owned or external, nothing else (the old true/false are refused with the choices)", () => {
-    expect(parseConfig(JSON.stringify({ ...MINIMAL, realtime: { accountLogsRole: "owned" } }), FILE).realtime.accountLogsRole).toBe("owned");
-    expect(messageFor((c) => (c.realtime = { accountLogsRole: true }))).toMatch(/^config\/dev\.json: realtime\.accountLogsRole: true is not allowed; expected .*"owned".*"external"/);
-    expect(messageFor((c) => (c.realtime = { accountLogsRole: "mine" }))).toMatch(/^config\/dev\.json: realtime\.accountLogsRole: "mine" is not allowed; expected .*"owned".*"external"/);
+    expect(parseConfig(JSON.stringify({ ...MINIMAL, realtime: { accountLogsRole: "owned" } }), FILE).realtime.accountLogsRole).toBe(
+      "owned",
+    );
+    expect(messageFor((c) => (c.realtime = { accountLogsRole: true }))).toMatch(
+      /^config\/dev\.json: realtime\.accountLogsRole: true is not allowed; expected .*"owned".*"external"/,
+    );
+    expect(messageFor((c) => (c.realtime = { accountLogsRole: "mine" }))).toMatch(
+      /^config\/dev\.json: realtime\.accountLogsRole: "mine" is not allowed; expected .*"owned".*"external"/,
+    );
   });
 
   test("function sizes: Lambda's memory range, and the pusher's timeout of at least 30 s", () => {
-    expectMessage(messageFor((c) => (c.realtime = { connectionHandler: { memoryMb: 64 } })), `${FILE}: realtime.connectionHandler.memoryMb: 64 is not allowed; expected a whole number from 128 to 10240`);
-    expectMessage(messageFor((c) => (c.realtime = { resultsPusher: { timeoutSeconds: 10 } })), `${FILE}: realtime.resultsPusher.timeoutSeconds: 10 is not allowed; expected a whole number from 30 to 900`);
-    expectMessage(messageFor((c) => (c.realtime = { connectionHandler: { timeoutSeconds: 901 } })), `${FILE}: realtime.connectionHandler.timeoutSeconds: 901 is not allowed; expected a whole number from 1 to 900`);
-    expectMessage(messageFor((c) => (c.realtime = { resultsPusher: { tracing: "yes" } })), `${FILE}: realtime.resultsPusher.tracing: "yes" is not allowed; expected true or false, got string`);
+    expectMessage(
+      messageFor((c) => (c.realtime = { connectionHandler: { memoryMb: 64 } })),
+      `${FILE}: realtime.connectionHandler.memoryMb: 64 is not allowed; expected a whole number from 128 to 10240`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { resultsPusher: { timeoutSeconds: 10 } })),
+      `${FILE}: realtime.resultsPusher.timeoutSeconds: 10 is not allowed; expected a whole number from 30 to 900`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { connectionHandler: { timeoutSeconds: 901 } })),
+      `${FILE}: realtime.connectionHandler.timeoutSeconds: 901 is not allowed; expected a whole number from 1 to 900`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { resultsPusher: { tracing: "yes" } })),
+      `${FILE}: realtime.resultsPusher.tracing: "yes" is not allowed; expected true or false, got string`,
+    );
   });
 
   test("event source mapping: batch size, window, and retries that never block a shard forever", () => {
-    expectMessage(messageFor((c) => (c.realtime = { eventSource: { batchSize: 0 } })), `${FILE}: realtime.eventSource.batchSize: 0 is not allowed; expected a whole number from 1 to 10000`);
-    expectMessage(messageFor((c) => (c.realtime = { eventSource: { batchingWindowSeconds: 301 } })), `${FILE}: realtime.eventSource.batchingWindowSeconds: 301 is not allowed; expected a whole number from 0 to 300`);
-    expectMessage(messageFor((c) => (c.realtime = { eventSource: { maximumRetryAttempts: -1 } })), `${FILE}: realtime.eventSource.maximumRetryAttempts: -1 is not allowed; expected a whole number from 0 to 10000`);
+    expectMessage(
+      messageFor((c) => (c.realtime = { eventSource: { batchSize: 0 } })),
+      `${FILE}: realtime.eventSource.batchSize: 0 is not allowed; expected a whole number from 1 to 10000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { eventSource: { batchingWindowSeconds: 301 } })),
+      `${FILE}: realtime.eventSource.batchingWindowSeconds: 301 is not allowed; expected a whole number from 0 to 300`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { eventSource: { maximumRetryAttempts: -1 } })),
+      `${FILE}: realtime.eventSource.maximumRetryAttempts: -1 is not allowed; expected a whole number from 0 to 10000`,
+    );
   });
 
   test("limits: throttling, symbols per message, TTL hours, post concurrency", () => {
-    expectMessage(messageFor((c) => (c.realtime = { throttling: { burstLimit: 0 } })), `${FILE}: realtime.throttling.burstLimit: 0 is not allowed; expected a whole number from 1 to 5000`);
-    expectMessage(messageFor((c) => (c.realtime = { throttling: { rateLimit: 20000 } })), `${FILE}: realtime.throttling.rateLimit: 20000 is not allowed; expected a whole number from 1 to 10000`);
-    expectMessage(messageFor((c) => (c.realtime = { maxSymbolsPerMessage: 1001 })), `${FILE}: realtime.maxSymbolsPerMessage: 1001 is not allowed; expected a whole number from 1 to 1000`);
-    expectMessage(messageFor((c) => (c.realtime = { connectionTtlHours: 0 })), `${FILE}: realtime.connectionTtlHours: 0 is not allowed; expected a whole number from 1 to 8760`);
-    expectMessage(messageFor((c) => (c.realtime = { postConcurrency: 501 })), `${FILE}: realtime.postConcurrency: 501 is not allowed; expected a whole number from 1 to 500`);
-    expectMessage(messageFor((c) => (c.realtime = { alarms: { downstreamIteratorAgeMs: 10 } })), `${FILE}: realtime.alarms.downstreamIteratorAgeMs: 10 is not allowed; expected a whole number from 1000 to 86400000`);
+    expectMessage(
+      messageFor((c) => (c.realtime = { throttling: { burstLimit: 0 } })),
+      `${FILE}: realtime.throttling.burstLimit: 0 is not allowed; expected a whole number from 1 to 5000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { throttling: { rateLimit: 20000 } })),
+      `${FILE}: realtime.throttling.rateLimit: 20000 is not allowed; expected a whole number from 1 to 10000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { maxSymbolsPerMessage: 1001 })),
+      `${FILE}: realtime.maxSymbolsPerMessage: 1001 is not allowed; expected a whole number from 1 to 1000`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { connectionTtlHours: 0 })),
+      `${FILE}: realtime.connectionTtlHours: 0 is not allowed; expected a whole number from 1 to 8760`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { postConcurrency: 501 })),
+      `${FILE}: realtime.postConcurrency: 501 is not allowed; expected a whole number from 1 to 500`,
+    );
+    expectMessage(
+      messageFor((c) => (c.realtime = { alarms: { downstreamIteratorAgeMs: 10 } })),
+      `${FILE}: realtime.alarms.downstreamIteratorAgeMs: 10 is not allowed; expected a whole number from 1000 to 86400000`,
+    );
   });
 
   test("a domain needs a DNS name and a hosted zone id; an unknown realtime key is named", () => {
-    expect(messageFor((c) => (c.realtime = { domain: { name: "live..example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }))).toMatch(/^config\/dev\.json: realtime\.domain\.name: "live\.\.example\.com" is not allowed; expected /);
-    expect(messageFor((c) => (c.realtime = { domain: { name: "live.example.com" } }))).toMatch(/^config\/dev\.json: realtime\.domain\.hostedZoneId: \(missing\) is not allowed; this key is required/);
-    expect(messageFor((c) => (c.realtime = { memoryMb: 512 }))).toMatch(/^config\/dev\.json: realtime\.memoryMb: 512 is not allowed; unknown key; allowed keys here: connectionHandler, resultsPusher, /);
+    expect(messageFor((c) => (c.realtime = { domain: { name: "live..example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }))).toMatch(
+      /^config\/dev\.json: realtime\.domain\.name: "live\.\.example\.com" is not allowed; expected /,
+    );
+    expect(messageFor((c) => (c.realtime = { domain: { name: "live.example.com" } }))).toMatch(
+      /^config\/dev\.json: realtime\.domain\.hostedZoneId: \(missing\) is not allowed; this key is required/,
+    );
+    expect(messageFor((c) => (c.realtime = { memoryMb: 512 }))).toMatch(
+      /^config\/dev\.json: realtime\.memoryMb: 512 is not allowed; unknown key; allowed keys here: connectionHandler, resultsPusher, /,
+    );
   });
 });
 
@@ -1129,22 +1472,31 @@ describe("config validation: edge", () => {
       `${FILE}: edge.domain.zoneName: (missing) is not allowed; this key is required; expected a lowercase DNS name such as markets.example.com`,
     );
     // The zone apex itself is a valid site name.
-    expect(parseConfig(JSON.stringify({ ...dev(), edge: { enabled: true, domain: { name: "example.com", zoneName: "example.com" } } }), FILE).edge.domain).toEqual({
+    expect(
+      parseConfig(JSON.stringify({ ...dev(), edge: { enabled: true, domain: { name: "example.com", zoneName: "example.com" } } }), FILE)
+        .edge.domain,
+    ).toEqual({
       name: "example.com",
       zoneName: "example.com",
     });
   });
 
   test("the default CSP: connect-src 'self' plus the app's own WebSocket (and API) origins, never any wss: or https: host", () => {
-    const csp = (edge: Json, extra: Json = {}) => parseConfig(JSON.stringify({ ...MINIMAL, ...extra, edge: { enabled: false, ...edge } }), FILE).edge.contentSecurityPolicy;
+    const csp = (edge: Json, extra: Json = {}) =>
+      parseConfig(JSON.stringify({ ...MINIMAL, ...extra, edge: { enabled: false, ...edge } }), FILE).edge.contentSecurityPolicy;
     const connect = (policy: string) => policy.split("; ").find((d) => d.startsWith("connect-src "));
     expect(connect(csp({}))).toBe("connect-src 'self'");
-    expect(connect(csp({ domain: { name: "markets.example.com", zoneName: "example.com" } }))).toBe("connect-src 'self' wss://markets.example.com");
+    expect(connect(csp({ domain: { name: "markets.example.com", zoneName: "example.com" } }))).toBe(
+      "connect-src 'self' wss://markets.example.com",
+    );
     expect(
       connect(
         csp(
           { backendOrigins: false },
-          { realtime: { domain: { name: "live.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }, loadBalancer: { domain: { name: "api.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } },
+          {
+            realtime: { domain: { name: "live.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } },
+            loadBalancer: { domain: { name: "api.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } },
+          },
         ),
       ),
     ).toBe("connect-src 'self' https://api.example.com wss://live.example.com");
@@ -1156,17 +1508,29 @@ describe("config validation: edge", () => {
 
   test("WAF logs: blocked by default, or all; anything else refused", () => {
     expect(parseConfig(JSON.stringify({ ...MINIMAL, edge: { waf: { enabled: true, logs: "all" } } }), FILE).edge.waf.logs).toBe("all");
-    expectMessage(messageFor(withEdge({ waf: { enabled: true, logs: "none" } })), `${FILE}: edge.waf.logs: "none" is not allowed; expected one of "blocked", "all"`);
+    expectMessage(
+      messageFor(withEdge({ waf: { enabled: true, logs: "none" } })),
+      `${FILE}: edge.waf.logs: "none" is not allowed; expected one of "blocked", "all"`,
+    );
   });
 
   test("price class, CSP, rate limit, bucket names", () => {
-    expectMessage(messageFor(withEdge({ priceClass: "PriceClass_50" })), `${FILE}: edge.priceClass: "PriceClass_50" is not allowed; expected one of "PriceClass_100", "PriceClass_200", "PriceClass_All"`);
+    expectMessage(
+      messageFor(withEdge({ priceClass: "PriceClass_50" })),
+      `${FILE}: edge.priceClass: "PriceClass_50" is not allowed; expected one of "PriceClass_100", "PriceClass_200", "PriceClass_All"`,
+    );
     expectMessage(
       messageFor(withEdge({ contentSecurityPolicy: "default-src 'self';\nscript-src *" })),
       `${FILE}: edge.contentSecurityPolicy: "default-src 'self';\\nscript-src *" is not allowed; expected a Content-Security-Policy of 1-1783 printable ASCII characters`,
     );
-    expectMessage(messageFor(withEdge({ waf: { enabled: true, rateLimit: 5 } })), `${FILE}: edge.waf.rateLimit: 5 is not allowed; expected a whole number from 10 to 2000000000`);
-    expectMessage(messageFor(withEdge({ accessLogs: { enabled: true, bucketName: "CDN_logs" } })), `${FILE}: edge.accessLogs.bucketName: "CDN_logs" is not allowed; ${S3_NAME}`);
+    expectMessage(
+      messageFor(withEdge({ waf: { enabled: true, rateLimit: 5 } })),
+      `${FILE}: edge.waf.rateLimit: 5 is not allowed; expected a whole number from 10 to 2000000000`,
+    );
+    expectMessage(
+      messageFor(withEdge({ accessLogs: { enabled: true, bucketName: "CDN_logs" } })),
+      `${FILE}: edge.accessLogs.bucketName: "CDN_logs" is not allowed; ${S3_NAME}`,
+    );
     expectMessage(messageFor(withEdge({ bucketName: "Site" })), `${FILE}: edge.bucketName: "Site" is not allowed; ${S3_NAME}`);
   });
 });

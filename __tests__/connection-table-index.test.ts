@@ -18,14 +18,21 @@ function currentTable(): Body {
 function previousTable(current: Body): Body {
   return {
     ...current,
-    attribute: [{ name: "connectionId", type: "S" }, { name: "symbol", type: "S" }],
-    global_secondary_index: [{ name: "StreamLinesWebsocketGetConnectionsBySymbolIndex", hash_key: "symbol", range_key: "connectionId", projection_type: "ALL" }],
+    attribute: [
+      { name: "connectionId", type: "S" },
+      { name: "symbol", type: "S" },
+    ],
+    global_secondary_index: [
+      { name: "StreamLinesWebsocketGetConnectionsBySymbolIndex", hash_key: "symbol", range_key: "connectionId", projection_type: "ALL" },
+    ],
   };
 }
 
 function stateOf(table: Body): unknown {
   // State keeps a nested block as a list of one.
-  const attributes = Object.fromEntries(Object.entries(table).map(([k, v]) => [k, v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v]));
+  const attributes = Object.fromEntries(
+    Object.entries(table).map(([k, v]) => [k, v !== null && typeof v === "object" && !Array.isArray(v) ? [v] : v]),
+  );
   const arn = `arn:aws:dynamodb:eu-central-1:123456789012:table/${table.name}`;
   return {
     version: 4,

@@ -32,16 +32,21 @@ const warningsOf = (config: StreamLinesConfig): string[] => {
 };
 
 describe("the contract's health checks run only what the image has", () => {
-  test.each(["ingest", "ripples"] as const)("%s: CMD form, its program in the image's tools, the base image from its Dockerfile", (name) => {
-    const contract = APP_CONTRACT[name];
-    expect(contract.healthCheck.command[0]).toBe("CMD");
-    expect(contract.image.tools).toContain(contract.healthCheck.command[1]);
-    expect(contract.image.source).toMatch(new RegExp(`^${name}/Dockerfile:\\d+`));
-    // bash -c: every other program the script calls must be in the image too.
-    const script = contract.healthCheck.command[3];
-    const programs = ["curl", "wget", "nc", "jq", "grep", "awk", "cat", "pgrep"].filter((p) => new RegExp(`(^|[|&;(]\\s*|\\s)${p}\\s`).test(script));
-    for (const program of programs) expect(contract.image.tools).toContain(program);
-  });
+  test.each(["ingest", "ripples"] as const)(
+    "%s: CMD form, its program in the image's tools, the base image from its Dockerfile",
+    (name) => {
+      const contract = APP_CONTRACT[name];
+      expect(contract.healthCheck.command[0]).toBe("CMD");
+      expect(contract.image.tools).toContain(contract.healthCheck.command[1]);
+      expect(contract.image.source).toMatch(new RegExp(`^${name}/Dockerfile:\\d+`));
+      // bash -c: every other program the script calls must be in the image too.
+      const script = contract.healthCheck.command[3];
+      const programs = ["curl", "wget", "nc", "jq", "grep", "awk", "cat", "pgrep"].filter((p) =>
+        new RegExp(`(^|[|&;(]\\s*|\\s)${p}\\s`).test(script),
+      );
+      for (const program of programs) expect(contract.image.tools).toContain(program);
+    },
+  );
 
   test("the services the load balancer checks have no container check of their own", () => {
     expect(SERVICE_NAMES.filter((n) => "healthCheck" in APP_CONTRACT[n])).toEqual(["ingest", "ripples"]);
@@ -50,7 +55,8 @@ describe("the contract's health checks run only what the image has", () => {
 
 describe("ingest's check: an established connection to a port-443 peer, read from the task's TCP table", () => {
   const HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
-  const row = (remote: string, state: string) => `   0: 0A00010B:D2F0 ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 20 4 30 10 -1\n`;
+  const row = (remote: string, state: string) =>
+    `   0: 0A00010B:D2F0 ${remote} ${state} 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 20 4 30 10 -1\n`;
   const run = (tcp: string, tcp6?: string) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ingest-health-"));
     try {
@@ -103,7 +109,9 @@ describe("ripples' check: Flink's REST endpoint lists a RUNNING job", () => {
   };
 
   test("a RUNNING job passes", async () => {
-    await withFlink([{ jid: "f4e1", name: "ripples", state: "RUNNING", "start-time": 1, "end-time": -1 }], async (port) => expect(await run(port)).toBe(0));
+    await withFlink([{ jid: "f4e1", name: "ripples", state: "RUNNING", "start-time": 1, "end-time": -1 }], async (port) =>
+      expect(await run(port)).toBe(0),
+    );
   });
 
   test("a RESTARTING or FAILED job, or none, fails; so does a closed port", async () => {
@@ -125,13 +133,21 @@ describe("task definitions (dev config)", () => {
 
   test.each(["ingest", "ripples"] as const)("%s: the contract's check with the config's timings", (name) => {
     const { container } = containerOf(core, name);
-    expect(container.healthCheck).toEqual({ command: APP_CONTRACT[name].healthCheck.command, interval: 30, timeout: 10, retries: 3, startPeriod: APP_CONTRACT[name].healthCheck.startPeriodSeconds });
+    expect(container.healthCheck).toEqual({
+      command: APP_CONTRACT[name].healthCheck.command,
+      interval: 30,
+      timeout: 10,
+      retries: 3,
+      startPeriod: APP_CONTRACT[name].healthCheck.startPeriodSeconds,
+    });
   });
 
   test.each([...SERVICE_NAMES])("%s: read-only root file system, an empty task-storage volume at each path it writes", (name) => {
     const { container, volumes } = containerOf(core, name);
     expect(container.readonlyRootFilesystem).toBe(true);
-    expect(container.mountPoints).toEqual(APP_CONTRACT[name].rootFilesystem.writablePaths.map((p, i) => ({ sourceVolume: `writable-${i}`, containerPath: p, readOnly: false })));
+    expect(container.mountPoints).toEqual(
+      APP_CONTRACT[name].rootFilesystem.writablePaths.map((p, i) => ({ sourceVolume: `writable-${i}`, containerPath: p, readOnly: false })),
+    );
     expect(volumes).toEqual(container.mountPoints!.map((m) => ({ name: m.sourceVolume })));
   });
 });
@@ -140,12 +156,17 @@ test("a check switched off: none in the task definition, and a synth warning nam
   const config = configWith("dev", { services: { ripples: { healthCheck: { enabled: false } } } });
   const { container } = containerOf(synthAll(config).stacks.core, "ripples");
   expect(container.healthCheck).toBeUndefined();
-  expect(warningsOf(config).filter((w) => w.includes("healthCheck"))).toEqual([expect.stringMatching(/^core: services\.ripples\.healthCheck\.enabled is false: a hung ripples runs on unnoticed/)]);
+  expect(warningsOf(config).filter((w) => w.includes("healthCheck"))).toEqual([
+    expect.stringMatching(/^core: services\.ripples\.healthCheck\.enabled is false: a hung ripples runs on unnoticed/),
+  ]);
   expect(warningsOf(configNamed("dev")).filter((w) => w.includes("healthCheck"))).toEqual([]);
 });
 
 test("ECS Exec on: the root file system stays writable unless config says otherwise (its agent writes there)", () => {
-  const { container, volumes } = containerOf(synthAll(configWith("dev", { services: { backend: { executeCommand: true } } })).stacks.core, "backend");
+  const { container, volumes } = containerOf(
+    synthAll(configWith("dev", { services: { backend: { executeCommand: true } } })).stacks.core,
+    "backend",
+  );
   expect(container.readonlyRootFilesystem).toBeUndefined();
   expect(volumes).toEqual([]);
   const off = containerOf(synthAll(configWith("dev", { services: { ingest: { readonlyRootFilesystem: false } } })).stacks.core, "ingest");
@@ -155,7 +176,10 @@ test("ECS Exec on: the root file system stays writable unless config says otherw
 describe("the images we build run as the official images' non-root users", () => {
   /** The user the image's process starts as: the last USER, which must come after every RUN (those need root). */
   const finalUser = (dockerfile: string) => {
-    const lines = fs.readFileSync(path.join(__dirname, "..", dockerfile), "utf8").split("\n").map((l) => l.trim());
+    const lines = fs
+      .readFileSync(path.join(__dirname, "..", dockerfile), "utf8")
+      .split("\n")
+      .map((l) => l.trim());
     const users = lines.map((l, i) => [l, i] as const).filter(([l]) => /^USER\s/.test(l));
     const lastRun = Math.max(-1, ...lines.map((l, i) => (/^RUN\s/.test(l) ? i : -1)));
     const [line, at] = users[users.length - 1] ?? ["", -1];

@@ -24,7 +24,10 @@ const vpcRef = (stack: StackJson, attr: string): string => `\${aws_vpc.${Object.
 const endpointsOfType = (stack: StackJson, type: "Gateway" | "Interface") =>
   values(stack, "aws_vpc_endpoint").filter((e) => e.vpc_endpoint_type === type);
 
-const foundationsOutput = (name: RegExp) => expect.stringMatching(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.${name.source}\\}$`));
+const foundationsOutput = (name: RegExp) =>
+  expect.stringMatching(
+    new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.${name.source}\\}$`),
+  );
 
 /** Target groups are named by AWS from a prefix; the Name tag carries `<app>-<env>-<component>`. */
 const tgName = (t: Record<string, unknown>) => (t.tags as Record<string, string> | undefined)?.Name;
@@ -41,12 +44,21 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
 
   test("VPC with DNS support and hostnames, named by convention", () => {
     expect(only(stack, "aws_vpc")).toEqual(
-      expect.objectContaining({ cidr_block: "10.40.0.0/16", enable_dns_support: true, enable_dns_hostnames: true, tags: { Name: "streamlines-dev-vpc" } }),
+      expect.objectContaining({
+        cidr_block: "10.40.0.0/16",
+        enable_dns_support: true,
+        enable_dns_hostnames: true,
+        tags: { Name: "streamlines-dev-vpc" },
+      }),
     );
   });
 
   test("one public and one private subnet in each of the 2 configured AZs", () => {
-    const subnets = values(stack, "aws_subnet").map((s) => ({ az: s.availability_zone, cidr: s.cidr_block, tier: (s.tags as Record<string, string>).tier }));
+    const subnets = values(stack, "aws_subnet").map((s) => ({
+      az: s.availability_zone,
+      cidr: s.cidr_block,
+      tier: (s.tags as Record<string, string>).tier,
+    }));
     expect(subnets).toHaveLength(4);
     expect(subnets).toEqual(
       expect.arrayContaining([
@@ -103,7 +115,9 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 
   test("flow logs: all traffic to a KMS-encrypted log group with the configured retention", () => {
-    const [groupId, group] = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/streamlines/dev/vpc-flow-logs")!;
+    const [groupId, group] = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(
+      ([, g]) => g.name === "/streamlines/dev/vpc-flow-logs",
+    )!;
     expect(group).toMatchObject({
       name: "/streamlines/dev/vpc-flow-logs",
       retention_in_days: 30,
@@ -126,11 +140,21 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
     expect(trust.principals).toEqual([{ type: "Service", identifiers: ["vpc-flow-logs.amazonaws.com"] }]);
     expect(trust.condition).toEqual(
       expect.arrayContaining([
-        { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}$/)] },
-        { test: "ArnLike", variable: "aws:SourceArn", values: [expect.stringMatching(/:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:vpc-flow-log\/\*$/)] },
+        {
+          test: "StringEquals",
+          variable: "aws:SourceAccount",
+          values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}$/)],
+        },
+        {
+          test: "ArnLike",
+          variable: "aws:SourceArn",
+          values: [expect.stringMatching(/:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:vpc-flow-log\/\*$/)],
+        },
       ]),
     );
-    const groupId = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/streamlines/dev/vpc-flow-logs")![0];
+    const groupId = Object.entries(resourcesOf(stack, "aws_cloudwatch_log_group")).find(
+      ([, g]) => g.name === "/streamlines/dev/vpc-flow-logs",
+    )![0];
     const groupArn = `\${aws_cloudwatch_log_group.${groupId}.arn}`;
     const policy = values(stack, "aws_iam_role_policy").find((p) => p.name === "streamlines-dev-vpc-flow-logs-policy")!;
     const statements = documentBehind(stack, policy.policy);
@@ -144,7 +168,11 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
       expect.objectContaining({
         effect: "Allow",
         actions: ["logs:DescribeLogGroups"],
-        resources: [expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/)],
+        resources: [
+          expect.stringMatching(
+            /^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/,
+          ),
+        ],
       }),
     ]);
   });
@@ -160,7 +188,10 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 
   test("Cloud Map private DNS namespace <app>-<env>.internal on the VPC", () => {
-    expect(only(stack, "aws_service_discovery_private_dns_namespace")).toMatchObject({ name: "streamlines-dev.internal", vpc: vpcRef(stack, "id") });
+    expect(only(stack, "aws_service_discovery_private_dns_namespace")).toMatchObject({
+      name: "streamlines-dev.internal",
+      vpc: vpcRef(stack, "id"),
+    });
   });
 
   test("on-demand streams: named by convention, no shard_count, retention, KMS with the foundations key", () => {
@@ -182,9 +213,25 @@ describe("core (dev config: nat egress, flow logs, on-demand streams, EBS)", () 
   });
 
   test("outputs for later stacks and operators (cdktf adds the cross-stack ones the influx stack reads)", () => {
-    expect(Object.keys(stack.output ?? {}).filter((o) => !o.startsWith("cross-stack-output-")).sort()).toEqual([
-      "alarm_topic_arn", "cluster_name", "downstream_stream_name", "load_balancer_dns_name", "namespace_name", "private_subnet_ids", "public_subnet_ids",
-      "results_pusher_dlq_url", "service_names", "upstream_stream_name", "url", "vpc_cidr", "vpc_id", "websocket_url",
+    expect(
+      Object.keys(stack.output ?? {})
+        .filter((o) => !o.startsWith("cross-stack-output-"))
+        .sort(),
+    ).toEqual([
+      "alarm_topic_arn",
+      "cluster_name",
+      "downstream_stream_name",
+      "load_balancer_dns_name",
+      "namespace_name",
+      "private_subnet_ids",
+      "public_subnet_ids",
+      "results_pusher_dlq_url",
+      "service_names",
+      "upstream_stream_name",
+      "url",
+      "vpc_cidr",
+      "vpc_id",
+      "websocket_url",
     ]);
     expect(stack.output!.vpc_id).toEqual({ value: vpcRef(stack, "id") });
   });
@@ -205,27 +252,47 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
   test("nat-and-endpoints mode: 9 interface endpoints with private DNS in both private subnets, plus 2 gateway endpoints", () => {
     const interfaces = endpointsOfType(stack, "Interface");
     expect(interfaces.map((e) => e.service_name).sort()).toEqual(
-      ["ec2messages", "ecr.api", "ecr.dkr", "kinesis-streams", "logs", "secretsmanager", "ssm", "ssmmessages", "sts"].map((s) => `com.amazonaws.us-west-2.${s}`),
+      ["ec2messages", "ecr.api", "ecr.dkr", "kinesis-streams", "logs", "secretsmanager", "ssm", "ssmmessages", "sts"].map(
+        (s) => `com.amazonaws.us-west-2.${s}`,
+      ),
     );
     expect(INTERFACE_ENDPOINT_SERVICES).toHaveLength(9);
     const privateSubnets = Object.entries(resourcesOf(stack, "aws_subnet"))
       .filter(([, s]) => (s.tags as Record<string, string>).tier === "private")
       .map(([id]) => `\${aws_subnet.${id}.id}`);
     expect(privateSubnets).toHaveLength(2);
-    const endpointSg = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-vpc-endpoints")![0];
+    const endpointSg = Object.entries(resourcesOf(stack, "aws_security_group")).find(
+      ([, g]) => g.name === "streamlines-var-vpc-endpoints",
+    )![0];
     for (const e of interfaces) {
-      expect(e).toMatchObject({ private_dns_enabled: true, subnet_ids: privateSubnets, security_group_ids: [`\${aws_security_group.${endpointSg}.id}`] });
+      expect(e).toMatchObject({
+        private_dns_enabled: true,
+        subnet_ids: privateSubnets,
+        security_group_ids: [`\${aws_security_group.${endpointSg}.id}`],
+      });
     }
-    expect(endpointsOfType(stack, "Gateway").map((e) => e.service_name).sort()).toEqual(["com.amazonaws.us-west-2.dynamodb", "com.amazonaws.us-west-2.s3"]);
+    expect(
+      endpointsOfType(stack, "Gateway")
+        .map((e) => e.service_name)
+        .sort(),
+    ).toEqual(["com.amazonaws.us-west-2.dynamodb", "com.amazonaws.us-west-2.s3"]);
   });
 
   test("endpoint security group admits 443 from the VPC CIDR only, and has no inline rules", () => {
-    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-vpc-endpoints")!;
+    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(
+      ([, g]) => g.name === "streamlines-var-vpc-endpoints",
+    )!;
     expect(sg).not.toHaveProperty("ingress");
     expect(sg).not.toHaveProperty("egress");
-    const rules = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`);
-    expect(rules).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: vpcRef(stack, "cidr_block") })]);
-    expect(values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toHaveLength(0);
+    const rules = values(stack, "aws_vpc_security_group_ingress_rule").filter(
+      (r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`,
+    );
+    expect(rules).toEqual([
+      expect.objectContaining({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: vpcRef(stack, "cidr_block") }),
+    ]);
+    expect(
+      values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`),
+    ).toHaveLength(0);
   });
 
   test("no security group ingress from anywhere but the ALB's 80 and 443; the rest from the VPC or a security group", () => {
@@ -234,7 +301,8 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
     const influxSg = `\${aws_security_group.${Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influxdb")![0]}.id}`;
     for (const r of values(stack, "aws_vpc_security_group_ingress_rule")) {
       expect(r).not.toHaveProperty("cidr_ipv6");
-      if (r.cidr_ipv4 === "0.0.0.0/0") expect([r.security_group_id, [80, 443].includes(r.from_port as number), r.to_port]).toEqual([albSg, true, r.from_port]);
+      if (r.cidr_ipv4 === "0.0.0.0/0")
+        expect([r.security_group_id, [80, 443].includes(r.from_port as number), r.to_port]).toEqual([albSg, true, r.from_port]);
       else if (r.cidr_ipv4 !== undefined) expect(r.cidr_ipv4).toBe(vpcRef(stack, "cidr_block"));
       else expect([albSg, influxSg]).toContain(r.referenced_security_group_id);
     }
@@ -249,18 +317,41 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
 
   test("provisioned streams carry shard_count and their retention", () => {
     const byName = Object.fromEntries(values(stack, "aws_kinesis_stream").map((s) => [s.name, s]));
-    expect(byName["streamlines-var-upstream"]).toMatchObject({ stream_mode_details: { stream_mode: "PROVISIONED" }, shard_count: 2, retention_period: 48, encryption_type: "KMS" });
-    expect(byName["streamlines-var-downstream"]).toMatchObject({ stream_mode_details: { stream_mode: "PROVISIONED" }, shard_count: 1, retention_period: 24, encryption_type: "KMS" });
+    expect(byName["streamlines-var-upstream"]).toMatchObject({
+      stream_mode_details: { stream_mode: "PROVISIONED" },
+      shard_count: 2,
+      retention_period: 48,
+      encryption_type: "KMS",
+    });
+    expect(byName["streamlines-var-downstream"]).toMatchObject({
+      stream_mode_details: { stream_mode: "PROVISIONED" },
+      shard_count: 1,
+      retention_period: 24,
+      encryption_type: "KMS",
+    });
   });
 
   test("EFS: a mount target in each private subnet for the foundations file system, behind a group that admits NFS from InfluxDB's group only", () => {
-    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influx-efs-mounts")!;
+    const [sgId, sg] = Object.entries(resourcesOf(stack, "aws_security_group")).find(
+      ([, g]) => g.name === "streamlines-var-influx-efs-mounts",
+    )!;
     const influxId = Object.entries(resourcesOf(stack, "aws_security_group")).find(([, g]) => g.name === "streamlines-var-influxdb")![0];
     expect(sg.vpc_id).toBe(vpcRef(stack, "id"));
-    const ingress = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`);
-    expect(ingress).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 2049, to_port: 2049, referenced_security_group_id: `\${aws_security_group.${influxId}.id}` })]);
+    const ingress = values(stack, "aws_vpc_security_group_ingress_rule").filter(
+      (r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`,
+    );
+    expect(ingress).toEqual([
+      expect.objectContaining({
+        ip_protocol: "tcp",
+        from_port: 2049,
+        to_port: 2049,
+        referenced_security_group_id: `\${aws_security_group.${influxId}.id}`,
+      }),
+    ]);
     expect(ingress[0]).not.toHaveProperty("cidr_ipv4");
-    expect(values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`)).toEqual([]);
+    expect(
+      values(stack, "aws_vpc_security_group_egress_rule").filter((r) => r.security_group_id === `\${aws_security_group.${sgId}.id}`),
+    ).toEqual([]);
     const privateSubnets = Object.entries(resourcesOf(stack, "aws_subnet"))
       .filter(([, s]) => (s.tags as Record<string, string>).tier === "private")
       .map(([id]) => `\${aws_subnet.${id}.id}`);
@@ -278,11 +369,16 @@ describe("core (efs-endpoints fixture: nat-and-endpoints egress, no flow logs, p
 describe("core (dev config, backend-only profile)", () => {
   let stack: StackJson;
   beforeAll(() => {
-    stack = synthAll(configWith("dev", { profile: "backend-only", edge: { enabled: false }, grafana: { image: { tag: "11.3.0" } } })).stacks.core;
+    stack = synthAll(configWith("dev", { profile: "backend-only", edge: { enabled: false }, grafana: { image: { tag: "11.3.0" } } })).stacks
+      .core;
   });
 
   test("both streams: ripples at e410d43 always writes its results downstream, though nothing reads them here", () => {
-    expect(values(stack, "aws_kinesis_stream").map((s) => s.name).sort()).toEqual(["streamlines-dev-downstream", "streamlines-dev-upstream"]);
+    expect(
+      values(stack, "aws_kinesis_stream")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["streamlines-dev-downstream", "streamlines-dev-upstream"]);
     expect(stack.output).toHaveProperty("downstream_stream_name");
   });
 });
@@ -292,7 +388,12 @@ describe("KinesisStream grants", () => {
   beforeAll(() => {
     const app = Testing.app();
     const scope = new TerraformStack(app, "grants");
-    const stream = new KinesisStream(scope, "stream", { name: "s", mode: "ON_DEMAND", retentionHours: 24, kmsKeyArn: "arn:aws:kms:eu-central-1:111122223333:key/k" });
+    const stream = new KinesisStream(scope, "stream", {
+      name: "s",
+      mode: "ON_DEMAND",
+      retentionHours: 24,
+      kmsKeyArn: "arn:aws:kms:eu-central-1:111122223333:key/k",
+    });
     const reader = new StreamLinesRole(scope, "reader", { name: "reader", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const fanOut = new StreamLinesRole(scope, "fan-out", { name: "fan-out", assumedBy: ["ecs-tasks.amazonaws.com"] });
     const writer = new StreamLinesRole(scope, "writer", { name: "writer", assumedBy: ["ecs-tasks.amazonaws.com"] });
@@ -312,7 +413,17 @@ describe("KinesisStream grants", () => {
 
   test("read by polling: the stream only, decrypt with the stream key only", () => {
     expect(statements.filter((s) => s.role === "reader-policy")).toEqual([
-      { role: "reader-policy", actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], resources: [streamArn] },
+      {
+        role: "reader-policy",
+        actions: [
+          "kinesis:DescribeStream",
+          "kinesis:DescribeStreamSummary",
+          "kinesis:GetRecords",
+          "kinesis:GetShardIterator",
+          "kinesis:ListShards",
+        ],
+        resources: [streamArn],
+      },
       { role: "reader-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
@@ -321,32 +432,62 @@ describe("KinesisStream grants", () => {
     expect(statements.filter((s) => s.role === "fan-out-policy")).toEqual([
       {
         role: "fan-out-policy",
-        actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"],
+        actions: [
+          "kinesis:DescribeStream",
+          "kinesis:DescribeStreamSummary",
+          "kinesis:GetRecords",
+          "kinesis:GetShardIterator",
+          "kinesis:ListShards",
+          "kinesis:ListStreamConsumers",
+          "kinesis:RegisterStreamConsumer",
+        ],
         resources: [streamArn],
       },
-      { role: "fan-out-policy", actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)] },
+      {
+        role: "fan-out-policy",
+        actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+        resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)],
+      },
       { role: "fan-out-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
 
   test("poll: the stream only, no enhanced fan-out consumers; decrypt with the stream key only", () => {
     expect(statements.filter((s) => s.role === "poller-policy")).toEqual([
-      { role: "poller-policy", actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], resources: [streamArn] },
+      {
+        role: "poller-policy",
+        actions: [
+          "kinesis:DescribeStream",
+          "kinesis:DescribeStreamSummary",
+          "kinesis:GetRecords",
+          "kinesis:GetShardIterator",
+          "kinesis:ListShards",
+        ],
+        resources: [streamArn],
+      },
       { role: "poller-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
 
   test("write: put records on the stream only, data keys from the stream key only", () => {
     expect(statements.filter((s) => s.role === "writer-policy")).toEqual([
-      { role: "writer-policy", actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], resources: [streamArn] },
+      {
+        role: "writer-policy",
+        actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+        resources: [streamArn],
+      },
       { role: "writer-policy", actions: ["kms:GenerateDataKey"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
     ]);
   });
 
   test("shard count must match the mode", () => {
     const scope = new TerraformStack(Testing.app(), "bad");
-    expect(() => new KinesisStream(scope, "a", { name: "a", mode: "ON_DEMAND", shardCount: 1, retentionHours: 24, kmsKeyArn: "k" })).toThrow(/shardCount/);
-    expect(() => new KinesisStream(scope, "b", { name: "b", mode: "PROVISIONED", retentionHours: 24, kmsKeyArn: "k" })).toThrow(/shardCount/);
+    expect(
+      () => new KinesisStream(scope, "a", { name: "a", mode: "ON_DEMAND", shardCount: 1, retentionHours: 24, kmsKeyArn: "k" }),
+    ).toThrow(/shardCount/);
+    expect(() => new KinesisStream(scope, "b", { name: "b", mode: "PROVISIONED", retentionHours: 24, kmsKeyArn: "k" })).toThrow(
+      /shardCount/,
+    );
   });
 });
 
@@ -364,8 +505,10 @@ type Container = {
   linuxParameters?: { initProcessEnabled: boolean };
 };
 
-const taskDefinition = (stack: StackJson, service: string) => values(stack, "aws_ecs_task_definition").find((t) => t.family === `${service}`)!;
-const container = (stack: StackJson, service: string): Container => JSON.parse(String(taskDefinition(stack, service).container_definitions))[0];
+const taskDefinition = (stack: StackJson, service: string) =>
+  values(stack, "aws_ecs_task_definition").find((t) => t.family === `${service}`)!;
+const container = (stack: StackJson, service: string): Container =>
+  JSON.parse(String(taskDefinition(stack, service).container_definitions))[0];
 const env = (stack: StackJson, service: string) => Object.fromEntries(container(stack, service).environment.map((e) => [e.name, e.value]));
 const ecsService = (stack: StackJson, name: string) => values(stack, "aws_ecs_service").find((s) => s.name === name)!;
 
@@ -384,7 +527,11 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
   });
 
   test("four services named <app>-<env>-<service> on the cluster", () => {
-    expect(values(stack, "aws_ecs_service").map((s) => s.name).sort()).toEqual(["streamlines-dev-backend", "streamlines-dev-dashboard", "streamlines-dev-ingest", "streamlines-dev-ripples"]);
+    expect(
+      values(stack, "aws_ecs_service")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["streamlines-dev-backend", "streamlines-dev-dashboard", "streamlines-dev-ingest", "streamlines-dev-ripples"]);
     for (const s of values(stack, "aws_ecs_service")) expect(s.cluster).toBe("${aws_ecs_cluster.cluster.arn}");
   });
 
@@ -392,7 +539,9 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("ingest: put records on upstream (and the data key Kinesis asks KMS for)", () => {
       expect(grants(stack, "streamlines-dev-ingest-task")).toEqual(
         [
-          ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map((a) => `${a} on ${upstream}`),
+          ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map(
+            (a) => `${a} on ${upstream}`,
+          ),
           `kms:GenerateDataKey on ${key}`,
         ].sort(),
       );
@@ -401,9 +550,19 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("ripples: read upstream by polling (its FlinkKinesisConsumer's default), put on downstream, read/write the flink/ prefix of the artifacts bucket", () => {
       expect(grants(stack, "streamlines-dev-ripples-task")).toEqual(
         [
-          ...["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"].map((a) => `${a} on ${upstream}`),
-          ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map((a) => `${a} on ${downstream}`),
-          ...["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].map((a) => `${a} on ${artifacts}/flink/*`),
+          ...[
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+          ].map((a) => `${a} on ${upstream}`),
+          ...["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"].map(
+            (a) => `${a} on ${downstream}`,
+          ),
+          ...["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].map(
+            (a) => `${a} on ${artifacts}/flink/*`,
+          ),
           `s3:ListBucket on ${artifacts}`,
           `kms:Decrypt on ${key}`,
           `kms:GenerateDataKey on ${key}`,
@@ -427,8 +586,16 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         const [trust] = documentBehind(stack, role.assume_role_policy);
         expect(trust.principals).toEqual([{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }]);
         expect(trust.condition).toEqual([
-          { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}$/)] },
-          { test: "ArnLike", variable: "aws:SourceArn", values: [expect.stringMatching(/:ecs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:\*$/)] },
+          {
+            test: "StringEquals",
+            variable: "aws:SourceAccount",
+            values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}$/)],
+          },
+          {
+            test: "ArnLike",
+            variable: "aws:SourceArn",
+            values: [expect.stringMatching(/:ecs:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:\*$/)],
+          },
         ]);
       }
     });
@@ -449,8 +616,15 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         [
           ...["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((a) => `${a} on ${repo}`),
           "ecr:GetAuthorizationToken on *",
-          ...["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"].flatMap((a) => [`${a} on ${logGroup}`, `${a} on ${logGroup}:log-stream:*`]),
-          ...secretArns.flatMap((arn) => [`secretsmanager:GetSecretValue on ${arn}`, `secretsmanager:DescribeSecret on ${arn}`, `kms:Decrypt on ${key}`]),
+          ...["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"].flatMap((a) => [
+            `${a} on ${logGroup}`,
+            `${a} on ${logGroup}:log-stream:*`,
+          ]),
+          ...secretArns.flatMap((arn) => [
+            `secretsmanager:GetSecretValue on ${arn}`,
+            `secretsmanager:DescribeSecret on ${arn}`,
+            `kms:Decrypt on ${key}`,
+          ]),
         ].sort(),
       );
     });
@@ -496,7 +670,9 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
 
     test("images are <ECR repo url>:<pinned tag> of each service's own repository", () => {
       for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
-        expect(container(stack, `streamlines-dev-${service}`).image).toBe(`${remote(stack, `aws_ecr_repositoryecr-${service}_repository`, "repository_url")}:1.0.0`);
+        expect(container(stack, `streamlines-dev-${service}`).image).toBe(
+          `${remote(stack, `aws_ecr_repositoryecr-${service}_repository`, "repository_url")}:1.0.0`,
+        );
       }
     });
 
@@ -504,14 +680,29 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       // TOP_TICKERS_API is the operator's: dev leaves it unset (synth warns, deploy refuses phase 2).
       expect(Object.keys(env(stack, "streamlines-dev-ingest")).sort()).toEqual(["KINESIS_UPSTREAM_NAME", "MAX_TICKER_COUNT"]);
       expect(Object.keys(env(stack, "streamlines-dev-ripples")).sort()).toEqual([
-        "CHECKPOINT_PATH", "INFLUXDB_BUCKET", "INFLUXDB_ORG", "INFLUXDB_URL", "JAVA_TOOL_OPTIONS", "KINESIS_DOWNSTREAM_NAME", "KINESIS_UPSTREAM_NAME",
+        "CHECKPOINT_PATH",
+        "INFLUXDB_BUCKET",
+        "INFLUXDB_ORG",
+        "INFLUXDB_URL",
+        "JAVA_TOOL_OPTIONS",
+        "KINESIS_DOWNSTREAM_NAME",
+        "KINESIS_UPSTREAM_NAME",
       ]);
-      expect(Object.keys(env(stack, "streamlines-dev-backend")).sort()).toEqual(["GRAPHQL_SERVER_ADDRESS", "GRAPHQL_SERVER_PORT", "INFLUXDB_BUCKET", "INFLUXDB_ORG", "INFLUXDB_URL"]);
+      expect(Object.keys(env(stack, "streamlines-dev-backend")).sort()).toEqual([
+        "GRAPHQL_SERVER_ADDRESS",
+        "GRAPHQL_SERVER_PORT",
+        "INFLUXDB_BUCKET",
+        "INFLUXDB_ORG",
+        "INFLUXDB_URL",
+      ]);
       expect(Object.keys(env(stack, "streamlines-dev-dashboard")).sort()).toEqual(["PORT"]);
     });
 
     test("derived values: stream names, checkpoint path, INFLUXDB_URL from the namespace, one results bucket for ripples and backend", () => {
-      expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ KINESIS_UPSTREAM_NAME: upstream.replace(/\.arn\}$/, ".name}"), MAX_TICKER_COUNT: "30" });
+      expect(env(stack, "streamlines-dev-ingest")).toMatchObject({
+        KINESIS_UPSTREAM_NAME: upstream.replace(/\.arn\}$/, ".name}"),
+        MAX_TICKER_COUNT: "30",
+      });
       expect(env(stack, "streamlines-dev-ripples")).toMatchObject({
         CHECKPOINT_PATH: "s3://streamlines-dev-artifacts-eu-central-1/flink/ripples/checkpoints",
         INFLUXDB_URL: "http://influxdb.streamlines-dev.internal:8086",
@@ -539,12 +730,20 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         { name: "ALPACA_API_KEY", valueFrom: `${arn("secret-market-data-api")}:ALPACA_API_KEY::` },
         { name: "ALPACA_API_SECRET", valueFrom: `${arn("secret-market-data-api")}:ALPACA_API_SECRET::` },
       ]);
-      expect(container(stack, "streamlines-dev-ripples").secrets).toEqual([{ name: "INFLUXDB_WRITE_TOKEN", valueFrom: arn("secret-influx-write-token") }]);
-      expect(container(stack, "streamlines-dev-backend").secrets).toEqual([{ name: "INFLUXDB_READ_TOKEN", valueFrom: arn("secret-influx-read-token") }]);
+      expect(container(stack, "streamlines-dev-ripples").secrets).toEqual([
+        { name: "INFLUXDB_WRITE_TOKEN", valueFrom: arn("secret-influx-write-token") },
+      ]);
+      expect(container(stack, "streamlines-dev-backend").secrets).toEqual([
+        { name: "INFLUXDB_READ_TOKEN", valueFrom: arn("secret-influx-read-token") },
+      ]);
       expect(container(stack, "streamlines-dev-dashboard").secrets).toEqual([]);
       for (const service of ["ingest", "ripples", "backend", "dashboard"]) {
         for (const e of container(stack, `streamlines-dev-${service}`).environment) {
-          expect([e.name, /TOKEN|SECRET|PASSWORD|API_?KEY/i.test(e.name), /secretsmanager|aws_secretsmanager/.test(e.value)]).toEqual([e.name, false, false]);
+          expect([e.name, /TOKEN|SECRET|PASSWORD|API_?KEY/i.test(e.name), /secretsmanager|aws_secretsmanager/.test(e.value)]).toEqual([
+            e.name,
+            false,
+            false,
+          ]);
         }
       }
     });
@@ -577,10 +776,22 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     });
 
     test("deployment percentages: the single-writer workers stop before they start, the web services roll", () => {
-      expect(ecsService(stack, "streamlines-dev-ingest")).toMatchObject({ deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100 });
-      expect(ecsService(stack, "streamlines-dev-ripples")).toMatchObject({ deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100 });
-      expect(ecsService(stack, "streamlines-dev-backend")).toMatchObject({ deployment_minimum_healthy_percent: 100, deployment_maximum_percent: 200 });
-      expect(ecsService(stack, "streamlines-dev-dashboard")).toMatchObject({ deployment_minimum_healthy_percent: 100, deployment_maximum_percent: 200 });
+      expect(ecsService(stack, "streamlines-dev-ingest")).toMatchObject({
+        deployment_minimum_healthy_percent: 0,
+        deployment_maximum_percent: 100,
+      });
+      expect(ecsService(stack, "streamlines-dev-ripples")).toMatchObject({
+        deployment_minimum_healthy_percent: 0,
+        deployment_maximum_percent: 100,
+      });
+      expect(ecsService(stack, "streamlines-dev-backend")).toMatchObject({
+        deployment_minimum_healthy_percent: 100,
+        deployment_maximum_percent: 200,
+      });
+      expect(ecsService(stack, "streamlines-dev-dashboard")).toMatchObject({
+        deployment_minimum_healthy_percent: 100,
+        deployment_maximum_percent: 200,
+      });
     });
 
     test("with the schedule on, every service ignores desired_count drift", () => {
@@ -590,11 +801,21 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("web services attach to their target group, after the listener and rule exist", () => {
       const backend = ecsService(stack, "streamlines-dev-backend");
       expect(backend.load_balancer).toEqual([
-        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn"), container_name: "backend", container_port: 3030 },
+        {
+          target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn"),
+          container_name: "backend",
+          container_port: 3030,
+        },
       ]);
-      expect(backend.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./), expect.stringMatching(/^aws_lb_listener_rule\./)]));
+      expect(backend.depends_on).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./), expect.stringMatching(/^aws_lb_listener_rule\./)]),
+      );
       expect(ecsService(stack, "streamlines-dev-dashboard").load_balancer).toEqual([
-        { target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn"), container_name: "dashboard", container_port: 3000 },
+        {
+          target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn"),
+          container_name: "dashboard",
+          container_port: 3000,
+        },
       ]);
       expect(ecsService(stack, "streamlines-dev-ingest")).not.toHaveProperty("load_balancer");
     });
@@ -617,7 +838,9 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("ripples"))).toEqual([]);
       expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("backend"))).toEqual([`tcp 3030-3030 ${albSg}`]);
       expect(rulesOf("aws_vpc_security_group_ingress_rule", sg("dashboard"))).toEqual([`tcp 3000-3000 ${albSg}`]);
-      expect(rulesOf("aws_vpc_security_group_egress_rule", albSg)).toEqual([`tcp 3000-3000 ${sg("dashboard")}`, `tcp 3030-3030 ${sg("backend")}`].sort());
+      expect(rulesOf("aws_vpc_security_group_egress_rule", albSg)).toEqual(
+        [`tcp 3000-3000 ${sg("dashboard")}`, `tcp 3030-3030 ${sg("backend")}`].sort(),
+      );
       // Core leaves InfluxDB's group empty: the influx stack owns its rules.
       expect(rulesOf("aws_vpc_security_group_ingress_rule", influxSg)).toEqual([]);
       expect(rulesOf("aws_vpc_security_group_egress_rule", influxSg)).toEqual([]);
@@ -628,13 +851,22 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     });
 
     test("edge fronts the app: no internet ingress at all; the ALB takes port 80 from CloudFront's origin-facing prefix list only", () => {
-      const open = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0");
+      const open = values(stack, "aws_vpc_security_group_ingress_rule").filter(
+        (r) => r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0",
+      );
       expect(open).toEqual([]);
       const alb = ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id");
       const albIngress = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === alb);
       const [listId, list] = Object.entries(dataOf(stack, "aws_ec2_managed_prefix_list"))[0];
       expect(list).toMatchObject({ name: "com.amazonaws.global.cloudfront.origin-facing" });
-      expect(albIngress).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 80, to_port: 80, prefix_list_id: `\${data.aws_ec2_managed_prefix_list.${listId}.id}` })]);
+      expect(albIngress).toEqual([
+        expect.objectContaining({
+          ip_protocol: "tcp",
+          from_port: 80,
+          to_port: 80,
+          prefix_list_id: `\${data.aws_ec2_managed_prefix_list.${listId}.id}`,
+        }),
+      ]);
       // A prefix list counts as its maximum entries (55 for CloudFront's) against the default 60 inbound rules per group.
       const weight = albIngress.reduce((n, r) => n + (r.prefix_list_id ? 55 : 1), 0);
       expect(weight).toBeLessThanOrEqual(60);
@@ -653,7 +885,10 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         drop_invalid_header_fields: true,
         subnets: publicSubnets,
         security_groups: [ref(stack, "aws_security_group", (g) => g.name === "streamlines-dev-alb", "id")],
-        access_logs: { bucket: ref(stack, "aws_s3_bucket", (b) => b.bucket === "streamlines-dev-alb-logs-eu-central-1", "bucket"), enabled: true },
+        access_logs: {
+          bucket: ref(stack, "aws_s3_bucket", (b) => b.bucket === "streamlines-dev-alb-logs-eu-central-1", "bucket"),
+          enabled: true,
+        },
         depends_on: [expect.stringMatching(/^aws_s3_bucket_policy\./)],
       });
     });
@@ -662,37 +897,74 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       expect(only(stack, "aws_lb_listener")).toMatchObject({
         port: 80,
         protocol: "HTTP",
-        default_action: [{ type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "403", message_body: "Forbidden" } }],
+        default_action: [
+          { type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "403", message_body: "Forbidden" } },
+        ],
       });
       const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-warn-")) });
       const { core } = buildStacks(app, configNamed("dev"));
-      const warnings = core.node.findAll().flatMap((n) => n.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
-      expect(warnings.filter((w) => !w.includes("TOP_TICKERS_API"))).toEqual(["streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
+      const warnings = core.node
+        .findAll()
+        .flatMap((n) => n.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
+      expect(warnings.filter((w) => !w.includes("TOP_TICKERS_API"))).toEqual([
+        "streamlines-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS.",
+      ]);
     });
 
     test("rules forward only with CloudFront's origin header: /graphql to the backend, then everything else to the dashboard", () => {
       const [valueId, read] = Object.entries(dataOf(stack, "aws_secretsmanager_secret_version"))[0];
-      const secretId = Object.entries(resourcesOf(stack, "aws_secretsmanager_secret")).find(([, sec]) => sec.name === "streamlines-dev/cloudfront-origin-header")![0];
+      const secretId = Object.entries(resourcesOf(stack, "aws_secretsmanager_secret")).find(
+        ([, sec]) => sec.name === "streamlines-dev/cloudfront-origin-header",
+      )![0];
       expect(read.secret_id).toBe(`\${aws_secretsmanager_secret.${secretId}.arn}`);
-      const header = { http_header: { http_header_name: "X-Origin-Verify", values: [`\${data.aws_secretsmanager_secret_version.${valueId}.secret_string}`] } };
+      const header = {
+        http_header: {
+          http_header_name: "X-Origin-Verify",
+          values: [`\${data.aws_secretsmanager_secret_version.${valueId}.secret_string}`],
+        },
+      };
       const listener = ref(stack, "aws_lb_listener", () => true, "arn");
       const tg = (name: string) => ref(stack, "aws_lb_target_group", (t) => tgName(t) === name, "arn");
-      expect(values(stack, "aws_lb_listener_rule").map((r) => ({ listener_arn: r.listener_arn, priority: r.priority, action: r.action, condition: r.condition }))).toEqual([
-        { listener_arn: listener, priority: 10, action: [{ type: "forward", target_group_arn: tg("streamlines-dev-backend") }], condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }, header] },
-        { listener_arn: listener, priority: 20, action: [{ type: "forward", target_group_arn: tg("streamlines-dev-dashboard") }], condition: [header] },
+      expect(
+        values(stack, "aws_lb_listener_rule").map((r) => ({
+          listener_arn: r.listener_arn,
+          priority: r.priority,
+          action: r.action,
+          condition: r.condition,
+        })),
+      ).toEqual([
+        {
+          listener_arn: listener,
+          priority: 10,
+          action: [{ type: "forward", target_group_arn: tg("streamlines-dev-backend") }],
+          condition: [{ path_pattern: { values: ["/graphql", "/graphql/*"] } }, header],
+        },
+        {
+          listener_arn: listener,
+          priority: 20,
+          action: [{ type: "forward", target_group_arn: tg("streamlines-dev-dashboard") }],
+          condition: [header],
+        },
       ]);
     });
 
     test("the header value: generated by Secrets Manager into the write-only secret_string_wo (not into state by that path), KMS-encrypted secret", () => {
-      const [secretId, secret] = Object.entries(resourcesOf(stack, "aws_secretsmanager_secret")).find(([, sec]) => sec.name === "streamlines-dev/cloudfront-origin-header")!;
+      const [secretId, secret] = Object.entries(resourcesOf(stack, "aws_secretsmanager_secret")).find(
+        ([, sec]) => sec.name === "streamlines-dev/cloudfront-origin-header",
+      )!;
       expect(secret.kms_key_id).toBe(key.replace(/\.arn\}$/, ".arn}"));
       // Regenerated with the secret, so nothing to recover, and a pending deletion would block the next deploy.
       expect(secret.recovery_window_in_days).toBe(0);
-      const version = values(stack, "aws_secretsmanager_secret_version").find((v) => v.secret_id === `\${aws_secretsmanager_secret.${secretId}.arn}`)!;
+      const version = values(stack, "aws_secretsmanager_secret_version").find(
+        (v) => v.secret_id === `\${aws_secretsmanager_secret.${secretId}.arn}`,
+      )!;
       expect(version).not.toHaveProperty("secret_string");
       expect(version.secret_string_wo).toMatch(/^\$\{ephemeral\.aws_secretsmanager_random_password\.\w+\.random_password\}$/);
       const ephemeralId = String(version.secret_string_wo).split(".")[2];
-      expect((stack.ephemeral as Record<string, Record<string, unknown>>).aws_secretsmanager_random_password[ephemeralId]).toEqual({ password_length: 64, exclude_punctuation: true });
+      expect((stack.ephemeral as Record<string, Record<string, unknown>>).aws_secretsmanager_random_password[ephemeralId]).toEqual({
+        password_length: 64,
+        exclude_punctuation: true,
+      });
     });
 
     test("target groups: IP targets with health checks (backend /health on 3030, dashboard / on 3000), replaceable (name prefix, create before destroy)", () => {
@@ -703,46 +975,88 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
         [undefined, "dashb-", { create_before_destroy: true }],
       ]);
       expect(values(stack, "aws_lb_target_group").find((t) => tgName(t) === "streamlines-dev-backend")).toMatchObject({
-        port: 3030, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/health", matcher: "200" },
+        port: 3030,
+        protocol: "HTTP",
+        target_type: "ip",
+        vpc_id: vpcId,
+        health_check: { enabled: true, path: "/health", matcher: "200" },
       });
       expect(values(stack, "aws_lb_target_group").find((t) => tgName(t) === "streamlines-dev-dashboard")).toMatchObject({
-        port: 3000, protocol: "HTTP", target_type: "ip", vpc_id: vpcId, health_check: { enabled: true, path: "/", matcher: "200-399" },
+        port: 3000,
+        protocol: "HTTP",
+        target_type: "ip",
+        vpc_id: vpcId,
+        health_check: { enabled: true, path: "/", matcher: "200-399" },
       });
     });
 
     test("access log bucket: SSE-S3 (ELB cannot use a CMK), force-destroyable, logs expire (default 90 days), ELB's regional account may write AWSLogs/", () => {
-      const [bucketId, bucket] = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(([, b]) => b.bucket === "streamlines-dev-alb-logs-eu-central-1")!;
+      const [bucketId, bucket] = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(
+        ([, b]) => b.bucket === "streamlines-dev-alb-logs-eu-central-1",
+      )!;
       expect(bucket.force_destroy).toBe(true);
-      const enc = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find((e) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
+      const enc = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find(
+        (e) => e.bucket === `\${aws_s3_bucket.${bucketId}.id}`,
+      )!;
       expect(enc.rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false }]);
       // Current log objects expire (config default 90 days), or the bucket grows forever.
-      const lifecycle = values(stack, "aws_s3_bucket_lifecycle_configuration").find((l) => l.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
-      expect(lifecycle.rule).toEqual(expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 90 }] }]));
+      const lifecycle = values(stack, "aws_s3_bucket_lifecycle_configuration").find(
+        (l) => l.bucket === `\${aws_s3_bucket.${bucketId}.id}`,
+      )!;
+      expect(lifecycle.rule).toEqual(
+        expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 90 }] }]),
+      );
       const policy = values(stack, "aws_s3_bucket_policy").find((p) => p.bucket === `\${aws_s3_bucket.${bucketId}.id}`)!;
       const statements = documentBehind(stack, policy.policy);
       expect(statements.map((s) => s.sid)).toEqual(["DenyInsecureTransport", "ElbWritesAccessLogs"]);
       expect(statements[1]).toMatchObject({
         actions: ["s3:PutObject"],
         principals: [{ type: "AWS", identifiers: [expect.stringMatching(/^\$\{data\.aws_elb_service_account\.[\w-]+\.arn\}$/)] }],
-        resources: [expect.stringMatching(/:s3:::streamlines-dev-alb-logs-eu-central-1\/AWSLogs\/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}\/\*$/)],
+        resources: [
+          expect.stringMatching(
+            /:s3:::streamlines-dev-alb-logs-eu-central-1\/AWSLogs\/\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}\/\*$/,
+          ),
+        ],
       });
     });
   });
 
   describe("autoscaling", () => {
     test("target tracking on average CPU for backend and dashboard, min/max from config", () => {
-      const targets = values(stack, "aws_appautoscaling_target").map((t) => [t.resource_id, t.min_capacity, t.max_capacity, t.scalable_dimension]);
+      const targets = values(stack, "aws_appautoscaling_target").map((t) => [
+        t.resource_id,
+        t.min_capacity,
+        t.max_capacity,
+        t.scalable_dimension,
+      ]);
       expect(targets).toEqual([
-        [`service/\${aws_ecs_cluster.cluster.name}/${ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-backend", "name")}`, 1, 4, "ecs:service:DesiredCount"],
-        [`service/\${aws_ecs_cluster.cluster.name}/${ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-dashboard", "name")}`, 1, 3, "ecs:service:DesiredCount"],
+        [
+          `service/\${aws_ecs_cluster.cluster.name}/${ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-backend", "name")}`,
+          1,
+          4,
+          "ecs:service:DesiredCount",
+        ],
+        [
+          `service/\${aws_ecs_cluster.cluster.name}/${ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-dashboard", "name")}`,
+          1,
+          3,
+          "ecs:service:DesiredCount",
+        ],
       ]);
       for (const p of values(stack, "aws_appautoscaling_policy")) {
         expect(p).toMatchObject({
           policy_type: "TargetTrackingScaling",
-          target_tracking_scaling_policy_configuration: { predefined_metric_specification: { predefined_metric_type: "ECSServiceAverageCPUUtilization" }, target_value: 60 },
+          target_tracking_scaling_policy_configuration: {
+            predefined_metric_specification: { predefined_metric_type: "ECSServiceAverageCPUUtilization" },
+            target_value: 60,
+          },
         });
       }
-      expect(values(stack, "aws_appautoscaling_policy").map((p) => p.name).sort()).toEqual(["streamlines-dev-backend-cpu", "streamlines-dev-dashboard-cpu"]);
+      expect(
+        values(stack, "aws_appautoscaling_policy")
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual(["streamlines-dev-backend-cpu", "streamlines-dev-dashboard-cpu"]);
     });
   });
 
@@ -761,7 +1075,10 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
           schedule_expression_timezone: "America/New_York",
           flexible_time_window: { mode: "OFF" },
           state: "ENABLED",
-          target: { arn: expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:scheduler:::aws-sdk:ecs:updateService$/), role_arn: role },
+          target: {
+            arn: expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:scheduler:::aws-sdk:ecs:updateService$/),
+            role_arn: role,
+          },
         });
         expect(JSON.parse(String((s.target as Record<string, unknown>).input))).toEqual({
           Cluster: "${aws_ecs_cluster.cluster.arn}",
@@ -773,9 +1090,15 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
 
     test("autoscaled services: scheduled actions set the scalable target's min and max (0 after the close), so a scale-out cannot bring tasks back", () => {
       const target = (service: string) =>
-        Object.entries(resourcesOf(stack, "aws_appautoscaling_target")).find(([, t]) => String(t.resource_id).endsWith(ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${service}`, "name")))![0];
+        Object.entries(resourcesOf(stack, "aws_appautoscaling_target")).find(([, t]) =>
+          String(t.resource_id).endsWith(ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${service}`, "name")),
+        )![0];
       const actions = values(stack, "aws_appautoscaling_scheduled_action");
-      expect(actions.map((a) => a.name).sort()).toEqual(["backend", "dashboard"].flatMap((s) => [`streamlines-dev-market-hours-${s}-start`, `streamlines-dev-market-hours-${s}-stop`]).sort());
+      expect(actions.map((a) => a.name).sort()).toEqual(
+        ["backend", "dashboard"]
+          .flatMap((s) => [`streamlines-dev-market-hours-${s}-start`, `streamlines-dev-market-hours-${s}-stop`])
+          .sort(),
+      );
       const range: Record<string, [number, number]> = { backend: [1, 4], dashboard: [1, 3] };
       for (const a of actions) {
         const [service, phase] = String(a.name).replace("streamlines-dev-market-hours-", "").split("-");
@@ -785,7 +1108,10 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
           service_namespace: `\${aws_appautoscaling_target.${target(service)}.service_namespace}`,
           schedule: phase === "stop" ? "cron(30 16 ? * MON-FRI *)" : "cron(0 9 ? * MON-FRI *)",
           timezone: "America/New_York",
-          scalable_target_action: phase === "stop" ? { min_capacity: "0", max_capacity: "0" } : { min_capacity: String(range[service][0]), max_capacity: String(range[service][1]) },
+          scalable_target_action:
+            phase === "stop"
+              ? { min_capacity: "0", max_capacity: "0" }
+              : { min_capacity: String(range[service][0]), max_capacity: String(range[service][1]) },
         });
       }
     });
@@ -794,9 +1120,13 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
       const role = values(stack, "aws_iam_role").find((r) => r.name === "streamlines-dev-market-hours")!;
       const [trust] = documentBehind(stack, role.assume_role_policy);
       expect(trust.principals).toEqual([{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }]);
-      expect(trust.condition).toEqual([{ test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/account_id\}$/)] }]);
+      expect(trust.condition).toEqual([
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [expect.stringMatching(/account_id\}$/)] },
+      ]);
       expect(grants(stack, "streamlines-dev-market-hours")).toEqual(
-        ["ingest", "ripples"].map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`).sort(),
+        ["ingest", "ripples"]
+          .map((s) => `ecs:UpdateService on ${ref(stack, "aws_ecs_service", (x) => x.name === `streamlines-dev-${s}`, "id")}`)
+          .sort(),
       );
     });
   });
@@ -805,17 +1135,38 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("a KMS-encrypted topic with the configured email subscription", () => {
       const topic = only(stack, "aws_sns_topic");
       expect(topic).toMatchObject({ name: "streamlines-dev-alarms", kms_master_key_id: key });
-      expect(only(stack, "aws_sns_topic_subscription")).toMatchObject({ topic_arn: ref(stack, "aws_sns_topic", () => true, "arn"), protocol: "email", endpoint: "platform-team@example.com" });
+      expect(only(stack, "aws_sns_topic_subscription")).toMatchObject({
+        topic_arn: ref(stack, "aws_sns_topic", () => true, "arn"),
+        protocol: "email",
+        endpoint: "platform-team@example.com",
+      });
     });
 
     test("the alarm list: iterator age per stream, tasks below desired per service, 5xx and unhealthy hosts per target group, the real-time path's", () => {
-      expect(values(stack, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name).sort()).toEqual(
+      expect(
+        values(stack, "aws_cloudwatch_metric_alarm")
+          .map((a) => a.alarm_name)
+          .sort(),
+      ).toEqual(
         [
-          "upstream-iterator-age", "downstream-iterator-age",
-          "connection-handler-errors", "connection-handler-throttles", "results-pusher-errors", "results-pusher-throttles", "results-pusher-dlq-not-empty",
-          "ingest-tasks-below-desired", "ripples-tasks-below-desired", "backend-tasks-below-desired", "dashboard-tasks-below-desired",
-          "backend-target-5xx", "backend-unhealthy-hosts", "dashboard-target-5xx", "dashboard-unhealthy-hosts",
-        ].map((n) => `streamlines-dev-${n}`).sort(),
+          "upstream-iterator-age",
+          "downstream-iterator-age",
+          "connection-handler-errors",
+          "connection-handler-throttles",
+          "results-pusher-errors",
+          "results-pusher-throttles",
+          "results-pusher-dlq-not-empty",
+          "ingest-tasks-below-desired",
+          "ripples-tasks-below-desired",
+          "backend-tasks-below-desired",
+          "dashboard-tasks-below-desired",
+          "backend-target-5xx",
+          "backend-unhealthy-hosts",
+          "dashboard-target-5xx",
+          "dashboard-unhealthy-hosts",
+        ]
+          .map((n) => `streamlines-dev-${n}`)
+          .sort(),
       );
       const topic = ref(stack, "aws_sns_topic", () => true, "arn");
       for (const a of values(stack, "aws_cloudwatch_metric_alarm")) {
@@ -826,28 +1177,60 @@ describe("core app (dev config, full profile: HTTP-only ALB with access logs, au
     test("thresholds and metrics", () => {
       const alarm = (name: string) => values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === `streamlines-dev-${name}`)!;
       expect(alarm("upstream-iterator-age")).toMatchObject({
-        namespace: "AWS/Kinesis", metric_name: "GetRecords.IteratorAgeMilliseconds", statistic: "Maximum",
-        dimensions: { StreamName: upstream.replace(/\.arn\}$/, ".name}") }, threshold: 60000, comparison_operator: "GreaterThanThreshold",
+        namespace: "AWS/Kinesis",
+        metric_name: "GetRecords.IteratorAgeMilliseconds",
+        statistic: "Maximum",
+        dimensions: { StreamName: upstream.replace(/\.arn\}$/, ".name}") },
+        threshold: 60000,
+        comparison_operator: "GreaterThanThreshold",
       });
       expect(alarm("ripples-tasks-below-desired")).toMatchObject({
         evaluation_periods: 5,
         threshold: 0,
         comparison_operator: "GreaterThanThreshold",
         metric_query: [
-          { id: "running", return_data: false, metric: { namespace: "ECS/ContainerInsights", metric_name: "RunningTaskCount", dimensions: { ClusterName: "${aws_ecs_cluster.cluster.name}", ServiceName: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-ripples", "name") } } },
+          {
+            id: "running",
+            return_data: false,
+            metric: {
+              namespace: "ECS/ContainerInsights",
+              metric_name: "RunningTaskCount",
+              dimensions: {
+                ClusterName: "${aws_ecs_cluster.cluster.name}",
+                ServiceName: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-dev-ripples", "name"),
+              },
+            },
+          },
           { id: "desired", return_data: false, metric: { namespace: "ECS/ContainerInsights", metric_name: "DesiredTaskCount" } },
           { id: "missing", expression: "desired - running", return_data: true },
         ],
       });
-      const dims = { LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"), TargetGroup: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn_suffix") };
-      expect(alarm("backend-target-5xx")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count", statistic: "Sum", period: 300, threshold: 10, dimensions: dims });
-      expect(alarm("backend-unhealthy-hosts")).toMatchObject({ namespace: "AWS/ApplicationELB", metric_name: "UnHealthyHostCount", statistic: "Maximum", threshold: 1, dimensions: dims });
+      const dims = {
+        LoadBalancer: ref(stack, "aws_lb", () => true, "arn_suffix"),
+        TargetGroup: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-backend", "arn_suffix"),
+      };
+      expect(alarm("backend-target-5xx")).toMatchObject({
+        namespace: "AWS/ApplicationELB",
+        metric_name: "HTTPCode_Target_5XX_Count",
+        statistic: "Sum",
+        period: 300,
+        threshold: 10,
+        dimensions: dims,
+      });
+      expect(alarm("backend-unhealthy-hosts")).toMatchObject({
+        namespace: "AWS/ApplicationELB",
+        metric_name: "UnHealthyHostCount",
+        statistic: "Maximum",
+        threshold: 1,
+        dimensions: dims,
+      });
     });
   });
 });
 
 /** Resources of the load balancer module (the fixture's WebSocket API has a domain and certificate too). */
-const ofLoadBalancer = (r: Record<string, unknown>) => String((r["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path).startsWith("core/load-balancer/");
+const ofLoadBalancer = (r: Record<string, unknown>) =>
+  String((r["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path).startsWith("core/load-balancer/");
 
 describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS Exec on backend)", () => {
   let stack: StackJson;
@@ -856,7 +1239,9 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
   });
 
   test("a domain without a certificate ARN: a DNS-validated certificate, and the listener waits for its validation", () => {
-    expect(values(stack, "aws_acm_certificate").filter(ofLoadBalancer)).toEqual([expect.objectContaining({ domain_name: "markets.example.com", validation_method: "DNS", lifecycle: { create_before_destroy: true } })]);
+    expect(values(stack, "aws_acm_certificate").filter(ofLoadBalancer)).toEqual([
+      expect.objectContaining({ domain_name: "markets.example.com", validation_method: "DNS", lifecycle: { create_before_destroy: true } }),
+    ]);
     const validationRecord = values(stack, "aws_route53_record").find((r) => r.type !== "A" && ofLoadBalancer(r))!;
     expect(validationRecord).toMatchObject({
       zone_id: "Z0123456789ABCDEFGHIJ",
@@ -889,7 +1274,10 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
   test("the ALB security group opens 80 and 443 to the internet, nothing else does", () => {
     const albSg = ref(stack, "aws_security_group", (g) => g.name === "streamlines-var-alb", "id");
     const open = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.cidr_ipv4 === "0.0.0.0/0");
-    expect(open.map((r) => [r.security_group_id, r.from_port, r.to_port]).sort()).toEqual([[albSg, 443, 443], [albSg, 80, 80]]);
+    expect(open.map((r) => [r.security_group_id, r.from_port, r.to_port]).sort()).toEqual([
+      [albSg, 443, 443],
+      [albSg, 80, 80],
+    ]);
   });
 
   test("Route 53 alias to the ALB; URLs are https://<domain>", () => {
@@ -897,7 +1285,11 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
       zone_id: "Z0123456789ABCDEFGHIJ",
       name: "markets.example.com",
       type: "A",
-      alias: { name: ref(stack, "aws_lb", () => true, "dns_name"), zone_id: ref(stack, "aws_lb", () => true, "zone_id"), evaluate_target_health: true },
+      alias: {
+        name: ref(stack, "aws_lb", () => true, "dns_name"),
+        zone_id: ref(stack, "aws_lb", () => true, "zone_id"),
+        evaluate_target_health: true,
+      },
     });
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
   });
@@ -907,13 +1299,23 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
     const backendGrants = grants(stack, "streamlines-var-backend-task");
     expect(backendGrants.filter((g) => !g.startsWith("logs:DescribeLogGroups "))).toEqual(
       [
-        ...["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"].flatMap((a) => [`${a} on ${execLog}`, `${a} on ${execLog}:log-stream:*`]),
-        ...["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].map((a) => `${a} on *`),
+        ...["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"].flatMap((a) => [
+          `${a} on ${execLog}`,
+          `${a} on ${execLog}:log-stream:*`,
+        ]),
+        ...[
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ].map((a) => `${a} on *`),
       ].sort(),
     );
     // The agent checks the group's encryption with DescribeLogGroups, which lists the account's groups.
     expect(backendGrants.filter((g) => g.startsWith("logs:DescribeLogGroups "))).toEqual([
-      expect.stringMatching(/^logs:DescribeLogGroups on arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:us-west-2:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/),
+      expect.stringMatching(
+        /^logs:DescribeLogGroups on arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:logs:us-west-2:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:log-group:\*$/,
+      ),
     ]);
     expect(container(stack, "streamlines-var-backend").linuxParameters).toEqual({ initProcessEnabled: true });
     expect(ecsService(stack, "streamlines-var-backend").enable_execute_command).toBe(true);
@@ -926,7 +1328,10 @@ describe("core app (efs-endpoints fixture: HTTPS for a domain, no schedule, ECS 
     expect(group).toMatchObject({ retention_in_days: expect.any(Number), kms_key_id: expect.stringMatching(/aws_kms_key/) });
     const groupName = ref(stack, "aws_cloudwatch_log_group", (g) => g.name === "/streamlines/var/ecs/exec-sessions", "name");
     expect(only(stack, "aws_ecs_cluster").configuration).toEqual({
-      execute_command_configuration: { logging: "OVERRIDE", log_configuration: { cloud_watch_log_group_name: groupName, cloud_watch_encryption_enabled: true } },
+      execute_command_configuration: {
+        logging: "OVERRIDE",
+        log_configuration: { cloud_watch_log_group_name: groupName, cloud_watch_encryption_enabled: true },
+      },
     });
   });
 
@@ -960,7 +1365,9 @@ describe("core app variants (dev config with one change)", () => {
       expect.objectContaining({ ip_protocol: "tcp", from_port: 80, to_port: 80, cidr_ipv4: "0.0.0.0/0" }),
     ]);
     expect(dataOf(stack, "aws_ec2_managed_prefix_list")).toEqual({});
-    expect(only(stack, "aws_lb_listener").default_action).toEqual([{ type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn") }]);
+    expect(only(stack, "aws_lb_listener").default_action).toEqual([
+      { type: "forward", target_group_arn: ref(stack, "aws_lb_target_group", (t) => tgName(t) === "streamlines-dev-dashboard", "arn") },
+    ]);
     expect(only(stack, "aws_lb_listener_rule").condition).toEqual([{ path_pattern: { values: ["/graphql", "/graphql/*"] } }]);
     expect(values(stack, "aws_secretsmanager_secret").map((sec) => sec.name)).not.toContain("streamlines-dev/cloudfront-origin-header");
   });
@@ -970,7 +1377,9 @@ describe("core app variants (dev config with one change)", () => {
     // Without edge: CloudFront cannot reach an ALB by a name no certificate matches (config refuses it).
     const stack = synthAll(configWith("dev", { loadBalancer: { certificateArn: arn }, edge: { enabled: false } })).stacks.core;
     expect(values(stack, "aws_lb_listener").find((l) => l.port === 443)).toMatchObject({ protocol: "HTTPS", certificate_arn: arn });
-    expect(values(stack, "aws_lb_listener").find((l) => l.port === 80)!.default_action).toEqual([expect.objectContaining({ type: "redirect" })]);
+    expect(values(stack, "aws_lb_listener").find((l) => l.port === 80)!.default_action).toEqual([
+      expect.objectContaining({ type: "redirect" }),
+    ]);
     expect(values(stack, "aws_acm_certificate")).toHaveLength(0);
     expect(values(stack, "aws_route53_record")).toHaveLength(0);
   });
@@ -992,10 +1401,22 @@ describe("core app variants (dev config with one change)", () => {
 
   test("environment overrides from config win over defaults; FARGATE_SPOT from config", () => {
     const stack = synthAll(
-      configWith("dev", { services: { ingest: { capacityProvider: "FARGATE_SPOT", environment: { MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top" } } } }),
+      configWith("dev", {
+        services: {
+          ingest: {
+            capacityProvider: "FARGATE_SPOT",
+            environment: { MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top" },
+          },
+        },
+      }),
     ).stacks.core;
-    expect(env(stack, "streamlines-dev-ingest")).toMatchObject({ MAX_TICKER_COUNT: "50", TOP_TICKERS_API: "https://tickers.example.com/top" });
-    expect(ecsService(stack, "streamlines-dev-ingest").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
+    expect(env(stack, "streamlines-dev-ingest")).toMatchObject({
+      MAX_TICKER_COUNT: "50",
+      TOP_TICKERS_API: "https://tickers.example.com/top",
+    });
+    expect(ecsService(stack, "streamlines-dev-ingest").capacity_provider_strategy).toEqual([
+      { capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 },
+    ]);
   });
 });
 
@@ -1010,19 +1431,45 @@ describe("core (backend-only fixture)", () => {
   });
 
   test("only ingest and ripples exist", () => {
-    expect(values(stack, "aws_ecs_service").map((s) => s.name).sort()).toEqual(["streamlines-bko-ingest", "streamlines-bko-ripples"]);
-    expect(values(stack, "aws_ecs_task_definition").map((t) => t.family).sort()).toEqual(["streamlines-bko-ingest", "streamlines-bko-ripples"]);
-    expect(values(stack, "aws_iam_role").map((r) => r.name).sort()).toEqual(
-      ["ingest-execution", "ingest-task", "market-hours", "ripples-execution", "ripples-task", "vpc-flow-logs"].map((n) => `streamlines-bko-${n}`),
+    expect(
+      values(stack, "aws_ecs_service")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["streamlines-bko-ingest", "streamlines-bko-ripples"]);
+    expect(
+      values(stack, "aws_ecs_task_definition")
+        .map((t) => t.family)
+        .sort(),
+    ).toEqual(["streamlines-bko-ingest", "streamlines-bko-ripples"]);
+    expect(
+      values(stack, "aws_iam_role")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(
+      ["ingest-execution", "ingest-task", "market-hours", "ripples-execution", "ripples-task", "vpc-flow-logs"].map(
+        (n) => `streamlines-bko-${n}`,
+      ),
     );
   });
 
   test("none of the excluded resource types: no ALB, listeners, target groups, DNS, certificates, autoscaling, WebSocket API, Lambdas", () => {
     const types = Object.keys(stack.resource ?? {});
     for (const excluded of [
-      "aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group", "aws_route53_record", "aws_acm_certificate", "aws_acm_certificate_validation",
-      "aws_appautoscaling_target", "aws_appautoscaling_policy", "aws_s3_bucket",
-      "aws_apigatewayv2_api", "aws_lambda_function", "aws_lambda_event_source_mapping", "aws_sqs_queue", "aws_s3_object",
+      "aws_lb",
+      "aws_lb_listener",
+      "aws_lb_listener_rule",
+      "aws_lb_target_group",
+      "aws_route53_record",
+      "aws_acm_certificate",
+      "aws_acm_certificate_validation",
+      "aws_appautoscaling_target",
+      "aws_appautoscaling_policy",
+      "aws_s3_bucket",
+      "aws_apigatewayv2_api",
+      "aws_lambda_function",
+      "aws_lambda_event_source_mapping",
+      "aws_sqs_queue",
+      "aws_s3_object",
     ]) {
       expect([excluded, types.includes(excluded)]).toEqual([excluded, false]);
     }
@@ -1031,9 +1478,16 @@ describe("core (backend-only fixture)", () => {
 
   test("the downstream stream too: ripples writes there (KinesisProps.scala:13 requires the name); only ripples may write, nothing reads it", () => {
     const downstream = ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-bko-downstream", "arn");
-    expect(values(stack, "aws_kinesis_stream").map((s) => s.name).sort()).toEqual(["streamlines-bko-downstream", "streamlines-bko-upstream"]);
+    expect(
+      values(stack, "aws_kinesis_stream")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["streamlines-bko-downstream", "streamlines-bko-upstream"]);
     expect(env(stack, "streamlines-bko-ripples").KINESIS_DOWNSTREAM_NAME).toBe(downstream.replace(/\.arn\}$/, ".name}"));
-    expect(grants(stack, "streamlines-bko-ripples-task").filter((g) => g.startsWith("kinesis:PutRecord"))).toEqual([`kinesis:PutRecord on ${downstream}`, `kinesis:PutRecords on ${downstream}`]);
+    expect(grants(stack, "streamlines-bko-ripples-task").filter((g) => g.startsWith("kinesis:PutRecord"))).toEqual([
+      `kinesis:PutRecord on ${downstream}`,
+      `kinesis:PutRecords on ${downstream}`,
+    ]);
     expect(grants(stack, "streamlines-bko-ingest-task").filter((g) => g.includes(downstream))).toEqual([]);
   });
 
@@ -1042,26 +1496,49 @@ describe("core (backend-only fixture)", () => {
   });
 
   test("schedules and alarms for the two services only; config values reach them", () => {
-    expect(values(stack, "aws_scheduler_schedule").map((s) => s.name).sort()).toEqual(["ingest-start", "ingest-stop", "ripples-start", "ripples-stop"]);
-    expect(values(stack, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name).sort()).toEqual(
-      ["streamlines-bko-ingest-tasks-below-desired", "streamlines-bko-ripples-tasks-below-desired", "streamlines-bko-upstream-iterator-age"],
-    );
-    expect(values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-bko-upstream-iterator-age")!.threshold).toBe(120000);
-    expect(ecsService(stack, "streamlines-bko-ingest").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 }]);
-    expect(env(stack, "streamlines-bko-ingest")).toMatchObject({ MAX_TICKER_COUNT: "12", TOP_TICKERS_API: "https://tickers.example.com/top" });
+    expect(
+      values(stack, "aws_scheduler_schedule")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["ingest-start", "ingest-stop", "ripples-start", "ripples-stop"]);
+    expect(
+      values(stack, "aws_cloudwatch_metric_alarm")
+        .map((a) => a.alarm_name)
+        .sort(),
+    ).toEqual([
+      "streamlines-bko-ingest-tasks-below-desired",
+      "streamlines-bko-ripples-tasks-below-desired",
+      "streamlines-bko-upstream-iterator-age",
+    ]);
+    expect(
+      values(stack, "aws_cloudwatch_metric_alarm").find((a) => a.alarm_name === "streamlines-bko-upstream-iterator-age")!.threshold,
+    ).toBe(120000);
+    expect(ecsService(stack, "streamlines-bko-ingest").capacity_provider_strategy).toEqual([
+      { capacity_provider: "FARGATE_SPOT", weight: 1, base: 0 },
+    ]);
+    expect(env(stack, "streamlines-bko-ingest")).toMatchObject({
+      MAX_TICKER_COUNT: "12",
+      TOP_TICKERS_API: "https://tickers.example.com/top",
+    });
   });
 
   test("outputs: no URL", () => {
     expect(Object.keys(stack.output ?? {})).not.toEqual(expect.arrayContaining(["url"]));
     expect(stack.output).not.toHaveProperty("load_balancer_dns_name");
-    expect(stack.output!.service_names).toEqual({ value: { ingest: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ingest", "name"), ripples: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ripples", "name") } });
+    expect(stack.output!.service_names).toEqual({
+      value: {
+        ingest: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ingest", "name"),
+        ripples: ref(stack, "aws_ecs_service", (s) => s.name === "streamlines-bko-ripples", "name"),
+      },
+    });
   });
 });
 
 describe("core with ripples reading upstream through enhanced fan-out (kinesis.upstream.reader)", () => {
   let stack: StackJson;
   beforeAll(() => {
-    stack = synthAll(configWith("dev", { kinesis: { upstream: { reader: { mode: "fan-out", consumerName: "ripples-efo" } } } })).stacks.core;
+    stack = synthAll(configWith("dev", { kinesis: { upstream: { reader: { mode: "fan-out", consumerName: "ripples-efo" } } } })).stacks
+      .core;
   });
 
   test("ripples may register its consumer and subscribe through it", () => {
@@ -1081,7 +1558,10 @@ describe("core with ripples reading upstream through enhanced fan-out (kinesis.u
     expect(alarm).toMatchObject({
       namespace: "AWS/Kinesis",
       metric_name: "SubscribeToShardEvent.MillisBehindLatest",
-      dimensions: { StreamName: ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "name"), ConsumerName: "ripples-efo" },
+      dimensions: {
+        StreamName: ref(stack, "aws_kinesis_stream", (s) => s.name === "streamlines-dev-upstream", "name"),
+        ConsumerName: "ripples-efo",
+      },
     });
   });
 });

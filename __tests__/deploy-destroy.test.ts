@@ -98,23 +98,48 @@ describe("the kept-resources record", () => {
       { stack: "foundations", address: "aws_s3_object.o_1", type: "aws_s3_object", importId: "b/flink/" },
     ]);
     const now = new Date("2026-11-23T12:00:00Z");
-    const merged = mergeKeptRecords({ recordedAt: "old", resources: [{ ...entries[0], importId: "vol-old" }, { stack: "foundations", address: "aws_kms_key.k", type: "aws_kms_key", importId: "k" }] }, entries, now);
-    expect(merged).toEqual({ recordedAt: now.toISOString(), resources: [{ stack: "foundations", address: "aws_kms_key.k", type: "aws_kms_key", importId: "k" }, ...entries] });
+    const merged = mergeKeptRecords(
+      {
+        recordedAt: "old",
+        resources: [
+          { ...entries[0], importId: "vol-old" },
+          { stack: "foundations", address: "aws_kms_key.k", type: "aws_kms_key", importId: "k" },
+        ],
+      },
+      entries,
+      now,
+    );
+    expect(merged).toEqual({
+      recordedAt: now.toISOString(),
+      resources: [{ stack: "foundations", address: "aws_kms_key.k", type: "aws_kms_key", importId: "k" }, ...entries],
+    });
   });
 });
 
 describe("cdktf runs", () => {
   test("the project's flags: no synth, no registry lock, one stack at a time", () => {
     expect(cdktfArgs("deploy", "core", "/out", true)).toEqual([
-      "deploy", "core", "--skip-synth", "--output", "/out", "--skip-provider-lock", "--ignore-missing-stack-dependencies", "--no-color", "--auto-approve",
+      "deploy",
+      "core",
+      "--skip-synth",
+      "--output",
+      "/out",
+      "--skip-provider-lock",
+      "--ignore-missing-stack-dependencies",
+      "--no-color",
+      "--auto-approve",
     ]);
     expect(cdktfArgs("destroy", "edge", "/out", false)).not.toContain("--auto-approve");
   });
 
   test("output lines lose escape sequences and status redraws; counts come from the last summary", () => {
-    const raw = "\u001b[2K\u001b[1A\u001b[Gfoundations  Initializing...\n\n0 Stacks deploying     0 Stacks done     1 Stack waiting\n⠋  Starting\r\nfoundations  Apply complete! Resources: 16 imported, 12 added, 1 changed, 0 destroyed.\n";
+    const raw =
+      "\u001b[2K\u001b[1A\u001b[Gfoundations  Initializing...\n\n0 Stacks deploying     0 Stacks done     1 Stack waiting\n⠋  Starting\r\nfoundations  Apply complete! Resources: 16 imported, 12 added, 1 changed, 0 destroyed.\n";
     const lines = cleanLines(raw);
-    expect(lines).toEqual(["foundations  Initializing...", "foundations  Apply complete! Resources: 16 imported, 12 added, 1 changed, 0 destroyed."]);
+    expect(lines).toEqual([
+      "foundations  Initializing...",
+      "foundations  Apply complete! Resources: 16 imported, 12 added, 1 changed, 0 destroyed.",
+    ]);
     expect(parseCounts(lines)).toEqual({ imported: 16, added: 12, changed: 1, destroyed: 0 });
     expect(parseCounts(["core  Destroy complete! Resources: 59 destroyed."])).toEqual({ imported: 0, added: 0, changed: 0, destroyed: 59 });
     expect(parseCounts(["core  Error: something"])).toBeUndefined();
@@ -126,7 +151,14 @@ describe("cdktf runs", () => {
 
 describe("deploy and destroy commands", () => {
   test("deploy: phase 1 is what depends on nothing, phase 2 the rest in dependency order", () => {
-    const manifest = { stacks: { edge: { dependencies: ["foundations", "core"] }, core: { dependencies: ["foundations"] }, foundations: {}, influx: { dependencies: ["foundations", "core"] } } };
+    const manifest = {
+      stacks: {
+        edge: { dependencies: ["foundations", "core"] },
+        core: { dependencies: ["foundations"] },
+        foundations: {},
+        influx: { dependencies: ["foundations", "core"] },
+      },
+    };
     expect(deployPhases(manifest)).toEqual([
       { stack: "foundations", phase: 1 },
       { stack: "core", phase: 2 },
@@ -139,14 +171,18 @@ describe("deploy and destroy commands", () => {
     expect(parseDeployArgs([])).toEqual({ autoApprove: false, timeoutMs: 20 * 60_000 });
     expect(parseDeployArgs(["--auto-approve", "--timeout-minutes", "5"])).toEqual({ autoApprove: true, timeoutMs: 5 * 60_000 });
     expect(() => parseDeployArgs(["core"])).toThrow(/Unexpected argument 'core'/);
-    expect(() => parseDeployArgs(["--timeout-minutes", "soon"])).toThrow('--timeout-minutes "soon": expected a number of minutes from 1 to 120');
+    expect(() => parseDeployArgs(["--timeout-minutes", "soon"])).toThrow(
+      '--timeout-minutes "soon": expected a number of minutes from 1 to 120',
+    );
     expect(parseDestroyArgs(["--yes-delete-data", "--auto-approve"])).toEqual({ autoApprove: true, yesDeleteData: true });
     expect(() => parseDestroyArgs(["--force"])).toThrow("usage: npm run destroy");
   });
 
   test("deleting kept resources for real: retention off, deploy to adopt, destroy with confirmation, residuals", () => {
     const steps = deleteForRealSteps("config/prod.json").join("\n");
-    expect(steps).toMatch(/"dataRetention": false in config\/prod\.json[\s\S]*npm run deploy[\s\S]*npm run destroy -- --yes-delete-data[\s\S]*npm run residuals/);
+    expect(steps).toMatch(
+      /"dataRetention": false in config\/prod\.json[\s\S]*npm run deploy[\s\S]*npm run destroy -- --yes-delete-data[\s\S]*npm run residuals/,
+    );
   });
 });
 
@@ -156,12 +192,18 @@ describe("deploy before phase 2: the operator settings", () => {
     const err: string[] = [];
     const ready = await phase2Ready(configNamed("dev"), { out: (l) => out.push(l), err: (l) => err.push(l) }, [checkOperatorSettings]);
     expect(ready).toBe(false);
-    expect(err).toEqual([expect.stringMatching(/^deploy: refusing phase 2: services\.ingest\.environment\.TOP_TICKERS_API is unset: .*; fix: set it in the config file/)]);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^deploy: refusing phase 2: services\.ingest\.environment\.TOP_TICKERS_API is unset: .*; fix: set it in the config file/,
+      ),
+    ]);
   });
 
   test("a config that gives it passes the check", async () => {
     const out: string[] = [];
-    expect(await phase2Ready(configNamed("acceptance"), { out: (l) => out.push(l), err: () => undefined }, [checkOperatorSettings])).toBe(true);
+    expect(await phase2Ready(configNamed("acceptance"), { out: (l) => out.push(l), err: () => undefined }, [checkOperatorSettings])).toBe(
+      true,
+    );
     expect(out).toEqual(["deploy: before phase 2: operator settings: ok"]);
   });
 

@@ -36,7 +36,9 @@ test("no emulator answering: credentials and bucket fail with a fix", async () =
 test("terraform too old or missing fails", async () => {
   expect((await run(config(), { FAKE_TF_VERSION: "1.9.8" })).out).toMatch(/^FAIL\s+terraform\s+1\.9\.8 is older than 1\.11/m);
   // 1.10 has S3-native locking but not the write-only attributes the Grafana secret is set with.
-  expect((await run(config(), { FAKE_TF_VERSION: "1.10.5" })).out).toMatch(/^FAIL\s+terraform\s+1\.10\.5 is older than 1\.11 \(write-only attributes such as secret_string_wo\)/m);
+  expect((await run(config(), { FAKE_TF_VERSION: "1.10.5" })).out).toMatch(
+    /^FAIL\s+terraform\s+1\.10\.5 is older than 1\.11 \(write-only attributes such as secret_string_wo\)/m,
+  );
   expect((await run(config(), { FAKE_TF_VERSION: "1.11.0" })).out).toMatch(/^ok\s+terraform\s+1\.11\.0 \(>= 1\.11\)/m);
   expect(parseTerraformVersion("Terraform v1.11.4\non linux_amd64")).toEqual([1, 11, 4]);
   expect(parseTerraformVersion("garbage")).toBeUndefined();
@@ -60,12 +62,17 @@ test("build contexts and platforms are read from config", () => {
     { image: "ingest", context: path.join(contexts, "ingest"), platform: "linux/amd64" },
     { image: "ripples", context: path.join(contexts, "ripples"), platform: "linux/arm64" },
   ]);
-  expect(buildImages(config())).toEqual([{ image: "influxdb", context: path.join(__dirname, "..", "modules", "influx-host"), platform: "linux/arm64" }]);
+  expect(buildImages(config())).toEqual([
+    { image: "influxdb", context: path.join(__dirname, "..", "modules", "influx-host"), platform: "linux/arm64" },
+  ]);
 });
 
 test("region: a shell region that differs from config fails", () => {
   const cfg = config();
-  expect(checkRegionSetting(cfg, { AWS_REGION: "eu-west-1" })).toMatchObject({ status: "FAIL", fix: "export AWS_REGION=us-east-1 (or unset it)" });
+  expect(checkRegionSetting(cfg, { AWS_REGION: "eu-west-1" })).toMatchObject({
+    status: "FAIL",
+    fix: "export AWS_REGION=us-east-1 (or unset it)",
+  });
   expect(checkRegionSetting(cfg, { AWS_DEFAULT_REGION: "us-east-1" }).status).toBe("ok");
 });
 
@@ -75,10 +82,14 @@ test("operator settings: a FAIL line per unset one, naming the key and how to se
     {
       name: "operator settings",
       status: "FAIL",
-      detail: expect.stringMatching(/^services\.ingest\.environment\.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it/),
+      detail: expect.stringMatching(
+        /^services\.ingest\.environment\.TOP_TICKERS_API is unset: ingest at e410d43 exits at start without it/,
+      ),
       fix: expect.stringMatching(/^set it in the config file/),
     },
   ]);
   expect(render(missing).code).toBe(1);
-  expect(await checkOperatorSettings(configNamed("acceptance"))).toEqual([{ name: "operator settings", status: "ok", detail: expect.any(String) }]);
+  expect(await checkOperatorSettings(configNamed("acceptance"))).toEqual([
+    { name: "operator settings", status: "ok", detail: expect.any(String) },
+  ]);
 });

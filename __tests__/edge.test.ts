@@ -53,7 +53,8 @@ describe("edge without a domain (dev config, edge enabled)", () => {
 
   test("no second provider, certificate, records or WAF; the default certificate", () => {
     expect(stack.provider!.aws).toHaveLength(1);
-    for (const type of ["aws_acm_certificate", "aws_acm_certificate_validation", "aws_route53_record", "aws_wafv2_web_acl"]) expect(resourcesOf(stack, type)).toEqual({});
+    for (const type of ["aws_acm_certificate", "aws_acm_certificate_validation", "aws_route53_record", "aws_wafv2_web_acl"])
+      expect(resourcesOf(stack, type)).toEqual({});
     const distribution = only(stack, "aws_cloudfront_distribution");
     expect(distribution.viewer_certificate).toEqual({ cloudfront_default_certificate: true });
     expect(distribution).not.toHaveProperty("aliases");
@@ -64,8 +65,15 @@ describe("edge without a domain (dev config, edge enabled)", () => {
   test("the site bucket is private: all four public access flags, SSE, and no Allow to anyone but CloudFront", () => {
     const bucket = siteBucketId(stack);
     const block = values(stack, "aws_s3_bucket_public_access_block").find((b) => b.bucket === `\${aws_s3_bucket.${bucket}.id}`)!;
-    expect(block).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
-    const sse = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find((e) => e.bucket === `\${aws_s3_bucket.${bucket}.id}`)!;
+    expect(block).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    const sse = values(stack, "aws_s3_bucket_server_side_encryption_configuration").find(
+      (e) => e.bucket === `\${aws_s3_bucket.${bucket}.id}`,
+    )!;
     expect(sse.rule[0].apply_server_side_encryption_by_default).toEqual({ sse_algorithm: "AES256" });
     const allows = bucketPolicy(stack, bucket).filter((s) => s.effect === "Allow");
     expect(allows).toEqual([
@@ -81,7 +89,11 @@ describe("edge without a domain (dev config, edge enabled)", () => {
   });
 
   test("the distribution reads the bucket through OAC (signing always, sigv4)", () => {
-    expect(only(stack, "aws_cloudfront_origin_access_control")).toMatchObject({ origin_access_control_origin_type: "s3", signing_behavior: "always", signing_protocol: "sigv4" });
+    expect(only(stack, "aws_cloudfront_origin_access_control")).toMatchObject({
+      origin_access_control_origin_type: "s3",
+      signing_behavior: "always",
+      signing_protocol: "sigv4",
+    });
     const site = (only(stack, "aws_cloudfront_distribution").origin as Json[]).find((o) => o.origin_id === "site")!;
     expect(site.origin_access_control_id).toBe(ref(stack, "aws_cloudfront_origin_access_control", "id"));
     expect(site).not.toHaveProperty("s3_origin_config");
@@ -103,9 +115,17 @@ describe("edge without a domain (dev config, edge enabled)", () => {
 
   test("the SPA fallback: a cloudfront-js-2.0 viewer-request function on the default behaviour only, published", () => {
     const fn = only(stack, "aws_cloudfront_function");
-    expect(fn).toMatchObject({ name: "streamlines-dev-dashboard-spa-fallback", comment: expect.any(String), runtime: "cloudfront-js-2.0", code: SPA_FALLBACK_CODE, publish: true });
+    expect(fn).toMatchObject({
+      name: "streamlines-dev-dashboard-spa-fallback",
+      comment: expect.any(String),
+      runtime: "cloudfront-js-2.0",
+      code: SPA_FALLBACK_CODE,
+      publish: true,
+    });
     const d = only(stack, "aws_cloudfront_distribution");
-    expect(d.default_cache_behavior.function_association).toEqual([{ event_type: "viewer-request", function_arn: ref(stack, "aws_cloudfront_function", "arn") }]);
+    expect(d.default_cache_behavior.function_association).toEqual([
+      { event_type: "viewer-request", function_arn: ref(stack, "aws_cloudfront_function", "arn") },
+    ]);
     const apiBehaviours = d.ordered_cache_behavior as Json[];
     expect(apiBehaviours.map((b) => b.path_pattern)).toEqual([API_PATH_PATTERN, "/live"]);
     for (const b of apiBehaviours) expect(b).not.toHaveProperty("function_association");
@@ -123,7 +143,9 @@ describe("edge without a domain (dev config, edge enabled)", () => {
   test("/graphql* goes to core's ALB (remote state), uncached, all methods; plain HTTP to an ALB without a certificate", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     const api = (d.origin as Json[]).find((o) => o.origin_id === "api")!;
-    expect(api.domain_name).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_lbload-balancer_alb_\w+dns_name\}$/);
+    expect(api.domain_name).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_lbload-balancer_alb_\w+dns_name\}$/,
+    );
     expect(api.custom_origin_config).toMatchObject({ origin_protocol_policy: "http-only" });
     expect(d.ordered_cache_behavior).toContainEqual(
       expect.objectContaining({
@@ -140,17 +162,29 @@ describe("edge without a domain (dev config, edge enabled)", () => {
   test("CloudFront sends the origin header the ALB's listener requires, its value read from core's secret (by the ARN in core's state)", () => {
     const api = (only(stack, "aws_cloudfront_distribution").origin as Json[]).find((o) => o.origin_id === "api")!;
     const [readId, read] = Object.entries(dataOf(stack, "aws_secretsmanager_secret_version"))[0];
-    expect(read.secret_id).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_secretsmanager_secretload-balancer_origin-header_secret_\w+arn\}$/);
-    expect(api.custom_header).toEqual([{ name: "X-Origin-Verify", value: `\${data.aws_secretsmanager_secret_version.${readId}.secret_string}` }]);
+    expect(read.secret_id).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_secretsmanager_secretload-balancer_origin-header_secret_\w+arn\}$/,
+    );
+    expect(api.custom_header).toEqual([
+      { name: "X-Origin-Verify", value: `\${data.aws_secretsmanager_secret_version.${readId}.secret_string}` },
+    ]);
     expect(stacks.core.resource!.aws_lb_listener_rule).toBeDefined();
   });
 
   test("the WebSocket API's stage path goes to core's API (execute-api name from remote state), uncached", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     const ws = (d.origin as Json[]).find((o) => o.origin_id === "websocket")!;
-    expect(ws.domain_name).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_apigatewayv2_api\w+id\}\.execute-api\.eu-central-1\.amazonaws\.com$/);
+    expect(ws.domain_name).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-core\.outputs\.cross-stack-output-aws_apigatewayv2_api\w+id\}\.execute-api\.eu-central-1\.amazonaws\.com$/,
+    );
     expect(ws.custom_origin_config).toMatchObject({ origin_protocol_policy: "https-only" });
-    expect(d.ordered_cache_behavior).toContainEqual(expect.objectContaining({ path_pattern: "/live", target_origin_id: "websocket", cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled }));
+    expect(d.ordered_cache_behavior).toContainEqual(
+      expect.objectContaining({
+        path_pattern: "/live",
+        target_origin_id: "websocket",
+        cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled,
+      }),
+    );
   });
 
   test("outputs for publish-dashboard: bucket, distribution id, domain name, url, and the runtime settings it writes to config.json", () => {
@@ -162,7 +196,9 @@ describe("edge without a domain (dev config, edge enabled)", () => {
       url: { value: `https://${host}` },
       runtime_config: { value: { graphqlUrl: `https://${host}/graphql`, websocketUrl: `wss://${host}/live` } },
     });
-    expect(parseRuntimeConfig({ graphqlUrl: "https://d1.cloudfront.net/graphql", websocketUrl: "wss://d1.cloudfront.net/live" }, "x")).not.toEqual(expect.any(String));
+    expect(
+      parseRuntimeConfig({ graphqlUrl: "https://d1.cloudfront.net/graphql", websocketUrl: "wss://d1.cloudfront.net/live" }, "x"),
+    ).not.toEqual(expect.any(String));
   });
 });
 
@@ -184,7 +220,11 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
   });
 
   test("the certificate and its validation use the us-east-1 alias (the shared dnsValidatedCertificate); DNS validation", () => {
-    expect(only(stack, "aws_acm_certificate")).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, domain_name: "markets.example.com", validation_method: "DNS" });
+    expect(only(stack, "aws_acm_certificate")).toMatchObject({
+      provider: `aws.${US_EAST_1_ALIAS}`,
+      domain_name: "markets.example.com",
+      validation_method: "DNS",
+    });
     expect(only(stack, "aws_acm_certificate_validation")).toMatchObject({
       provider: `aws.${US_EAST_1_ALIAS}`,
       certificate_arn: ref(stack, "aws_acm_certificate", "arn"),
@@ -218,7 +258,10 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     for (const r of aliases) {
       expect(r).toMatchObject({
         name: "markets.example.com",
-        alias: { name: ref(stack, "aws_cloudfront_distribution", "domain_name"), zone_id: ref(stack, "aws_cloudfront_distribution", "hosted_zone_id") },
+        alias: {
+          name: ref(stack, "aws_cloudfront_distribution", "domain_name"),
+          zone_id: ref(stack, "aws_cloudfront_distribution", "hosted_zone_id"),
+        },
       });
     }
   });
@@ -233,7 +276,9 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
     });
     expect(d.price_class).toBe("PriceClass_200");
     expect(stack.output!.url).toEqual({ value: "https://markets.example.com" });
-    expect(stack.output!.runtime_config).toEqual({ value: { graphqlUrl: "https://markets.example.com/graphql", websocketUrl: "wss://markets.example.com/live" } });
+    expect(stack.output!.runtime_config).toEqual({
+      value: { graphqlUrl: "https://markets.example.com/graphql", websocketUrl: "wss://markets.example.com/live" },
+    });
   });
 
   test("the WAF: scope CLOUDFRONT through the us-east-1 alias, common and known-bad-inputs rule sets, body size outside the API, rate limit, metrics on, attached", () => {
@@ -248,7 +293,13 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
       ["rate-limit-per-ip", 40],
     ]);
     expect(rules.map((r) => r.statement)).toEqual([
-      { managed_rule_group_statement: { name: "AWSManagedRulesCommonRuleSet", vendor_name: "AWS", rule_action_override: [{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }] } },
+      {
+        managed_rule_group_statement: {
+          name: "AWSManagedRulesCommonRuleSet",
+          vendor_name: "AWS",
+          rule_action_override: [{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }],
+        },
+      },
       { managed_rule_group_statement: { name: "AWSManagedRulesKnownBadInputsRuleSet", vendor_name: "AWS" } },
       {
         and_statement: {
@@ -257,7 +308,12 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
             {
               not_statement: {
                 statement: {
-                  byte_match_statement: { search_string: "/graphql", positional_constraint: "STARTS_WITH", field_to_match: { uri_path: {} }, text_transformation: [{ priority: 0, type: "NONE" }] },
+                  byte_match_statement: {
+                    search_string: "/graphql",
+                    positional_constraint: "STARTS_WITH",
+                    field_to_match: { uri_path: {} },
+                    text_transformation: [{ priority: 0, type: "NONE" }],
+                  },
                 },
               },
             },
@@ -277,13 +333,22 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
 
   test("WAF logs: an aws-waf-logs- log group in us-east-1, KMS-encrypted by a us-east-1 key for that region's logs service, kept logRetentionDays; blocked and counted requests only; credentials redacted", () => {
     const group = only(stack, "aws_cloudwatch_log_group");
-    expect(group).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, name: "aws-waf-logs-streamlines-edge-dashboard", retention_in_days: configNamed(DOMAIN_WAF).logRetentionDays });
+    expect(group).toMatchObject({
+      provider: `aws.${US_EAST_1_ALIAS}`,
+      name: "aws-waf-logs-streamlines-edge-dashboard",
+      retention_in_days: configNamed(DOMAIN_WAF).logRetentionDays,
+    });
     const keyId = idOf(stack, "aws_kms_key");
     expect(group.kms_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
     expect(only(stack, "aws_kms_key")).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, enable_key_rotation: true });
-    expect(only(stack, "aws_kms_alias")).toMatchObject({ provider: `aws.${US_EAST_1_ALIAS}`, name: "alias/streamlines-edge-dashboard-waf-logs" });
+    expect(only(stack, "aws_kms_alias")).toMatchObject({
+      provider: `aws.${US_EAST_1_ALIAS}`,
+      name: "alias/streamlines-edge-dashboard-waf-logs",
+    });
     const policyDoc = String(only(stack, "aws_kms_key").policy).match(/data\.aws_iam_policy_document\.([\w-]+)\.json/)![1];
-    const logsStatement = (dataOf(stack, "aws_iam_policy_document")[policyDoc].statement as Json[]).find((st) => st.sid === "CloudWatchLogsEncryptsThisAccountsLogGroups")!;
+    const logsStatement = (dataOf(stack, "aws_iam_policy_document")[policyDoc].statement as Json[]).find(
+      (st) => st.sid === "CloudWatchLogsEncryptsThisAccountsLogGroups",
+    )!;
     expect(logsStatement.principals).toEqual([{ type: "Service", identifiers: ["logs.us-east-1.amazonaws.com"] }]);
     expect(logsStatement.condition[0].values[0]).toMatch(/^arn:\$\{[^}]+\}:logs:us-east-1:/);
     const logging = only(stack, "aws_wafv2_web_acl_logging_configuration");
@@ -294,7 +359,13 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
       redacted_fields: [{ single_header: { name: "authorization" } }, { single_header: { name: "cookie" } }],
       logging_filter: {
         default_behavior: "DROP",
-        filter: [{ behavior: "KEEP", requirement: "MEETS_ANY", condition: [{ action_condition: { action: "BLOCK" } }, { action_condition: { action: "COUNT" } }] }],
+        filter: [
+          {
+            behavior: "KEEP",
+            requirement: "MEETS_ANY",
+            condition: [{ action_condition: { action: "BLOCK" } }, { action_condition: { action: "COUNT" } }],
+          },
+        ],
       },
     });
   });
@@ -308,17 +379,26 @@ describe("edge with a domain, the WAF and access logs (fixture edge-domain-waf, 
   test("access logs: a bucket of their own, ACLs on for CloudFront's log delivery (which sets its own grant), each log expiring after edge.accessLogs.expirationDays", () => {
     const d = only(stack, "aws_cloudfront_distribution");
     const logs = Object.entries(resourcesOf(stack, "aws_s3_bucket")).find(([, b]) => b.bucket === "streamlines-edge-cdn-logs")![0];
-    expect(d.logging_config).toEqual({ bucket: `\${aws_s3_bucket.${logs}.bucket_domain_name}`, prefix: "cloudfront/", include_cookies: false });
+    expect(d.logging_config).toEqual({
+      bucket: `\${aws_s3_bucket.${logs}.bucket_domain_name}`,
+      prefix: "cloudfront/",
+      include_cookies: false,
+    });
     const ownership = values(stack, "aws_s3_bucket_ownership_controls").find((o) => o.bucket === `\${aws_s3_bucket.${logs}.id}`)!;
     expect(ownership.rule).toEqual({ object_ownership: "BucketOwnerPreferred" });
     const lifecycle = values(stack, "aws_s3_bucket_lifecycle_configuration").find((l) => l.bucket === `\${aws_s3_bucket.${logs}.id}`)!;
-    expect(lifecycle.rule).toEqual(expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 30 }] }]));
+    expect(lifecycle.rule).toEqual(
+      expect.arrayContaining([{ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 30 }] }]),
+    );
     expect(resourcesOf(stack, "aws_s3_bucket_acl")).toEqual({});
   });
 
   test("the API origin speaks HTTPS to the ALB's own domain (its certificate's name)", () => {
     const api = (only(stack, "aws_cloudfront_distribution").origin as Json[]).find((o) => o.origin_id === "api")!;
-    expect(api).toMatchObject({ domain_name: "api.markets.example.com", custom_origin_config: { origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] } });
+    expect(api).toMatchObject({
+      domain_name: "api.markets.example.com",
+      custom_origin_config: { origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] },
+    });
   });
 });
 
@@ -327,7 +407,12 @@ describe("the SPA fallback function's code, run in node against CloudFront viewe
   const handle = (uri: string): Json => {
     const context = vm.createContext({});
     vm.runInContext(SPA_FALLBACK_CODE, context);
-    const event = { version: "1.0", context: { eventType: "viewer-request" }, viewer: { ip: "192.0.2.1" }, request: { method: "GET", uri, querystring: { a: { value: "1" } }, headers: { host: { value: "d1.cloudfront.net" } }, cookies: {} } };
+    const event = {
+      version: "1.0",
+      context: { eventType: "viewer-request" },
+      viewer: { ip: "192.0.2.1" },
+      request: { method: "GET", uri, querystring: { a: { value: "1" } }, headers: { host: { value: "d1.cloudfront.net" } }, cookies: {} },
+    };
     return vm.runInContext("handler", context)(event) as Json;
   };
 
@@ -381,7 +466,12 @@ describe("StaticSite with a WebSocket origin", () => {
       custom_origin_config: { http_port: 80, https_port: 443, origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] },
     });
     expect(d.ordered_cache_behavior).toEqual([
-      expect.objectContaining({ path_pattern: "/live", target_origin_id: "websocket", cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled, origin_request_policy_id: MANAGED_POLICY_IDS.allViewerExceptHostHeader }),
+      expect.objectContaining({
+        path_pattern: "/live",
+        target_origin_id: "websocket",
+        cache_policy_id: MANAGED_POLICY_IDS.cachingDisabled,
+        origin_request_policy_id: MANAGED_POLICY_IDS.allViewerExceptHostHeader,
+      }),
     ]);
   });
 });

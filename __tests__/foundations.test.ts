@@ -37,7 +37,10 @@ describe("foundations (dev config)", () => {
 
   test("provider carries the four default tags and no emulator settings", () => {
     expect(stack.provider?.aws).toEqual([
-      { region: "eu-central-1", default_tags: [{ tags: { app: "streamlines", env: "dev", stack: "foundations", owner: "platform-team" } }] },
+      {
+        region: "eu-central-1",
+        default_tags: [{ tags: { app: "streamlines", env: "dev", stack: "foundations", owner: "platform-team" } }],
+      },
     ]);
   });
 
@@ -69,11 +72,17 @@ describe("foundations (dev config)", () => {
       expect(forBucket("aws_s3_bucket_versioning")).toMatchObject({ versioning_configuration: { status: "Enabled" } });
       const keyId = Object.keys(resourcesOf(stack, "aws_kms_key"))[0];
       expect(forBucket("aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
-        { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${keyId}.arn}` }, bucket_key_enabled: true },
+        {
+          apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${keyId}.arn}` },
+          bucket_key_enabled: true,
+        },
       ]);
       expect(forBucket("aws_s3_bucket_ownership_controls")).toMatchObject({ rule: { object_ownership: "BucketOwnerEnforced" } });
       expect(forBucket("aws_s3_bucket_public_access_block")).toMatchObject({
-        block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true,
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
       });
     });
 
@@ -96,7 +105,9 @@ describe("foundations (dev config)", () => {
     });
 
     test("has the flink/ and lambdas/ prefixes", () => {
-      const keys = Object.values(resourcesOf(stack, "aws_s3_object")).map((o) => o.key).sort();
+      const keys = Object.values(resourcesOf(stack, "aws_s3_object"))
+        .map((o) => o.key)
+        .sort();
       expect(keys).toEqual(["flink/", "lambdas/"]);
     });
   });
@@ -129,8 +140,19 @@ describe("foundations (dev config)", () => {
       hash_key: "connectionId",
       range_key: "symbol",
       billing_mode: "PAY_PER_REQUEST",
-      attribute: [{ name: "connectionId", type: "S" }, { name: "symbol", type: "S" }, { name: "subscribedSymbol", type: "S" }],
-      global_secondary_index: [{ name: "StreamLinesWebsocketGetConnectionsBySymbolIndex", hash_key: "subscribedSymbol", range_key: "connectionId", projection_type: "KEYS_ONLY" }],
+      attribute: [
+        { name: "connectionId", type: "S" },
+        { name: "symbol", type: "S" },
+        { name: "subscribedSymbol", type: "S" },
+      ],
+      global_secondary_index: [
+        {
+          name: "StreamLinesWebsocketGetConnectionsBySymbolIndex",
+          hash_key: "subscribedSymbol",
+          range_key: "connectionId",
+          projection_type: "KEYS_ONLY",
+        },
+      ],
       point_in_time_recovery: { enabled: true },
       ttl: { attribute_name: "expiresAt", enabled: true },
       server_side_encryption: { enabled: true },
@@ -142,8 +164,14 @@ describe("foundations (dev config)", () => {
     const keyId = Object.keys(resourcesOf(stack, "aws_kms_key"))[0];
     const volume = only(stack, "aws_ebs_volume");
     expect(volume).toMatchObject({
-      availability_zone: "eu-central-1a", type: "gp3", size: 50, iops: 3000, throughput: 125,
-      encrypted: true, kms_key_id: `\${aws_kms_key.${keyId}.arn}`, lifecycle: { prevent_destroy: true },
+      availability_zone: "eu-central-1a",
+      type: "gp3",
+      size: 50,
+      iops: 3000,
+      throughput: 125,
+      encrypted: true,
+      kms_key_id: `\${aws_kms_key.${keyId}.arn}`,
+      lifecycle: { prevent_destroy: true },
     });
     const dlm = only(stack, "aws_dlm_lifecycle_policy");
     const details = dlm.policy_details as Record<string, unknown>;
@@ -186,9 +214,15 @@ describe("foundations variants", () => {
   test("EFS storage: encrypted, protected, with an access point and backups; no EBS volume or DLM", () => {
     const stack = synthAll(configNamed(path.join(ROOT, "__tests__/fixtures/configs/efs-endpoints.json"))).stacks.foundations;
     expect(only(stack, "aws_efs_file_system")).toMatchObject({
-      encrypted: true, throughput_mode: "elastic", creation_token: "streamlines-var-influx-data", lifecycle: { prevent_destroy: true },
+      encrypted: true,
+      throughput_mode: "elastic",
+      creation_token: "streamlines-var-influx-data",
+      lifecycle: { prevent_destroy: true },
     });
-    expect(only(stack, "aws_efs_access_point")).toMatchObject({ posix_user: { uid: 1000, gid: 1000 }, root_directory: { path: "/influxdb" } });
+    expect(only(stack, "aws_efs_access_point")).toMatchObject({
+      posix_user: { uid: 1000, gid: 1000 },
+      root_directory: { path: "/influxdb" },
+    });
     expect(only(stack, "aws_efs_backup_policy")).toMatchObject({ backup_policy: { status: "ENABLED" } });
     expect(resourcesOf(stack, "aws_ebs_volume")).toEqual({});
 
@@ -201,10 +235,22 @@ describe("foundations variants", () => {
     const clientActions = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"];
     const everyone = [{ type: "AWS", identifiers: ["*"] }];
     expect((stack.data!.aws_iam_policy_document[docId] as { statement: unknown[] }).statement).toEqual([
-      expect.objectContaining({ effect: "Deny", principals: everyone, actions: clientActions, resources: [`\${aws_efs_file_system.${fsId}.arn}`],
-        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }] }),
-      expect.objectContaining({ effect: "Deny", principals: everyone, actions: clientActions, resources: [`\${aws_efs_file_system.${fsId}.arn}`],
-        condition: [{ test: "StringNotEquals", variable: "elasticfilesystem:AccessPointArn", values: [`\${aws_efs_access_point.${apId}.arn}`] }] }),
+      expect.objectContaining({
+        effect: "Deny",
+        principals: everyone,
+        actions: clientActions,
+        resources: [`\${aws_efs_file_system.${fsId}.arn}`],
+        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+      }),
+      expect.objectContaining({
+        effect: "Deny",
+        principals: everyone,
+        actions: clientActions,
+        resources: [`\${aws_efs_file_system.${fsId}.arn}`],
+        condition: [
+          { test: "StringNotEquals", variable: "elasticfilesystem:AccessPointArn", values: [`\${aws_efs_access_point.${apId}.arn}`] },
+        ],
+      }),
     ]);
     expect(resourcesOf(stack, "aws_dlm_lifecycle_policy")).toEqual({});
   });
@@ -222,8 +268,12 @@ describe("foundations variants", () => {
     for (const [name, stack] of Object.entries(stacks)) {
       for (const provider of stack.provider!.aws) {
         expect(provider).toMatchObject({
-          access_key: "test", secret_key: "test", s3_use_path_style: true,
-          skip_credentials_validation: true, skip_metadata_api_check: "true", max_retries: 2,
+          access_key: "test",
+          secret_key: "test",
+          s3_use_path_style: true,
+          skip_credentials_validation: true,
+          skip_metadata_api_check: "true",
+          max_retries: 2,
         });
         expect(provider).not.toHaveProperty("skip_requesting_account_id");
         const endpoints = (provider.endpoints as Array<Record<string, string>>)[0];

@@ -11,10 +11,13 @@ beforeAll(() => {
   foundations = synthAll(configNamed("dev")).stacks.foundations;
 });
 
-const repoAddress = () => `aws_ecr_repository.${Object.keys(resourcesOf(foundations, "aws_ecr_repository")).find((id) => id.startsWith("ecr-influxdb_"))}`;
+const repoAddress = () =>
+  `aws_ecr_repository.${Object.keys(resourcesOf(foundations, "aws_ecr_repository")).find((id) => id.startsWith("ecr-influxdb_"))}`;
 
 /** `terraform show -json` of an applied foundations, reduced to what the hooks reference. */
-const appliedState = (url: string) => ({ values: { root_module: { resources: [{ address: repoAddress(), values: { repository_url: url, name: "streamlines-dev-influxdb" } }] } } });
+const appliedState = (url: string) => ({
+  values: { root_module: { resources: [{ address: repoAddress(), values: { repository_url: url, name: "streamlines-dev-influxdb" } }] } },
+});
 
 test("hooksOf reads each null_resource's local-exec as synthesized: the build script, its environment, /bin/sh -c", () => {
   const hooks = hooksOf(foundations);
@@ -23,15 +26,23 @@ test("hooksOf reads each null_resource's local-exec as synthesized: the build sc
     address: expect.stringMatching(/^null_resource\.image-influxdb_hook_[0-9A-F]+$/),
     command: shellQuote(path.join(ROOT, BUILD_SCRIPT)),
     interpreter: ["/bin/sh", "-c"],
-    environment: expect.objectContaining({ REPOSITORY_URL: `\${${repoAddress()}.repository_url}`, IMAGE_TAG: expect.stringMatching(/^ctx-[0-9a-f]{16}$/), PLATFORM: "linux/arm64" }),
+    environment: expect.objectContaining({
+      REPOSITORY_URL: `\${${repoAddress()}.repository_url}`,
+      IMAGE_TAG: expect.stringMatching(/^ctx-[0-9a-f]{16}$/),
+      PLATFORM: "linux/arm64",
+    }),
   });
 });
 
 test("resolveEnvironment fills references from the applied state and refuses what it cannot resolve, naming the variable", () => {
   const state = stateValues(appliedState("123456789012.dkr.ecr.eu-central-1.amazonaws.com/streamlines-dev-influxdb"));
   const [hook] = hooksOf(foundations);
-  expect(resolveEnvironment(hook.environment, state).REPOSITORY_URL).toBe("123456789012.dkr.ecr.eu-central-1.amazonaws.com/streamlines-dev-influxdb");
-  expect(() => resolveEnvironment({ X: "${aws_ecr_repository.gone.repository_url}" }, state)).toThrow("X: cannot resolve ${aws_ecr_repository.gone.repository_url} from the applied state");
+  expect(resolveEnvironment(hook.environment, state).REPOSITORY_URL).toBe(
+    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/streamlines-dev-influxdb",
+  );
+  expect(() => resolveEnvironment({ X: "${aws_ecr_repository.gone.repository_url}" }, state)).toThrow(
+    "X: cannot resolve ${aws_ecr_repository.gone.repository_url} from the applied state",
+  );
   expect(() => resolveEnvironment({ Y: '${join(":", ["a"])}' }, state)).toThrow(/^Y: cannot resolve/);
 });
 
@@ -54,7 +65,12 @@ describe("running hooks outside Terraform", () => {
   test("a hook runs as local-exec does: in the stack dir, the caller's environment plus its own, exit code passed on", async () => {
     const lines: string[] = [];
     const code = await runHook(
-      { address: "null_resource.x", command: 'echo "$PWD $FROM_CALLER $REPOSITORY_URL"; exit 3', environment: {}, interpreter: ["/bin/sh", "-c"] },
+      {
+        address: "null_resource.x",
+        command: 'echo "$PWD $FROM_CALLER $REPOSITORY_URL"; exit 3',
+        environment: {},
+        interpreter: ["/bin/sh", "-c"],
+      },
       { REPOSITORY_URL: "r/x" },
       dir,
       { PATH: process.env.PATH, FROM_CALLER: "caller" },
@@ -68,10 +84,22 @@ describe("running hooks outside Terraform", () => {
     const [hook] = hooksOf(foundations);
     const probe = { ...hook, command: 'echo "$REPOSITORY_URL:$IMAGE_TAG"' };
     const lines: string[] = [];
-    const ok = await runHooksAfterApply([probe], dir, async () => appliedState("reg/streamlines-dev-influxdb"), { PATH: process.env.PATH }, (l) => lines.push(l));
+    const ok = await runHooksAfterApply(
+      [probe],
+      dir,
+      async () => appliedState("reg/streamlines-dev-influxdb"),
+      { PATH: process.env.PATH },
+      (l) => lines.push(l),
+    );
     expect(ok).toBeUndefined();
     expect(lines).toEqual([`reg/streamlines-dev-influxdb:${hook.environment.IMAGE_TAG}`]);
-    const failed = await runHooksAfterApply([{ ...probe, command: "exit 7" }], dir, async () => appliedState("reg/x"), { PATH: process.env.PATH }, () => undefined);
+    const failed = await runHooksAfterApply(
+      [{ ...probe, command: "exit 7" }],
+      dir,
+      async () => appliedState("reg/x"),
+      { PATH: process.env.PATH },
+      () => undefined,
+    );
     expect(failed).toBe(`${hook.address}: local-exec exit 7 exited 7`);
   });
 });

@@ -6,26 +6,35 @@ import { TerraformStatement, mergeStatements } from "../modules/iam-role/merge";
 import { dataOf, resourcesOf, StackJson } from "./helpers/synth";
 import { documentBehind } from "./helpers/stack-json";
 
-const allow = (actions: string[], resources: string[], extra: Partial<TerraformStatement> = {}): TerraformStatement => ({ actions, effect: "Allow", resources, ...extra });
+const allow = (actions: string[], resources: string[], extra: Partial<TerraformStatement> = {}): TerraformStatement => ({
+  actions,
+  effect: "Allow",
+  resources,
+  ...extra,
+});
 const via = (service: string) => ({ condition: [{ test: "StringEquals", variable: "kms:ViaService", values: [service] }] });
 
 describe("mergeStatements", () => {
   test("identical statements collapse into the first; lists compared as sets", () => {
-    expect(mergeStatements([allow(["kms:Decrypt"], ["k"]), allow(["s3:GetObject"], ["b/*"]), allow(["kms:Decrypt", "kms:Decrypt"], ["k"])])).toEqual([
-      allow(["kms:Decrypt"], ["k"]),
-      allow(["s3:GetObject"], ["b/*"]),
-    ]);
+    expect(
+      mergeStatements([allow(["kms:Decrypt"], ["k"]), allow(["s3:GetObject"], ["b/*"]), allow(["kms:Decrypt", "kms:Decrypt"], ["k"])]),
+    ).toEqual([allow(["kms:Decrypt"], ["k"]), allow(["s3:GetObject"], ["b/*"])]);
   });
 
   test("same resources: actions united and sorted, in the place of the first", () => {
-    expect(mergeStatements([allow(["sqs:SendMessage"], ["q"]), allow(["kms:GenerateDataKey", "kms:Decrypt"], ["k"]), allow(["kms:Decrypt"], ["k"])])).toEqual([
-      allow(["sqs:SendMessage"], ["q"]),
-      allow(["kms:Decrypt", "kms:GenerateDataKey"], ["k"]),
-    ]);
+    expect(
+      mergeStatements([
+        allow(["sqs:SendMessage"], ["q"]),
+        allow(["kms:GenerateDataKey", "kms:Decrypt"], ["k"]),
+        allow(["kms:Decrypt"], ["k"]),
+      ]),
+    ).toEqual([allow(["sqs:SendMessage"], ["q"]), allow(["kms:Decrypt", "kms:GenerateDataKey"], ["k"])]);
   });
 
   test("same actions: resources united and sorted", () => {
-    expect(mergeStatements([allow(["kms:Decrypt"], ["k2"]), allow(["kms:Decrypt"], ["k1"])])).toEqual([allow(["kms:Decrypt"], ["k1", "k2"])]);
+    expect(mergeStatements([allow(["kms:Decrypt"], ["k2"]), allow(["kms:Decrypt"], ["k1"])])).toEqual([
+      allow(["kms:Decrypt"], ["k1", "k2"]),
+    ]);
   });
 
   test("a merge that makes another merge possible is found in a later pass", () => {
@@ -57,16 +66,22 @@ describe("mergeStatements", () => {
       ],
     });
     const reversed = { condition: [...two(["b*", "a*"]).condition].reverse() };
-    expect(mergeStatements([allow(["s3:ListBucket"], ["b1"], two(["a*", "b*"])), allow(["s3:ListBucket"], ["b2"], reversed)])).toEqual([allow(["s3:ListBucket"], ["b1", "b2"], two(["a*", "b*"]))]);
+    expect(mergeStatements([allow(["s3:ListBucket"], ["b1"], two(["a*", "b*"])), allow(["s3:ListBucket"], ["b2"], reversed)])).toEqual([
+      allow(["s3:ListBucket"], ["b1", "b2"], two(["a*", "b*"])),
+    ]);
   });
 
   test("an empty condition list is dropped", () => {
-    expect(mergeStatements([allow(["kms:Decrypt"], ["k"], { condition: [] })])).toEqual([{ actions: ["kms:Decrypt"], effect: "Allow", resources: ["k"] }]);
+    expect(mergeStatements([allow(["kms:Decrypt"], ["k"], { condition: [] })])).toEqual([
+      { actions: ["kms:Decrypt"], effect: "Allow", resources: ["k"] },
+    ]);
   });
 
   test("resource policies: principals united when actions and resources are equal; Principal * never folded into typed ones", () => {
     const svc = (id: string) => ({ principals: [{ type: "Service", identifiers: [id] }] });
-    expect(mergeStatements([allow(["s3:PutObject"], ["b/*"], svc("b.amazonaws.com")), allow(["s3:PutObject"], ["b/*"], svc("a.amazonaws.com"))])).toEqual([
+    expect(
+      mergeStatements([allow(["s3:PutObject"], ["b/*"], svc("b.amazonaws.com")), allow(["s3:PutObject"], ["b/*"], svc("a.amazonaws.com"))]),
+    ).toEqual([
       allow(["s3:PutObject"], ["b/*"], { principals: [{ type: "Service", identifiers: ["a.amazonaws.com", "b.amazonaws.com"] }] }),
     ]);
     const anyone = allow(["s3:GetObject"], ["b/*"], { principals: [{ type: "*", identifiers: ["*"] }] });
@@ -94,14 +109,25 @@ describe("StreamLinesRole inline policy", () => {
   test("one statement per distinct grant, merged on the resolved key reference, conditions kept where set", () => {
     const policy = Object.values(resourcesOf(json, "aws_iam_role_policy"))[0];
     expect(documentBehind(json, policy.policy)).toEqual([
-      { actions: ["kms:Decrypt", "kms:GenerateDataKey"], effect: "Allow", resources: [expect.stringMatching(/^\$\{aws_kms_key\.key\w*\.arn\}$/)] },
+      {
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        effect: "Allow",
+        resources: [expect.stringMatching(/^\$\{aws_kms_key\.key\w*\.arn\}$/)],
+      },
       { actions: ["sqs:SendMessage"], effect: "Allow", resources: ["arn:aws:sqs:eu-central-1:111122223333:q"] },
-      { actions: ["s3:ListBucket"], condition: [{ test: "StringLike", variable: "s3:prefix", values: ["p/*"] }], effect: "Allow", resources: ["arn:aws:s3:::b"] },
+      {
+        actions: ["s3:ListBucket"],
+        condition: [{ test: "StringLike", variable: "s3:prefix", values: ["p/*"] }],
+        effect: "Allow",
+        resources: ["arn:aws:s3:::b"],
+      },
     ]);
   });
 
   test("the trust policy carries no empty condition", () => {
     const trust = Object.entries(dataOf(json, "aws_iam_policy_document")).find(([id]) => id.includes("trust"))![1];
-    expect(trust.statement).toEqual([{ actions: ["sts:AssumeRole"], effect: "Allow", principals: [{ identifiers: ["lambda.amazonaws.com"], type: "Service" }] }]);
+    expect(trust.statement).toEqual([
+      { actions: ["sts:AssumeRole"], effect: "Allow", principals: [{ identifiers: ["lambda.amazonaws.com"], type: "Service" }] },
+    ]);
   });
 });

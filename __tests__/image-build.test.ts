@@ -37,13 +37,20 @@ describe("build-and-push.sh against stub docker and aws", () => {
     sandbox = createStubSandbox();
     context = path.join(scratch, "script-context");
     writeTree(context, { Dockerfile: "FROM public.ecr.aws/docker/library/alpine:3.20\nCOPY . /app\n", "app.sh": "echo hi\n" });
-    env = { REPOSITORY_URL: `${REGISTRY}/${REPO}`, IMAGE_TAG: TAG, PLATFORM: "linux/arm64", CONTEXT_DIR: context, AWS_REGION: "eu-central-1" };
+    env = {
+      REPOSITORY_URL: `${REGISTRY}/${REPO}`,
+      IMAGE_TAG: TAG,
+      PLATFORM: "linux/arm64",
+      CONTEXT_DIR: context,
+      AWS_REGION: "eu-central-1",
+    };
   });
   afterAll(() => sandbox.cleanup());
 
   const run = (switches: StubSwitches = {}, tools?: readonly StubTool[], overrides: Record<string, string> = {}) =>
     sandbox.run(SCRIPT, { ...env, ...overrides }, { switches, tools });
-  const commands = (calls: readonly StubCall[]) => calls.map((c) => `${c.tool} ${c.argv.slice(0, c.argv[0] === "buildx" || c.argv[0] === "ecr" ? 2 : 1).join(" ")}`);
+  const commands = (calls: readonly StubCall[]) =>
+    calls.map((c) => `${c.tool} ${c.argv.slice(0, c.argv[0] === "buildx" || c.argv[0] === "ecr" ? 2 : 1).join(" ")}`);
 
   test("the contract at the top of the script names exactly the variables the hook sets", () => {
     const text = fs.readFileSync(SCRIPT, "utf8");
@@ -70,9 +77,23 @@ describe("build-and-push.sh against stub docker and aws", () => {
     expect(login.argv).toEqual(["login", "--username", "AWS", "--password-stdin", REGISTRY]);
     expect(login.stdin).toBe(STUB_ECR_PASSWORD);
     expect(r.calls[1].argv).toEqual(["ecr", "get-login-password", "--region", "eu-central-1"]);
-    expect(r.calls[3].argv).toEqual(expect.arrayContaining(["--repository-name", REPO, "--image-ids", `imageTag=${TAG}`, "--region", "eu-central-1"]));
+    expect(r.calls[3].argv).toEqual(
+      expect.arrayContaining(["--repository-name", REPO, "--image-ids", `imageTag=${TAG}`, "--region", "eu-central-1"]),
+    );
     const build = r.calls[5].argv;
-    expect(build).toEqual(["buildx", "build", "--platform", "linux/arm64", "--file", path.join(context, "Dockerfile"), "--tag", IMAGE, "--provenance=false", "--push", context]);
+    expect(build).toEqual([
+      "buildx",
+      "build",
+      "--platform",
+      "linux/arm64",
+      "--file",
+      path.join(context, "Dockerfile"),
+      "--tag",
+      IMAGE,
+      "--provenance=false",
+      "--push",
+      context,
+    ]);
     const steps = r.stdout.split("\n").filter((l) => /^image-build \[.*\]: \d\/5 /.test(l));
     expect(steps.map((l) => l.replace(/^.*?: (\d\/5) .*$/, "$1"))).toEqual(["1/5", "2/5", "3/5", "4/5", "5/5"]);
     expect(steps[4]).toContain(`${IMAGE} pushed (buildx)`);
@@ -90,7 +111,16 @@ describe("build-and-push.sh against stub docker and aws", () => {
       "docker build",
       "docker push",
     ]);
-    expect(r.calls[5].argv).toEqual(["build", "--platform", "linux/arm64", "--file", path.join(context, "Dockerfile"), "--tag", IMAGE, context]);
+    expect(r.calls[5].argv).toEqual([
+      "build",
+      "--platform",
+      "linux/arm64",
+      "--file",
+      path.join(context, "Dockerfile"),
+      "--tag",
+      IMAGE,
+      context,
+    ]);
     expect(r.calls[6].argv).toEqual(["push", IMAGE]);
     expect(r.stdout).toContain("docker buildx not available");
   });
@@ -109,33 +139,102 @@ describe("build-and-push.sh against stub docker and aws", () => {
     expect(commands(r.calls)).toEqual(["docker info", "aws ecr get-login-password", "docker login", "aws ecr describe-images"]);
   });
 
-  const failures: Array<{ name: string; switches?: StubSwitches; tools?: StubTool[]; env?: Record<string, string>; code: number; message: RegExp; after?: string }> = [
+  const failures: Array<{
+    name: string;
+    switches?: StubSwitches;
+    tools?: StubTool[];
+    env?: Record<string, string>;
+    code: number;
+    message: RegExp;
+    after?: string;
+  }> = [
     { name: "docker missing", tools: ["aws"], code: 3, message: /docker not found on PATH/ },
     { name: "aws missing", tools: ["docker"], code: 3, message: /aws \(AWS CLI\) not found on PATH/ },
-    { name: "daemon down", switches: { STUB_DOCKER_DAEMON_DOWN: "1" }, code: 4, message: /docker daemon is not reachable/, after: "docker info" },
-    { name: "no AWS credentials", switches: { STUB_AWS_LOGIN_FAILS: "1" }, code: 5, message: new RegExp(`login to ${REGISTRY} failed`), after: "docker login" },
-    { name: "docker login refused", switches: { STUB_DOCKER_LOGIN_FAILS: "1" }, code: 5, message: /login to .* failed/, after: "docker login" },
-    { name: "ECR lookup denied", switches: { STUB_ECR_DESCRIBE_FAILS: "1" }, code: 6, message: /cannot check ECR for .*AccessDeniedException/, after: "aws ecr describe-images" },
-    { name: "buildx build fails", switches: { STUB_DOCKER_BUILD_FAILS: "1" }, code: 7, message: /build of .*ctx-0123456789abcdef for linux\/arm64 failed \(docker buildx build exited 1\)/, after: "docker buildx build" },
-    { name: "buildx push fails", switches: { STUB_DOCKER_PUSH_FAILS: "1" }, code: 8, message: /push of .*ctx-0123456789abcdef failed \(docker buildx build --push exited 1\)/, after: "docker buildx build" },
-    { name: "docker build fails", switches: { STUB_NO_BUILDX: "1", STUB_DOCKER_BUILD_FAILS: "1" }, code: 7, message: /build of .* failed \(docker build exited 1\)/, after: "docker build" },
-    { name: "docker push fails", switches: { STUB_NO_BUILDX: "1", STUB_DOCKER_PUSH_FAILS: "1" }, code: 8, message: /push of .* failed \(docker push exited 1\)/, after: "docker push" },
+    {
+      name: "daemon down",
+      switches: { STUB_DOCKER_DAEMON_DOWN: "1" },
+      code: 4,
+      message: /docker daemon is not reachable/,
+      after: "docker info",
+    },
+    {
+      name: "no AWS credentials",
+      switches: { STUB_AWS_LOGIN_FAILS: "1" },
+      code: 5,
+      message: new RegExp(`login to ${REGISTRY} failed`),
+      after: "docker login",
+    },
+    {
+      name: "docker login refused",
+      switches: { STUB_DOCKER_LOGIN_FAILS: "1" },
+      code: 5,
+      message: /login to .* failed/,
+      after: "docker login",
+    },
+    {
+      name: "ECR lookup denied",
+      switches: { STUB_ECR_DESCRIBE_FAILS: "1" },
+      code: 6,
+      message: /cannot check ECR for .*AccessDeniedException/,
+      after: "aws ecr describe-images",
+    },
+    {
+      name: "buildx build fails",
+      switches: { STUB_DOCKER_BUILD_FAILS: "1" },
+      code: 7,
+      message: /build of .*ctx-0123456789abcdef for linux\/arm64 failed \(docker buildx build exited 1\)/,
+      after: "docker buildx build",
+    },
+    {
+      name: "buildx push fails",
+      switches: { STUB_DOCKER_PUSH_FAILS: "1" },
+      code: 8,
+      message: /push of .*ctx-0123456789abcdef failed \(docker buildx build --push exited 1\)/,
+      after: "docker buildx build",
+    },
+    {
+      name: "docker build fails",
+      switches: { STUB_NO_BUILDX: "1", STUB_DOCKER_BUILD_FAILS: "1" },
+      code: 7,
+      message: /build of .* failed \(docker build exited 1\)/,
+      after: "docker build",
+    },
+    {
+      name: "docker push fails",
+      switches: { STUB_NO_BUILDX: "1", STUB_DOCKER_PUSH_FAILS: "1" },
+      code: 8,
+      message: /push of .* failed \(docker push exited 1\)/,
+      after: "docker push",
+    },
     { name: "a variable is missing", env: { AWS_REGION: "", PLATFORM: "" }, code: 2, message: /missing environment: PLATFORM AWS_REGION/ },
-    { name: "the tag is not a docker tag", env: { IMAGE_TAG: "-bad:tag" }, code: 2, message: /IMAGE_TAG '-bad:tag' is not a valid docker tag/ },
-    { name: "the Dockerfile is missing", env: { DOCKERFILE: "nope.Dockerfile" }, code: 2, message: /Dockerfile '.*nope\.Dockerfile' does not exist/ },
+    {
+      name: "the tag is not a docker tag",
+      env: { IMAGE_TAG: "-bad:tag" },
+      code: 2,
+      message: /IMAGE_TAG '-bad:tag' is not a valid docker tag/,
+    },
+    {
+      name: "the Dockerfile is missing",
+      env: { DOCKERFILE: "nope.Dockerfile" },
+      code: 2,
+      message: /Dockerfile '.*nope\.Dockerfile' does not exist/,
+    },
   ];
 
-  test.each(failures)("$name: exit $code with its message, nothing after the failing step", ({ switches, tools, env: overrides, code, message, after }) => {
-    const r = run(switches, tools, overrides);
-    expect(r.code).toBe(code);
-    const errors = r.stderr.split("\n").filter((l) => l.startsWith("image-build") && l.includes("ERROR:"));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(message);
-    expect(r.stdout).not.toContain("pushed");
-    const cmds = commands(r.calls);
-    if (after) expect(cmds[cmds.length - 1]).toBe(after);
-    else expect(cmds.filter((c) => c.startsWith("docker b") || c === "docker push")).toEqual([]);
-  });
+  test.each(failures)(
+    "$name: exit $code with its message, nothing after the failing step",
+    ({ switches, tools, env: overrides, code, message, after }) => {
+      const r = run(switches, tools, overrides);
+      expect(r.code).toBe(code);
+      const errors = r.stderr.split("\n").filter((l) => l.startsWith("image-build") && l.includes("ERROR:"));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+      expect(r.stdout).not.toContain("pushed");
+      const cmds = commands(r.calls);
+      if (after) expect(cmds[cmds.length - 1]).toBe(after);
+      else expect(cmds.filter((c) => c.startsWith("docker b") || c === "docker push")).toEqual([]);
+    },
+  );
 
   test("buildx failure lines are told apart: a build failure is never reported as a push failure", () => {
     const r = run({ STUB_DOCKER_BUILD_FAILS: "1" });
@@ -200,7 +299,13 @@ describe("contextHash", () => {
   });
 
   test("lists exactly the files Docker would send, in byte order", () => {
-    writeTree(base, { "node_modules/x/index.js": "x", "build.log": "noise", "src/__pycache__/app.pyc": "pyc", "secret.env": "S=1", "docs/guide.md": "g" });
+    writeTree(base, {
+      "node_modules/x/index.js": "x",
+      "build.log": "noise",
+      "src/__pycache__/app.pyc": "pyc",
+      "secret.env": "S=1",
+      "docs/guide.md": "g",
+    });
     const d = contextDigest({ contextDir: base, platform: "linux/amd64" });
     expect(d.files).toEqual([".dockerignore", "Dockerfile", "docs/README.md", "keep.log", "src/app.py", "src/run.sh", "src/secret.env"]);
     expect(d.ignoreFile).toBe(".dockerignore");
@@ -289,7 +394,12 @@ describe("contextHash", () => {
 
   test("the format is pinned: a known context has a known hash (a change would rebuild every image)", () => {
     const dir = path.join(scratch, "golden");
-    writeTree(dir, { Dockerfile: "FROM scratch\nCOPY hello /\n", hello: { content: "hello\n", mode: 0o755 }, ".dockerignore": "*.tmp\n", "x.tmp": "ignored" });
+    writeTree(dir, {
+      Dockerfile: "FROM scratch\nCOPY hello /\n",
+      hello: { content: "hello\n", mode: 0o755 },
+      ".dockerignore": "*.tmp\n",
+      "x.tmp": "ignored",
+    });
     const d = contextDigest({ contextDir: dir, platform: "linux/amd64" });
     expect(d.files).toEqual([".dockerignore", "Dockerfile", "hello"]);
     expect(d.hash).toBe("f630f630bb97b44fc24200de115edf778cbab7572d9c677c5e338d858cb9f433");

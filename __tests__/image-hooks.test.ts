@@ -21,7 +21,9 @@ const repositoryIdOf = (stack: StackJson, repo: EcrRepositoryName): string => {
 function imageReferences(stack: StackJson): Array<{ repository: string; tag: string }> {
   const text = JSON.stringify(stack);
   // `${...repository_url}:tag` in task definitions; `join(":", [...repository_url, "tag"])` in the host's user data.
-  return [...text.matchAll(/ecr-([a-z]+)_repository_[0-9A-F]+\.?repository_url(?:\}:|, \\"|, ")([A-Za-z0-9_][A-Za-z0-9_.-]*)/g)].map((m) => ({ repository: m[1], tag: m[2] }));
+  return [...text.matchAll(/ecr-([a-z]+)_repository_[0-9A-F]+\.?repository_url(?:\}:|, \\"|, ")([A-Za-z0-9_][A-Za-z0-9_.-]*)/g)].map(
+    (m) => ({ repository: m[1], tag: m[2] }),
+  );
 }
 
 type Provisioner = { "local-exec": { command: string; environment: Record<string, string> } };
@@ -40,8 +42,14 @@ describe.each([
   test("one null_resource per image with a build context, and the null provider only then", () => {
     const builds = imageBuilds(synth.config);
     const hooks = resourcesOf(foundations, "null_resource");
-    expect(Object.keys(hooks).map((id) => id.replace(/_hook_[0-9A-F]+$/, "")).sort()).toEqual(builds.map((b) => `image-${b.repository}`).sort());
-    expect(foundations.terraform.required_providers).toEqual(builds.length > 0 ? expect.objectContaining({ null: expect.objectContaining({ source: "null" }) }) : { aws: expect.anything() });
+    expect(
+      Object.keys(hooks)
+        .map((id) => id.replace(/_hook_[0-9A-F]+$/, ""))
+        .sort(),
+    ).toEqual(builds.map((b) => `image-${b.repository}`).sort());
+    expect(foundations.terraform.required_providers).toEqual(
+      builds.length > 0 ? expect.objectContaining({ null: expect.objectContaining({ source: "null" }) }) : { aws: expect.anything() },
+    );
     for (const other of Object.keys(synth.stacks).filter((s) => s !== "foundations")) {
       expect(resourcesOf(synth.stacks[other], "null_resource")).toEqual({});
     }
@@ -49,7 +57,9 @@ describe.each([
 
   test("the fixture builds what it says: ingest and ripples (own Dockerfile path, arm64), nothing pinned among them", () => {
     if (config !== HOOKS_CONFIG) {
-      expect(imageBuilds(synth.config).map((b) => [b.repository, path.relative(ROOT, b.contextDir), b.platform])).toEqual([["influxdb", "modules/influx-host", "linux/arm64"]]);
+      expect(imageBuilds(synth.config).map((b) => [b.repository, path.relative(ROOT, b.contextDir), b.platform])).toEqual([
+        ["influxdb", "modules/influx-host", "linux/arm64"],
+      ]);
       return;
     }
     expect(imageBuilds(synth.config).map((b) => [b.repository, b.platform, b.dockerfile && path.relative(ROOT, b.dockerfile)])).toEqual([
@@ -108,12 +118,14 @@ describe.each([
     for (const repo of hookTags.keys()) expect(refs.some((r) => r.repository === repo)).toBe(true);
   });
 
-  test("every pinned phase-2 image has a data \"aws_ecr_image\" for exactly its repository and tag in the stack that runs it; hook images none", () => {
+  test('every pinned phase-2 image has a data "aws_ecr_image" for exactly its repository and tag in the stack that runs it; hook images none', () => {
     for (const stack of Object.keys(synth.stacks).filter((s) => s !== "foundations")) {
       const pinned = imageReferences(synth.stacks[stack])
         .filter((r) => !r.tag.startsWith("ctx-"))
         .map((r) => `${synth.config.app}-${synth.config.env}-${r.repository}:${r.tag}`);
-      const lookups = Object.values(dataOf(synth.stacks[stack], "aws_ecr_image")).map((d) => `${String(d.repository_name)}:${String(d.image_tag)}`);
+      const lookups = Object.values(dataOf(synth.stacks[stack], "aws_ecr_image")).map(
+        (d) => `${String(d.repository_name)}:${String(d.image_tag)}`,
+      );
       expect(lookups.sort()).toEqual([...new Set(pinned)].sort());
     }
   });
@@ -132,12 +144,15 @@ describe("shipped configs build the images this repository owns", () => {
     .filter((f) => f.endsWith(".json"))
     .sort();
 
-  test.each(shipped)("%s: influxdb from modules/influx-host, and grafana from modules/grafana/image where the profile runs Grafana", (file) => {
-    const config = configNamed(path.join(ROOT, "config", file));
-    const builds = Object.fromEntries(imageBuilds(config).map((b) => [b.repository, path.relative(ROOT, b.contextDir)]));
-    expect(builds.influxdb).toBe("modules/influx-host");
-    if (IMAGE_SETTINGS.grafana!.requiredFor(config)) expect(builds.grafana).toBe("modules/grafana/image");
-  });
+  test.each(shipped)(
+    "%s: influxdb from modules/influx-host, and grafana from modules/grafana/image where the profile runs Grafana",
+    (file) => {
+      const config = configNamed(path.join(ROOT, "config", file));
+      const builds = Object.fromEntries(imageBuilds(config).map((b) => [b.repository, path.relative(ROOT, b.contextDir)]));
+      expect(builds.influxdb).toBe("modules/influx-host");
+      if (IMAGE_SETTINGS.grafana!.requiredFor(config)) expect(builds.grafana).toBe("modules/grafana/image");
+    },
+  );
 });
 
 test("the hook's command is one shell word: a checkout path with spaces and quotes runs the script it names", () => {

@@ -18,7 +18,24 @@ const SECRETS = {
   write: "streamlines-dev/influx-write-token",
 } as const;
 type Kind = keyof typeof SECRETS;
-const STEPS = ["device", "filesystem", "mount", "docker", "ecr-login", "pull", "container", "health", "data-path", "detect", "setup", "verify-admin", "buckets", "read-token", "write-token", "done"];
+const STEPS = [
+  "device",
+  "filesystem",
+  "mount",
+  "docker",
+  "ecr-login",
+  "pull",
+  "container",
+  "health",
+  "data-path",
+  "detect",
+  "setup",
+  "verify-admin",
+  "buckets",
+  "read-token",
+  "write-token",
+  "done",
+];
 /** For the runs that wait out a timeout: polls that sleep, as on a host, instead of spinning stand-ins for a whole second. */
 const SLEEPING_POLL = { POLL_INTERVAL_SECONDS: "0.2" };
 const FSTAB_HEAD = "# static entries\n/dev/nvme0n1p1 / xfs defaults,noatime 1 1\n";
@@ -77,7 +94,8 @@ class Sandbox {
   /** An unclean reboot of the same instance: nothing mounted, no container running, no unit started; disks and images stay. */
   reboot(): void {
     const host = path.join(this.state, "host");
-    for (const file of ["mounts", "container", "container-data", "container-pid", "logged-in"]) fs.rmSync(path.join(host, file), { force: true });
+    for (const file of ["mounts", "container", "container-data", "container-pid", "logged-in"])
+      fs.rmSync(path.join(host, file), { force: true });
     const units = path.join(host, "units");
     if (fs.existsSync(units)) for (const f of fs.readdirSync(units).filter((n) => n.endsWith(".state"))) fs.rmSync(path.join(units, f));
   }
@@ -188,7 +206,13 @@ class Sandbox {
 
   setupBodies(): Array<Record<string, string | number>> {
     const file = path.join(this.state, "setup-bodies");
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+    return fs.existsSync(file)
+      ? fs
+          .readFileSync(file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
   }
 
   cleanup(): void {
@@ -248,7 +272,8 @@ describe("empty volume", () => {
     const buckets = box.buckets();
     expect(Object.keys(buckets)).toEqual(["realtime", "historical"]);
     expect(buckets.historical.retention).toBe("0");
-    const scoped = (action: string) => Object.values(buckets).map((b) => expect.stringMatching(new RegExp(`^${action}:orgs/\\w+/buckets/${b.id}$`)));
+    const scoped = (action: string) =>
+      Object.values(buckets).map((b) => expect.stringMatching(new RegExp(`^${action}:orgs/\\w+/buckets/${b.id}$`)));
     expect(box.authOf("read").perms).toEqual(scoped("read"));
     expect(box.authOf("write").perms).toEqual(scoped("write"));
 
@@ -303,12 +328,29 @@ describe("InfluxDB runs from influxdb.service, and only on the data volume", () 
     expect(unit).toMatch(/^After=docker\.service$/m);
     expect(unit).toMatch(/^Restart=always$/m);
     expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
-    expect(unit).toMatch(new RegExp(`^ExecStart=\\S+/docker run --name influxdb .* -v ${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2 ${IMAGE}$`, "m"));
+    expect(unit).toMatch(
+      new RegExp(`^ExecStart=\\S+/docker run --name influxdb .* -v ${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2 ${IMAGE}$`, "m"),
+    );
     expect(unit).not.toContain("--restart");
-    expect(fs.readlinkSync(path.join(box.root, "etc/systemd/system/multi-user.target.wants/influxdb.service"))).toBe("/etc/systemd/system/influxdb.service");
-    expect(called(run.calls, "systemctl ")).toEqual(expect.arrayContaining(["systemctl daemon-reload", "systemctl enable --quiet influxdb.service", "systemctl restart influxdb.service"]));
-    expect(run.output).toMatch(new RegExp(`^bootstrap: data-path: container influxdb keeps /var/lib/influxdb2 on ${box.root}/dev/nvme1n1, the data volume ${VOLUME_ID}$`, "m"));
-    expect(called(run.calls, "findmnt ")).toEqual([expect.stringMatching(/^findmnt --task \d+ --noheadings --nofsroot --output SOURCE --mountpoint \/var\/lib\/influxdb2$/)]);
+    expect(fs.readlinkSync(path.join(box.root, "etc/systemd/system/multi-user.target.wants/influxdb.service"))).toBe(
+      "/etc/systemd/system/influxdb.service",
+    );
+    expect(called(run.calls, "systemctl ")).toEqual(
+      expect.arrayContaining([
+        "systemctl daemon-reload",
+        "systemctl enable --quiet influxdb.service",
+        "systemctl restart influxdb.service",
+      ]),
+    );
+    expect(run.output).toMatch(
+      new RegExp(
+        `^bootstrap: data-path: container influxdb keeps /var/lib/influxdb2 on ${box.root}/dev/nvme1n1, the data volume ${VOLUME_ID}$`,
+        "m",
+      ),
+    );
+    expect(called(run.calls, "findmnt ")).toEqual([
+      expect.stringMatching(/^findmnt --task \d+ --noheadings --nofsroot --output SOURCE --mountpoint \/var\/lib\/influxdb2$/),
+    ]);
   });
 
   test("an unclean reboot with the volume missing: systemd does not start InfluxDB; once it mounts, the bootstrap keeps every token", () => {
@@ -333,7 +375,16 @@ describe("InfluxDB runs from influxdb.service, and only on the data volume", () 
   /** After a reboot, an InfluxDB container started before the volume was mounted (a `docker run --restart=always` of an older host, or by hand), its unit taken as running. */
   const influxOnRootDisk = (box: Sandbox) => {
     box.reboot();
-    const started = box.tool("docker", ["run", "--name", "influxdb", "-p", "8086:8086", "-v", `${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2`, IMAGE]);
+    const started = box.tool("docker", [
+      "run",
+      "--name",
+      "influxdb",
+      "-p",
+      "8086:8086",
+      "-v",
+      `${box.root}/srv/influxdb/influxdb:/var/lib/influxdb2`,
+      IMAGE,
+    ]);
     expect(started.status).toBe(0);
     fs.writeFileSync(path.join(box.state, "host/units/influxdb.service.state"), "active\n");
   };
@@ -380,11 +431,23 @@ describe("InfluxDB runs from influxdb.service, and only on the data volume", () 
     expect(box.run().status).toBe(0);
     const pid = fs.readFileSync(path.join(box.state, "host/container-pid"), "utf8").trim();
     const dev = `${box.root}/dev/nvme1n1`;
-    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--mountpoint", `${box.root}/srv/influxdb`])).toEqual({ status: 0, output: `${dev}\n` });
-    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--target", `${box.root}/srv/influxdb/influxdb`])).toEqual({ status: 0, output: `${dev}\n` });
+    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--mountpoint", `${box.root}/srv/influxdb`])).toEqual({
+      status: 0,
+      output: `${dev}\n`,
+    });
+    expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--target", `${box.root}/srv/influxdb/influxdb`])).toEqual({
+      status: 0,
+      output: `${dev}\n`,
+    });
     expect(box.tool("findmnt", ["-n", "-o", "SOURCE", "--mountpoint", `${box.root}/srv`])).toEqual({ status: 1, output: "" });
-    expect(box.tool("findmnt", ["-N", pid, "-n", "-o", "SOURCE", "-M", "/var/lib/influxdb2"])).toEqual({ status: 0, output: `${dev}[${box.root}/srv/influxdb/influxdb]\n` });
-    expect(box.tool("findmnt", ["-N", pid, "-n", "-v", "-o", "SOURCE", "-M", "/var/lib/influxdb2"])).toEqual({ status: 0, output: `${dev}\n` });
+    expect(box.tool("findmnt", ["-N", pid, "-n", "-o", "SOURCE", "-M", "/var/lib/influxdb2"])).toEqual({
+      status: 0,
+      output: `${dev}[${box.root}/srv/influxdb/influxdb]\n`,
+    });
+    expect(box.tool("findmnt", ["-N", pid, "-n", "-v", "-o", "SOURCE", "-M", "/var/lib/influxdb2"])).toEqual({
+      status: 0,
+      output: `${dev}\n`,
+    });
     expect(box.tool("findmnt", ["-N", pid, "-n", "-o", "SOURCE", "-M", "/data"])).toEqual({ status: 1, output: "" });
   });
 });
@@ -408,8 +471,14 @@ describe("volume with data", () => {
     // read: a query per bucket; write: an empty write per bucket; both with the token header on stdin
     const checks = run.calls.filter((c) => c.startsWith("curl ") && / -H @- /.test(c));
     const buckets = box.buckets();
-    expect(checks.filter((c) => c.includes("/api/v2/query")).map((c) => c.match(/bucket:\\ \\"(\w+)\\"/)?.[1])).toEqual(["realtime", "historical"]);
-    expect(checks.filter((c) => c.includes("/api/v2/write")).map((c) => c.match(/[?&]bucket=(\w+)/)?.[1])).toEqual([buckets.realtime.id, buckets.historical.id]);
+    expect(checks.filter((c) => c.includes("/api/v2/query")).map((c) => c.match(/bucket:\\ \\"(\w+)\\"/)?.[1])).toEqual([
+      "realtime",
+      "historical",
+    ]);
+    expect(checks.filter((c) => c.includes("/api/v2/write")).map((c) => c.match(/[?&]bucket=(\w+)/)?.[1])).toEqual([
+      buckets.realtime.id,
+      buckets.historical.id,
+    ]);
     expect(checks.filter((c) => c.includes("/api/v2/write")).every((c) => c.includes(" --data-binary '' "))).toBe(true);
     expect(called(run.calls, "influx auth create ")).toEqual([]);
     expect(box.puts()).toHaveLength(3);
@@ -419,8 +488,16 @@ describe("volume with data", () => {
 
   type Case = [string, (box: Sandbox) => void, Kind[]];
   const cases: Case[] = [
-    ["write token deleted in InfluxDB", (box) => fs.rmSync(path.join(box.state, "volume/influx/auths", box.authOf("write").id), { recursive: true }), ["write"]],
-    ["read token set inactive", (box) => fs.writeFileSync(path.join(box.state, "volume/influx/auths", box.authOf("read").id, "status"), "inactive\n"), ["read"]],
+    [
+      "write token deleted in InfluxDB",
+      (box) => fs.rmSync(path.join(box.state, "volume/influx/auths", box.authOf("write").id), { recursive: true }),
+      ["write"],
+    ],
+    [
+      "read token set inactive",
+      (box) => fs.writeFileSync(path.join(box.state, "volume/influx/auths", box.authOf("read").id, "status"), "inactive\n"),
+      ["read"],
+    ],
     ["read secret emptied", (box) => fs.writeFileSync(box.secretPath("read"), ""), ["read"]],
     ["write secret overwritten with another text", (box) => fs.writeFileSync(box.secretPath("write"), "not-a-token"), ["write"]],
     ["write secret holding the read token", (box) => fs.writeFileSync(box.secretPath("write"), box.secret("read")), ["write"]],
@@ -531,16 +608,24 @@ describe("failures name their step", () => {
     ["docker login is refused", "ecr-login", (box) => box.fail("docker-login")],
     ["the ECR password cannot be fetched", "ecr-login", (box) => box.fail("ecr-password")],
     ["influx setup fails", "setup", (box) => box.fail("setup")],
-    ["the volume never appears", "device", (box) => {
-      fs.rmSync(path.join(box.root, "dev"), { recursive: true });
-      return { DEVICE_TIMEOUT_SECONDS: "1", ...SLEEPING_POLL };
-    }],
+    [
+      "the volume never appears",
+      "device",
+      (box) => {
+        fs.rmSync(path.join(box.root, "dev"), { recursive: true });
+        return { DEVICE_TIMEOUT_SECONDS: "1", ...SLEEPING_POLL };
+      },
+    ],
     ["blkid cannot probe the device", "filesystem", (box) => box.fail("blkid")],
     ["the mount fails", "mount", (box) => box.fail("mount")],
-    ["InfluxDB never gets healthy", "health", (box) => {
-      box.fail("health");
-      return { HEALTH_TIMEOUT_SECONDS: "1", ...SLEEPING_POLL };
-    }],
+    [
+      "InfluxDB never gets healthy",
+      "health",
+      (box) => {
+        box.fail("health");
+        return { HEALTH_TIMEOUT_SECONDS: "1", ...SLEEPING_POLL };
+      },
+    ],
     ["a required variable is empty", "config", () => ({ INFLUX_ORG: "" })],
     ["a retention is not a duration", "config", () => ({ INFLUX_BUCKETS: "realtime:7days" })],
     ["the port is not a port", "config", () => ({ INFLUX_PORT: "80a" })],
@@ -607,7 +692,8 @@ describe("container runtime (EFS variant: inside the InfluxDB task, influxd alre
     for (const step of ["config", "health", "detect", "setup", "verify-admin", "buckets", "read-token", "write-token", "done"]) {
       expect(run.output).toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
     }
-    for (const step of ["device", "filesystem", "mount", "docker", "container"]) expect(run.output).not.toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
+    for (const step of ["device", "filesystem", "mount", "docker", "container"])
+      expect(run.output).not.toMatch(new RegExp(`^bootstrap: ${step}: `, "m"));
   });
 
   test("a restarted task on a used file system: no setup; only an invalid token is replaced", () => {
@@ -630,7 +716,9 @@ describe("container runtime (EFS variant: inside the InfluxDB task, influxd alre
     influxdRunning(box);
     const run = box.run(CONTAINER);
     expect(run.status).toBe(0);
-    expect(called(run.calls, "influx bucket list ")).toEqual([expect.stringMatching(/^influx bucket list --org-id [0-9a-f]{16} --hide-headers$/)]);
+    expect(called(run.calls, "influx bucket list ")).toEqual([
+      expect.stringMatching(/^influx bucket list --org-id [0-9a-f]{16} --hide-headers$/),
+    ]);
     expect(called(run.calls, "influx auth create ").every((c) => / --org-id [0-9a-f]{16} /.test(c))).toBe(true);
 
     // cf8661b's influx_as ran influx in the task's environment, INFLUX_ORG included.
@@ -642,7 +730,9 @@ describe("container runtime (EFS variant: inside the InfluxDB task, influxd alre
     influxdRunning(again);
     const broken = again.run(CONTAINER, unfixed);
     expect(failedLines(broken.output)).toEqual([expect.stringMatching(/^bootstrap: FAILED at step buckets( |$)/)]);
-    expect(broken.output).toMatch(/^Error: ambiguous org: use OrgId or OrgName, but not both\. OrgID: [0-9a-f]{16}, OrgName: streamlines$/m);
+    expect(broken.output).toMatch(
+      /^Error: ambiguous org: use OrgId or OrgName, but not both\. OrgID: [0-9a-f]{16}, OrgName: streamlines$/m,
+    );
   });
 
   test("InfluxDB never answering fails at step health; an unknown runtime fails at config", () => {
@@ -663,15 +753,27 @@ describe("the image's entrypoint wrapper", () => {
     try {
       const log = path.join(dir, "log");
       const ready = path.join(dir, "influxd-ready");
-      fs.writeFileSync(path.join(dir, "entrypoint"), `#!/usr/bin/env bash\ntrap 'echo "influxd got TERM" >>"${log}"; exit 143' TERM\necho "influxd $*" >>"${log}"\n: >"${ready}"\nsleep 2 & wait $!\nexit "\${INFLUXD_RC:-0}"\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(dir, "entrypoint"),
+        `#!/usr/bin/env bash\ntrap 'echo "influxd got TERM" >>"${log}"; exit 143' TERM\necho "influxd $*" >>"${log}"\n: >"${ready}"\nsleep 2 & wait $!\nexit "\${INFLUXD_RC:-0}"\n`,
+        { mode: 0o755 },
+      );
       // The real bootstrap first waits for influxd to answer; without that, a TERM could beat the fake's trap.
-      fs.writeFileSync(path.join(dir, "bootstrap"), `#!/usr/bin/env bash\nfor _ in $(seq 200); do [[ -e "${ready}" ]] && break; sleep 0.05; done\necho "bootstrap INFLUX_RUNTIME=$INFLUX_RUNTIME" >>"${log}"\nexit "\${BOOTSTRAP_RC:-0}"\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(dir, "bootstrap"),
+        `#!/usr/bin/env bash\nfor _ in $(seq 200); do [[ -e "${ready}" ]] && break; sleep 0.05; done\necho "bootstrap INFLUX_RUNTIME=$INFLUX_RUNTIME" >>"${log}"\nexit "\${BOOTSTRAP_RC:-0}"\n`,
+        { mode: 0o755 },
+      );
       const result = spawnSync("bash", [WRAPPER, "influxd", "--reporting-disabled"], {
         encoding: "utf8",
         timeout: 20_000,
         env: { PATH: "/usr/bin:/bin", OFFICIAL_ENTRYPOINT: path.join(dir, "entrypoint"), BOOTSTRAP: path.join(dir, "bootstrap"), ...env },
       });
-      return { status: result.status, output: `${result.stdout}${result.stderr}`, log: fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [] };
+      return {
+        status: result.status,
+        output: `${result.stdout}${result.stderr}`,
+        log: fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : [],
+      };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -743,7 +845,10 @@ test("the troubleshooting runbook explains every step the script can fail at", (
 describe("the influx stand-in behaves like influx-cli 2.7.5 where the bootstrap depends on it (sources in its header)", () => {
   /** Runs the stand-in directly, as influx would run in the container runtime, with the admin token. */
   const influx = (box: Sandbox, args: string[], env: Record<string, string> = {}) => {
-    const r = spawnSync(path.join(box.bin, "influx"), args, { encoding: "utf8", env: { PATH: `${box.bin}:/usr/bin:/bin`, FAKE_STATE: box.state, INFLUX_TOKEN: box.secret("admin"), ...env } });
+    const r = spawnSync(path.join(box.bin, "influx"), args, {
+      encoding: "utf8",
+      env: { PATH: `${box.bin}:/usr/bin:/bin`, FAKE_STATE: box.state, INFLUX_TOKEN: box.secret("admin"), ...env },
+    });
     return { status: r.status, out: r.stdout, err: r.stderr };
   };
   let box: Sandbox;
@@ -759,34 +864,89 @@ describe("the influx stand-in behaves like influx-cli 2.7.5 where the bootstrap 
     expect(influx(box, ["bucket", "list", "--hide-headers"], { INFLUX_ORG: "streamlines" })).toMatchObject({ status: 0, err: "" });
     expect(influx(box, ["bucket", "list", "--hide-headers"], { INFLUX_ORG_ID: orgId })).toMatchObject({ status: 0, err: "" });
     const ambiguous = `Error: ambiguous org: use OrgId or OrgName, but not both. OrgID: ${orgId}, OrgName: streamlines\n`;
-    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_ORG: "streamlines" })).toEqual({ status: 1, out: "", err: ambiguous });
-    expect(influx(box, ["bucket", "create", "--org", "streamlines", "--name", "x"], { INFLUX_ORG_ID: orgId })).toEqual({ status: 1, out: "", err: ambiguous });
-    expect(influx(box, ["auth", "create", "--org-id", orgId, "--org", "streamlines", "--user", "admin", "--json"])).toEqual({ status: 1, out: "", err: ambiguous });
+    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_ORG: "streamlines" })).toEqual({
+      status: 1,
+      out: "",
+      err: ambiguous,
+    });
+    expect(influx(box, ["bucket", "create", "--org", "streamlines", "--name", "x"], { INFLUX_ORG_ID: orgId })).toEqual({
+      status: 1,
+      out: "",
+      err: ambiguous,
+    });
+    expect(influx(box, ["auth", "create", "--org-id", orgId, "--org", "streamlines", "--user", "admin", "--json"])).toEqual({
+      status: 1,
+      out: "",
+      err: ambiguous,
+    });
     expect(influx(box, ["bucket", "list"])).toMatchObject({ status: 1, err: "Error: must specify org ID or org name\n" });
   });
 
   test("org list --name falls back to INFLUX_ORG; bucket create --name to INFLUX_BUCKET_NAME and is required", () => {
-    expect(influx(box, ["org", "list", "--hide-headers"], { INFLUX_ORG: "streamlines" })).toMatchObject({ status: 0, out: `${orgId}\tstreamlines\n` });
+    expect(influx(box, ["org", "list", "--hide-headers"], { INFLUX_ORG: "streamlines" })).toMatchObject({
+      status: 0,
+      out: `${orgId}\tstreamlines\n`,
+    });
     expect(influx(box, ["org", "list", "--hide-headers"], { INFLUX_ORG: "other" })).toMatchObject({ status: 1 });
-    expect(influx(box, ["bucket", "create", "--org-id", orgId], { INFLUX_BUCKET_NAME: "from-env" })).toMatchObject({ status: 0, out: expect.stringContaining("\tfrom-env\t") });
-    expect(influx(box, ["bucket", "create", "--org-id", orgId])).toMatchObject({ status: 1, err: expect.stringContaining('Required flag "name" not set') });
+    expect(influx(box, ["bucket", "create", "--org-id", orgId], { INFLUX_BUCKET_NAME: "from-env" })).toMatchObject({
+      status: 0,
+      out: expect.stringContaining("\tfrom-env\t"),
+    });
+    expect(influx(box, ["bucket", "create", "--org-id", orgId])).toMatchObject({
+      status: 1,
+      err: expect.stringContaining('Required flag "name" not set'),
+    });
   });
 
   test("a flag the command does not define is refused, like urfave/cli; --f=v works like --f v", () => {
-    expect(influx(box, ["bucket", "list", "--org-id", orgId, "--retention", "1h"])).toMatchObject({ status: 1, err: expect.stringMatching(/^Incorrect Usage: flag provided but not defined: -retention/) });
-    expect(influx(box, ["org", "list", "--org-id", orgId])).toMatchObject({ status: 1, err: expect.stringMatching(/flag provided but not defined: -org-id/) });
+    expect(influx(box, ["bucket", "list", "--org-id", orgId, "--retention", "1h"])).toMatchObject({
+      status: 1,
+      err: expect.stringMatching(/^Incorrect Usage: flag provided but not defined: -retention/),
+    });
+    expect(influx(box, ["org", "list", "--org-id", orgId])).toMatchObject({
+      status: 1,
+      err: expect.stringMatching(/flag provided but not defined: -org-id/),
+    });
     expect(influx(box, ["bucket", "list", `--org-id=${orgId}`, "--hide-headers"])).toMatchObject({ status: 0 });
   });
 
   test("--host falls back to INFLUX_HOST, else http://localhost:8086; through docker exec only the container's own environment and -e reach influx", () => {
-    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_HOST: "http://influxdb.example:8086" })).toMatchObject({ status: 1, err: expect.stringContaining("no InfluxDB there") });
+    expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_HOST: "http://influxdb.example:8086" })).toMatchObject({
+      status: 1,
+      err: expect.stringContaining("no InfluxDB there"),
+    });
     expect(influx(box, ["bucket", "list", "--org-id", orgId], { INFLUX_HOST: "http://127.0.0.1:9999" })).toMatchObject({ status: 0 });
     const docker = (args: string[], env: Record<string, string>) =>
-      spawnSync(path.join(box.bin, "docker"), args, { encoding: "utf8", env: { PATH: `${box.bin}:/usr/bin:/bin`, FAKE_STATE: box.state, INFLUX_TOKEN: box.secret("admin"), ...env } });
+      spawnSync(path.join(box.bin, "docker"), args, {
+        encoding: "utf8",
+        env: { PATH: `${box.bin}:/usr/bin:/bin`, FAKE_STATE: box.state, INFLUX_TOKEN: box.secret("admin"), ...env },
+      });
     // The caller's INFLUX_ORG and INFLUX_HOST stay outside the container.
-    expect(docker(["exec", "-e", "INFLUX_TOKEN", "influxdb", "influx", "bucket", "list", "--org-id", orgId], { INFLUX_ORG: "streamlines", INFLUX_HOST: "http://127.0.0.1:9999" }).status).toBe(0);
+    expect(
+      docker(["exec", "-e", "INFLUX_TOKEN", "influxdb", "influx", "bucket", "list", "--org-id", orgId], {
+        INFLUX_ORG: "streamlines",
+        INFLUX_HOST: "http://127.0.0.1:9999",
+      }).status,
+    ).toBe(0);
     expect(docker(["exec", "influxdb", "influx", "bucket", "list", "--org-id", orgId], {}).stderr).toContain("401 Unauthorized");
-    expect(docker(["exec", "-e", "INFLUX_TOKEN", "-e", "INFLUX_HOST=http://localhost:9999", "influxdb", "influx", "bucket", "list", "--org-id", orgId], {}).stderr).toContain("connection refused");
+    expect(
+      docker(
+        [
+          "exec",
+          "-e",
+          "INFLUX_TOKEN",
+          "-e",
+          "INFLUX_HOST=http://localhost:9999",
+          "influxdb",
+          "influx",
+          "bucket",
+          "list",
+          "--org-id",
+          orgId,
+        ],
+        {},
+      ).stderr,
+    ).toContain("connection refused");
   });
 });
 
@@ -803,7 +963,7 @@ describe("the write check: an empty write by a permitted token", () => {
     expect(box.puts()).toHaveLength(3);
   });
 
-  test("400 \"writing requires points\" (older 2.x) counts as valid too; a token no longer permitted (403) is replaced", () => {
+  test('400 "writing requires points" (older 2.x) counts as valid too; a token no longer permitted (403) is replaced', () => {
     const box = sandbox();
     expect(box.run().status).toBe(0);
     box.fail("write-empty-400");

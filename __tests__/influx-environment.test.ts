@@ -43,7 +43,16 @@ test("the container: the same shared inputs with the same values, the container 
   const env = containerBootstrapEnvironment(SETTINGS);
   const host = hostBootstrapEnvironment(SETTINGS, HOST);
   const shared = Object.keys(env).filter((name) => name in host);
-  expect(shared.sort()).toEqual(["ADMIN_SECRET_ID", "AWS_REGION", "INFLUX_BUCKETS", "INFLUX_ORG", "INFLUX_PORT", "INFLUX_RETENTION", "READ_SECRET_ID", "WRITE_SECRET_ID"]);
+  expect(shared.sort()).toEqual([
+    "ADMIN_SECRET_ID",
+    "AWS_REGION",
+    "INFLUX_BUCKETS",
+    "INFLUX_ORG",
+    "INFLUX_PORT",
+    "INFLUX_RETENTION",
+    "READ_SECRET_ID",
+    "WRITE_SECRET_ID",
+  ]);
   for (const name of shared) expect([name, env[name]]).toEqual([name, host[name]]);
   expect(env).toMatchObject({ INFLUX_RUNTIME: "container", INFLUXD_HTTP_BIND_ADDRESS: ":18086" });
   expect(Object.keys(env)).toHaveLength(shared.length + 2);

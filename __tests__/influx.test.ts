@@ -15,7 +15,9 @@ const only = (stack: StackJson, type: string): Json => {
   return all[0];
 };
 const idOf = (stack: StackJson, type: string, match: (r: Json) => boolean): string => {
-  const ids = Object.entries(resourcesOf(stack, type)).filter(([, r]) => match(r)).map(([id]) => id);
+  const ids = Object.entries(resourcesOf(stack, type))
+    .filter(([, r]) => match(r))
+    .map(([id]) => id);
   expect(ids).toHaveLength(1);
   return ids[0];
 };
@@ -38,13 +40,18 @@ const rulesOn = (stack: StackJson, type: string, group: string): string[] =>
     .sort();
 
 /** How the influx stack names a core output (cdktf cross-stack reference). */
-const coreOutput = (pattern: string) => new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-core\\.outputs\\.cross-stack-output-${pattern}\\}$`);
+const coreOutput = (pattern: string) =>
+  new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-core\\.outputs\\.cross-stack-output-${pattern}\\}$`);
 const coreGroup = (synth: Synthesized, name: string): RegExp => {
   const id = idOf(synth.stacks.core, "aws_security_group", (g) => g.name === name);
   return coreOutput(`aws_security_group${id.replace(/_[0-9A-F]{8}$/, "")}[_0-9A-F]*id`);
 };
 const influxGroupRef = (synth: Synthesized): string => {
-  const refs = new Set(values(synth.stacks.influx, "aws_vpc_security_group_ingress_rule").filter((r) => r.from_port === synth.config.influx.port).map((r) => r.security_group_id as string));
+  const refs = new Set(
+    values(synth.stacks.influx, "aws_vpc_security_group_ingress_rule")
+      .filter((r) => r.from_port === synth.config.influx.port)
+      .map((r) => r.security_group_id as string),
+  );
   expect(refs.size).toBe(1);
   return [...refs][0];
 };
@@ -83,7 +90,12 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
       ["tcp", 8086, 8086, undefined, undefined],
     ]);
     const sources = ingress.map((r) => r.referenced_security_group_id as string);
-    expect(sources).toEqual(expect.arrayContaining([expect.stringMatching(coreGroup(synth, "streamlines-dev-ripples")), expect.stringMatching(coreGroup(synth, "streamlines-dev-backend"))]));
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(coreGroup(synth, "streamlines-dev-ripples")),
+        expect.stringMatching(coreGroup(synth, "streamlines-dev-backend")),
+      ]),
+    );
     expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", group)).toEqual(["tcp 443-443 0.0.0.0/0"]);
   });
 
@@ -92,7 +104,12 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     expect(host).toMatchObject({
       instance_type: "t4g.medium",
       metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
-      root_block_device: { encrypted: true, volume_type: "gp3", volume_size: 20, kms_key_id: expect.stringMatching(/foundations.*aws_kms_key.*arn/) },
+      root_block_device: {
+        encrypted: true,
+        volume_type: "gp3",
+        volume_size: 20,
+        kms_key_id: expect.stringMatching(/foundations.*aws_kms_key.*arn/),
+      },
       tags: { Name: "streamlines-dev-influxdb" },
     });
     // influx.availabilityZone is eu-central-1a, the first zone: private-0.
@@ -126,7 +143,13 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
   test("Cloud Map: service influxdb in the core namespace, an A record for the host's private IP", () => {
     const hostId = Object.keys(resourcesOf(stack, "aws_instance"))[0];
     const [serviceId, service] = Object.entries(resourcesOf(stack, "aws_service_discovery_service"))[0];
-    expect(service).toMatchObject({ name: "influxdb", dns_config: { namespace_id: expect.stringMatching(coreOutput("aws_service_discovery_private_dns_namespacenamespace[_0-9A-F]*id")), dns_records: [{ type: "A", ttl: 10 }] } });
+    expect(service).toMatchObject({
+      name: "influxdb",
+      dns_config: {
+        namespace_id: expect.stringMatching(coreOutput("aws_service_discovery_private_dns_namespacenamespace[_0-9A-F]*id")),
+        dns_records: [{ type: "A", ttl: 10 }],
+      },
+    });
     expect(only(stack, "aws_service_discovery_instance")).toMatchObject({
       service_id: `\${aws_service_discovery_service.${serviceId}.id}`,
       instance_id: `\${aws_instance.${hostId}.id}`,
@@ -164,7 +187,12 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     const roleId = idOf(stack, "aws_iam_role", (r) => r.name === "streamlines-dev-influxdb");
     const policy = values(stack, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${roleId}.name}`)!;
     const statements = statementsBehind(stack, policy.policy);
-    const resourcesFor = (prefix: string) => [...new Set(statements.filter((s) => (s.actions as string[]).some((a) => a.startsWith(prefix))).flatMap((s) => s.resources as string[]))].sort();
+    const resourcesFor = (prefix: string) =>
+      [
+        ...new Set(
+          statements.filter((s) => (s.actions as string[]).some((a) => a.startsWith(prefix))).flatMap((s) => s.resources as string[]),
+        ),
+      ].sort();
     expect(resourcesFor("secretsmanager:")).toEqual([
       expect.stringMatching(/secret-influx-admin-token_secret_\w+arn\}$/),
       expect.stringMatching(/secret-influx-read-token_secret_\w+arn\}$/),
@@ -172,8 +200,17 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     ]);
     expect(resourcesFor("kms:")).toEqual([expect.stringMatching(/aws_kms_keykey_\w+arn\}$/)]);
     expect(resourcesFor("ecr:Batch")).toEqual([expect.stringMatching(/ecr-influxdb_repository_\w+arn\}$/)]);
-    expect(statements.filter((s) => (s.resources as string[]).includes("*")).flatMap((s) => s.actions).sort()).toEqual(["ecr:GetAuthorizationToken", ...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS].sort());
-    expect(resourcesFor("ssm:")).toEqual([expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:instance\/\*$/)]);
+    expect(
+      statements
+        .filter((s) => (s.resources as string[]).includes("*"))
+        .flatMap((s) => s.actions)
+        .sort(),
+    ).toEqual(["ecr:GetAuthorizationToken", ...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS].sort());
+    expect(resourcesFor("ssm:")).toEqual([
+      expect.stringMatching(
+        /^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:ec2:eu-central-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:instance\/\*$/,
+      ),
+    ]);
     const trust = statementsBehind(stack, only(stack, "aws_iam_role").assume_role_policy);
     expect(trust[0].principals).toEqual([{ type: "Service", identifiers: ["ec2.amazonaws.com"] }]);
     // AmazonSSMManagedInstanceCore would add ssm:GetParameter* on "*": every parameter of the account.
@@ -182,7 +219,11 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
   });
 
   test("log group /<app>/<env>/influxdb, KMS-encrypted, with the configured retention", () => {
-    expect(only(stack, "aws_cloudwatch_log_group")).toMatchObject({ name: "/streamlines/dev/influxdb", retention_in_days: 30, kms_key_id: expect.stringMatching(/aws_kms_key/) });
+    expect(only(stack, "aws_cloudwatch_log_group")).toMatchObject({
+      name: "/streamlines/dev/influxdb",
+      retention_in_days: 30,
+      kms_key_id: expect.stringMatching(/aws_kms_key/),
+    });
   });
 
   test("user data: gzipped header of exports plus the unchanged script file, replaced on change, no secret in it", () => {
@@ -191,7 +232,20 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     expect(userData).toMatch(/^\$\{base64gzip\(join\("", \["#!\/usr\/bin\/env bash\\n", /);
     expect(userData).toMatch(/file\("assets\/[^"]+\/bootstrap\.sh"\)\]\)\)\}$/);
     const exported = [...userData.matchAll(/"export ([A-Z_]+)='"/g)].map((m) => m[1]);
-    expect(exported).toEqual(["VOLUME_ID", "DEVICE_NAME", "AWS_REGION", "INFLUX_IMAGE", "INFLUX_ORG", "INFLUX_BUCKETS", "INFLUX_RETENTION", "INFLUX_PORT", "ADMIN_SECRET_ID", "READ_SECRET_ID", "WRITE_SECRET_ID", "LOG_GROUP"]);
+    expect(exported).toEqual([
+      "VOLUME_ID",
+      "DEVICE_NAME",
+      "AWS_REGION",
+      "INFLUX_IMAGE",
+      "INFLUX_ORG",
+      "INFLUX_BUCKETS",
+      "INFLUX_RETENTION",
+      "INFLUX_PORT",
+      "ADMIN_SECRET_ID",
+      "READ_SECRET_ID",
+      "WRITE_SECRET_ID",
+      "LOG_GROUP",
+    ]);
     // Every variable the script requires is in the header.
     const script = fs.readFileSync(BOOTSTRAP_SCRIPT, "utf8");
     const hostOnly = script.match(/host\) required=\(([A-Z_ ]+)\)/)![1];
@@ -200,7 +254,9 @@ describe("influx (dev config: EBS host, full profile, no bastion)", () => {
     expect(required).toHaveLength(9);
     expect(required.filter((v) => !exported.includes(v))).toEqual([]);
     expect(userData).toContain(`"export INFLUX_BUCKETS='", "market-data-realtime market-data-historical"`);
-    expect(userData).toMatch(/"export INFLUX_IMAGE='", join\(":", \[[^\]]*ecr-influxdb_repository_\w+repository_url, "ctx-[0-9a-f]{16}"\]\)/);
+    expect(userData).toMatch(
+      /"export INFLUX_IMAGE='", join\(":", \[[^\]]*ecr-influxdb_repository_\w+repository_url, "ctx-[0-9a-f]{16}"\]\)/,
+    );
     expect(userData).not.toMatch(/secret_string|SecretString|password/i);
     expect(host.user_data_replace_on_change).toBe(true);
   });
@@ -245,8 +301,15 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     expect(values(stack, "aws_instance").filter((i) => i.instance_type !== "t4g.nano")).toEqual([]);
     expect(values(stack, "aws_volume_attachment")).toEqual([]);
     const service = values(stack, "aws_ecs_service").find((s) => s.name === "streamlines-var-influxdb")!;
-    expect(service).toMatchObject({ desired_count: 1, deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100, enable_execute_command: true });
-    expect((service.network_configuration as Json).security_groups).toEqual([expect.stringMatching(coreGroup(synth, "streamlines-var-influxdb"))]);
+    expect(service).toMatchObject({
+      desired_count: 1,
+      deployment_minimum_healthy_percent: 0,
+      deployment_maximum_percent: 100,
+      enable_execute_command: true,
+    });
+    expect((service.network_configuration as Json).security_groups).toEqual([
+      expect.stringMatching(coreGroup(synth, "streamlines-var-influxdb")),
+    ]);
     expect(values(stack, "aws_security_group").map((g) => g.name)).toEqual(["streamlines-var-bastion"]);
     expect(only(stack, "aws_service_discovery_service").name).toBe("influxdb");
   });
@@ -259,13 +322,21 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
         efs_volume_configuration: {
           file_system_id: expect.stringMatching(/aws_efs_file_systeminflux-data_file-system_\w+id\}$/),
           transit_encryption: "ENABLED",
-          authorization_config: { access_point_id: expect.stringMatching(/aws_efs_access_pointinflux-data_access-point_\w+id\}$/), iam: "ENABLED" },
+          authorization_config: {
+            access_point_id: expect.stringMatching(/aws_efs_access_pointinflux-data_access-point_\w+id\}$/),
+            iam: "ENABLED",
+          },
         },
       },
     ]);
     const [container] = JSON.parse(definition.container_definitions as string);
     expect(container.mountPoints).toEqual([{ sourceVolume: "data", containerPath: "/var/lib/influxdb2", readOnly: false }]);
-    expect(container.environment).toEqual(expect.arrayContaining([{ name: "INFLUX_RUNTIME", value: "container" }, { name: "INFLUX_BUCKETS", value: "market-data-realtime market-data-historical" }]));
+    expect(container.environment).toEqual(
+      expect.arrayContaining([
+        { name: "INFLUX_RUNTIME", value: "container" },
+        { name: "INFLUX_BUCKETS", value: "market-data-realtime market-data-historical" },
+      ]),
+    );
     expect(container.secrets).toEqual([]);
     expect(definition.cpu).toBe("512");
     expect(definition.memory).toBe("2048");
@@ -294,16 +365,30 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
     const policy = values(stack, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${roleId}.name}`)!;
     const efs = statementsBehind(stack, policy.policy).find((s) => (s.actions as string[]).includes("elasticfilesystem:ClientMount"))!;
     expect(efs.resources).toEqual([expect.stringMatching(/aws_efs_file_systeminflux-data_file-system_\w+arn\}$/)]);
-    expect(efs.condition).toEqual([{ test: "StringEquals", variable: "elasticfilesystem:AccessPointArn", values: [expect.stringMatching(/aws_efs_access_pointinflux-data_access-point_\w+arn\}$/)] }]);
+    expect(efs.condition).toEqual([
+      {
+        test: "StringEquals",
+        variable: "elasticfilesystem:AccessPointArn",
+        values: [expect.stringMatching(/aws_efs_access_pointinflux-data_access-point_\w+arn\}$/)],
+      },
+    ]);
   });
 
   test("8086 in from ripples, backend and the bastion only; out: 443 and NFS to the mount targets' group", () => {
     const group = influxGroupRef(synth);
     const bastionId = idOf(stack, "aws_security_group", (g) => g.name === "streamlines-var-bastion");
     const influxIngress = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === group);
-    expect(influxIngress.every((r) => r.from_port === 8086 && r.to_port === 8086 && r.ip_protocol === "tcp" && !("cidr_ipv4" in r) && !("cidr_ipv6" in r))).toBe(true);
+    expect(
+      influxIngress.every(
+        (r) => r.from_port === 8086 && r.to_port === 8086 && r.ip_protocol === "tcp" && !("cidr_ipv4" in r) && !("cidr_ipv6" in r),
+      ),
+    ).toBe(true);
     expect(influxIngress.map((r) => r.referenced_security_group_id)).toEqual(
-      expect.arrayContaining([`\${aws_security_group.${bastionId}.id}`, expect.stringMatching(coreGroup(synth, "streamlines-var-ripples")), expect.stringMatching(coreGroup(synth, "streamlines-var-backend"))]),
+      expect.arrayContaining([
+        `\${aws_security_group.${bastionId}.id}`,
+        expect.stringMatching(coreGroup(synth, "streamlines-var-ripples")),
+        expect.stringMatching(coreGroup(synth, "streamlines-var-backend")),
+      ]),
     );
     expect(influxIngress).toHaveLength(3);
     const egress = rulesOn(stack, "aws_vpc_security_group_egress_rule", group);
@@ -323,17 +408,27 @@ describe("influx (efs-endpoints fixture: EFS on Fargate, bastion, full profile)"
       lifecycle: { ignore_changes: ["ami"] },
     });
     expect(bastion.subnet_id).toMatch(coreOutput("aws_subnetnetwork_public-0_[0-9A-F]+id"));
-    expect(only(stack, "aws_key_pair")).toMatchObject({ key_name: "streamlines-var-bastion", public_key: synth.config.influx.bastion!.publicKey });
+    expect(only(stack, "aws_key_pair")).toMatchObject({
+      key_name: "streamlines-var-bastion",
+      public_key: synth.config.influx.bastion!.publicKey,
+    });
     expect(bastion.key_name).toMatch(/^\$\{aws_key_pair\.[\w-]+\.key_name\}$/);
-    expect(rulesOn(stack, "aws_vpc_security_group_ingress_rule", bastionGroup)).toEqual(["tcp 22-22 198.51.100.0/24", "tcp 22-22 203.0.113.7/32"]);
-    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual(["tcp 443-443 0.0.0.0/0", `tcp 8086-8086 ${influxGroupRef(synth)}`].sort());
+    expect(rulesOn(stack, "aws_vpc_security_group_ingress_rule", bastionGroup)).toEqual([
+      "tcp 22-22 198.51.100.0/24",
+      "tcp 22-22 203.0.113.7/32",
+    ]);
+    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", bastionGroup)).toEqual(
+      ["tcp 443-443 0.0.0.0/0", `tcp 8086-8086 ${influxGroupRef(synth)}`].sort(),
+    );
   });
 
   test("bastion: patchable through Session Manager, with the InfluxDB host's scoped policy and nothing else", () => {
     const bastion = only(stack, "aws_instance");
     const profile = Object.entries(resourcesOf(stack, "aws_iam_instance_profile")).find(([, p]) => p.name === "streamlines-var-bastion")!;
     expect(bastion.iam_instance_profile).toBe(`\${aws_iam_instance_profile.${profile[0]}.name}`);
-    expect(roleActions(stack, "streamlines-var-bastion")).toEqual([...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS, "ssm:UpdateInstanceInformation"].sort());
+    expect(roleActions(stack, "streamlines-var-bastion")).toEqual(
+      [...AGENT_MESSAGE_ACTIONS, ...SESSION_CHANNEL_ACTIONS, "ssm:UpdateInstanceInformation"].sort(),
+    );
     const roleId = idOf(stack, "aws_iam_role", (r) => r.name === "streamlines-var-bastion");
     expect(values(stack, "aws_iam_role_policy_attachment").filter((a) => a.role === `\${aws_iam_role.${roleId}.name}`)).toEqual([]);
     expect(bastion).not.toHaveProperty("associate_public_ip_address");
@@ -363,7 +458,9 @@ describe("influx (backend-only fixture: EBS host with a pinned AMI, Grafana, no 
   test("8086 in from ripples and Grafana only (no backend in this profile)", () => {
     const group = influxGroupRef(synth);
     const grafanaGroup = `\${aws_security_group.${idOf(stack, "aws_security_group", (g) => g.name === "streamlines-bko-grafana")}.id}`;
-    const sources = values(stack, "aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === group).map((r) => r.referenced_security_group_id);
+    const sources = values(stack, "aws_vpc_security_group_ingress_rule")
+      .filter((r) => r.security_group_id === group)
+      .map((r) => r.referenced_security_group_id);
     expect(sources).toHaveLength(2);
     expect(sources).toEqual(expect.arrayContaining([grafanaGroup, expect.stringMatching(coreGroup(synth, "streamlines-bko-ripples"))]));
   });
@@ -373,18 +470,29 @@ describe("influx (backend-only fixture: EBS host with a pinned AMI, Grafana, no 
     const [container] = JSON.parse(definition.container_definitions as string);
     expect(container.image).toMatch(/ecr-grafana_repository_\w+repository_url\}:11\.3\.0$/);
     expect(container.secrets).toEqual([
-      { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.grafana_admin-password_secret_\w+\.arn\}$/) },
+      {
+        name: "GF_SECURITY_ADMIN_PASSWORD",
+        valueFrom: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.grafana_admin-password_secret_\w+\.arn\}$/),
+      },
       { name: "INFLUX_READ_TOKEN", valueFrom: expect.stringMatching(/secret-influx-read-token_secret_\w+arn\}$/) },
     ]);
     const env = Object.fromEntries((container.environment as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ INFLUX_URL: "http://influxdb.streamlines-bko.internal:8086", INFLUX_ORG: "streamlines", INFLUX_BUCKET: "market-data-realtime", GF_AUTH_ANONYMOUS_ENABLED: "false" });
+    expect(env).toMatchObject({
+      INFLUX_URL: "http://influxdb.streamlines-bko.internal:8086",
+      INFLUX_ORG: "streamlines",
+      INFLUX_BUCKET: "market-data-realtime",
+      GF_AUTH_ANONYMOUS_ENABLED: "false",
+    });
     const service = values(stack, "aws_ecs_service").find((s) => s.name === "streamlines-bko-grafana")!;
     expect(service).not.toHaveProperty("load_balancer");
     expect(service.enable_execute_command).toBe(true);
     expect((service.network_configuration as Json).assign_public_ip).toBe(false);
     const grafanaGroup = `\${aws_security_group.${idOf(stack, "aws_security_group", (g) => g.name === "streamlines-bko-grafana")}.id}`;
     expect(rulesOn(stack, "aws_vpc_security_group_ingress_rule", grafanaGroup)).toEqual([]);
-    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", grafanaGroup)).toEqual(["tcp 443-443 0.0.0.0/0", `tcp 8086-8086 ${influxGroupRef(synth)}`]);
+    expect(rulesOn(stack, "aws_vpc_security_group_egress_rule", grafanaGroup)).toEqual([
+      "tcp 443-443 0.0.0.0/0",
+      `tcp 8086-8086 ${influxGroupRef(synth)}`,
+    ]);
   });
 
   test("the admin password: generated by an ephemeral resource into a write-only argument, never in state", () => {
@@ -397,10 +505,20 @@ describe("influx (backend-only fixture: EBS host with a pinned AMI, Grafana, no 
     const ephemeral = (stack as Json).ephemeral as Record<string, Record<string, Json>>;
     expect(ephemeral.aws_secretsmanager_random_password[name]).toEqual({ password_length: 32, exclude_punctuation: true });
     expect(resourcesOf(stack, "random_password")).toEqual({});
-    expect(only(stack, "aws_secretsmanager_secret")).toMatchObject({ name: "streamlines-bko/grafana-admin-password", kms_key_id: expect.stringMatching(/aws_kms_key/) });
+    expect(only(stack, "aws_secretsmanager_secret")).toMatchObject({
+      name: "streamlines-bko/grafana-admin-password",
+      kms_key_id: expect.stringMatching(/aws_kms_key/),
+    });
   });
 
   test("outputs: Grafana's service and admin secret next to the host's", () => {
-    expect(Object.keys(stack.output ?? {}).sort()).toEqual(["grafana_admin_secret", "grafana_service_name", "influx_url", "instance_id", "log_group", "private_ip"]);
+    expect(Object.keys(stack.output ?? {}).sort()).toEqual([
+      "grafana_admin_secret",
+      "grafana_service_name",
+      "influx_url",
+      "instance_id",
+      "log_group",
+      "private_ip",
+    ]);
   });
 });

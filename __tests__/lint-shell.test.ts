@@ -11,7 +11,10 @@ const TOOLS = ["bash", "env", "dirname", "find", "sort", "head", "grep", "sed", 
 let bin: string;
 
 function which(tool: string): string {
-  const found = (process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, tool)).find((f) => fs.existsSync(f));
+  const found = (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .map((d) => path.join(d, tool))
+    .find((f) => fs.existsSync(f));
   if (!found) throw new Error(`${tool} not on PATH`);
   return found;
 }

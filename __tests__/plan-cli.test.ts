@@ -45,8 +45,21 @@ describe("exit code", () => {
     expect(combineExitCodes(0, [])).toBe(1);
   });
   test("only stacks with a JSON plan are reviewed", () => {
-    expect(reviewArgs([ok("foundations"), { stack: "core", failure: "x" }], "out/stacks")).toEqual(["--synth-dir", "out/stacks", "--format", "terminal", "foundations=plans/foundations.json"]);
-    expect(reviewArgs([ok("core")], "s", "json", "drift")).toEqual(["--synth-dir", "s", "--format", "json", "--drift", "core=plans/core.json"]);
+    expect(reviewArgs([ok("foundations"), { stack: "core", failure: "x" }], "out/stacks")).toEqual([
+      "--synth-dir",
+      "out/stacks",
+      "--format",
+      "terminal",
+      "foundations=plans/foundations.json",
+    ]);
+    expect(reviewArgs([ok("core")], "s", "json", "drift")).toEqual([
+      "--synth-dir",
+      "s",
+      "--format",
+      "json",
+      "--drift",
+      "core=plans/core.json",
+    ]);
   });
 });
 
@@ -114,7 +127,9 @@ exit 9
     expect(fs.existsSync(path.join(root, "plans", "core.json"))).toBe(true);
     expect(out.join("")).toContain("Result: no changes in 2 stacks (exit code 0)");
     expect(out.join("")).toMatch(/^Cost: \$0\.00\/month, fixed/m);
-    expect(fs.readFileSync(path.join(root, "plans", "review.md"), "utf8")).toMatch(/^### Plan review: no changes in 2 stacks \(exit code 0\)\n/);
+    expect(fs.readFileSync(path.join(root, "plans", "review.md"), "utf8")).toMatch(
+      /^### Plan review: no changes in 2 stacks \(exit code 0\)\n/,
+    );
   });
 
   test("--format markdown: stdout holds the review alone, progress goes to stderr", async () => {
@@ -133,7 +148,12 @@ exit 9
     process.env.FAKE_PLAN_core = path.join(FIXTURES, "core-create.json");
     expect(await main(["--no-synth", "--format", "json"], root)).toBe(2);
     const review = JSON.parse(out.join(""));
-    expect(review).toMatchObject({ kind: "plan", exitCode: 2, cost: { monthlyChange: 67.16, plusUsage: true, currency: "USD" }, prices: { region: "us-east-1" } });
+    expect(review).toMatchObject({
+      kind: "plan",
+      exitCode: 2,
+      cost: { monthlyChange: 67.16, plusUsage: true, currency: "USD" },
+      prices: { region: "us-east-1" },
+    });
     expect(review.stacks.map((s: { stack: string }) => s.stack)).toEqual(["foundations", "core"]);
   });
 

@@ -1,5 +1,13 @@
 import * as path from "path";
-import { GapList, PlanJson, acceptedGapNames, analyzePlan, attributeChanges, formatViolations, loadGapList } from "../scripts/lib/plan-diff";
+import {
+  GapList,
+  PlanJson,
+  acceptedGapNames,
+  analyzePlan,
+  attributeChanges,
+  formatViolations,
+  loadGapList,
+} from "../scripts/lib/plan-diff";
 
 const TAGS = { app: "streamlines", env: "acc", owner: "platform-team", stack: "core" };
 
@@ -11,8 +19,18 @@ const GAPS: GapList = {
   ],
 };
 
-function update(address: string, before: Record<string, unknown>, after: Record<string, unknown>, afterUnknown: Record<string, unknown> = {}): NonNullable<PlanJson["resource_changes"]>[number] {
-  return { address, type: address.split(".")[0], mode: "managed", change: { actions: ["update"], before, after, after_unknown: afterUnknown } };
+function update(
+  address: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  afterUnknown: Record<string, unknown> = {},
+): NonNullable<PlanJson["resource_changes"]>[number] {
+  return {
+    address,
+    type: address.split(".")[0],
+    mode: "managed",
+    change: { actions: ["update"], before, after, after_unknown: afterUnknown },
+  };
 }
 
 const noop = (address: string, values: Record<string, unknown>) => ({
@@ -27,7 +45,12 @@ describe("analyzePlan", () => {
     const plan: PlanJson = {
       resource_changes: [
         noop("aws_s3_bucket.artifacts", { bucket: "b", tags_all: TAGS }),
-        { address: "data.aws_caller_identity.me", type: "aws_caller_identity", mode: "data", change: { actions: ["read"], before: null, after: {} } },
+        {
+          address: "data.aws_caller_identity.me",
+          type: "aws_caller_identity",
+          mode: "data",
+          change: { actions: ["read"], before: null, after: {} },
+        },
       ],
       output_changes: { vpc_id: { actions: ["no-op"], before: "vpc-1", after: "vpc-1" } },
     };
@@ -47,7 +70,13 @@ describe("analyzePlan", () => {
     expect(a.ok).toBe(true);
     expect(a.violations).toEqual([]);
     expect(a.accepted).toEqual([
-      { address: "aws_kinesis_stream.upstream", type: "aws_kinesis_stream", attribute: "tags_all", kind: "update", reason: "moto CreateStream drops tags" },
+      {
+        address: "aws_kinesis_stream.upstream",
+        type: "aws_kinesis_stream",
+        attribute: "tags_all",
+        kind: "update",
+        reason: "moto CreateStream drops tags",
+      },
     ]);
     expect(acceptedGapNames(a)).toEqual(["aws_kinesis_stream.tags_all"]);
   });
@@ -66,7 +95,14 @@ describe("analyzePlan", () => {
     expect(a.ok).toBe(false);
     expect(a.accepted.map((g) => g.attribute)).toEqual(["tags_all"]);
     expect(a.violations).toEqual([
-      { address: "aws_kinesis_stream.upstream", kind: "update", attribute: "retention_period", before: 24, after: 48, detail: "retention_period" },
+      {
+        address: "aws_kinesis_stream.upstream",
+        kind: "update",
+        attribute: "retention_period",
+        before: 24,
+        after: 48,
+        detail: "retention_period",
+      },
     ]);
     expect(formatViolations(a.violations)).toEqual(["aws_kinesis_stream.upstream: update retention_period: 24 -> 48 [retention_period]"]);
   });
@@ -80,11 +116,25 @@ describe("analyzePlan", () => {
 
   test("a value known only after apply counts as a change", () => {
     const plan: PlanJson = {
-      resource_changes: [update("aws_ecs_service.api", { task_definition: "td:1", enable_execute_command: false }, { enable_execute_command: false }, { task_definition: true })],
+      resource_changes: [
+        update(
+          "aws_ecs_service.api",
+          { task_definition: "td:1", enable_execute_command: false },
+          { enable_execute_command: false },
+          { task_definition: true },
+        ),
+      ],
     };
     const a = analyzePlan(plan, GAPS);
     expect(a.violations).toEqual([
-      { address: "aws_ecs_service.api", kind: "update", attribute: "task_definition", before: "td:1", after: "(known after apply)", detail: "task_definition (known after apply)" },
+      {
+        address: "aws_ecs_service.api",
+        kind: "update",
+        attribute: "task_definition",
+        before: "td:1",
+        after: "(known after apply)",
+        detail: "task_definition (known after apply)",
+      },
     ]);
   });
 
@@ -95,7 +145,13 @@ describe("analyzePlan", () => {
           address: "aws_kinesis_stream.upstream",
           type: "aws_kinesis_stream",
           mode: "managed",
-          change: { actions: ["delete", "create"], before: { name: "s", tags_all: {} }, after: { name: "s", tags_all: TAGS }, after_unknown: { arn: true }, replace_paths: [["name"]] },
+          change: {
+            actions: ["delete", "create"],
+            before: { name: "s", tags_all: {} },
+            after: { name: "s", tags_all: TAGS },
+            after_unknown: { arn: true },
+            replace_paths: [["name"]],
+          },
         },
       ],
     };
@@ -107,9 +163,24 @@ describe("analyzePlan", () => {
   test("create and delete are rejected unless the gap list names them", () => {
     const plan: PlanJson = {
       resource_changes: [
-        { address: "aws_s3_object.prefix", type: "aws_s3_object", mode: "managed", change: { actions: ["create"], before: null, after: { key: "flink/" }, after_unknown: { id: true } } },
-        { address: "aws_vpc.old", type: "aws_vpc", mode: "managed", change: { actions: ["delete"], before: { cidr_block: "10.0.0.0/16" }, after: null } },
-        { address: "aws_example_thing.x", type: "aws_example_thing", mode: "managed", change: { actions: ["create"], before: null, after: {} } },
+        {
+          address: "aws_s3_object.prefix",
+          type: "aws_s3_object",
+          mode: "managed",
+          change: { actions: ["create"], before: null, after: { key: "flink/" }, after_unknown: { id: true } },
+        },
+        {
+          address: "aws_vpc.old",
+          type: "aws_vpc",
+          mode: "managed",
+          change: { actions: ["delete"], before: { cidr_block: "10.0.0.0/16" }, after: null },
+        },
+        {
+          address: "aws_example_thing.x",
+          type: "aws_example_thing",
+          mode: "managed",
+          change: { actions: ["create"], before: null, after: {} },
+        },
       ],
     };
     const a = analyzePlan(plan, GAPS);
@@ -133,7 +204,13 @@ describe("attributeChanges", () => {
       {},
     );
     expect(changes).toEqual([
-      { attribute: "rule", before: [{ filter: [{ prefix: "" }], status: "Enabled" }], after: [{ filter: [{ prefix: "logs/" }], status: "Enabled" }], unknown: false, paths: ["rule[0].filter[0].prefix"] },
+      {
+        attribute: "rule",
+        before: [{ filter: [{ prefix: "" }], status: "Enabled" }],
+        after: [{ filter: [{ prefix: "logs/" }], status: "Enabled" }],
+        unknown: false,
+        paths: ["rule[0].filter[0].prefix"],
+      },
     ]);
   });
 

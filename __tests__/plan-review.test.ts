@@ -49,7 +49,11 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
     const codes = JSON.parse(fs.readFileSync(path.join(PLANS, "terraform-exit-codes.json"), "utf8")) as Record<string, unknown>;
     const recorded = Object.entries(codes).filter(([k]) => k !== "about");
     expect(recorded.map(([k]) => k).sort()).toEqual(
-      fs.readdirSync(PLANS).filter((n) => /^(foundations|core)-.*\.json$/.test(n)).map((n) => n.replace(/\.json$/, "")).sort(),
+      fs
+        .readdirSync(PLANS)
+        .filter((n) => /^(foundations|core)-.*\.json$/.test(n))
+        .map((n) => n.replace(/\.json$/, ""))
+        .sort(),
     );
     for (const [name, code] of recorded) {
       const stack = name.split("-")[0];
@@ -157,7 +161,9 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
     const r = cli(["foundations=foundations-forget-ebs.json"]);
     expect(r.code).toBe(EXIT_CHANGES);
     expect(r.out[0]).toBe("WARNING: 1 stateful resource leaving Terraform. Check each line before you apply (help/plan-review.md).");
-    expect(r.out[2]).toContain(`FORGET  ${VOLUME}  stateful: holds the volume's data (the Influx data volume); leaves Terraform's management, stays in AWS`);
+    expect(r.out[2]).toContain(
+      `FORGET  ${VOLUME}  stateful: holds the volume's data (the Influx data volume); leaves Terraform's management, stays in AWS`,
+    );
     expect(r.out).toContain("foundations (foundations-forget-ebs.json): 0 to add, 0 to change, 0 to replace, 0 to destroy, 1 to forget");
     expect(r.out).toContain("  aws_ebs_volume    0       0        0        0       1");
   });
@@ -173,7 +179,9 @@ describe("recorded plans (terraform 1.11.4 show -json, hashicorp/aws 5.100.0)", 
     const r = cli(["--synth-dir", "synth", "foundations=foundations-errored-prevent-destroy.json"]);
     expect(r.code).toBe(EXIT_ERROR);
     expect(r.out[0]).toBe("WARNING: 1 replacement. Check each line before you apply (help/plan-review.md).");
-    expect(r.out[2]).toContain(`REPLACE  ${VOLUME}  stateful: holds the volume's data (the Influx data volume); protected: prevent_destroy; forced by availability_zone (destroy first)`);
+    expect(r.out[2]).toContain(
+      `REPLACE  ${VOLUME}  stateful: holds the volume's data (the Influx data volume); protected: prevent_destroy; forced by availability_zone (destroy first)`,
+    );
     expect(r.out).toContain("foundations (foundations-errored-prevent-destroy.json): ERROR");
     expect(r.out).toContain(`  error: prevent_destroy stops the plan: ${VOLUME} would be replaced`);
     expect(r.out[r.out.length - 1]).toBe("Result: error in foundations (exit code 1)");
@@ -207,7 +215,9 @@ describe("several stacks", () => {
     expect(r.code).toBe(EXIT_ERROR);
     expect(r.out).toContain("core (missing.json): ERROR");
     expect(r.out).toContain("  error: cannot read plan: file not found");
-    expect(r.out).toContain("  error: not a terraform plan in JSON (format_version missing); expected the output of terraform show -json <planfile>");
+    expect(r.out).toContain(
+      "  error: not a terraform plan in JSON (format_version missing); expected the output of terraform show -json <planfile>",
+    );
     expect(r.out[r.out.length - 1]).toBe("Result: error in core, edge (exit code 1)");
   });
 
@@ -227,23 +237,33 @@ describe("several stacks", () => {
 describe("which changes are warnings", () => {
   const base = load("foundations-noop");
   type Rc = NonNullable<ReviewPlanJson["resource_changes"]>[number];
-  const withChange = (address: string, type: string, actions: string[], opts: { reason?: string; mode?: string; before?: Record<string, unknown> } = {}): ReviewPlanJson => {
+  const withChange = (
+    address: string,
+    type: string,
+    actions: string[],
+    opts: { reason?: string; mode?: string; before?: Record<string, unknown> } = {},
+  ): ReviewPlanJson => {
     const rc: Rc = {
       address,
       type,
       name: address.split(".").slice(-1)[0],
       mode: opts.mode ?? "managed",
       action_reason: opts.reason,
-      change: { actions, before: actions[0] === "create" && actions.length === 1 ? null : opts.before ?? {}, after: actions.includes("create") || actions.includes("update") ? {} : null },
+      change: {
+        actions,
+        before: actions[0] === "create" && actions.length === 1 ? null : (opts.before ?? {}),
+        after: actions.includes("create") || actions.includes("update") ? {} : null,
+      },
     };
     return { ...base, resource_changes: [...(base.resource_changes ?? []), rc], output_changes: {} };
   };
-  const warnings = (plan: ReviewPlanJson, preventDestroy?: Set<string>) => reviewPlan("s", "f", plan, { preventDestroy }).warnings.map((w) => `${w.action} ${w.address}: ${w.why}`);
+  const warnings = (plan: ReviewPlanJson, preventDestroy?: Set<string>) =>
+    reviewPlan("s", "f", plan, { preventDestroy }).warnings.map((w) => `${w.action} ${w.address}: ${w.why}`);
 
   test("any replacement, stateful or not, with terraform's reason when no attribute forces it", () => {
-    expect(warnings(withChange("aws_security_group.sg", "aws_security_group", ["create", "delete"], { reason: "replace_by_request" }))).toEqual([
-      "replace aws_security_group.sg: replacement requested (-replace) (create first)",
-    ]);
+    expect(
+      warnings(withChange("aws_security_group.sg", "aws_security_group", ["create", "delete"], { reason: "replace_by_request" })),
+    ).toEqual(["replace aws_security_group.sg: replacement requested (-replace) (create first)"]);
     expect(warnings(withChange("aws_instance.host", "aws_instance", ["delete", "create"], { reason: "replace_because_tainted" }))).toEqual([
       "replace aws_instance.host: the resource is tainted (destroy first)",
     ]);
@@ -251,10 +271,16 @@ describe("which changes are warnings", () => {
 
   test("a destroy only when the resource is stateful or protected", () => {
     expect(warnings(withChange("aws_subnet.a", "aws_subnet", ["delete"]))).toEqual([]);
-    expect(warnings(withChange("aws_s3_bucket.artifacts", "aws_s3_bucket", ["delete"]))).toEqual(["destroy aws_s3_bucket.artifacts: stateful: holds the bucket's objects"]);
-    expect(warnings(withChange("aws_lb.public", "aws_lb", ["delete"], { before: { enable_deletion_protection: true } }))).toEqual(["destroy aws_lb.public: protected: enable_deletion_protection"]);
+    expect(warnings(withChange("aws_s3_bucket.artifacts", "aws_s3_bucket", ["delete"]))).toEqual([
+      "destroy aws_s3_bucket.artifacts: stateful: holds the bucket's objects",
+    ]);
+    expect(warnings(withChange("aws_lb.public", "aws_lb", ["delete"], { before: { enable_deletion_protection: true } }))).toEqual([
+      "destroy aws_lb.public: protected: enable_deletion_protection",
+    ]);
     expect(warnings(withChange("aws_lb.public", "aws_lb", ["delete"], { before: { enable_deletion_protection: false } }))).toEqual([]);
-    expect(warnings(withChange("aws_iam_role.r", "aws_iam_role", ["delete"]), new Set(["aws_iam_role.r"]))).toEqual(["destroy aws_iam_role.r: protected: prevent_destroy"]);
+    expect(warnings(withChange("aws_iam_role.r", "aws_iam_role", ["delete"]), new Set(["aws_iam_role.r"]))).toEqual([
+      "destroy aws_iam_role.r: protected: prevent_destroy",
+    ]);
   });
 
   test("creates, updates, reads of data sources and no-ops are never warnings", () => {
@@ -272,7 +298,16 @@ describe("which changes are warnings", () => {
   });
 
   test("every stateful type says what it holds", () => {
-    for (const t of ["aws_ebs_volume", "aws_efs_file_system", "aws_dynamodb_table", "aws_s3_bucket", "aws_kms_key", "aws_secretsmanager_secret", "aws_ecr_repository", "aws_db_instance"]) {
+    for (const t of [
+      "aws_ebs_volume",
+      "aws_efs_file_system",
+      "aws_dynamodb_table",
+      "aws_s3_bucket",
+      "aws_kms_key",
+      "aws_secretsmanager_secret",
+      "aws_ecr_repository",
+      "aws_db_instance",
+    ]) {
       expect(STATEFUL_TYPES[t]).toMatch(/\w/);
     }
   });
@@ -318,7 +353,10 @@ describe("command line", () => {
     expect(() => parseArgs(args)).toThrow(message);
     const r = cli(args);
     expect(r.code).toBe(EXIT_ERROR);
-    expect(r.err).toEqual([`plan-review: ${message}`, "usage: plan-review [--format terminal|markdown|json] [--drift] [--synth-dir DIR] <stack>=<plan.json> ..."]);
+    expect(r.err).toEqual([
+      `plan-review: ${message}`,
+      "usage: plan-review [--format terminal|markdown|json] [--drift] [--synth-dir DIR] <stack>=<plan.json> ...",
+    ]);
     expect(r.out).toEqual([]);
   });
 
@@ -360,7 +398,10 @@ describe("help/plan-review.md", () => {
       fs.mkdirSync(path.join(dir, "plans"));
       const stacks = ["foundations", "core", "influx", "edge"];
       for (const s of stacks) fs.copyFileSync(fixture("foundations-noop"), path.join(dir, "plans", `${s}.json`));
-      const r = cli(stacks.map((s) => `${s}=plans/${s}.json`), dir);
+      const r = cli(
+        stacks.map((s) => `${s}=plans/${s}.json`),
+        dir,
+      );
       expect(r.code).toBe(EXIT_NO_CHANGES);
       // The figures in the runbook are a real env's; the fixtures hold a cut-down stack.
       const figures = (lines: readonly string[] | undefined) => (lines ?? []).map((l) => l.replace(/\$[0-9.]+ -> \$[0-9.]+/, "$X -> $X"));
@@ -384,8 +425,12 @@ describe("--format markdown and json", () => {
     );
     const at = (text: string) => md.indexOf(text);
     expect(at("> [!WARNING]")).toBeGreaterThan(0);
-    expect(md).toContain(`| foundations | REPLACE | \`${VOLUME}\` | stateful: holds the volume's data (the Influx data volume); forced by availability_zone (destroy first) |`);
-    const order = ["> [!WARNING]", "#### foundations: 0 to add", "#### core: 8 to add", "#### edge: no changes", "#### Cost change"].map(at);
+    expect(md).toContain(
+      `| foundations | REPLACE | \`${VOLUME}\` | stateful: holds the volume's data (the Influx data volume); forced by availability_zone (destroy first) |`,
+    );
+    const order = ["> [!WARNING]", "#### foundations: 0 to add", "#### core: 8 to add", "#### edge: no changes", "#### Cost change"].map(
+      at,
+    );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(md).toContain("| resource type | add | change | replace | destroy | monthly |\n|---|--:|--:|--:|--:|--:|");
@@ -393,7 +438,9 @@ describe("--format markdown and json", () => {
     expect(md).toContain("| **all stacks** | **$11.50** | **$78.66** | **+$67.16/month** |");
     expect(md).toContain("| +$33.58/month | `aws_kinesis_stream.upstream_stream_4C2D8E19` | create | on-demand stream |");
     expect(md).toContain("- core: aws_cloudwatch_log_group x2 ($0.50/GB ingested, $0.03/GB-month stored)");
-    expect(r.out[r.out.length - 1]).toBe("Fixed monthly prices only: us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts.");
+    expect(r.out[r.out.length - 1]).toBe(
+      "Fixed monthly prices only: us-east-1 list prices of 2025 x1.15 for eu-central-1, scripts/lib/prices.ts.",
+    );
   });
 
   test("markdown: no warning block when nothing is replaced or lost; an errored plan shows its error", () => {
@@ -411,12 +458,29 @@ describe("--format markdown and json", () => {
     expect(r.code).toBe(EXIT_CHANGES);
     expect(r.out).toHaveLength(1);
     const review = JSON.parse(r.out[0]);
-    expect(review).toMatchObject({ kind: "plan", exitCode: 2, result: "changes in 2 stacks of 3: foundations, core (exit code 2)", cost: { monthlyChange: 67.16, plusUsage: true } });
+    expect(review).toMatchObject({
+      kind: "plan",
+      exitCode: 2,
+      result: "changes in 2 stacks of 3: foundations, core (exit code 2)",
+      cost: { monthlyChange: 67.16, plusUsage: true },
+    });
     expect(review.warnings.map((w: { action: string }) => w.action)).toEqual(["replace", "replace"]);
     const core = review.stacks[1];
-    expect(core).toMatchObject({ stack: "core", summary: "8 to add, 0 to change, 0 to replace, 0 to destroy", counts: { aws_kinesis_stream: { create: 2 } } });
-    expect(core.cost).toMatchObject({ monthlyBefore: 0, monthlyAfter: 67.16, monthlyChange: 67.16, region: "eu-central-1", regionFactor: 1.15 });
-    expect(core.resources.find((x: { address: string }) => x.address === "aws_kinesis_stream.upstream_stream_4C2D8E19").cost).toMatchObject({ after: 33.58, delta: 33.58, basisAfter: "on-demand stream" });
+    expect(core).toMatchObject({
+      stack: "core",
+      summary: "8 to add, 0 to change, 0 to replace, 0 to destroy",
+      counts: { aws_kinesis_stream: { create: 2 } },
+    });
+    expect(core.cost).toMatchObject({
+      monthlyBefore: 0,
+      monthlyAfter: 67.16,
+      monthlyChange: 67.16,
+      region: "eu-central-1",
+      regionFactor: 1.15,
+    });
+    expect(core.resources.find((x: { address: string }) => x.address === "aws_kinesis_stream.upstream_stream_4C2D8E19").cost).toMatchObject(
+      { after: 33.58, delta: 33.58, basisAfter: "on-demand stream" },
+    );
     expect(review.prices).toMatchObject({ region: "us-east-1", asOf: "2025", table: "scripts/lib/prices.ts" });
   });
 
@@ -444,7 +508,9 @@ describe("drift (a refresh-only plan)", () => {
     ]);
     const settled = cli(["--drift", "core=drift-refresh-only-none.json"]);
     expect(settled.code).toBe(EXIT_NO_CHANGES);
-    expect(settled.out).toContain("  note: 2 resources read back only null as {} or [] (the provider's normalization, not drift); not counted");
+    expect(settled.out).toContain(
+      "  note: 2 resources read back only null as {} or [] (the provider's normalization, not drift); not counted",
+    );
     expect(settled.out[settled.out.length - 1]).toBe("Result: no drift in 1 stack (exit code 0)");
   });
 
@@ -469,9 +535,22 @@ describe("drift (a refresh-only plan)", () => {
     expect(exitCode([clean])).toBe(EXIT_NO_CHANGES);
     expect(renderReview([clean])).toContain("Result: no drift in 1 stack (exit code 0)");
     const plan = driftPlan();
-    const volume = { address: VOLUME, type: "aws_ebs_volume", name: "influx-data_volume_3BD9A426", mode: "managed", change: { actions: ["delete"], before: { size: 50, type: "gp3" }, after: null } };
+    const volume = {
+      address: VOLUME,
+      type: "aws_ebs_volume",
+      name: "influx-data_volume_3BD9A426",
+      mode: "managed",
+      change: { actions: ["delete"], before: { size: 50, type: "gp3" }, after: null },
+    };
     const review = reviewPlan("foundations", "f", { ...plan, resource_drift: [volume] }, { mode: "drift" });
-    expect(review.warnings).toEqual([{ stack: "foundations", address: VOLUME, action: "destroy", why: "stateful: holds the volume's data (the Influx data volume); deleted outside Terraform" }]);
+    expect(review.warnings).toEqual([
+      {
+        stack: "foundations",
+        address: VOLUME,
+        action: "destroy",
+        why: "stateful: holds the volume's data (the Influx data volume); deleted outside Terraform",
+      },
+    ]);
     expect(review.resources[0].cost?.delta).toBe(-4);
     expect(renderReview([review])).toContain(`    -$4.00/month ${VOLUME} (deleted outside Terraform: 50 GiB gp3)`);
   });

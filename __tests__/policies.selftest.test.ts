@@ -22,7 +22,11 @@ import {
 const TAGS = { app: "streamlines", env: "dev", stack: "core", owner: "platform-team" };
 const provider = (extra: Record<string, unknown> = {}) => ({ region: "eu-central-1", default_tags: [{ tags: TAGS }], ...extra });
 
-function stack(resource: StackJson["resource"], data?: StackJson["data"], providers: StackJson["provider"] = { aws: [provider()] }): StackJson {
+function stack(
+  resource: StackJson["resource"],
+  data?: StackJson["data"],
+  providers: StackJson["provider"] = { aws: [provider()] },
+): StackJson {
   return { terraform: {}, provider: providers, resource, ...(data && { data }) };
 }
 
@@ -49,7 +53,10 @@ describe("buckets", () => {
   test("a block with one flag off, or one for another bucket, does not count", () => {
     const s = stack({
       aws_s3_bucket: { a: { bucket: "a" }, b: { bucket: "b" } },
-      aws_s3_bucket_server_side_encryption_configuration: { ea: { bucket: "${aws_s3_bucket.a.id}", ...sse }, eb: { bucket: "${aws_s3_bucket.b.id}", ...sse } },
+      aws_s3_bucket_server_side_encryption_configuration: {
+        ea: { bucket: "${aws_s3_bucket.a.id}", ...sse },
+        eb: { bucket: "${aws_s3_bucket.b.id}", ...sse },
+      },
       aws_s3_bucket_public_access_block: { pa: { bucket: "${aws_s3_bucket.a.id}", ...fullBlock, restrict_public_buckets: false } },
     });
     expect(checkBuckets(s)).toEqual([
@@ -61,9 +68,22 @@ describe("buckets", () => {
 
 describe("ingress", () => {
   const open = stack({
-    aws_security_group: { inline: { ingress: [{ from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }, { from_port: 443, to_port: 443, protocol: "tcp", cidr_blocks: ["10.0.0.0/16"] }] } },
-    aws_security_group_rule: { v6: { type: "ingress", from_port: 443, to_port: 443, protocol: "tcp", ipv6_cidr_blocks: ["::/0"] }, out: { type: "egress", from_port: 0, to_port: 0, protocol: "-1", cidr_blocks: ["0.0.0.0/0"] } },
-    aws_vpc_security_group_ingress_rule: { all: { ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0" }, https: { ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0" } },
+    aws_security_group: {
+      inline: {
+        ingress: [
+          { from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] },
+          { from_port: 443, to_port: 443, protocol: "tcp", cidr_blocks: ["10.0.0.0/16"] },
+        ],
+      },
+    },
+    aws_security_group_rule: {
+      v6: { type: "ingress", from_port: 443, to_port: 443, protocol: "tcp", ipv6_cidr_blocks: ["::/0"] },
+      out: { type: "egress", from_port: 0, to_port: 0, protocol: "-1", cidr_blocks: ["0.0.0.0/0"] },
+    },
+    aws_vpc_security_group_ingress_rule: {
+      all: { ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0" },
+      https: { ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0" },
+    },
   });
 
   test("every form of ingress from anywhere is reported; egress and private CIDRs are not", () => {
@@ -88,7 +108,11 @@ describe("ingress", () => {
 describe("instances", () => {
   const imdsv2 = { metadata_options: { http_endpoint: "enabled", http_tokens: "required" } };
   test("IMDSv2 with an encrypted root volume passes, as does an encrypted EBS volume", () => {
-    expect(checkInstances(stack({ aws_instance: { ok: { ...imdsv2, root_block_device: { encrypted: true } } }, aws_ebs_volume: { v: { encrypted: true } } }))).toEqual([]);
+    expect(
+      checkInstances(
+        stack({ aws_instance: { ok: { ...imdsv2, root_block_device: { encrypted: true } } }, aws_ebs_volume: { v: { encrypted: true } } }),
+      ),
+    ).toEqual([]);
   });
 
   test("IMDSv1 allowed, no root_block_device, an unencrypted extra disk, template or volume are reported", () => {
@@ -101,7 +125,7 @@ describe("instances", () => {
       aws_ebs_volume: { v: { size: 10 } },
     });
     expect(checkInstances(s)).toEqual([
-      'aws_instance.plain: root_block_device.encrypted is not true',
+      "aws_instance.plain: root_block_device.encrypted is not true",
       "aws_instance.plain: ebs_block_device[0].encrypted is not true",
       'aws_instance.v1: metadata_options.http_tokens is "optional", expected "required" (IMDSv2 only)',
       'aws_launch_template.lt: metadata_options.http_tokens is undefined, expected "required" (IMDSv2 only)',
@@ -112,7 +136,9 @@ describe("instances", () => {
 });
 
 test("a log group without retention, or with 0 (never expire), is reported", () => {
-  const s = stack({ aws_cloudwatch_log_group: { none: { name: "a" }, zero: { name: "b", retention_in_days: 0 }, ok: { name: "c", retention_in_days: 30 } } });
+  const s = stack({
+    aws_cloudwatch_log_group: { none: { name: "a" }, zero: { name: "b", retention_in_days: 0 }, ok: { name: "c", retention_in_days: 30 } },
+  });
   expect(checkLogRetention(s)).toEqual([
     "aws_cloudwatch_log_group.none: retention_in_days is undefined, expected a number of days > 0",
     "aws_cloudwatch_log_group.zero: retention_in_days is 0, expected a number of days > 0",
@@ -131,7 +157,13 @@ describe("IAM", () => {
 
   test('Action "*" is reported, in documents and in literal JSON, Allow or Deny', () => {
     const s = stack(
-      { aws_iam_policy: { p: { policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::x" }] }) } } },
+      {
+        aws_iam_policy: {
+          p: {
+            policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::x" }] }),
+          },
+        },
+      },
       { aws_iam_policy_document: { d: doc({ effect: "Deny", actions: ["*"], resources: ["*"] }) } },
     );
     expect(checkIam(s, noScope)).toEqual([
@@ -158,19 +190,25 @@ describe("IAM", () => {
         },
       },
     );
-    expect(checkIam(s, noScope)).toEqual(['data.aws_iam_policy_document.role statement[1]: Allow on resource "*" for s3:GetObject, which AWS can scope to resources']);
+    expect(checkIam(s, noScope)).toEqual([
+      'data.aws_iam_policy_document.role statement[1]: Allow on resource "*" for s3:GetObject, which AWS can scope to resources',
+    ]);
     const key = collectStatements(s).statements.filter((st) => st.keyPolicy);
     expect(key.map((st) => st.source)).toEqual(["data.aws_iam_policy_document.key statement[0]"]);
   });
 
   test("a jsonencode policy cannot be reviewed and is reported", () => {
     const s = stack({ aws_iam_role_policy: { r: { policy: '${jsonencode({"Statement" = [{"Action" = "*"}]})}' } } });
-    expect(checkIam(s, noScope)).toEqual(["aws_iam_role_policy.r.policy: a jsonencode(...) policy cannot be reviewed; use an aws_iam_policy_document"]);
+    expect(checkIam(s, noScope)).toEqual([
+      "aws_iam_role_policy.r.policy: a jsonencode(...) policy cannot be reviewed; use an aws_iam_policy_document",
+    ]);
   });
 
   test("a broad managed policy is reported", () => {
     const s = stack({ aws_iam_role_policy_attachment: { a: { role: "r", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" } } });
-    expect(checkIam(s, noScope)).toEqual(["aws_iam_role_policy_attachment.a: attaches broad managed policy arn:aws:iam::aws:policy/AdministratorAccess"]);
+    expect(checkIam(s, noScope)).toEqual([
+      "aws_iam_role_policy_attachment.a: attaches broad managed policy arn:aws:iam::aws:policy/AdministratorAccess",
+    ]);
   });
 });
 
@@ -214,15 +252,25 @@ describe("tags", () => {
 
   test("a missing tag (provider default_tags without owner) is reported on the provider and each resource", () => {
     const three = { app: TAGS.app, env: TAGS.env, stack: TAGS.stack };
-    const s = stack({ aws_vpc: { v: { cidr_block: "10.0.0.0/16" } } }, undefined, { aws: [{ region: "x", default_tags: [{ tags: three }] }] });
-    expect(checkProviders(s, TAGS)).toEqual([`provider.aws: default_tags ${JSON.stringify(three)}, expected exactly ${JSON.stringify(TAGS)}`]);
-    expect(checkTags(s, TAGS, taggable)).toEqual([`aws_vpc.v: provider aws default_tags ${JSON.stringify(three)}, expected exactly ${JSON.stringify(TAGS)}`]);
+    const s = stack({ aws_vpc: { v: { cidr_block: "10.0.0.0/16" } } }, undefined, {
+      aws: [{ region: "x", default_tags: [{ tags: three }] }],
+    });
+    expect(checkProviders(s, TAGS)).toEqual([
+      `provider.aws: default_tags ${JSON.stringify(three)}, expected exactly ${JSON.stringify(TAGS)}`,
+    ]);
+    expect(checkTags(s, TAGS, taggable)).toEqual([
+      `aws_vpc.v: provider aws default_tags ${JSON.stringify(three)}, expected exactly ${JSON.stringify(TAGS)}`,
+    ]);
   });
 
   test("an aliased provider without default_tags, an undeclared alias and an override are reported", () => {
     const s = stack(
       {
-        aws_s3_bucket: { a: { bucket: "a", provider: "aws.use1" }, b: { bucket: "b", provider: "aws.nowhere" }, c: { bucket: "c", tags: { env: "prod" } } },
+        aws_s3_bucket: {
+          a: { bucket: "a", provider: "aws.use1" },
+          b: { bucket: "b", provider: "aws.nowhere" },
+          c: { bucket: "c", tags: { env: "prod" } },
+        },
       },
       undefined,
       { aws: [provider(), { region: "us-east-1", alias: "use1" }] },
@@ -244,14 +292,24 @@ describe("secrets", () => {
   test("literal secrets are reported; references and look-alike names are not", () => {
     const s = stack({
       aws_db_instance: { db: { password: "hunter2", username: "admin" }, ok: { password: "${random_password.p.result}" } },
-      aws_secretsmanager_secret_version: { literal: { secret_id: "x", secret_string: "s3cr3t" }, ref: { secret_id: "x", secret_string: "${random_password.p.result}" } },
+      aws_secretsmanager_secret_version: {
+        literal: { secret_id: "x", secret_string: "s3cr3t" },
+        ref: { secret_id: "x", secret_string: "${random_password.p.result}" },
+      },
       aws_instance: { i: { metadata_options: [{ http_tokens: "required" }] } },
       aws_efs_file_system: { f: { creation_token: "streamlines-dev-influx-data" } },
       aws_ssm_parameter: { p: { name: "p", type: "SecureString", value: "plain" } },
       aws_ecs_task_definition: {
         t: {
           container_definitions: JSON.stringify([
-            { name: "app", environment: [{ name: "INFLUX_TOKEN", value: "abc" }, { name: "INFLUX_TOKEN_SECRET_ARN", value: "arn:x" }, { name: "LEVEL", value: "info" }] },
+            {
+              name: "app",
+              environment: [
+                { name: "INFLUX_TOKEN", value: "abc" },
+                { name: "INFLUX_TOKEN_SECRET_ARN", value: "arn:x" },
+                { name: "LEVEL", value: "info" },
+              ],
+            },
           ]),
         },
       },
@@ -270,37 +328,84 @@ describe("IAM documents: duplicates and size", () => {
   const decrypt = { actions: ["kms:Decrypt"], effect: "Allow", resources: ["${aws_kms_key.k.arn}"] };
 
   test("a statement repeated in a document is reported, lists compared as sets and an empty condition as none", () => {
-    const s = stack({}, { aws_iam_policy_document: { d: { statement: [decrypt, { ...decrypt, condition: [] }, { actions: ["kms:Decrypt", "kms:Decrypt"], resources: ["${aws_kms_key.k.arn}"], effect: "Allow" }] } } });
-    expect(checkDuplicateStatements(s)).toEqual(["data.aws_iam_policy_document.d: statement[1] repeats statement[0]", "data.aws_iam_policy_document.d: statement[2] repeats statement[0]"]);
+    const s = stack(
+      {},
+      {
+        aws_iam_policy_document: {
+          d: {
+            statement: [
+              decrypt,
+              { ...decrypt, condition: [] },
+              { actions: ["kms:Decrypt", "kms:Decrypt"], resources: ["${aws_kms_key.k.arn}"], effect: "Allow" },
+            ],
+          },
+        },
+      },
+    );
+    expect(checkDuplicateStatements(s)).toEqual([
+      "data.aws_iam_policy_document.d: statement[1] repeats statement[0]",
+      "data.aws_iam_policy_document.d: statement[2] repeats statement[0]",
+    ]);
   });
 
   test("statements that differ in a condition are not duplicates; nor are the same statements in two documents", () => {
-    const scoped = { ...decrypt, condition: [{ test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-central-1.amazonaws.com"] }] };
+    const scoped = {
+      ...decrypt,
+      condition: [{ test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-central-1.amazonaws.com"] }],
+    };
     const s = stack({}, { aws_iam_policy_document: { a: { statement: [decrypt, scoped] }, b: { statement: [decrypt] } } });
     expect(checkDuplicateStatements(s)).toEqual([]);
   });
 
   test("a literal JSON policy with a repeated statement is reported", () => {
-    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["a:B", "a:C"], Resource: "*" }, { Effect: "Allow", Action: ["a:C", "a:B"], Resource: "*" }] });
-    expect(checkDuplicateStatements(stack({ aws_ecr_repository_policy: { p: { policy } } }))).toEqual(["aws_ecr_repository_policy.p.policy: statement[1] repeats statement[0]"]);
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["a:B", "a:C"], Resource: "*" },
+        { Effect: "Allow", Action: ["a:C", "a:B"], Resource: "*" },
+      ],
+    });
+    expect(checkDuplicateStatements(stack({ aws_ecr_repository_policy: { p: { policy } } }))).toEqual([
+      "aws_ecr_repository_policy.p.policy: statement[1] repeats statement[0]",
+    ]);
   });
 
   test("a document renders as Terraform renders it, minified, and references count at their estimate", () => {
-    const json = renderDocument([{ ...decrypt, condition: [] }, { actions: ["s3:GetObject", "s3:PutObject"], effect: "Allow", resources: ["arn:aws:s3:::b/*"] }]);
-    expect(json).toBe('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"${aws_kms_key.k.arn}"},{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/*"}]}');
+    const json = renderDocument([
+      { ...decrypt, condition: [] },
+      { actions: ["s3:GetObject", "s3:PutObject"], effect: "Allow", resources: ["arn:aws:s3:::b/*"] },
+    ]);
+    expect(json).toBe(
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"${aws_kms_key.k.arn}"},{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/*"}]}',
+    );
     expect(estimatedPolicySize(json)).toBe(json.length - "${aws_kms_key.k.arn}".length + REFERENCE_SIZE_ESTIMATE);
   });
 
   /** A role policy whose document holds `n` statements of one action on one reference each. */
   const rolePolicyOf = (n: number) =>
     stack(
-      { aws_iam_role: { r: { name: "x" } }, aws_iam_role_policy: { p: { role: "${aws_iam_role.r.name}", policy: "${data.aws_iam_policy_document.d.json}" } } },
-      { aws_iam_policy_document: { d: { statement: Array.from({ length: n }, (_, i) => ({ actions: [`s3:GetObject${i}`], effect: "Allow", resources: [`\${aws_s3_bucket.b${i}.arn}`] })) } } },
+      {
+        aws_iam_role: { r: { name: "x" } },
+        aws_iam_role_policy: { p: { role: "${aws_iam_role.r.name}", policy: "${data.aws_iam_policy_document.d.json}" } },
+      },
+      {
+        aws_iam_policy_document: {
+          d: {
+            statement: Array.from({ length: n }, (_, i) => ({
+              actions: [`s3:GetObject${i}`],
+              effect: "Allow",
+              resources: [`\${aws_s3_bucket.b${i}.arn}`],
+            })),
+          },
+        },
+      },
     );
 
   test("a role's inline policy over 10,240 characters is reported; one under passes", () => {
     const size = (n: number) => estimatedPolicySize(renderDocument(rolePolicyOf(n).data!.aws_iam_policy_document.d.statement as unknown[]));
-    const fits = Array.from({ length: 200 }, (_, n) => n).filter((n) => size(n) <= 10_240).pop()!;
+    const fits = Array.from({ length: 200 }, (_, n) => n)
+      .filter((n) => size(n) <= 10_240)
+      .pop()!;
     expect(checkPolicySizes(rolePolicyOf(fits))).toEqual([]);
     expect(checkPolicySizes(rolePolicyOf(fits + 1))).toEqual([
       `aws_iam_role_policy.p: inline policies of role \${aws_iam_role.r.name} come to about ${size(fits + 1)} characters, over IAM's 10240`,
@@ -308,7 +413,10 @@ describe("IAM documents: duplicates and size", () => {
   });
 
   test("two inline policies of one role count together; a managed policy is held to 6,144", () => {
-    const big = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${"b".repeat(6000)}/*` }] });
+    const big = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${"b".repeat(6000)}/*` }],
+    });
     const s = stack({
       aws_iam_role_policy: { p1: { role: "r", policy: big }, p2: { role: "r", policy: big } },
       aws_iam_policy: { fits: { policy: big }, huge: { policy: big.replace("s3:GetObject", "s3:GetObject" + "x".repeat(200)) } },
@@ -320,6 +428,8 @@ describe("IAM documents: duplicates and size", () => {
   });
 
   test("a policy that cannot be sized is reported", () => {
-    expect(checkPolicySizes(stack({ aws_iam_policy: { m: { policy: "${jsonencode({})}" } } }))).toEqual(['aws_iam_policy.m: policy "${jsonencode({})}" is neither a document reference nor literal JSON, so its size cannot be estimated']);
+    expect(checkPolicySizes(stack({ aws_iam_policy: { m: { policy: "${jsonencode({})}" } } }))).toEqual([
+      'aws_iam_policy.m: policy "${jsonencode({})}" is neither a document reference nor literal JSON, so its size cannot be estimated',
+    ]);
   });
 });

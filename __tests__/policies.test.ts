@@ -30,7 +30,11 @@ import {
 /** Ports that may be reached from 0.0.0.0/0 or ::/0, per stack: public listeners only, each with its reason. */
 const PUBLIC_LISTENERS: readonly PublicListener[] = [
   { stack: "core", port: 443, reason: "public ALB: HTTPS from browsers" },
-  { stack: "core", port: 80, reason: "public ALB: redirects to 443 when a certificate is configured, else serves HTTP with a synth warning" },
+  {
+    stack: "core",
+    port: 80,
+    reason: "public ALB: redirects to 443 when a certificate is configured, else serves HTTP with a synth warning",
+  },
 ];
 
 /**
@@ -104,19 +108,40 @@ const CHECKS: ReadonlyArray<[string, Check]> = [
   ["every instance requires IMDSv2 and encrypts its disks; every EBS volume is encrypted", (_s, json) => checkInstances(json)],
   ["every log group has a retention", (_s, json) => checkLogRetention(json)],
   ["every KMS key rotates", (_s, json) => checkKmsRotation(json)],
-  ['IAM: no action "*", no Allow on resource "*" beyond key policies and actions without resource scope', (_s, json) => checkIam(json, NO_RESOURCE_LEVEL_ACTIONS)],
+  [
+    'IAM: no action "*", no Allow on resource "*" beyond key policies and actions without resource scope',
+    (_s, json) => checkIam(json, NO_RESOURCE_LEVEL_ACTIONS),
+  ],
   ["IAM: no policy document holds the same statement twice", (_s, json) => checkDuplicateStatements(json)],
-  ["IAM: each role's inline policies fit 10,240 characters and each managed policy 6,144 (minified, references estimated)", (_s, json) => checkPolicySizes(json)],
-  ["no role reads every SSM parameter (no AmazonSSMManagedInstanceCore, no ssm:GetParameter* on *)", (_s, json) => checkSsmParameterScope(json)],
+  [
+    "IAM: each role's inline policies fit 10,240 characters and each managed policy 6,144 (minified, references estimated)",
+    (_s, json) => checkPolicySizes(json),
+  ],
+  [
+    "no role reads every SSM parameter (no AmazonSSMManagedInstanceCore, no ssm:GetParameter* on *)",
+    (_s, json) => checkSsmParameterScope(json),
+  ],
   ["every aws provider carries exactly the four default tags", (s, json, c) => checkProviders(json, expectedTags(c, s))],
-  ["every taggable resource gets the four default tags and overrides none", (s, json, c) => checkTags(json, expectedTags(c, s), TAGGABLE_SET)],
+  [
+    "every taggable resource gets the four default tags and overrides none",
+    (s, json, c) => checkTags(json, expectedTags(c, s), TAGGABLE_SET),
+  ],
   ["no secrets in clear text", (_s, json) => checkClearTextSecrets(json)],
 ];
 
 test("the taggable list is the provider schema's, sorted (npm run gen:taggable)", () => {
   expect(TAGGABLE.length).toBeGreaterThan(500);
   expect([...TAGGABLE].sort()).toEqual(TAGGABLE);
-  expect(TAGGABLE).toEqual(expect.arrayContaining(["aws_s3_bucket", "aws_kms_key", "aws_ecr_repository", "aws_vpc", "aws_security_group", "aws_cloudwatch_log_group"]));
+  expect(TAGGABLE).toEqual(
+    expect.arrayContaining([
+      "aws_s3_bucket",
+      "aws_kms_key",
+      "aws_ecr_repository",
+      "aws_vpc",
+      "aws_security_group",
+      "aws_cloudwatch_log_group",
+    ]),
+  );
   // No tags attribute: these must not be in the list.
   expect(TAGGABLE).not.toEqual(expect.arrayContaining(["aws_s3_bucket_policy"]));
   expect(TAGGABLE).not.toContain("aws_kms_alias");
@@ -161,7 +186,9 @@ describe.each(CONFIGS)("config %s", (_label, file) => {
     const lookups = Object.entries(synth.stacks).flatMap(([name, json]) =>
       ["aws_caller_identity", "aws_partition"].map((type) => {
         const ids = Object.keys(json.data?.[type] ?? {});
-        const referenced = [...new Set([...JSON.stringify(json).matchAll(new RegExp(`data\\.${type}\\.([\\w-]+)\\.`, "g"))].map((m) => m[1]))];
+        const referenced = [
+          ...new Set([...JSON.stringify(json).matchAll(new RegExp(`data\\.${type}\\.([\\w-]+)\\.`, "g"))].map((m) => m[1])),
+        ];
         return `${name} ${type}: ${ids.length} lookup(s) [${ids.join(", ")}], referenced [${referenced.join(", ")}]`;
       }),
     );
@@ -174,11 +201,14 @@ describe.each(CONFIGS)("config %s", (_label, file) => {
     );
     expect(lookups).toEqual(expected);
     // Not vacuous: foundations (the key policy) and core (task-role trust) always use both.
-    for (const stack of ["foundations", "core"]) expect(lookups.filter((l) => l.startsWith(`${stack} `) && l.includes(": 1 lookup"))).toHaveLength(2);
+    for (const stack of ["foundations", "core"])
+      expect(lookups.filter((l) => l.startsWith(`${stack} `) && l.includes(": 1 lookup"))).toHaveLength(2);
   });
 
   test("stacks that need security groups have groups or rules of their own (so the ingress check is not vacuous)", () => {
-    const missing = stacksThatMustHaveSecurityGroups(synth.config, synth.stacks).filter((s) => securityGroupCount(synth.stacks[s]) + securityGroupRuleCount(synth.stacks[s]) === 0);
+    const missing = stacksThatMustHaveSecurityGroups(synth.config, synth.stacks).filter(
+      (s) => securityGroupCount(synth.stacks[s]) + securityGroupRuleCount(synth.stacks[s]) === 0,
+    );
     expect(missing.map((s) => `${s}: no aws_security_group and no security group rule`)).toEqual([]);
   });
 });

@@ -30,8 +30,15 @@ describe("publishing to a local stand-in (moto)", () => {
           CallerReference: "publish-test",
           Comment: "publish test",
           Enabled: true,
-          Origins: { Quantity: 1, Items: [{ Id: "site", DomainName: `${BUCKET}.s3.eu-central-1.amazonaws.com`, S3OriginConfig: { OriginAccessIdentity: "" } }] },
-          DefaultCacheBehavior: { TargetOriginId: "site", ViewerProtocolPolicy: "redirect-to-https", CachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6" },
+          Origins: {
+            Quantity: 1,
+            Items: [{ Id: "site", DomainName: `${BUCKET}.s3.eu-central-1.amazonaws.com`, S3OriginConfig: { OriginAccessIdentity: "" } }],
+          },
+          DefaultCacheBehavior: {
+            TargetOriginId: "site",
+            ViewerProtocolPolicy: "redirect-to-https",
+            CachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+          },
         },
       }),
     );
@@ -44,7 +51,12 @@ describe("publishing to a local stand-in (moto)", () => {
     const outputs = path.join(dir, "outputs.json");
     fs.writeFileSync(
       outputs,
-      JSON.stringify({ bucket_name: { value: BUCKET }, distribution_id: { value: distributionId }, url: { value: "https://d1.cloudfront.net" }, runtime_config: { value: SETTINGS } }),
+      JSON.stringify({
+        bucket_name: { value: BUCKET },
+        distribution_id: { value: distributionId },
+        url: { value: "https://d1.cloudfront.net" },
+        runtime_config: { value: SETTINGS },
+      }),
     );
     result = await run(["--outputs", outputs, "--build-dir", build], writeConfig(dir, { emulator: { endpoint: moto.endpoint } }));
   }, 60_000);
@@ -65,7 +77,11 @@ describe("publishing to a local stand-in (moto)", () => {
         `^publish-dashboard: uploaded 9 files \\([\\d.]+ KiB\\) to s3://${BUCKET}; runtime settings in config.json; skipped 3 \\(.env, .git/config, assets/index-B4VmqMlx.js.map\\): dotfiles are never published, source maps only with --include-source-maps$`,
       ),
     );
-    expect(result.out[1]).toMatch(new RegExp(`^publish-dashboard: invalidation \\S+ of /index.html, /config.json on distribution ${distributionId}; live at https://d1.cloudfront.net within a few minutes$`));
+    expect(result.out[1]).toMatch(
+      new RegExp(
+        `^publish-dashboard: invalidation \\S+ of /index.html, /config.json on distribution ${distributionId}; live at https://d1.cloudfront.net within a few minutes$`,
+      ),
+    );
   });
 
   test.each([
@@ -79,7 +95,11 @@ describe("publishing to a local stand-in (moto)", () => {
     ["manifest.webmanifest", "application/manifest+json", "no-cache"],
   ])("%s: %s, %s", async (key, contentType, cacheControl) => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    expect({ contentType: head.ContentType, cacheControl: head.CacheControl, length: head.ContentLength }).toEqual({ contentType, cacheControl, length: Buffer.byteLength(BUILD[key]) });
+    expect({ contentType: head.ContentType, cacheControl: head.CacheControl, length: head.ContentLength }).toEqual({
+      contentType,
+      cacheControl,
+      length: Buffer.byteLength(BUILD[key]),
+    });
   });
 
   test.each(Object.keys(NOT_PUBLISHED))("%s is not in the bucket", async (key) => {
@@ -88,14 +108,19 @@ describe("publishing to a local stand-in (moto)", () => {
 
   test("config.json: the edge stack's runtime settings, JSON, revalidated on every load", async () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "config.json" }));
-    expect({ contentType: got.ContentType, cacheControl: got.CacheControl }).toEqual({ contentType: "application/json", cacheControl: "no-cache" });
+    expect({ contentType: got.ContentType, cacheControl: got.CacheControl }).toEqual({
+      contentType: "application/json",
+      cacheControl: "no-cache",
+    });
     expect(JSON.parse(await got.Body!.transformToString())).toEqual(SETTINGS);
   });
 
   test("one invalidation, of the shell and its settings only", async () => {
     const list = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: distributionId }));
     expect(list.InvalidationList?.Items).toHaveLength(1);
-    const got = await cloudfront.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: list.InvalidationList!.Items![0].Id! }));
+    const got = await cloudfront.send(
+      new GetInvalidationCommand({ DistributionId: distributionId, Id: list.InvalidationList!.Items![0].Id! }),
+    );
     expect(got.Invalidation?.InvalidationBatch?.Paths).toEqual({ Quantity: 2, Items: ["/index.html", "/config.json"] });
     expect(result.out[1]).toContain(got.Invalidation!.Id!);
   });

@@ -1,7 +1,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { IMMUTABLE, REVALIDATE, cacheControlOf, contentTypeOf, edgeOutputsFrom, isHashedAsset, isPublished, parsePublishArgs, resolveBuildDir } from "../scripts/publish-dashboard";
+import {
+  IMMUTABLE,
+  REVALIDATE,
+  cacheControlOf,
+  contentTypeOf,
+  edgeOutputsFrom,
+  isHashedAsset,
+  isPublished,
+  parsePublishArgs,
+  resolveBuildDir,
+} from "../scripts/publish-dashboard";
 import { SETTINGS, runPublish as run, writeConfig } from "./helpers/publish-dashboard";
 
 // Nothing here needs an emulator: publishing to moto is publish-dashboard.emulator.test.ts.
@@ -27,7 +37,9 @@ describe("content types and cache headers", () => {
   test("arguments", () => {
     expect(parsePublishArgs(["--build-dir", "d", "--outputs", "o.json"])).toEqual({ buildDir: "d", outputsFile: "o.json" });
     expect(parsePublishArgs(["--include-source-maps"])).toEqual({ includeSourceMaps: true });
-    expect(() => parsePublishArgs(["--build-dir"])).toThrow('unexpected argument "--build-dir"; usage: npm run publish-dashboard -- [--build-dir DIR] [--outputs FILE] [--include-source-maps]');
+    expect(() => parsePublishArgs(["--build-dir"])).toThrow(
+      'unexpected argument "--build-dir"; usage: npm run publish-dashboard -- [--build-dir DIR] [--outputs FILE] [--include-source-maps]',
+    );
   });
 
   test("dotfiles at any depth are never published; source maps only on request", () => {
@@ -46,11 +58,17 @@ describe("content types and cache headers", () => {
     expect(() => edgeOutputsFrom({ ...base, runtime_config: { value: { graphqlUrl: "http://d1.cloudfront.net/graphql" } } }, "x")).toThrow(
       'x: output runtime_config: graphqlUrl "http://d1.cloudfront.net/graphql" is not allowed; expected an absolute https:// URL',
     );
-    expect(() => edgeOutputsFrom({ ...base, runtime_config: { value: { ...SETTINGS, apiKey: "k" } } }, "x")).toThrow("x: output runtime_config: unexpected key apiKey; allowed: graphqlUrl, websocketUrl");
+    expect(() => edgeOutputsFrom({ ...base, runtime_config: { value: { ...SETTINGS, apiKey: "k" } } }, "x")).toThrow(
+      "x: output runtime_config: unexpected key apiKey; allowed: graphqlUrl, websocketUrl",
+    );
   });
 
   test("outputs: terraform output -json shape or plain values; missing ones are named", () => {
-    expect(edgeOutputsFrom({ bucket_name: { value: "b" }, distribution_id: { value: "E1" } }, "x")).toEqual({ bucketName: "b", distributionId: "E1", url: undefined });
+    expect(edgeOutputsFrom({ bucket_name: { value: "b" }, distribution_id: { value: "E1" } }, "x")).toEqual({
+      bucketName: "b",
+      distributionId: "E1",
+      url: undefined,
+    });
     expect(() => edgeOutputsFrom({ bucket_name: "b" }, "the edge stack's state")).toThrow(
       "the edge stack's state has no distribution_id output; apply the edge stack first (cdktf deploy edge) or pass --outputs FILE from terraform output -json",
     );
@@ -81,32 +99,45 @@ describe("refusals, one line each", () => {
   test("the CLI refuses a configured outside build directory before it reads any state", async () => {
     const r = await run([], writeConfig(dir, { edge: { enabled: true, buildDir: "/tmp" } }), dir);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^publish-dashboard: edge\.buildDir "\/tmp" resolves to \S+, outside the repository \S+; pass it on the command line \(--build-dir DIR\) to publish from there\n$/);
+    expect(r.err).toMatch(
+      /^publish-dashboard: edge\.buildDir "\/tmp" resolves to \S+, outside the repository \S+; pass it on the command line \(--build-dir DIR\) to publish from there\n$/,
+    );
   });
 
   test("edge disabled in the config", async () => {
     const r = await run([], writeConfig(dir, { edge: { enabled: false } }));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^publish-dashboard: edge\.enabled is false in .*config\.json: there is no CloudFront dashboard to publish to\n$/);
+    expect(r.err).toMatch(
+      /^publish-dashboard: edge\.enabled is false in .*config\.json: there is no CloudFront dashboard to publish to\n$/,
+    );
   });
 
   test("nothing synthesized, so no edge state to read", async () => {
     const r = await run([], writeConfig(dir, {}), dir);
-    expect(r).toEqual({ code: 1, out: [], err: "publish-dashboard: no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first\n" });
+    expect(r).toEqual({
+      code: 1,
+      out: [],
+      err: "publish-dashboard: no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first\n",
+    });
   });
 
   test("an outputs file without the edge outputs", async () => {
     const outputs = path.join(dir, "outputs.json");
     fs.writeFileSync(outputs, JSON.stringify({ url: { value: "https://x" } }));
     const r = await run(["--outputs", outputs], writeConfig(dir, {}));
-    expect(r.err).toBe(`publish-dashboard: ${outputs} has no bucket_name or distribution_id output; apply the edge stack first (cdktf deploy edge) or pass --outputs FILE from terraform output -json\n`);
+    expect(r.err).toBe(
+      `publish-dashboard: ${outputs} has no bucket_name or distribution_id output; apply the edge stack first (cdktf deploy edge) or pass --outputs FILE from terraform output -json\n`,
+    );
   });
 
   test("an edge stack whose state has no outputs (never applied): real terraform output, refused", async () => {
     const root = path.join(dir, "never-applied");
     const stackDir = path.join(root, "cdktf.out", "stacks", "edge");
     fs.mkdirSync(stackDir, { recursive: true });
-    fs.writeFileSync(path.join(root, "cdktf.out", "manifest.json"), JSON.stringify({ stacks: { edge: { workingDirectory: "stacks/edge" } } }));
+    fs.writeFileSync(
+      path.join(root, "cdktf.out", "manifest.json"),
+      JSON.stringify({ stacks: { edge: { workingDirectory: "stacks/edge" } } }),
+    );
     fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "edge.tfstate" } } } }));
     const r = await run([], writeConfig(dir, {}), root);
     expect(r.code).toBe(1);

@@ -22,7 +22,11 @@ const tagsOf = (app: string, env: string) => [
   { Key: "env", Value: env },
 ];
 const OURS = tagsOf("streamlines", "dev");
-const LOOK_ALIKES = { "streamlines-dev2": tagsOf("streamlines", "dev2"), "streamlines-dev-eu": tagsOf("streamlines", "dev-eu"), "tickers-dev": tagsOf("tickers", "dev") };
+const LOOK_ALIKES = {
+  "streamlines-dev2": tagsOf("streamlines", "dev2"),
+  "streamlines-dev-eu": tagsOf("streamlines", "dev-eu"),
+  "tickers-dev": tagsOf("tickers", "dev"),
+};
 const all = { "streamlines-dev": OURS, ...LOOK_ALIKES };
 const arn = (service: string, resource: string) => `arn:aws:${service}:eu-central-1:111122223333:${resource}`;
 
@@ -62,31 +66,57 @@ test("every lister has a test below", () => {
 });
 
 test("s3: the tagging API's buckets, never the state bucket", async () => {
-  const s3 = stub({ ListBucketsCommand: () => ({ Buckets: [...Object.keys(all).map((n) => `${n}-artifacts`), "streamlines-tfstate"].map((Name) => ({ Name })) }) });
+  const s3 = stub({
+    ListBucketsCommand: () => ({
+      Buckets: [...Object.keys(all).map((n) => `${n}-artifacts`), "streamlines-tfstate"].map((Name) => ({ Name })),
+    }),
+  });
   const tagged = ["arn:aws:s3:::streamlines-dev-artifacts", "arn:aws:s3:::streamlines-tfstate"];
   expect(ids(await lister("s3").list(context({ s3 } as never, tagged)))).toEqual(["bucket streamlines-dev-artifacts"]);
 });
 
 test("ecr: repositories tagged ours, with their images", async () => {
   const ecr = stub({
-    DescribeRepositoriesCommand: () => ({ repositories: Object.keys(all).map((n) => ({ repositoryName: `${n}-ingest`, repositoryArn: arn("ecr", `repository/${n}-ingest`) })) }),
-    ListTagsForResourceCommand: (i) => ({ tags: Object.entries(all).find(([n]) => i.resourceArn === arn("ecr", `repository/${n}-ingest`))![1] }),
+    DescribeRepositoriesCommand: () => ({
+      repositories: Object.keys(all).map((n) => ({ repositoryName: `${n}-ingest`, repositoryArn: arn("ecr", `repository/${n}-ingest`) })),
+    }),
+    ListTagsForResourceCommand: (i) => ({
+      tags: Object.entries(all).find(([n]) => i.resourceArn === arn("ecr", `repository/${n}-ingest`))![1],
+    }),
     DescribeImagesCommand: () => ({ imageDetails: [{ imageDigest: "sha256:1", imageTags: ["v1"], imageSizeInBytes: 10 }] }),
   });
-  expect(ids(await lister("ecr").list(context({ ecr } as never)))).toEqual(["repository streamlines-dev-ingest", "image streamlines-dev-ingest@sha256:1"]);
+  expect(ids(await lister("ecr").list(context({ ecr } as never)))).toEqual([
+    "repository streamlines-dev-ingest",
+    "image streamlines-dev-ingest@sha256:1",
+  ]);
 });
 
 test("dynamodb: tables the tagging API has tagged ours", async () => {
   const ddb = stub({ ListTablesCommand: () => ({ TableNames: Object.keys(all).map((n) => `${n}-connections`) }) });
-  expect(ids(await lister("dynamodb").list(context({ ddb } as never, [arn("dynamodb", "table/streamlines-dev-connections")])))).toEqual(["table streamlines-dev-connections"]);
+  expect(ids(await lister("dynamodb").list(context({ ddb } as never, [arn("dynamodb", "table/streamlines-dev-connections")])))).toEqual([
+    "table streamlines-dev-connections",
+  ]);
 });
 
 test("kms: keys tagged ours, the exact alias and aliases of our keys; not another env's alias, not a key pending deletion", async () => {
   const keys = ["k-ours", "k-dev2", "k-gone"];
   const kms = stub({
-    ListAliasesCommand: () => ({ Aliases: [{ AliasName: "alias/streamlines-dev", TargetKeyId: "k-ours" }, { AliasName: "alias/streamlines-dev2", TargetKeyId: "k-dev2" }, { AliasName: "alias/aws/s3", TargetKeyId: "k-aws" }] }),
+    ListAliasesCommand: () => ({
+      Aliases: [
+        { AliasName: "alias/streamlines-dev", TargetKeyId: "k-ours" },
+        { AliasName: "alias/streamlines-dev2", TargetKeyId: "k-dev2" },
+        { AliasName: "alias/aws/s3", TargetKeyId: "k-aws" },
+      ],
+    }),
     ListKeysCommand: () => ({ Keys: [...keys, "k-aws"].map((KeyId) => ({ KeyId })) }),
-    DescribeKeyCommand: (i) => ({ KeyMetadata: { KeyId: i.KeyId, Arn: arn("kms", `key/${i.KeyId}`), KeyState: i.KeyId === "k-gone" ? "PendingDeletion" : "Enabled", KeyManager: "CUSTOMER" } }),
+    DescribeKeyCommand: (i) => ({
+      KeyMetadata: {
+        KeyId: i.KeyId,
+        Arn: arn("kms", `key/${i.KeyId}`),
+        KeyState: i.KeyId === "k-gone" ? "PendingDeletion" : "Enabled",
+        KeyManager: "CUSTOMER",
+      },
+    }),
   });
   const ctx = context({ kms } as never, [arn("kms", "key/k-ours"), arn("kms", "key/k-gone")]);
   expect(ids(await lister("kms").list(ctx))).toEqual(["key k-ours", "alias alias/streamlines-dev"]);
@@ -97,7 +127,10 @@ test("kms: keys tagged ours, the exact alias and aliases of our keys; not anothe
 test("secretsmanager: secrets tagged ours; a deleted one is leaving", async () => {
   const sm = stub({
     ListSecretsCommand: () => ({
-      SecretList: [...Object.entries(all).map(([n, Tags]) => ({ Name: `${n}/influx-admin-token`, ARN: arn("secretsmanager", `secret:${n}`), Tags })), { Name: "streamlines-dev/old", ARN: "gone", Tags: OURS, DeletedDate: new Date() }],
+      SecretList: [
+        ...Object.entries(all).map(([n, Tags]) => ({ Name: `${n}/influx-admin-token`, ARN: arn("secretsmanager", `secret:${n}`), Tags })),
+        { Name: "streamlines-dev/old", ARN: "gone", Tags: OURS, DeletedDate: new Date() },
+      ],
     }),
   });
   const ctx = context({ sm } as never);
@@ -111,7 +144,9 @@ describe("ec2", () => {
   test("volumes and snapshots by their tags", async () => {
     const ec2 = stub({
       DescribeVolumesCommand: () => ({ Volumes: each((n, Tags) => ({ VolumeId: `vol-${n}`, State: "available", Size: 1, Tags })) }),
-      DescribeSnapshotsCommand: () => ({ Snapshots: each((n, Tags) => ({ SnapshotId: `snap-${n}`, Tags: [...Tags, { Key: "Name", Value: "streamlines-dev-influx-data" }] })) }),
+      DescribeSnapshotsCommand: () => ({
+        Snapshots: each((n, Tags) => ({ SnapshotId: `snap-${n}`, Tags: [...Tags, { Key: "Name", Value: "streamlines-dev-influx-data" }] })),
+      }),
     });
     expect(ids(await lister("ec2 DescribeVolumes").list(context({ ec2 } as never)))).toEqual(["volume vol-streamlines-dev"]);
     expect(ids(await lister("ec2 DescribeSnapshots").list(context({ ec2 } as never)))).toEqual(["snapshot snap-streamlines-dev"]);
@@ -121,14 +156,20 @@ describe("ec2", () => {
     const ec2 = stub({
       DescribeVpcsCommand: () => ({ Vpcs: each((n, Tags) => ({ VpcId: `vpc-${n}`, Tags })) }),
       DescribeInternetGatewaysCommand: () => ({ InternetGateways: each((n, Tags) => ({ InternetGatewayId: `igw-${n}`, Tags })) }),
-      DescribeSecurityGroupsCommand: () => ({ SecurityGroups: each((n, Tags) => ({ GroupId: `sg-${n}`, GroupName: n, VpcId: `vpc-${n}`, Tags })) }),
+      DescribeSecurityGroupsCommand: () => ({
+        SecurityGroups: each((n, Tags) => ({ GroupId: `sg-${n}`, GroupName: n, VpcId: `vpc-${n}`, Tags })),
+      }),
       DescribeNatGatewaysCommand: () => ({ NatGateways: each((n, Tags) => ({ NatGatewayId: `nat-${n}`, State: "available", Tags })) }),
       DescribeAddressesCommand: () => ({ Addresses: each((n, Tags) => ({ AllocationId: `eipalloc-${n}`, Tags })) }),
       DescribeVpcEndpointsCommand: () => ({ VpcEndpoints: each((n, Tags) => ({ VpcEndpointId: `vpce-${n}`, State: "available", Tags })) }),
       DescribeFlowLogsCommand: () => ({ FlowLogs: each((n, Tags) => ({ FlowLogId: `fl-${n}`, Tags })) }),
     });
     const ctx = context({ ec2 } as never);
-    expect(ids(await lister("ec2 DescribeVpcs").list(ctx))).toEqual(["vpc vpc-streamlines-dev", "internet-gateway igw-streamlines-dev", "security-group sg-streamlines-dev"]);
+    expect(ids(await lister("ec2 DescribeVpcs").list(ctx))).toEqual([
+      "vpc vpc-streamlines-dev",
+      "internet-gateway igw-streamlines-dev",
+      "security-group sg-streamlines-dev",
+    ]);
     expect(ids(await lister("ec2 DescribeNatGateways").list(ctx))).toEqual(["nat-gateway nat-streamlines-dev"]);
     expect(ids(await lister("ec2 DescribeAddresses").list(ctx))).toEqual(["elastic-ip eipalloc-streamlines-dev"]);
     expect(ids(await lister("ec2 DescribeVpcEndpoints").list(ctx))).toEqual(["vpc-endpoint vpce-streamlines-dev"]);
@@ -140,36 +181,74 @@ describe("ec2", () => {
       DescribeNatGatewaysCommand: () => ({ NatGateways: [] }),
       DescribeInstancesCommand: () => ({ Reservations: [] }),
       DescribeVpcsCommand: () => ({ Vpcs: each((n, Tags) => ({ VpcId: `vpc-${n}`, Tags })) }),
-      DescribeNetworkInterfacesCommand: () => ({ NetworkInterfaces: [...each((n) => ({ NetworkInterfaceId: `eni-lambda-${n}`, VpcId: `vpc-${n}` })), ...each((n, TagSet) => ({ NetworkInterfaceId: `eni-${n}`, TagSet }))] }),
+      DescribeNetworkInterfacesCommand: () => ({
+        NetworkInterfaces: [
+          ...each((n) => ({ NetworkInterfaceId: `eni-lambda-${n}`, VpcId: `vpc-${n}` })),
+          ...each((n, TagSet) => ({ NetworkInterfaceId: `eni-${n}`, TagSet })),
+        ],
+      }),
     });
-    expect(ids(await lister("ec2 DescribeNetworkInterfaces").list(context({ ec2 } as never)))).toEqual(["network-interface eni-lambda-streamlines-dev", "network-interface eni-streamlines-dev"]);
+    expect(ids(await lister("ec2 DescribeNetworkInterfaces").list(context({ ec2 } as never)))).toEqual([
+      "network-interface eni-lambda-streamlines-dev",
+      "network-interface eni-streamlines-dev",
+    ]);
   });
 });
 
 test("efs: file systems and access points by their tags", async () => {
   const efs = stub({
-    DescribeFileSystemsCommand: () => ({ FileSystems: Object.entries(all).map(([n, Tags]) => ({ FileSystemId: `fs-${n}`, LifeCycleState: "available", Tags })) }),
-    DescribeAccessPointsCommand: (i) => ({ AccessPoints: [{ AccessPointId: `ap-${i.FileSystemId}`, LifeCycleState: "available", Tags: Object.entries(all).find(([n]) => i.FileSystemId === `fs-${n}`)![1] }] }),
+    DescribeFileSystemsCommand: () => ({
+      FileSystems: Object.entries(all).map(([n, Tags]) => ({ FileSystemId: `fs-${n}`, LifeCycleState: "available", Tags })),
+    }),
+    DescribeAccessPointsCommand: (i) => ({
+      AccessPoints: [
+        {
+          AccessPointId: `ap-${i.FileSystemId}`,
+          LifeCycleState: "available",
+          Tags: Object.entries(all).find(([n]) => i.FileSystemId === `fs-${n}`)![1],
+        },
+      ],
+    }),
   });
-  expect(ids(await lister("efs").list(context({ efs } as never)))).toEqual(["file-system fs-streamlines-dev", "access-point ap-fs-streamlines-dev"]);
+  expect(ids(await lister("efs").list(context({ efs } as never)))).toEqual([
+    "file-system fs-streamlines-dev",
+    "access-point ap-fs-streamlines-dev",
+  ]);
 });
 
 test("iam: roles and policies whose own tags are ours; streamlines-dev-eu-* (named like ours) is not", async () => {
-  const tagsByName = (name: unknown) => Object.entries(all).find(([n]) => String(name).startsWith(`${n}-`) && !Object.keys(all).some((m) => m.length > n.length && String(name).startsWith(`${m}-`)))![1];
+  const tagsByName = (name: unknown) =>
+    Object.entries(all).find(
+      ([n]) => String(name).startsWith(`${n}-`) && !Object.keys(all).some((m) => m.length > n.length && String(name).startsWith(`${m}-`)),
+    )![1];
   const iam = stub({
     ListRolesCommand: () => ({ Roles: Object.keys(all).map((n) => ({ RoleName: `${n}-ingest` })) }),
     ListRoleTagsCommand: (i) => ({ Tags: tagsByName(i.RoleName) }),
-    ListPoliciesCommand: () => ({ Policies: Object.keys(all).map((n) => ({ PolicyName: `${n}-read`, Arn: `arn:aws:iam::1:policy/${n}-read` })) }),
+    ListPoliciesCommand: () => ({
+      Policies: Object.keys(all).map((n) => ({ PolicyName: `${n}-read`, Arn: `arn:aws:iam::1:policy/${n}-read` })),
+    }),
     ListPolicyTagsCommand: (i) => ({ Tags: tagsByName(String(i.PolicyArn).split("/").pop()) }),
   });
   expect(ids(await lister("iam").list(context({ iam } as never)))).toEqual(["role streamlines-dev-ingest", "policy streamlines-dev-read"]);
 });
 
 test("logs: groups tagged ours, and Lambda's own untagged groups by their exact names only", async () => {
-  const names = [...Object.keys(all).map((n) => `/aws/lambda/${n}-results-pusher`), "/streamlines/dev/vpc-flow-logs", "/streamlines/dev2/vpc-flow-logs", "/aws/lambda/streamlines-dev-results-pusher-v2"];
-  const logs = stub({ DescribeLogGroupsCommand: () => ({ logGroups: names.map((logGroupName) => ({ logGroupName, arn: arn("logs", `log-group:${logGroupName}:*`) })) }) });
+  const names = [
+    ...Object.keys(all).map((n) => `/aws/lambda/${n}-results-pusher`),
+    "/streamlines/dev/vpc-flow-logs",
+    "/streamlines/dev2/vpc-flow-logs",
+    "/aws/lambda/streamlines-dev-results-pusher-v2",
+  ];
+  const logs = stub({
+    DescribeLogGroupsCommand: () => ({
+      logGroups: names.map((logGroupName) => ({ logGroupName, arn: arn("logs", `log-group:${logGroupName}:*`) })),
+    }),
+  });
   const ctx = context({ logs } as never, [arn("logs", "log-group:/streamlines/dev/vpc-flow-logs")]);
-  expect(ids(await lister("logs").list(ctx))).toEqual(["log-group /aws/lambda/streamlines-dev-results-pusher", "log-group /streamlines/dev/vpc-flow-logs"]);
+  expect(ids(await lister("logs").list(ctx))).toEqual([
+    "log-group /aws/lambda/streamlines-dev-results-pusher",
+    "log-group /streamlines/dev/vpc-flow-logs",
+  ]);
 });
 
 test("kinesis: streams whose tags are ours", async () => {
@@ -187,7 +266,12 @@ test("ecs: active clusters whose tags are ours; an inactive one is leaving", asy
       expect(i.include).toEqual(["TAGS"]);
       return {
         clusters: [
-          ...Object.entries(all).map(([n, t]) => ({ clusterName: n, clusterArn: arn("ecs", `cluster/${n}`), status: "ACTIVE", tags: t.map((x) => ({ key: x.Key, value: x.Value })) })),
+          ...Object.entries(all).map(([n, t]) => ({
+            clusterName: n,
+            clusterArn: arn("ecs", `cluster/${n}`),
+            status: "ACTIVE",
+            tags: t.map((x) => ({ key: x.Key, value: x.Value })),
+          })),
           { clusterName: "streamlines-dev-old", clusterArn: arn("ecs", "cluster/streamlines-dev-old"), status: "INACTIVE", tags: [] },
         ],
       };
@@ -200,8 +284,16 @@ test("ecs: active clusters whose tags are ours; an inactive one is leaving", asy
 
 test("servicediscovery: namespaces whose tags are ours", async () => {
   const sd = stub({
-    ListNamespacesCommand: () => ({ Namespaces: Object.keys(all).map((n) => ({ Name: `${n}.internal`, Id: `ns-${n}`, Arn: arn("servicediscovery", `namespace/ns-${n}`) })) }),
-    ListTagsForResourceCommand: (i) => ({ Tags: Object.entries(all).find(([n]) => i.ResourceARN === arn("servicediscovery", `namespace/ns-${n}`))![1] }),
+    ListNamespacesCommand: () => ({
+      Namespaces: Object.keys(all).map((n) => ({
+        Name: `${n}.internal`,
+        Id: `ns-${n}`,
+        Arn: arn("servicediscovery", `namespace/ns-${n}`),
+      })),
+    }),
+    ListTagsForResourceCommand: (i) => ({
+      Tags: Object.entries(all).find(([n]) => i.ResourceARN === arn("servicediscovery", `namespace/ns-${n}`))![1],
+    }),
   });
   expect(ids(await lister("servicediscovery").list(context({ sd } as never)))).toEqual(["namespace streamlines-dev.internal"]);
 });
@@ -211,11 +303,19 @@ test("listResiduals: the tagging API's filter is exactly app and env; what only 
   const tagging = stub({
     GetResourcesCommand: (i) => {
       filters = i.TagFilters;
-      return { ResourceTagMappingList: [{ ResourceARN: arn("sqs", "streamlines-dev-dlq"), Tags: [...OURS, { Key: "stack", Value: "core" }] }, { ResourceARN: "arn:aws:s3:::streamlines-dev-artifacts", Tags: OURS }] };
+      return {
+        ResourceTagMappingList: [
+          { ResourceARN: arn("sqs", "streamlines-dev-dlq"), Tags: [...OURS, { Key: "stack", Value: "core" }] },
+          { ResourceARN: "arn:aws:s3:::streamlines-dev-artifacts", Tags: OURS },
+        ],
+      };
     },
   });
   const s3 = stub({ ListBucketsCommand: () => ({ Buckets: [{ Name: "streamlines-dev-artifacts" }] }) });
-  const failing: Lister = { what: "x Broken", list: async () => Promise.reject(Object.assign(new Error("denied"), { name: "AccessDenied" })) };
+  const failing: Lister = {
+    what: "x Broken",
+    list: async () => Promise.reject(Object.assign(new Error("denied"), { name: "AccessDenied" })),
+  };
   const report = await listResiduals(scope, [lister("s3"), failing], { tagging, s3, ecs: stub({}) } as never);
   expect(filters).toEqual([
     { Key: "app", Values: ["streamlines"] },

@@ -3,7 +3,13 @@ import { CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, Dele
 import { KMSClient, CreateAliasCommand, CreateKeyCommand, DeleteAliasCommand, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { SecretsManagerClient, CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { ECSClient, DeregisterTaskDefinitionCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
-import { EFSClient, CreateAccessPointCommand, CreateFileSystemCommand, DeleteAccessPointCommand, DeleteFileSystemCommand } from "@aws-sdk/client-efs";
+import {
+  EFSClient,
+  CreateAccessPointCommand,
+  CreateFileSystemCommand,
+  DeleteAccessPointCommand,
+  DeleteFileSystemCommand,
+} from "@aws-sdk/client-efs";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, startMoto } from "../scripts/lib/emulator";
 import { EXIT_CLEAN, EXIT_LEFT } from "../scripts/residuals";
@@ -18,7 +24,14 @@ let ec2: EC2Client;
 const config = (overrides: Record<string, unknown> = {}) => acceptanceConfig(moto.endpoint, overrides);
 
 const tags = (cfg: StreamLinesConfig, name: string) => [
-  { ResourceType: "volume" as const, Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }, { Key: "Name", Value: name }] },
+  {
+    ResourceType: "volume" as const,
+    Tags: [
+      { Key: "app", Value: cfg.app },
+      { Key: "env", Value: cfg.env },
+      { Key: "Name", Value: name },
+    ],
+  },
 ];
 
 beforeAll(async () => {
@@ -40,18 +53,36 @@ test("an empty account: nothing left, exit 0", async () => {
 
 test("a stray tagged volume and its snapshot are named with a cost hint, exit 1; another app's volume is not", async () => {
   const cfg = config();
-  const ours = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, "stray") }));
+  const ours = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, "stray") }),
+  );
   const theirs = await ec2.send(
     new CreateVolumeCommand({
       AvailabilityZone: "us-east-1a",
       Size: 5,
-      TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "app", Value: "someone-else" }, { Key: "env", Value: cfg.env }] }],
+      TagSpecifications: [
+        {
+          ResourceType: "volume",
+          Tags: [
+            { Key: "app", Value: "someone-else" },
+            { Key: "env", Value: cfg.env },
+          ],
+        },
+      ],
     }),
   );
   const snap = await ec2.send(
     new CreateSnapshotCommand({
       VolumeId: ours.VolumeId,
-      TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }] }],
+      TagSpecifications: [
+        {
+          ResourceType: "snapshot",
+          Tags: [
+            { Key: "app", Value: cfg.app },
+            { Key: "env", Value: cfg.env },
+          ],
+        },
+      ],
     }),
   );
   try {
@@ -73,7 +104,12 @@ test("a stray tagged volume and its snapshot are named with a cost hint, exit 1;
 test("with dataRetention on, the data volume is kept (exit 0) and listed as kept", async () => {
   const cfg = config({ dataRetention: true });
   const vol = await ec2.send(
-    new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, `${cfg.app}-${cfg.env}-influx-data`) }),
+    new CreateVolumeCommand({
+      AvailabilityZone: "us-east-1a",
+      Size: 20,
+      VolumeType: "gp3",
+      TagSpecifications: tags(cfg, `${cfg.app}-${cfg.env}-influx-data`),
+    }),
   );
   try {
     const r = await run(cfg);
@@ -93,18 +129,50 @@ test("with dataRetention on, the volume's snapshots, the KMS key and alias and t
   const cc = emulatorClientConfig(moto.endpoint, "us-east-1");
   const kms = new KMSClient(cc);
   const sm = new SecretsManagerClient(cc);
-  const vol = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1a", Size: 20, VolumeType: "gp3", TagSpecifications: tags(cfg, `${ours}-influx-data`) }));
+  const vol = await ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: "us-east-1a",
+      Size: 20,
+      VolumeType: "gp3",
+      TagSpecifications: tags(cfg, `${ours}-influx-data`),
+    }),
+  );
   // What DLM makes with copyTags: the volume's tags, Name included.
   const snap = await ec2.send(
     new CreateSnapshotCommand({
       VolumeId: vol.VolumeId,
-      TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }, { Key: "Name", Value: `${ours}-influx-data` }] }],
+      TagSpecifications: [
+        {
+          ResourceType: "snapshot",
+          Tags: [
+            { Key: "app", Value: cfg.app },
+            { Key: "env", Value: cfg.env },
+            { Key: "Name", Value: `${ours}-influx-data` },
+          ],
+        },
+      ],
     }),
   );
   // Tagged as the provider's default_tags tag them: the tags, not the names, make them ours.
-  const key = await kms.send(new CreateKeyCommand({ Description: `${cfg.app} ${cfg.env}: data at rest`, Tags: [{ TagKey: "app", TagValue: cfg.app }, { TagKey: "env", TagValue: cfg.env }] }));
+  const key = await kms.send(
+    new CreateKeyCommand({
+      Description: `${cfg.app} ${cfg.env}: data at rest`,
+      Tags: [
+        { TagKey: "app", TagValue: cfg.app },
+        { TagKey: "env", TagValue: cfg.env },
+      ],
+    }),
+  );
   await kms.send(new CreateAliasCommand({ AliasName: `alias/${ours}`, TargetKeyId: key.KeyMetadata!.KeyId }));
-  const secret = await sm.send(new CreateSecretCommand({ Name: `${ours}/influx-admin-token`, Tags: [{ Key: "app", Value: cfg.app }, { Key: "env", Value: cfg.env }] }));
+  const secret = await sm.send(
+    new CreateSecretCommand({
+      Name: `${ours}/influx-admin-token`,
+      Tags: [
+        { Key: "app", Value: cfg.app },
+        { Key: "env", Value: cfg.env },
+      ],
+    }),
+  );
   try {
     const kept = await run(cfg);
     expect(kept.code).toBe(EXIT_CLEAN);
@@ -133,7 +201,10 @@ test("a deregistered (INACTIVE) task definition still carrying the tags is gone,
       new RegisterTaskDefinitionCommand({
         family: `${cfg.app}-${cfg.env}-ingest`,
         containerDefinitions: [{ name: "ingest", image: "example/ingest:1", memory: 512 }],
-        tags: [{ key: "app", value: cfg.app }, { key: "env", value: cfg.env }],
+        tags: [
+          { key: "app", value: cfg.app },
+          { key: "env", value: cfg.env },
+        ],
       }),
     );
   const inactive = (await register()).taskDefinition!.taskDefinitionArn!;
@@ -152,10 +223,15 @@ test("a deregistered (INACTIVE) task definition still carrying the tags is gone,
 
 test("with dataRetention on and EFS storage, the file system and its access point are kept; with it off both are left", async () => {
   const base = config();
-  const efsConfig = (dataRetention: boolean) => config({ dataRetention, influx: { ...JSON.parse(JSON.stringify(base.influx)), storage: "efs", snapshots: { enabled: false } } });
+  const efsConfig = (dataRetention: boolean) =>
+    config({ dataRetention, influx: { ...JSON.parse(JSON.stringify(base.influx)), storage: "efs", snapshots: { enabled: false } } });
   const ours = `${base.app}-${base.env}-influx-data`;
   const efs = new EFSClient(emulatorClientConfig(moto.endpoint, "us-east-1"));
-  const appTags = [{ Key: "app", Value: base.app }, { Key: "env", Value: base.env }, { Key: "Name", Value: ours }];
+  const appTags = [
+    { Key: "app", Value: base.app },
+    { Key: "env", Value: base.env },
+    { Key: "Name", Value: ours },
+  ];
   const fs0 = await efs.send(new CreateFileSystemCommand({ CreationToken: ours, Tags: appTags }));
   const ap = await efs.send(new CreateAccessPointCommand({ FileSystemId: fs0.FileSystemId, Tags: appTags }));
   try {

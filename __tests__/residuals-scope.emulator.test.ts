@@ -48,7 +48,11 @@ test("only streamlines/dev's resources are reported; streamlines-dev2-*, streaml
   const logs = new CloudWatchLogsClient(cc);
   const ecs = new ECSClient(cc);
   const ec2 = new EC2Client(cc);
-  const kinesis = kinesisJson(async () => ({ accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey }), region, moto.endpoint);
+  const kinesis = kinesisJson(
+    async () => ({ accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey }),
+    region,
+    moto.endpoint,
+  );
   const expected: string[] = [];
   try {
     for (const o of OWNERS) {
@@ -59,7 +63,12 @@ test("only streamlines/dev's resources are reported; streamlines-dev2-*, streaml
       await s3.send(new PutBucketTaggingCommand({ Bucket: `${o.base}-artifacts`, Tagging: { TagSet: list } }));
       ids.push(`${o.base}-artifacts`);
       await ecr.send(new CreateRepositoryCommand({ repositoryName: `${o.base}-ingest`, tags: list }));
-      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: { digest: "sha256:1", size: 1, mediaType: "application/vnd.docker.container.image.v1+json" }, layers: [] });
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        config: { digest: "sha256:1", size: 1, mediaType: "application/vnd.docker.container.image.v1+json" },
+        layers: [],
+      });
       await ecr.send(new PutImageCommand({ repositoryName: `${o.base}-ingest`, imageManifest: manifest, imageTag: "v1" }));
       ids.push(`${o.base}-ingest`, "image");
       await ddb.send(
@@ -72,7 +81,12 @@ test("only streamlines/dev's resources are reported; streamlines-dev2-*, streaml
         }),
       );
       ids.push(`${o.base}-connections`);
-      const key = await kms.send(new CreateKeyCommand({ Description: `${o.app} ${o.env}`, Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }));
+      const key = await kms.send(
+        new CreateKeyCommand({
+          Description: `${o.app} ${o.env}`,
+          Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        }),
+      );
       await kms.send(new CreateAliasCommand({ AliasName: `alias/${o.base}`, TargetKeyId: key.KeyMetadata!.KeyId }));
       ids.push(key.KeyMetadata!.KeyId!, `alias/${o.base}`);
       await sm.send(new CreateSecretCommand({ Name: `${o.base}/influx-admin-token`, Tags: list }));
@@ -88,14 +102,23 @@ test("only streamlines/dev's resources are reported; streamlines-dev2-*, streaml
       await kinesis("CreateStream", { StreamName: `${o.base}-downstream`, ShardCount: 1 });
       await kinesis("AddTagsToStream", { StreamName: `${o.base}-downstream`, Tags: tags });
       ids.push(`${o.base}-downstream`);
-      const vol = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 1, TagSpecifications: [{ ResourceType: "volume", Tags: list }] }));
+      const vol = await ec2.send(
+        new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 1, TagSpecifications: [{ ResourceType: "volume", Tags: list }] }),
+      );
       ids.push(vol.VolumeId!);
       if (o.who === "ours") expected.push(...ids);
     }
     // A resource named like ours but carrying no tags of ours is not claimed either.
     await s3.send(new CreateBucketCommand({ Bucket: "streamlines-dev-untagged" }));
 
-    const scope: ResidualScope = { app: "streamlines", env: "dev", region, stateBucket: "streamlines-tfstate", endpoint: moto.endpoint, mode: "app" };
+    const scope: ResidualScope = {
+      app: "streamlines",
+      env: "dev",
+      region,
+      stateBucket: "streamlines-tfstate",
+      endpoint: moto.endpoint,
+      mode: "app",
+    };
     const report = await listResiduals(scope);
     expect(report.errors).toEqual([]);
     const found = report.residuals.map((r) => (r.kind === "image" ? "image" : r.id));

@@ -18,9 +18,18 @@ describe("secret arguments", () => {
 });
 
 test("valueFrom and image parsing, timeout flag", () => {
-  expect(secretOfValueFrom("arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123:KEY::")).toBe("arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123");
-  expect(secretOfValueFrom("arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123")).toBe("arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123");
-  expect(parseEcrImage(`${REGISTRY}/streamlines-dev-ingest:1.0.0`)).toEqual({ registryId: "123456789012", repository: "streamlines-dev-ingest", tag: "1.0.0", digest: undefined });
+  expect(secretOfValueFrom("arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123:KEY::")).toBe(
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123",
+  );
+  expect(secretOfValueFrom("arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123")).toBe(
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:a/b-AbC123",
+  );
+  expect(parseEcrImage(`${REGISTRY}/streamlines-dev-ingest:1.0.0`)).toEqual({
+    registryId: "123456789012",
+    repository: "streamlines-dev-ingest",
+    tag: "1.0.0",
+    digest: undefined,
+  });
   expect(parseEcrImage("grafana/grafana:11.3.0")).toBeUndefined();
   expect(parseTimeout(undefined)).toBe(20 * 60_000);
   expect(parseTimeout("2")).toBe(120_000);

@@ -3,12 +3,21 @@ import { phaseOrder, stackWorkingDir } from "../scripts/lib/stacks";
 
 describe("phaseOrder", () => {
   test("puts every stack after the stacks it depends on, ties in manifest order", () => {
-    const manifest = { stacks: { edge: { dependencies: ["core"] }, influx: { dependencies: ["core", "foundations"] }, core: { dependencies: ["foundations"] }, foundations: {} } };
+    const manifest = {
+      stacks: {
+        edge: { dependencies: ["core"] },
+        influx: { dependencies: ["core", "foundations"] },
+        core: { dependencies: ["foundations"] },
+        foundations: {},
+      },
+    };
     expect(phaseOrder(manifest)).toEqual(["foundations", "core", "edge", "influx"]);
   });
 
   test("refuses a cycle and a dependency on an unknown stack", () => {
-    expect(() => phaseOrder({ stacks: { a: { dependencies: ["b"] }, b: { dependencies: ["a"] } } })).toThrow("stack dependency cycle through a");
+    expect(() => phaseOrder({ stacks: { a: { dependencies: ["b"] }, b: { dependencies: ["a"] } } })).toThrow(
+      "stack dependency cycle through a",
+    );
     expect(() => phaseOrder({ stacks: { a: { dependencies: ["ghost"] } } })).toThrow("stack a depends on unknown stack ghost");
   });
 });

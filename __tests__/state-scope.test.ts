@@ -18,7 +18,10 @@ describe("state keys", () => {
   test("unique per app, env and region under the default prefix", () => {
     expect(stateKey(dev, "core")).toBe(`streamlines/${dev.app}/${dev.env}/${dev.region}/core.tfstate`);
     expect(keptRecordKey(dev)).toBe(`streamlines/${dev.app}/${dev.env}/${dev.region}/kept-resources.json`);
-    const keys = [dev, other({ app: "tickers" }), other({ env: "dev2" }), other({ region: "eu-west-1" })].map((c) => [stateKey(c, "core"), keptRecordKey(c)]);
+    const keys = [dev, other({ app: "tickers" }), other({ env: "dev2" }), other({ region: "eu-west-1" })].map((c) => [
+      stateKey(c, "core"),
+      keptRecordKey(c),
+    ]);
     expect(new Set(keys.flat()).size).toBe(8);
   });
 });
@@ -43,7 +46,11 @@ describe("whose state is this", () => {
   test("this env's state, including an aliased us-east-1 provider's resources, belongs", () => {
     const raw = rawState(
       { type: "aws_sqs_queue", attributes: { arn: arn(dev.region), tags_all: ours } },
-      { type: "aws_acm_certificate", provider: 'provider["registry.terraform.io/hashicorp/aws"].us_east_1', attributes: { arn: arn("us-east-1"), tags_all: ours } },
+      {
+        type: "aws_acm_certificate",
+        provider: 'provider["registry.terraform.io/hashicorp/aws"].us_east_1',
+        attributes: { arn: arn("us-east-1"), tags_all: ours },
+      },
       { type: "aws_iam_role_policy_attachment", attributes: { id: "x" } },
     );
     expect(stateScopeProblem(raw, dev)).toBeUndefined();
@@ -63,10 +70,14 @@ describe("whose state is this", () => {
   });
 
   test("a kept record is adopted only by its own app, env and region; an unscoped one needs the operator's word", () => {
-    const record = mergeKeptRecords(undefined, [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }]);
+    const record = mergeKeptRecords(undefined, [
+      { stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" },
+    ]);
     const scoped = { ...record, scope: { app: dev.app, env: dev.env, region: dev.region } };
     expect(keptScopeProblem(scoped, dev)).toBeUndefined();
-    expect(keptScopeProblem(scoped, other({ env: "dev2" }))).toMatch(new RegExp(`belongs to ${dev.app}-${dev.env} in ${dev.region}, not to ${dev.app}-dev2 in ${dev.region}; refusing`));
+    expect(keptScopeProblem(scoped, other({ env: "dev2" }))).toMatch(
+      new RegExp(`belongs to ${dev.app}-${dev.env} in ${dev.region}, not to ${dev.app}-dev2 in ${dev.region}; refusing`),
+    );
     expect(keptScopeProblem(scoped, other({ region: "eu-west-1" }))).toMatch(/refusing to adopt or change it$/);
     expect(keptScopeProblem(record, dev)).toMatch(/names no app, env and region .*help\/state\.md/);
     // A later destroy keeps the scope it found.
@@ -109,7 +120,9 @@ describe("expected bucket owner", () => {
       `state bucket ${dev.state.bucket} is not owned by this account (111122223333), or these credentials may not read it: refusing to read or write state there; use the owning account's credentials, or choose another state.bucket`,
     );
     const config = { ...dev, emulator: { endpoint: "http://127.0.0.1:9" } } as StreamLinesConfig;
-    const spy = jest.spyOn(S3Client.prototype, "send").mockImplementation(() => Promise.reject(Object.assign(new Error("Forbidden"), { name: "403", $metadata: { httpStatusCode: 403 } })));
+    const spy = jest
+      .spyOn(S3Client.prototype, "send")
+      .mockImplementation(() => Promise.reject(Object.assign(new Error("Forbidden"), { name: "403", $metadata: { httpStatusCode: 403 } })));
     try {
       await expect(openStateBucket(config, "111122223333")).rejects.toThrow(notOursMessage(dev.state.bucket, "111122223333"));
     } finally {

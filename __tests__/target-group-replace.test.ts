@@ -52,7 +52,9 @@ test("a dashboard port change plans the new target group before the old one goes
   const after = targetGroups(3001);
   expect(before["streamlines-dev-dashboard"].port).toBe(3000);
   expect(after["streamlines-dev-dashboard"].port).toBe(3001);
-  const resources = { aws_lb_target_group: Object.fromEntries(Object.entries(after).map(([name, body]) => [name.replace(/[^A-Za-z0-9]/g, "_"), body])) };
+  const resources = {
+    aws_lb_target_group: Object.fromEntries(Object.entries(after).map(([name, body]) => [name.replace(/[^A-Za-z0-9]/g, "_"), body])),
+  };
   const changes = (await planOffline(resources, stateOf(before))).map((r) => [
     r.address,
     r.change.actions,

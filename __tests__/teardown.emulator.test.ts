@@ -1,9 +1,22 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  DeleteObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { CreateRepositoryCommand, DescribeImagesCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateNetworkInterfaceCommand, CreateSubnetCommand, CreateVpcCommand, DescribeNetworkInterfacesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  CreateNetworkInterfaceCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeNetworkInterfacesCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import { parseConfig } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { Emulator, emulatorClientConfig, startMoto } from "../scripts/lib/emulator";
@@ -37,15 +50,25 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-const resource = (type: string, values: Record<string, unknown>): StateResource => ({ address: `${type}.x`, mode: "managed", type, values });
+const resource = (type: string, values: Record<string, unknown>): StateResource => ({
+  address: `${type}.x`,
+  mode: "managed",
+  type,
+  values,
+});
 
 test("the kept-resources record round-trips through the state bucket with its scope, another env's refuses it, and it is gone after delete", async () => {
   await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket }));
   const bucket = await openStateBucket(config);
   try {
-    expect(keptRecordUrl(config)).toBe(`s3://${config.state.bucket}/${config.state.prefix}/${config.app}/${config.env}/${config.region}/kept-resources.json`);
+    expect(keptRecordUrl(config)).toBe(
+      `s3://${config.state.bucket}/${config.state.prefix}/${config.app}/${config.env}/${config.region}/kept-resources.json`,
+    );
     expect(await readKeptRecord(bucket, config)).toBeUndefined();
-    const record = { recordedAt: "2026-11-23T00:00:00.000Z", resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }] };
+    const record = {
+      recordedAt: "2026-11-23T00:00:00.000Z",
+      resources: [{ stack: "foundations", address: "aws_ebs_volume.v", type: "aws_ebs_volume", importId: "vol-1" }],
+    };
     await writeKeptRecord(bucket, config, record);
     expect(await readKeptRecord(bucket, config)).toEqual({ ...record, scope: { app: config.app, env: config.env, region: config.region } });
     // The same record read under another region's config: a different key, so nothing to adopt.
@@ -61,7 +84,18 @@ test("a state of another env at this env's key stops deploy and destroy before a
   await s3.send(new CreateBucketCommand({ Bucket: config.state.bucket })).catch(() => undefined);
   const bucket = await openStateBucket(config);
   const state = (env: string) =>
-    JSON.stringify({ version: 4, resources: [{ mode: "managed", type: "aws_vpc", name: "v", provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: [{ attributes: { tags_all: { app: config.app, env } } }] }] });
+    JSON.stringify({
+      version: 4,
+      resources: [
+        {
+          mode: "managed",
+          type: "aws_vpc",
+          name: "v",
+          provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+          instances: [{ attributes: { tags_all: { app: config.app, env } } }],
+        },
+      ],
+    });
   try {
     await s3.send(new PutObjectCommand({ Bucket: config.state.bucket, Key: stateKey(config, "core"), Body: state(config.env) }));
     expect(await checkStatesBelong(bucket, config, ["foundations", "core"])).toBeUndefined();
@@ -84,7 +118,12 @@ test("blockers: a versioned bucket without force_destroy is emptied, a repo with
   await s3.send(new CreateBucketCommand({ Bucket: "teardown-forced" }));
   await s3.send(new PutObjectCommand({ Bucket: "teardown-forced", Key: "b.txt", Body: "b" }));
   await ecr.send(new CreateRepositoryCommand({ repositoryName: "teardown-repo" }));
-  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.docker.distribution.manifest.v2+json", config: { digest: "sha256:1", size: 1, mediaType: "application/vnd.docker.container.image.v1+json" }, layers: [] });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    config: { digest: "sha256:1", size: 1, mediaType: "application/vnd.docker.container.image.v1+json" },
+    layers: [],
+  });
   await ecr.send(new PutImageCommand({ repositoryName: "teardown-repo", imageManifest: manifest, imageTag: "ctx-0123456789abcdef" }));
 
   await clearDeletionBlockers(
@@ -118,7 +157,8 @@ test("table deletion protection is lifted only with deleteData (retention off, c
     }),
   );
   const table = [resource("aws_dynamodb_table", { name: "teardown-table", deletion_protection_enabled: true })];
-  const protectedNow = async () => (await ddb.send(new DescribeTableCommand({ TableName: "teardown-table" }))).Table?.DeletionProtectionEnabled;
+  const protectedNow = async () =>
+    (await ddb.send(new DescribeTableCommand({ TableName: "teardown-table" }))).Table?.DeletionProtectionEnabled;
   await clearDeletionBlockers(config, "foundations", table, { deleteData: false, say: () => undefined });
   expect(await protectedNow()).toBe(true);
   await clearDeletionBlockers(config, "foundations", table, { deleteData: true, say: () => undefined });
@@ -128,7 +168,8 @@ test("table deletion protection is lifted only with deleteData (retention off, c
 test("Lambda's detached interfaces of our functions in our VPC are deleted; other functions' and other interfaces stay", async () => {
   const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: "10.99.0.0/16" }))).Vpc!.VpcId!;
   const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: "10.99.1.0/24" }))).Subnet!.SubnetId!;
-  const eni = async (Description: string) => (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description }))).NetworkInterface!.NetworkInterfaceId!;
+  const eni = async (Description: string) =>
+    (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet, Description }))).NetworkInterface!.NetworkInterfaceId!;
   const uuid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
   const lambda = await eni(`AWS Lambda VPC ENI-streamlines-acc-results-pusher-${uuid}`);
   // Look-alikes: another function whose name only starts like ours, another env's function, and no Lambda at all.
@@ -136,11 +177,17 @@ test("Lambda's detached interfaces of our functions in our VPC are deleted; othe
   const otherEnv = await eni(`AWS Lambda VPC ENI-streamlines-acc2-results-pusher-${uuid}`);
   const other = await eni("someone else's");
   const said: string[] = [];
-  const state = [resource("aws_vpc", { id: vpc }), resource("aws_subnet", { id: subnet }), resource("aws_lambda_function", { function_name: "streamlines-acc-results-pusher" })];
+  const state = [
+    resource("aws_vpc", { id: vpc }),
+    resource("aws_subnet", { id: subnet }),
+    resource("aws_lambda_function", { function_name: "streamlines-acc-results-pusher" }),
+  ];
   expect(vpcIdsOf(state)).toEqual([vpc]);
   expect(lambdaNamesOf(state)).toEqual(["streamlines-acc-results-pusher"]);
   expect(await deleteLambdaInterfaces(config, vpcIdsOf(state), lambdaNamesOf(state), (l) => said.push(l), 1000, 10)).toBe(0);
-  const left = (await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).NetworkInterfaces!.map((n) => n.NetworkInterfaceId);
+  const left = (
+    await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))
+  ).NetworkInterfaces!.map((n) => n.NetworkInterfaceId);
   expect(left.sort()).toEqual([longer, otherEnv, other].sort());
   expect(said).toEqual([`destroy: deleted Lambda network interface ${lambda} in ${vpc}`]);
   expect(await deleteLambdaInterfaces(config, [], ["x"], () => undefined)).toBe(0);

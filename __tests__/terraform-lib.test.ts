@@ -33,7 +33,13 @@ const WITH_HOOKS = {
     },
     aws_ssm_parameter: {
       tag: { name: "t", type: "String", value: "abc", depends_on: ["null_resource.image-backend", "aws_ecr_repository.backend"] },
-      only: { name: "u", type: "String", value: "def", depends_on: ["null_resource.image-ingest"], lifecycle: { replace_triggered_by: ["null_resource.image-ingest.id"] } },
+      only: {
+        name: "u",
+        type: "String",
+        value: "def",
+        depends_on: ["null_resource.image-ingest"],
+        lifecycle: { replace_triggered_by: ["null_resource.image-ingest.id"] },
+      },
     },
   },
   data: { null_data_source: { x: { inputs: { a: "b" } } } },
@@ -65,7 +71,11 @@ describe("stripNullResources", () => {
   });
 
   test("a stack without the null provider comes back equal and unchanged", () => {
-    const plain = { terraform: { required_providers: { aws: { source: "aws" } } }, provider: { aws: [{}] }, resource: { aws_s3_bucket: { b: { bucket: "x", depends_on: ["aws_kms_key.k"] } } } };
+    const plain = {
+      terraform: { required_providers: { aws: { source: "aws" } } },
+      provider: { aws: [{}] },
+      resource: { aws_s3_bucket: { b: { bucket: "x", depends_on: ["aws_kms_key.k"] } } },
+    };
     expect(usesNullProvider(plain)).toBe(false);
     expect(stripNullResources(plain)).toEqual({ json: plain, removed: [], changed: false });
   });
@@ -82,8 +92,14 @@ describe("nullResourcesAsTerraformData", () => {
     const resource = json.resource as Record<string, Record<string, Record<string, unknown>>>;
     expect(changed).toBe(true);
     expect(resource.null_resource).toBeUndefined();
-    expect(resource.terraform_data["image-backend"]).toEqual({ triggers_replace: { hash: "abc" }, depends_on: ["aws_ecr_repository.backend"] });
-    expect(resource.aws_ssm_parameter.only).toMatchObject({ depends_on: ["terraform_data.image-ingest"], lifecycle: { replace_triggered_by: ["terraform_data.image-ingest.id"] } });
+    expect(resource.terraform_data["image-backend"]).toEqual({
+      triggers_replace: { hash: "abc" },
+      depends_on: ["aws_ecr_repository.backend"],
+    });
+    expect(resource.aws_ssm_parameter.only).toMatchObject({
+      depends_on: ["terraform_data.image-ingest"],
+      lifecycle: { replace_triggered_by: ["terraform_data.image-ingest.id"] },
+    });
     expect((json.output as Record<string, unknown>).pushed).toEqual({ value: "abc", depends_on: ["terraform_data.image-backend"] });
     expect(json.data).toBeUndefined();
     expect(json.provider).toEqual({ aws: [{ region: "eu-central-1" }] });
@@ -100,7 +116,13 @@ describe("nullResourcesAsTerraformData", () => {
     const stack = {
       resource: {
         terraform_data: { repository: { input: "r" } },
-        null_resource: { hook: { triggers: { hash: "abc" }, lifecycle: { replace_triggered_by: [trigger] }, provisioner: [{ "local-exec": { command: "true" } }] } },
+        null_resource: {
+          hook: {
+            triggers: { hash: "abc" },
+            lifecycle: { replace_triggered_by: [trigger] },
+            provisioner: [{ "local-exec": { command: "true" } }],
+          },
+        },
       },
     };
     fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(nullResourcesAsTerraformData(stack).json));
@@ -152,14 +174,19 @@ describe("provider mirror discovery", () => {
   });
 
   test("a provider install failure is recognised, and the hint names the setting", () => {
-    expect(isProviderInstallFailure("Error: Failed to query available provider packages\n\nCould not retrieve the list of available versions")).toBe(true);
+    expect(
+      isProviderInstallFailure("Error: Failed to query available provider packages\n\nCould not retrieve the list of available versions"),
+    ).toBe(true);
     expect(isProviderInstallFailure("Error: Unsupported argument")).toBe(false);
     expect(providerInstallHint()).toMatch(/STREAMLINES_PROVIDER_MIRROR/);
     expect(providerInstallHint()).not.toContain("\n");
   });
 
   test("lists unpacked and packed providers", () => {
-    expect(mirrorProviders(path.join(tmp, "deep", "mirror"))).toEqual(["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/null"]);
+    expect(mirrorProviders(path.join(tmp, "deep", "mirror"))).toEqual([
+      "registry.terraform.io/hashicorp/aws",
+      "registry.terraform.io/hashicorp/null",
+    ]);
   });
 
   test("the CLI config mirrors what the mirror has, fetches the rest; a plugin cache only without a mirror", () => {
@@ -172,7 +199,10 @@ describe("provider mirror discovery", () => {
     expect(text).toContain('exclude = ["registry.terraform.io/hashicorp/aws", "registry.terraform.io/hashicorp/null"]');
     // Mirrored providers are linked from the mirror itself; a cache would only add a copy.
     expect(text).not.toContain("plugin_cache_dir");
-    const online = fs.readFileSync(writeCliConfig(path.join(tmp, "cli2"), undefined, { HOME: path.join(tmp, "no-home") }).TF_CLI_CONFIG_FILE as string, "utf8");
+    const online = fs.readFileSync(
+      writeCliConfig(path.join(tmp, "cli2"), undefined, { HOME: path.join(tmp, "no-home") }).TF_CLI_CONFIG_FILE as string,
+      "utf8",
+    );
     expect(online).toContain("direct {}");
     expect(online).toContain(`plugin_cache_dir = ${JSON.stringify(path.join(tmp, "cli2", "plugin-cache"))}`);
     expect(online).toContain("plugin_cache_may_break_dependency_lock_file = true");
@@ -180,12 +210,15 @@ describe("provider mirror discovery", () => {
 
   test("without a mirror, the operator's own CLI config is used as it is", () => {
     const own = path.join(tmp, "own.tfrc");
-    fs.writeFileSync(own, 'provider_installation {\n  direct {}\n}\n');
+    fs.writeFileSync(own, "provider_installation {\n  direct {}\n}\n");
     const env = writeCliConfig(path.join(tmp, "cli3"), undefined, { TF_CLI_CONFIG_FILE: own });
     expect(env.TF_CLI_CONFIG_FILE).toBe(own);
     expect(fs.existsSync(path.join(tmp, "cli3", "terraform.rc"))).toBe(false);
     // A named but missing file is what terraform ignores too: the written config applies.
-    const missing = writeCliConfig(path.join(tmp, "cli4"), undefined, { TF_CLI_CONFIG_FILE: path.join(tmp, "missing.tfrc"), HOME: path.join(tmp, "no-home") });
+    const missing = writeCliConfig(path.join(tmp, "cli4"), undefined, {
+      TF_CLI_CONFIG_FILE: path.join(tmp, "missing.tfrc"),
+      HOME: path.join(tmp, "no-home"),
+    });
     expect(missing.TF_CLI_CONFIG_FILE).toBe(path.join(tmp, "cli4", "terraform.rc"));
   });
 });
@@ -193,6 +226,8 @@ describe("provider mirror discovery", () => {
 test("configs under test: config/*.json with dev first, then the fixtures", () => {
   const files = configFilesUnderTest(ROOT).map((f) => path.relative(ROOT, f));
   expect(files[0]).toBe(path.join("config", "dev.json"));
-  expect(files).toEqual(expect.arrayContaining([path.join("config", "acceptance.json"), path.join("__tests__", "fixtures", "configs", "efs-endpoints.json")]));
+  expect(files).toEqual(
+    expect.arrayContaining([path.join("config", "acceptance.json"), path.join("__tests__", "fixtures", "configs", "efs-endpoints.json")]),
+  );
   expect(files.findIndex((f) => f.startsWith("__tests__"))).toBeGreaterThan(files.findIndex((f) => f.startsWith("config")));
 });

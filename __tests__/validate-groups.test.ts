@@ -14,7 +14,11 @@ const aws = { aws: { source: "hashicorp/aws", version: "5.100.0" } };
 const stack = (label: string, json: Record<string, unknown>, stackDir = tmp): PreparedStack => ({ label, json, stackDir });
 
 /** A synthesized stack directory with its cdk.tf.json and one asset file `assets/<asset>/<hash>/<file>`. */
-function stackDir(name: string, json: Record<string, unknown>, asset?: { asset: string; hash: string; file: string; text: string }): string {
+function stackDir(
+  name: string,
+  json: Record<string, unknown>,
+  asset?: { asset: string; hash: string; file: string; text: string },
+): string {
   const dir = path.join(tmp, "synth", name);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(json));
@@ -43,26 +47,46 @@ test("groupStacks: same providers together, at most `size` a group; other provid
 test("diagnosticsByStack: each diagnostic to the stack whose file or address it names, as if validated alone; the grouping warning dropped", () => {
   const [group] = groupStacks([stack("a", {}), stack("b", {})]);
   const byStack = diagnosticsByStack(group, [
-    { severity: "warning", summary: "Backend configuration ignored", range: { filename: "stacks/s0_a/cdk.tf.json", start: { line: 1, column: 1 } } },
-    { severity: "error", summary: "Unsupported argument", address: "module.s1_b.aws_s3_bucket.x", range: { filename: "stacks/s1_b/cdk.tf.json", start: { line: 9, column: 3 } } },
+    {
+      severity: "warning",
+      summary: "Backend configuration ignored",
+      range: { filename: "stacks/s0_a/cdk.tf.json", start: { line: 1, column: 1 } },
+    },
+    {
+      severity: "error",
+      summary: "Unsupported argument",
+      address: "module.s1_b.aws_s3_bucket.x",
+      range: { filename: "stacks/s1_b/cdk.tf.json", start: { line: 9, column: 3 } },
+    },
     { severity: "error", summary: "Provider crashed" },
   ]);
   expect(byStack[0]).toEqual([{ severity: "error", summary: "Provider crashed" }]);
   expect(byStack[1]).toEqual([
-    { severity: "error", summary: "Unsupported argument", address: "aws_s3_bucket.x", range: { filename: "cdk.tf.json", start: { line: 9, column: 3 } } },
+    {
+      severity: "error",
+      summary: "Unsupported argument",
+      address: "aws_s3_bucket.x",
+      range: { filename: "cdk.tf.json", start: { line: 9, column: 3 } },
+    },
     { severity: "error", summary: "Provider crashed" },
   ]);
 });
 
 test("one real init and validate of a group: the invalid stack alone fails, assets of both stacks resolve", async () => {
   const fileOf = (p: string) => ({ terraform_data: { input: { input: `\${filemd5("${p}")}` } } });
-  const good = stackDir("good", { resource: { terraform_data: fileOf("assets/code/AAA/index.js").terraform_data } }, { asset: "code", hash: "AAA", file: "index.js", text: "a" });
+  const good = stackDir(
+    "good",
+    { resource: { terraform_data: fileOf("assets/code/AAA/index.js").terraform_data } },
+    { asset: "code", hash: "AAA", file: "index.js", text: "a" },
+  );
   const bad = stackDir(
     "bad",
     { resource: { terraform_data: { input: { input: '${filemd5("assets/code/BBB/index.js")}', no_such_argument: 1 } } } },
     { asset: "code", hash: "BBB", file: "index.js", text: "b" },
   );
-  const prepared = [good, bad].map((dir) => stack(path.basename(dir), JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), dir));
+  const prepared = [good, bad].map((dir) =>
+    stack(path.basename(dir), JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")), dir),
+  );
   const [group] = groupStacks(prepared);
   const root = path.join(tmp, "root");
   writeGroupRoot(root, group);
@@ -74,5 +98,7 @@ test("one real init and validate of a group: the invalid stack alone fails, asse
   expect(v.valid).toBe(false);
   const [goodDiags, badDiags] = diagnosticsByStack(group, v.diagnostics);
   expect(goodDiags).toEqual([]);
-  expect(badDiags.map((d) => [d.severity, d.summary, d.range?.filename])).toEqual([["error", "Extraneous JSON object property", "cdk.tf.json"]]);
+  expect(badDiags.map((d) => [d.severity, d.summary, d.range?.filename])).toEqual([
+    ["error", "Extraneous JSON object property", "cdk.tf.json"],
+  ]);
 }, 120_000);

@@ -32,7 +32,11 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   for (const name of ["upstream", "downstream"] as const) {
     const s = config.kinesis[name];
     if (s.mode === "PROVISIONED" && s.shardCount === undefined) {
-      return { key: `kinesis.${name}.shardCount`, value: undefined, allowed: "expected a shard count from 1 to 500 when mode is PROVISIONED" };
+      return {
+        key: `kinesis.${name}.shardCount`,
+        value: undefined,
+        allowed: "expected a shard count from 1 to 500 when mode is PROVISIONED",
+      };
     }
     if (s.mode === "ON_DEMAND" && s.shardCount !== undefined) {
       return { key: `kinesis.${name}.shardCount`, value: s.shardCount, allowed: "expected no shardCount when mode is ON_DEMAND" };
@@ -41,10 +45,18 @@ export function crossChecks(config: StreamLinesConfig): ConfigProblem | undefine
   // gp3 limits: at most 500 IOPS per GiB and 0.25 MiB/s per provisioned IOPS.
   const ebs = config.influx.ebs;
   if (ebs.iops > 3000 && ebs.iops > ebs.sizeGiB * 500) {
-    return { key: "influx.ebs.iops", value: ebs.iops, allowed: `expected at most 500 IOPS per GiB (${ebs.sizeGiB * 500} for ${ebs.sizeGiB} GiB)` };
+    return {
+      key: "influx.ebs.iops",
+      value: ebs.iops,
+      allowed: `expected at most 500 IOPS per GiB (${ebs.sizeGiB * 500} for ${ebs.sizeGiB} GiB)`,
+    };
   }
   if (ebs.throughputMiBps > ebs.iops / 4) {
-    return { key: "influx.ebs.throughputMiBps", value: ebs.throughputMiBps, allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)` };
+    return {
+      key: "influx.ebs.throughputMiBps",
+      value: ebs.throughputMiBps,
+      allowed: `expected at most 0.25 MiB/s per IOPS (${Math.floor(ebs.iops / 4)} for ${ebs.iops} IOPS)`,
+    };
   }
   return imageChecks(config) ?? influxChecks(config) ?? serviceChecks(config) ?? edgeChecks(config) ?? realtimeChecks(config);
 }
@@ -75,7 +87,11 @@ function influxChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     if (memory) return { key: "grafana.memory", value: config.grafana.memory, allowed: memory };
   }
   if (influx.bastion && influx.bastion.allowedCidrs.length === 0) {
-    return { key: "influx.bastion.allowedCidrs", value: [], allowed: "expected at least one source CIDR for SSH; leave out influx.bastion for no bastion" };
+    return {
+      key: "influx.bastion.allowedCidrs",
+      value: [],
+      allowed: "expected at least one source CIDR for SSH; leave out influx.bastion for no bastion",
+    };
   }
   return undefined;
 }
@@ -89,35 +105,60 @@ function serviceChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     const memory = checkFargateMemory(s.cpu, s.memory);
     if (memory) return { key: `${key}.memory`, value: s.memory, allowed: memory };
     if (s.minHealthyPercent >= s.maxPercent) {
-      return { key: `${key}.maxPercent`, value: s.maxPercent, allowed: `expected more than minHealthyPercent (${s.minHealthyPercent}), or a deployment can neither start nor stop a task` };
+      return {
+        key: `${key}.maxPercent`,
+        value: s.maxPercent,
+        allowed: `expected more than minHealthyPercent (${s.minHealthyPercent}), or a deployment can neither start nor stop a task`,
+      };
     }
     const problem = environmentProblem(config, name);
     if (problem) return problem;
     if (s.readonlyRootFilesystem === true && s.executeCommand) {
-      return { key: `${key}.readonlyRootFilesystem`, value: true, allowed: `expected false or unset while ${key}.executeCommand is true: ECS Exec's agent writes to the container's root file system, which AWS does not support read-only` };
+      return {
+        key: `${key}.readonlyRootFilesystem`,
+        value: true,
+        allowed: `expected false or unset while ${key}.executeCommand is true: ECS Exec's agent writes to the container's root file system, which AWS does not support read-only`,
+      };
     }
     if (s.readonlyRootFilesystem === true && !APP_CONTRACT[name].rootFilesystem.readOnly) {
-      return { key: `${key}.readonlyRootFilesystem`, value: true, allowed: `expected false or unset: ${name}'s image writes outside its writable paths (${APP_CONTRACT[name].rootFilesystem.why})` };
+      return {
+        key: `${key}.readonlyRootFilesystem`,
+        value: true,
+        allowed: `expected false or unset: ${name}'s image writes outside its writable paths (${APP_CONTRACT[name].rootFilesystem.why})`,
+      };
     }
     const health = s.healthCheck;
     if (health?.enabled && health.timeoutSeconds >= health.intervalSeconds) {
-      return { key: `${key}.healthCheck.timeoutSeconds`, value: health.timeoutSeconds, allowed: `expected less than ${key}.healthCheck.intervalSeconds (${health.intervalSeconds}), so one check ends before the next starts` };
+      return {
+        key: `${key}.healthCheck.timeoutSeconds`,
+        value: health.timeoutSeconds,
+        allowed: `expected less than ${key}.healthCheck.intervalSeconds (${health.intervalSeconds}), so one check ends before the next starts`,
+      };
     }
   }
   if (config.autoscaling.enabled) {
     for (const name of WEB_SERVICES.filter((n) => inProfile.includes(n))) {
       const range = config.autoscaling[name];
-      if (range.min > range.max) return { key: `autoscaling.${name}.max`, value: range.max, allowed: `expected at least autoscaling.${name}.min (${range.min})` };
+      if (range.min > range.max)
+        return { key: `autoscaling.${name}.max`, value: range.max, allowed: `expected at least autoscaling.${name}.min (${range.min})` };
       const desired = config.services[name].desiredCount;
       if (desired < range.min || desired > range.max) {
-        return { key: `services.${name}.desiredCount`, value: desired, allowed: `expected a count from autoscaling.${name}.min to max (${range.min} to ${range.max}) while autoscaling is on` };
+        return {
+          key: `services.${name}.desiredCount`,
+          value: desired,
+          allowed: `expected a count from autoscaling.${name}.min to max (${range.min} to ${range.max}) while autoscaling is on`,
+        };
       }
     }
   }
   // ALB names are limited to 32 characters (target groups take AWS-generated names from a prefix).
   const albName = `${config.app}-${config.env}-alb`;
   if (inProfile.includes("dashboard") && albName.length > 32) {
-    return { key: "env", value: config.env, allowed: `expected app and env together at most 27 characters in profile full: the load balancer's name ${albName} must fit in 32` };
+    return {
+      key: "env",
+      value: config.env,
+      allowed: `expected app and env together at most 27 characters in profile full: the load balancer's name ${albName} must fit in 32`,
+    };
   }
   return undefined;
 }
@@ -130,7 +171,11 @@ function environmentProblem(config: StreamLinesConfig, name: ServiceName): Confi
   for (const [variable, value] of Object.entries(s.environment ?? {})) {
     const at = `${key}.environment.${variable}`;
     if (value === "") {
-      return { key: at, value, allowed: `expected a non-empty value: ECS drops an empty environment value when it registers the task definition, so ${name} would not see ${variable} at all (and every plan would show a diff)` };
+      return {
+        key: at,
+        value,
+        allowed: `expected a non-empty value: ECS drops an empty environment value when it registers the task definition, so ${name} would not see ${variable} at all (and every plan would show a diff)`,
+      };
     }
     const contract = variableOf(name, variable);
     if (!contract) {
@@ -143,7 +188,11 @@ function environmentProblem(config: StreamLinesConfig, name: ServiceName): Confi
       };
     }
     if (contract.supply === "stack") {
-      return { key: at, value, allowed: `expected a variable the stack does not set itself; ${DERIVED_ENVIRONMENT[name].join(", ")} come from the stack's resources and the influx keys` };
+      return {
+        key: at,
+        value,
+        allowed: `expected a variable the stack does not set itself; ${DERIVED_ENVIRONMENT[name].join(", ")} come from the stack's resources and the influx keys`,
+      };
     }
     if (contract.supply === "secret" || contract.supply === "unsupplied" || contract.supply === "platform") {
       const by = contract.supply === "platform" ? "ECS sets it on every task" : "it is a secret, which never goes in plain environment";
@@ -155,7 +204,11 @@ function environmentProblem(config: StreamLinesConfig, name: ServiceName): Confi
       return { key: `${key}.extraVariables[${i}]`, value: variable, allowed: `expected a variable set in ${key}.environment` };
     }
     if (variableOf(name, variable)) {
-      return { key: `${key}.extraVariables[${i}]`, value: variable, allowed: `expected a variable the app contract does not list; ${name} reads ${variable} at ${APP_COMMIT} already` };
+      return {
+        key: `${key}.extraVariables[${i}]`,
+        value: variable,
+        allowed: `expected a variable the app contract does not list; ${name} reads ${variable} at ${APP_COMMIT} already`,
+      };
     }
   }
   return undefined;
@@ -165,7 +218,11 @@ function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
   const edge = config.edge;
   if (!edge.enabled) return undefined;
   if (config.profile !== "full") {
-    return { key: "edge.enabled", value: true, allowed: `expected false in profile ${config.profile}: it has no dashboard to serve (CloudFront belongs to profile full)` };
+    return {
+      key: "edge.enabled",
+      value: true,
+      allowed: `expected false in profile ${config.profile}: it has no dashboard to serve (CloudFront belongs to profile full)`,
+    };
   }
   const domain = edge.domain;
   if (domain && domain.name !== domain.zoneName && !domain.name.endsWith(`.${domain.zoneName}`)) {
@@ -176,12 +233,17 @@ function edgeChecks(config: StreamLinesConfig): ConfigProblem | undefined {
     return {
       key: "loadBalancer.domain",
       value: undefined,
-      allowed: "expected a domain its certificate covers when edge.backendOrigins is on with loadBalancer.certificateArn: CloudFront reaches the ALB over HTTPS by name, and no certificate matches the ALB's *.elb.amazonaws.com name (or set edge.backendOrigins false)",
+      allowed:
+        "expected a domain its certificate covers when edge.backendOrigins is on with loadBalancer.certificateArn: CloudFront reaches the ALB over HTTPS by name, and no certificate matches the ALB's *.elb.amazonaws.com name (or set edge.backendOrigins false)",
     };
   }
   // One name cannot alias both CloudFront and the ALB, and CloudFront would then reach itself for /graphql*.
   if (domain && domain.name === config.loadBalancer.domain?.name) {
-    return { key: "edge.domain.name", value: domain.name, allowed: "expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record" };
+    return {
+      key: "edge.domain.name",
+      value: domain.name,
+      allowed: "expected a name other than loadBalancer.domain.name: the site and the load balancer each need their own DNS record",
+    };
   }
   return undefined;
 }

@@ -25,7 +25,8 @@ export const DEFAULT_CONTENT_SECURITY_POLICY = contentSecurityPolicy([]);
  * an unnamed execute-api or ALB host is unknown at synth, so such a config sets the policy itself.
  */
 export function appConnectOrigins(root: Record<string, unknown>): string[] {
-  const at = (...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), root);
+  const at = (...keys: string[]): unknown =>
+    keys.reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), root);
   const name = (...keys: string[]) => (typeof at(...keys) === "string" ? (at(...keys) as string) : undefined);
   if (at("edge", "backendOrigins") !== false) {
     const site = name("edge", "domain", "name");
@@ -35,7 +36,6 @@ export function appConnectOrigins(root: Record<string, unknown>): string[] {
   const api = name("loadBalancer", "domain", "name");
   return [...(api ? [`https://${api}`] : []), ...(websocket ? [`wss://${websocket}`] : [])];
 }
-
 
 /** Access logs are kept 90 days by default: long enough for an incident review, bounded in cost. */
 export const LOG_EXPIRATION_DAYS = 90;
@@ -54,9 +54,37 @@ export interface ServiceDefaults {
 /** The predecessor's sizes; deployment percentages fit what each service can tolerate. */
 export const SERVICE_DEFAULTS = {
   // One market-data websocket session at a time, so a deployment stops the old task first.
-  ingest: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 0, maxPercent: 100, health: { startPeriodSeconds: APP_CONTRACT.ingest.healthCheck.startPeriodSeconds } },
+  ingest: {
+    cpu: 256,
+    memory: 512,
+    architecture: "X86_64",
+    minHealthyPercent: 0,
+    maxPercent: 100,
+    health: { startPeriodSeconds: APP_CONTRACT.ingest.healthCheck.startPeriodSeconds },
+  },
   // One Flink job per checkpoint path: two copies must never run at once.
-  ripples: { cpu: 512, memory: 1024, architecture: "ARM64", minHealthyPercent: 0, maxPercent: 100, health: { startPeriodSeconds: APP_CONTRACT.ripples.healthCheck.startPeriodSeconds } },
-  backend: { cpu: 256, memory: 512, architecture: "X86_64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3030, healthCheckPath: "/health" } },
-  dashboard: { cpu: 256, memory: 512, architecture: "ARM64", minHealthyPercent: 100, maxPercent: 200, web: { port: 3000, healthCheckPath: "/" } },
+  ripples: {
+    cpu: 512,
+    memory: 1024,
+    architecture: "ARM64",
+    minHealthyPercent: 0,
+    maxPercent: 100,
+    health: { startPeriodSeconds: APP_CONTRACT.ripples.healthCheck.startPeriodSeconds },
+  },
+  backend: {
+    cpu: 256,
+    memory: 512,
+    architecture: "X86_64",
+    minHealthyPercent: 100,
+    maxPercent: 200,
+    web: { port: 3030, healthCheckPath: "/health" },
+  },
+  dashboard: {
+    cpu: 256,
+    memory: 512,
+    architecture: "ARM64",
+    minHealthyPercent: 100,
+    maxPercent: 200,
+    web: { port: 3000, healthCheckPath: "/" },
+  },
 } satisfies Readonly<Record<ServiceName, ServiceDefaults>>;

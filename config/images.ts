@@ -1,7 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { resolveProjectPath } from "./rules";
-import { Architecture, ECR_REPOSITORIES, EcrRepositoryName, IMAGE_PLATFORMS, ImageSetting, PROFILE_SERVICES, ServiceName, StreamLinesConfig } from "./types";
+import {
+  Architecture,
+  ECR_REPOSITORIES,
+  EcrRepositoryName,
+  IMAGE_PLATFORMS,
+  ImageSetting,
+  PROFILE_SERVICES,
+  ServiceName,
+  StreamLinesConfig,
+} from "./types";
 import { ConfigProblem } from "./validate";
 
 /** Where config keeps an image's setting, what the image runs on, and when the profile needs it. */
@@ -28,8 +37,18 @@ export const IMAGE_SETTINGS: Readonly<Partial<Record<EcrRepositoryName, ImageSet
   backend: serviceImage("backend"),
   dashboard: serviceImage("dashboard"),
   // The EBS host is Graviton (the AMI is arm64) and the EFS variant's task runs ARM64 too.
-  influxdb: { key: "influx.image", setting: (c) => c.influx.image, architecture: () => "ARM64", requiredFor: () => "InfluxDB (the influx stack, every profile)" },
-  grafana: { key: "grafana.image", setting: (c) => c.grafana.image, architecture: () => "ARM64", requiredFor: (c) => (c.profile === "backend-only" ? "Grafana in profile backend-only" : undefined) },
+  influxdb: {
+    key: "influx.image",
+    setting: (c) => c.influx.image,
+    architecture: () => "ARM64",
+    requiredFor: () => "InfluxDB (the influx stack, every profile)",
+  },
+  grafana: {
+    key: "grafana.image",
+    setting: (c) => c.grafana.image,
+    architecture: () => "ARM64",
+    requiredFor: (c) => (c.profile === "backend-only" ? "Grafana in profile backend-only" : undefined),
+  },
 };
 
 /** An image the foundations hook builds: absolute paths, the platform resolved. */
@@ -69,7 +88,11 @@ export function imageChecks(config: StreamLinesConfig): ConfigProblem | undefine
     const s = location.setting(config) ?? {};
     const key = location.key;
     if (s.tag !== undefined && s.buildContext !== undefined) {
-      return { key: `${key}.buildContext`, value: s.buildContext, allowed: `expected either ${key}.tag or ${key}.buildContext, not both: a build context's content hash is the tag` };
+      return {
+        key: `${key}.buildContext`,
+        value: s.buildContext,
+        allowed: `expected either ${key}.tag or ${key}.buildContext, not both: a build context's content hash is the tag`,
+      };
     }
     const required = location.requiredFor(config);
     if (s.tag === undefined && s.buildContext === undefined && required) {
@@ -81,18 +104,31 @@ export function imageChecks(config: StreamLinesConfig): ConfigProblem | undefine
     }
     if (s.buildContext === undefined) {
       const stray = (["dockerfile", "platform"] as const).find((k) => s[k] !== undefined);
-      if (stray) return { key: `${key}.${stray}`, value: s[stray], allowed: `expected no ${stray} without ${key}.buildContext: a pinned tag is built elsewhere` };
+      if (stray)
+        return {
+          key: `${key}.${stray}`,
+          value: s[stray],
+          allowed: `expected no ${stray} without ${key}.buildContext: a pinned tag is built elsewhere`,
+        };
       continue;
     }
     const build = imageBuildOf(config, repository)!;
     const dockerfile = build.dockerfile ?? path.join(build.contextDir, "Dockerfile");
     if (!fs.existsSync(dockerfile) || !fs.statSync(dockerfile).isFile()) {
       const at = s.dockerfile !== undefined ? "dockerfile" : "buildContext";
-      return { key: `${key}.${at}`, value: s[at], allowed: `expected a Dockerfile at ${dockerfile}${at === "buildContext" ? ` (or set ${key}.dockerfile)` : ""}` };
+      return {
+        key: `${key}.${at}`,
+        value: s[at],
+        allowed: `expected a Dockerfile at ${dockerfile}${at === "buildContext" ? ` (or set ${key}.dockerfile)` : ""}`,
+      };
     }
     const runsOn = IMAGE_PLATFORMS[location.architecture(config)];
     if (build.platform !== runsOn) {
-      return { key: `${key}.platform`, value: build.platform, allowed: `expected ${runsOn}, the platform of architecture ${location.architecture(config)} the image runs on (or leave it out)` };
+      return {
+        key: `${key}.platform`,
+        value: build.platform,
+        allowed: `expected ${runsOn}, the platform of architecture ${location.architecture(config)} the image runs on (or leave it out)`,
+      };
     }
   }
   return undefined;

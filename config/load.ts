@@ -23,7 +23,9 @@ export function resolveConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   if (env.STREAMLINES_CONFIG) return path.resolve(env.STREAMLINES_CONFIG);
   const name = env.STREAMLINES_ENV || "dev";
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-    throw new ConfigError(`STREAMLINES_ENV: ${JSON.stringify(name)} is not allowed; expected an environment name such as dev, matching a file config/<name>.json`);
+    throw new ConfigError(
+      `STREAMLINES_ENV: ${JSON.stringify(name)} is not allowed; expected an environment name such as dev, matching a file config/<name>.json`,
+    );
   }
   return path.join(projectConfigDir(), `${name}.json`);
 }
@@ -137,7 +139,9 @@ export function parseConfig(text: string, file: string): StreamLinesConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${displayPath(file)}: invalid JSON at ${jsonErrorLocation(text, err as Error)}; expected a JSON object (double-quoted keys and strings, no comments or trailing commas)`);
+    throw new ConfigError(
+      `${displayPath(file)}: invalid JSON at ${jsonErrorLocation(text, err as Error)}; expected a JSON object (double-quoted keys and strings, no comments or trailing commas)`,
+    );
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${displayPath(file)}: top level is ${typeName(raw)}; expected a JSON object`);
@@ -159,7 +163,10 @@ export function loadConfig(file: string = resolveConfigPath()): StreamLinesConfi
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === "ENOENT" ? "file not found" : `cannot read (${code ?? (err as Error).message})`;
     const known = fs.existsSync(projectConfigDir())
-      ? fs.readdirSync(projectConfigDir()).filter((f) => f.endsWith(".json")).map((f) => f.replace(/\.json$/, ""))
+      ? fs
+          .readdirSync(projectConfigDir())
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => f.replace(/\.json$/, ""))
       : [];
     throw new ConfigError(
       `${displayPath(file)}: ${reason}; expected STREAMLINES_ENV to name one of: ${known.join(", ") || "(none)"}, or STREAMLINES_CONFIG=<path> to point at a config file`,

@@ -8,15 +8,45 @@ import { repoRoot } from "./repository";
 
 /** Regions as of 2026-11 (commercial, GovCloud, China, European Sovereign Cloud). */
 export const AWS_REGIONS: readonly string[] = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
   "af-south-1",
-  "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2",
-  "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-  "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-  "ca-central-1", "ca-west-1",
-  "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-south-2", "eu-north-1",
-  "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
-  "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1", "eusc-de-east-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ca-central-1",
+  "ca-west-1",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-south-1",
+  "eu-south-2",
+  "eu-north-1",
+  "il-central-1",
+  "me-south-1",
+  "me-central-1",
+  "mx-central-1",
+  "sa-east-1",
+  "us-gov-east-1",
+  "us-gov-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
+  "eusc-de-east-1",
 ];
 
 export const LOG_RETENTION_DAYS: readonly number[] = [
@@ -62,7 +92,7 @@ export function checkCidr(value: string, minPrefix: number, maxPrefix: number): 
 }
 
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {
-  return inner.prefix >= outer.prefix && ((inner.network & mask(outer.prefix)) >>> 0) === outer.network;
+  return inner.prefix >= outer.prefix && (inner.network & mask(outer.prefix)) >>> 0 === outer.network;
 }
 
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
@@ -112,15 +142,18 @@ export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = (() =>
 export function checkFargateMemory(cpu: number, memory: number): string | undefined {
   const allowed = FARGATE_SIZES[cpu];
   if (!allowed || allowed.includes(memory)) return undefined;
-  const steps = allowed.length > 3 ? `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}` : allowed.join(", ");
+  const steps =
+    allowed.length > 3 ? `${allowed[0]} to ${allowed[allowed.length - 1]} in steps of ${allowed[1] - allowed[0]}` : allowed.join(", ");
   return `expected a Fargate memory size for ${cpu} CPU units: ${steps} MiB`;
 }
 
 /** A docker tag that pins one image: `latest` moves, and the repositories' tags are immutable anyway. */
 export function checkImageTag(value: string): string | undefined {
-  const allowed = "expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', not starting with '.' or '-', and not \"latest\"";
+  const allowed =
+    "expected a pinned docker tag: 1-128 characters of A-Z, a-z, 0-9, '_', '.', '-', not starting with '.' or '-', and not \"latest\"";
   // The ECR lifecycle expires hook tags by count; a pinned tag under their prefix could expire while it runs.
-  if (value.startsWith(TAG_PREFIX)) return `expected a pinned tag not starting with "${TAG_PREFIX}", which the image hooks' content-hash tags use and the ECR lifecycle expires`;
+  if (value.startsWith(TAG_PREFIX))
+    return `expected a pinned tag not starting with "${TAG_PREFIX}", which the image hooks' content-hash tags use and the ECR lifecycle expires`;
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(value) && value !== "latest" ? undefined : allowed;
 }
 
@@ -141,7 +174,9 @@ export function checkBuildContext(value: string): string | undefined {
 }
 
 export function checkDockerfile(value: string): string | undefined {
-  return value.trim() !== "" && !value.includes("\0") && !value.endsWith("/") ? undefined : "expected a Dockerfile path, relative to the build context unless absolute";
+  return value.trim() !== "" && !value.includes("\0") && !value.endsWith("/")
+    ? undefined
+    : "expected a Dockerfile path, relative to the build context unless absolute";
 }
 
 /**
@@ -151,14 +186,17 @@ export function checkDockerfile(value: string): string | undefined {
 export const SECRET_LIKE_ENV_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|_CREDENTIALS?$|_PASS|_AUTH|_DSN$/i;
 
 export function checkEnvName(value: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(value)) return "expected an environment variable name: letters, digits and '_', not starting with a digit";
-  if (SECRET_LIKE_ENV_NAME.test(value)) return "expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets";
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(value))
+    return "expected an environment variable name: letters, digits and '_', not starting with a digit";
+  if (SECRET_LIKE_ENV_NAME.test(value))
+    return "expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets";
   return undefined;
 }
 
 /** EventBridge Scheduler cron: six fields, and exactly one of day-of-month and day-of-week is '?'. */
 export function checkSchedulerCron(value: string): string | undefined {
-  const allowed = "expected an EventBridge Scheduler cron expression such as cron(30 16 ? * MON-FRI *): minutes hours day-of-month month day-of-week year, with '?' in exactly one of the day fields";
+  const allowed =
+    "expected an EventBridge Scheduler cron expression such as cron(30 16 ? * MON-FRI *): minutes hours day-of-month month day-of-week year, with '?' in exactly one of the day fields";
   const m = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(value);
   if (!m) return allowed;
   const [dayOfMonth, dayOfWeek] = [m[3], m[5]];
@@ -178,7 +216,9 @@ export function checkTimeZone(value: string): string | undefined {
 }
 
 export function checkEmail(value: string): string | undefined {
-  return /^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(value) && value.length <= 254 ? undefined : "expected an email address such as ops@example.com";
+  return /^[^\s@"<>(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(value) && value.length <= 254
+    ? undefined
+    : "expected an email address such as ops@example.com";
 }
 
 /** An ACM certificate in the ALB's region: ALB listeners cannot use certificates from another region. */
@@ -227,7 +267,9 @@ export function checkGravitonInstanceType(value: string): string | undefined {
 }
 
 export function checkAmiId(value: string): string | undefined {
-  return /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(value) ? undefined : "expected an AMI id ami- followed by 8 or 17 hex digits (an arm64 image in the config's region)";
+  return /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/.test(value)
+    ? undefined
+    : "expected an AMI id ami- followed by 8 or 17 hex digits (an arm64 image in the config's region)";
 }
 
 /** InfluxDB bucket retention, as the host bootstrap takes it: 0 (infinite) or a duration of at least 1h. */

@@ -24,7 +24,18 @@ import {
   checkTimeZone,
 } from "./rules";
 import { LOG_EXPIRATION_DAYS, SERVICE_DEFAULTS, ServiceDefaults, appConnectOrigins, contentSecurityPolicy } from "./defaults";
-import { ACCOUNT_LOGS_ROLE_MODES, EGRESS_MODES, FunctionConfig, IMAGE_PLATFORMS, PRICE_CLASSES, PROFILES, ScalingConfig, StreamConfig, StreamLinesConfig, WAF_LOG_MODES } from "./types";
+import {
+  ACCOUNT_LOGS_ROLE_MODES,
+  EGRESS_MODES,
+  FunctionConfig,
+  IMAGE_PLATFORMS,
+  PRICE_CLASSES,
+  PROFILES,
+  ScalingConfig,
+  StreamConfig,
+  StreamLinesConfig,
+  WAF_LOG_MODES,
+} from "./types";
 import { Agree, Mismatch, Rule, ValueOf, bool, int, obj, oneOfChecked, str } from "./validate";
 
 // The rule tree of a config file. Callers import the whole config API from here.
@@ -73,7 +84,13 @@ const service = <const E extends Record<string, Rule>>(d: ServiceDefaults, extra
       maxPercent: int({ optional: true, default: d.maxPercent, min: 100, max: 200 }),
       executeCommand: bool(false),
       serviceDiscovery: bool(false),
-      environment: { kind: "map", optional: true, keyCheck: checkEnvName, maxEntries: 100, values: str({ check: (v) => (v.length <= 4096 ? undefined : "expected a value of at most 4096 characters") }) },
+      environment: {
+        kind: "map",
+        optional: true,
+        keyCheck: checkEnvName,
+        maxEntries: 100,
+        values: str({ check: (v) => (v.length <= 4096 ? undefined : "expected a value of at most 4096 characters") }),
+      },
       extraVariables: { kind: "array", optional: true, items: str({ check: checkEnvName }) },
       readonlyRootFilesystem: { kind: "boolean", optional: true },
       ...extra,
@@ -109,7 +126,8 @@ const scaling = (dflt: ScalingConfig) =>
     },
     true,
   );
-const influxName = (v: string) => (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v) ? undefined : "expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'");
+const influxName = (v: string) =>
+  /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v) ? undefined : "expected an InfluxDB name: 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'";
 const cidr = (min: number, max: number) => str({ check: (v) => checkCidr(v, min, max) });
 const lambdaFunction = (dflt: FunctionConfig, minTimeoutSeconds = 1) =>
   obj(
@@ -135,7 +153,14 @@ export const CONFIG_SCHEMA = obj({
   state: obj({
     bucket: str({ check: checkBucketName }),
     region: str({ optional: true, default: regionOf, check: checkRegion }),
-    prefix: str({ optional: true, default: "streamlines", check: (v) => (/^[a-z0-9][a-z0-9_/-]{0,62}[a-z0-9]$/.test(v) && !v.includes("//") ? undefined : "expected a key prefix of a-z, 0-9, '_', '-' and single '/', without a leading or trailing '/'") }),
+    prefix: str({
+      optional: true,
+      default: "streamlines",
+      check: (v) =>
+        /^[a-z0-9][a-z0-9_/-]{0,62}[a-z0-9]$/.test(v) && !v.includes("//")
+          ? undefined
+          : "expected a key prefix of a-z, 0-9, '_', '-' and single '/', without a leading or trailing '/'",
+    }),
   }),
   kms: obj({ deletionWindowDays: int({ optional: true, default: 30, min: 7, max: 30 }) }, true),
   network: obj({
@@ -147,7 +172,9 @@ export const CONFIG_SCHEMA = obj({
       optional: true,
       default: "nat",
       // Endpoints alone reach AWS APIs only, and ingest reads the market-data WebSocket on the internet.
-      check: oneOfChecked(EGRESS_MODES, (v) => (v === "endpoints" ? ": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach" : "")),
+      check: oneOfChecked(EGRESS_MODES, (v) =>
+        v === "endpoints" ? ": ingest reads the market-data WebSocket on the internet, which VPC endpoints alone cannot reach" : "",
+      ),
     }),
     flowLogs: bool(true),
   }),
@@ -161,8 +188,19 @@ export const CONFIG_SCHEMA = obj({
   ecr: obj({ forceDelete: bool(false), keepLastImages: int({ optional: true, default: 20, min: 1, max: 1000 }) }, true),
   connectionTable: obj(
     {
-      name: str({ optional: true, default: "StreamLinesWebsocketConnectionTable", check: (v) => (/^[A-Za-z0-9_.-]{3,255}$/.test(v) ? undefined : "expected a DynamoDB table name: 3-255 characters of A-Z, a-z, 0-9, '_', '-', '.'") }),
-      ttlAttribute: str({ optional: true, default: "expiresAt", check: (v) => (/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(v) ? undefined : "expected an attribute name of letters, digits and '_'") }),
+      name: str({
+        optional: true,
+        default: "StreamLinesWebsocketConnectionTable",
+        check: (v) =>
+          /^[A-Za-z0-9_.-]{3,255}$/.test(v)
+            ? undefined
+            : "expected a DynamoDB table name: 3-255 characters of A-Z, a-z, 0-9, '_', '-', '.'",
+      }),
+      ttlAttribute: str({
+        optional: true,
+        default: "expiresAt",
+        check: (v) => (/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(v) ? undefined : "expected an attribute name of letters, digits and '_'"),
+      }),
     },
     true,
   ),
@@ -181,7 +219,11 @@ export const CONFIG_SCHEMA = obj({
       {
         enabled: bool(true),
         retainDays: int({ optional: true, default: 7, min: 1, max: 1000 }),
-        time: str({ optional: true, default: "03:00", check: (v) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(v) ? undefined : "expected a UTC time HH:MM") }),
+        time: str({
+          optional: true,
+          default: "03:00",
+          check: (v) => (/^([01]\d|2[0-3]):[0-5]\d$/.test(v) ? undefined : "expected a UTC time HH:MM"),
+        }),
       },
       true,
     ),
@@ -226,7 +268,10 @@ export const CONFIG_SCHEMA = obj({
     },
     true,
   ),
-  secrets: obj({ recoveryWindowDays: int({ optional: true, default: 30, oneOf: [0, ...Array.from({ length: 24 }, (_, i) => i + 7)] }) }, true),
+  secrets: obj(
+    { recoveryWindowDays: int({ optional: true, default: 30, oneOf: [0, ...Array.from({ length: 24 }, (_, i) => i + 7)] }) },
+    true,
+  ),
   kinesis: obj(
     {
       upstream: stream(
@@ -314,7 +359,13 @@ export const CONFIG_SCHEMA = obj({
       connectionHandler: lambdaFunction({ memoryMb: 256, timeoutSeconds: 10, tracing: false }),
       // 30 s at least: a batch's posts retry with backoff, and 1,000 connections take a few rounds.
       resultsPusher: lambdaFunction({ memoryMb: 512, timeoutSeconds: 60, tracing: false }, 30),
-      throttling: obj({ burstLimit: int({ optional: true, default: 500, min: 1, max: 5000 }), rateLimit: int({ optional: true, default: 1000, min: 1, max: 10000 }) }, true),
+      throttling: obj(
+        {
+          burstLimit: int({ optional: true, default: 500, min: 1, max: 5000 }),
+          rateLimit: int({ optional: true, default: 1000, min: 1, max: 10000 }),
+        },
+        true,
+      ),
       connectionTtlHours: int({ optional: true, default: 3, min: 1, max: 8760 }),
       maxSymbolsPerMessage: int({ optional: true, default: 50, min: 1, max: 1000 }),
       // At most 1,000: $disconnect reads a connection's items with one Query page.
@@ -359,7 +410,8 @@ export const CONFIG_SCHEMA = obj({
       contentSecurityPolicy: str({
         optional: true,
         default: (root) => contentSecurityPolicy(appConnectOrigins(root)),
-        check: (v) => (/^[\x20-\x7e]{1,1783}$/.test(v) ? undefined : "expected a Content-Security-Policy of 1-1783 printable ASCII characters"),
+        check: (v) =>
+          /^[\x20-\x7e]{1,1783}$/.test(v) ? undefined : "expected a Content-Security-Policy of 1-1783 printable ASCII characters",
       }),
       accessLogs: obj(
         {
@@ -381,7 +433,11 @@ export const CONFIG_SCHEMA = obj({
         true,
       ),
       backendOrigins: bool(true),
-      buildDir: str({ optional: true, default: "dashboard/dist", check: (v) => (/^[^\0\n\r]{1,1024}$/.test(v) ? undefined : "expected a directory path") }),
+      buildDir: str({
+        optional: true,
+        default: "dashboard/dist",
+        check: (v) => (/^[^\0\n\r]{1,1024}$/.test(v) ? undefined : "expected a directory path"),
+      }),
     },
     true,
   ),
@@ -389,7 +445,12 @@ export const CONFIG_SCHEMA = obj({
     kind: "object",
     optional: true,
     absentMeansOff: true,
-    props: { endpoint: str({ check: (v) => (/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(v) ? undefined : "expected an emulator URL such as http://127.0.0.1:5000") }) },
+    props: {
+      endpoint: str({
+        check: (v) =>
+          /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(v) ? undefined : "expected an emulator URL such as http://127.0.0.1:5000",
+      }),
+    },
   },
 });
 

@@ -10,11 +10,22 @@ export interface ConfigProblem {
 export type Check<T> = (value: T, root: Record<string, unknown>) => string | undefined;
 
 export type Rule =
-  | { kind: "string"; optional?: boolean; default?: string | ((root: Record<string, unknown>) => string); enum?: readonly string[]; check?: Check<string> }
+  | {
+      kind: "string";
+      optional?: boolean;
+      default?: string | ((root: Record<string, unknown>) => string);
+      enum?: readonly string[];
+      check?: Check<string>;
+    }
   | { kind: "integer"; optional?: boolean; default?: number; min?: number; max?: number; oneOf?: readonly number[] }
   | { kind: "boolean"; optional?: boolean; default?: boolean }
   | { kind: "array"; optional?: boolean; items: Rule; length?: number }
-  | { kind: "object"; optional?: boolean; props: Record<string, Rule>; /** absent stays absent instead of taking defaults */ absentMeansOff?: boolean }
+  | {
+      kind: "object";
+      optional?: boolean;
+      props: Record<string, Rule>;
+      /** absent stays absent instead of taking defaults */ absentMeansOff?: boolean;
+    }
   /** An object with free keys (e.g. environment variables): each key passes `keyCheck`, each value `values`. */
   | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
 
@@ -29,10 +40,17 @@ export function bool(dflt: boolean): { kind: "boolean"; optional: true; default:
 export function bool(dflt?: boolean): Rule {
   return { kind: "boolean", optional: dflt !== undefined, default: dflt };
 }
-export const obj = <const P extends Record<string, Rule>>(props: P, optional = false): { kind: "object"; props: P; optional: boolean } => ({ kind: "object", props, optional });
+export const obj = <const P extends Record<string, Rule>>(props: P, optional = false): { kind: "object"; props: P; optional: boolean } => ({
+  kind: "object",
+  props,
+  optional,
+});
 
 /** A check that accepts exactly `values`, and says `why(value)` after the list for anything else. */
-export function oneOfChecked<const V extends readonly string[]>(values: V, why: (value: string) => string): Check<string> & { readonly accepts?: V[number] } {
+export function oneOfChecked<const V extends readonly string[]>(
+  values: V,
+  why: (value: string) => string,
+): Check<string> & { readonly accepts?: V[number] } {
   return (v) => (values.includes(v) ? undefined : `expected one of ${values.map((m) => `"${m}"`).join(", ")}${why(v)}`);
 }
 
@@ -58,7 +76,9 @@ type ShapeOf<P> = Flatten<
 export type ValueOf<R> = R extends { kind: "string"; enum: readonly (infer E)[] }
   ? E
   : R extends { kind: "string"; check: { readonly accepts?: infer A } }
-    ? [Exclude<A, undefined>] extends [string] ? Exclude<A, undefined> : string
+    ? [Exclude<A, undefined>] extends [string]
+      ? Exclude<A, undefined>
+      : string
     : R extends { kind: "string" }
       ? string
       : R extends { kind: "integer" }
@@ -152,7 +172,10 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
   }
   switch (rule.kind) {
     case "string": {
-      if (typeof value !== "string") return at(rule.enum ? `expected one of ${rule.enum.map((e) => JSON.stringify(e)).join(", ")}` : `expected a string, got ${typeName(value)}`);
+      if (typeof value !== "string")
+        return at(
+          rule.enum ? `expected one of ${rule.enum.map((e) => JSON.stringify(e)).join(", ")}` : `expected a string, got ${typeName(value)}`,
+        );
       if (rule.enum && !rule.enum.includes(value)) return at(`expected one of ${rule.enum.map((e) => JSON.stringify(e)).join(", ")}`);
       const bad = rule.check?.(value, root);
       return bad ? at(bad) : { value };
@@ -169,7 +192,8 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
       return typeof value === "boolean" ? { value } : at(`expected true or false, got ${typeName(value)}`);
     case "array": {
       if (!Array.isArray(value)) return at(`expected an array, got ${typeName(value)}`);
-      if (rule.length !== undefined && value.length !== rule.length) return at(`expected exactly ${rule.length} entries, got ${value.length}`);
+      if (rule.length !== undefined && value.length !== rule.length)
+        return at(`expected exactly ${rule.length} entries, got ${value.length}`);
       const out: unknown[] = [];
       for (const [i, item] of value.entries()) {
         const r = apply(rule.items, item, `${key}[${i}]`, root);
@@ -186,7 +210,13 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
         if (!allowedKeys.includes(k)) {
           // A key is user text: quote odd ones so a newline in it cannot break the one-line message.
           const name = /^[\w$-]+$/.test(k) ? k : JSON.stringify(k);
-          return { problem: { key: key ? `${key}.${name}` : name, value: input[k], allowed: `unknown key; allowed keys here: ${allowedKeys.join(", ")}` } };
+          return {
+            problem: {
+              key: key ? `${key}.${name}` : name,
+              value: input[k],
+              allowed: `unknown key; allowed keys here: ${allowedKeys.join(", ")}`,
+            },
+          };
         }
       }
       // The root object is its own context: defaults and checks see the values the file gave.
@@ -201,9 +231,11 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
       return { value: out };
     }
     case "map": {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) return at(`expected an object of names to values, got ${typeName(value)}`);
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        return at(`expected an object of names to values, got ${typeName(value)}`);
       const entries = Object.entries(value as Record<string, unknown>);
-      if (rule.maxEntries !== undefined && entries.length > rule.maxEntries) return at(`expected at most ${rule.maxEntries} entries, got ${entries.length}`);
+      if (rule.maxEntries !== undefined && entries.length > rule.maxEntries)
+        return at(`expected at most ${rule.maxEntries} entries, got ${entries.length}`);
       const out: Record<string, unknown> = {};
       for (const [k, v] of entries) {
         // A key is user text: quote odd ones so a newline in it cannot break the one-line message.
@@ -220,7 +252,10 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
 }
 
 /** `apply` for a whole config: its value has the type the rule tree describes (ValueOf). */
-export function applyRule<R extends Rule>(rule: R, value: unknown): { value: ValueOf<R>; problem?: undefined } | { problem: ConfigProblem } {
+export function applyRule<R extends Rule>(
+  rule: R,
+  value: unknown,
+): { value: ValueOf<R>; problem?: undefined } | { problem: ConfigProblem } {
   const result = apply(rule, value, "", {});
   // apply builds the value from the rule, so it has the rule's shape (config.test.ts covers each kind).
   return result.problem ? { problem: result.problem } : { value: result.value as ValueOf<R> };

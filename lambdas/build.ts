@@ -77,7 +77,14 @@ function build(entryPath: string, root: string, file: string, slot: string | und
   // Loaded only on a cache miss: a synth with every bundle cached never starts esbuild.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see above
   const esbuild = require("esbuild") as typeof import("esbuild");
-  const result = esbuild.buildSync({ ...BUILD_OPTIONS, entryPoints: [entryPath], absWorkingDir: root, outfile: file, write: false, metafile: true });
+  const result = esbuild.buildSync({
+    ...BUILD_OPTIONS,
+    entryPoints: [entryPath],
+    absWorkingDir: root,
+    outfile: file,
+    write: false,
+    metafile: true,
+  });
   const output = result.outputFiles.find((f) => f.path === file);
   if (!output) throw new Error(`esbuild wrote no ${file} for ${entryPath}`);
   const artifacts = { bundle: output.contents, zip: zipOneFile("index.js", output.contents) };
@@ -132,11 +139,16 @@ function readCache(slot: string, root: string): Artifacts | undefined {
 }
 
 function writeCache(slot: string, root: string, inputs: readonly string[], artifacts: Artifacts): void {
-  const sources = inputs.map((i) => relative(root, path.resolve(root, i))).filter((i) => !i.split("/").includes("node_modules")).sort();
+  const sources = inputs
+    .map((i) => relative(root, path.resolve(root, i)))
+    .filter((i) => !i.split("/").includes("node_modules"))
+    .sort();
   const entry: CacheEntry = {
     format: CACHE_FORMAT,
     sources: Object.fromEntries(sources.map((s) => [s, fileHash(path.join(root, s))])),
-    folders: Object.fromEntries([...new Set(sources.map((s) => path.posix.dirname(s)))].sort().map((d) => [d, folderHash(path.join(root, d))])),
+    folders: Object.fromEntries(
+      [...new Set(sources.map((s) => path.posix.dirname(s)))].sort().map((d) => [d, folderHash(path.join(root, d))]),
+    ),
     bundle: sha256(artifacts.bundle),
     zip: sha256(artifacts.zip),
   };
@@ -147,7 +159,8 @@ function writeCache(slot: string, root: string, inputs: readonly string[], artif
     writeAtomic(path.join(slot, keep[0]), artifacts.bundle);
     writeAtomic(path.join(slot, keep[1]), artifacts.zip);
     writeAtomic(path.join(slot, "entry.json"), `${JSON.stringify(entry, null, 2)}\n`);
-    for (const f of fs.readdirSync(slot)) if (f !== "entry.json" && !keep.includes(f) && !f.endsWith(".tmp")) fs.rmSync(path.join(slot, f), { force: true });
+    for (const f of fs.readdirSync(slot))
+      if (f !== "entry.json" && !keep.includes(f) && !f.endsWith(".tmp")) fs.rmSync(path.join(slot, f), { force: true });
   } catch (err) {
     // The cache only saves time: a read-only or full disk must not fail the synth.
     process.stderr.write(`warning: lambda bundle cache ${slot} not written: ${(err as Error).message}\n`);

@@ -43,7 +43,10 @@ const KEPT_FILE = path.join(ROOT, "acceptance", "kept-resources.json");
 /** Every `config/acceptance*.json` runs, each against its own emulator (acceptance.json: full, acceptance-backend-only.json). */
 const CONFIG_DIR = path.join(ROOT, "config");
 export const acceptanceConfigs = (dir = CONFIG_DIR, only = process.env.STREAMLINES_ACCEPTANCE_ONLY): string[] => {
-  const all = fs.readdirSync(dir).filter((f) => /^acceptance.*\.json$/.test(f)).sort();
+  const all = fs
+    .readdirSync(dir)
+    .filter((f) => /^acceptance.*\.json$/.test(f))
+    .sort();
   // For iterating on one variant; CI runs them all.
   const wanted = only ? only.split(",").map((l) => `${l.trim()}.json`) : all;
   const unknown = wanted.filter((f) => !all.includes(f));
@@ -65,7 +68,10 @@ export function countManaged(stateList: string): number {
 
 function tail(text: string, n = TAIL_LINES): string {
   const lines = text.trimEnd().split("\n");
-  return lines.slice(-n).map((l) => `    | ${l}`).join("\n");
+  return lines
+    .slice(-n)
+    .map((l) => `    | ${l}`)
+    .join("\n");
 }
 
 // ---- the image hooks and the app's CI, against the emulator ----
@@ -125,12 +131,24 @@ export function standInInfluxBootstrap(config: StreamLinesConfig, endpoint: stri
   const seen = new Set<string>();
   const tick = async () => {
     try {
-      const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:Name", Values: [host] }, { Name: "instance-state-name", Values: ["pending", "running"] }] }));
+      const out = await ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: "tag:Name", Values: [host] },
+            { Name: "instance-state-name", Values: ["pending", "running"] },
+          ],
+        }),
+      );
       for (const id of (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!)) {
         if (seen.has(id)) continue;
         seen.add(id);
         for (const purpose of TOKEN_SECRETS) {
-          await sm.send(new PutSecretValueCommand({ SecretId: secretName(config, purpose), SecretString: createHash("sha256").update(`${id} ${purpose} ${Date.now()}`).digest("base64url") }));
+          await sm.send(
+            new PutSecretValueCommand({
+              SecretId: secretName(config, purpose),
+              SecretString: createHash("sha256").update(`${id} ${purpose} ${Date.now()}`).digest("base64url"),
+            }),
+          );
         }
         say(`acceptance ${labelled("influx bootstrap stand-in")}: ${host} (${id}) is up: published ${TOKEN_SECRETS.join(", ")}`);
       }
@@ -236,7 +254,10 @@ class Runner {
       if (analysis.clean) violations.push("plan exited 2 but its JSON shows no change");
       stack.replan = { clean: analysis.ok && !analysis.clean, gaps: acceptedGapNames(analysis), violations };
       if (violations.length > 0) {
-        stack.failure = { step: "replan", detail: `${violations.length} change(s) outside ${path.relative(ROOT, GAPS_FILE)}; plan JSON ${planFile}.json\n${violations.map((v) => `    ${v}`).join("\n")}` };
+        stack.failure = {
+          step: "replan",
+          detail: `${violations.length} change(s) outside ${path.relative(ROOT, GAPS_FILE)}; plan JSON ${planFile}.json\n${violations.map((v) => `    ${v}`).join("\n")}`,
+        };
         return false;
       }
       return true;
@@ -286,7 +307,8 @@ async function betweenPhases(
   };
   const failure = await runHooksAfterApply(hooks, s.dir, show, hookEnv, (l) => lines.push(l));
   fs.appendFileSync(s.log, `\n===== image hooks (local-exec, run by the acceptance tier)\n${lines.join("\n")}\n`);
-  for (const l of lines.filter((x) => /image-build \[.*\]: (5\/5|4\/5 lookup: .* already in ECR)/.test(x))) say(`  ${labelled(s.name)}: ${l}`);
+  for (const l of lines.filter((x) => /image-build \[.*\]: (5\/5|4\/5 lookup: .* already in ECR)/.test(x)))
+    say(`  ${labelled(s.name)}: ${l}`);
   if (failure) {
     s.failure = { step: "image hooks", detail: `${failure}\n${tail(lines.join("\n"))}` };
     return false;
@@ -336,8 +358,16 @@ interface Tally {
  * Deleted ECS services and deregistered task definitions stay listed (INACTIVE) for a while, or for
  * good, and keep their tags, in AWS as in the emulator; they run and cost nothing.
  */
-async function withoutInactiveEcs(residuals: readonly Residual[], endpoint: string, region: string): Promise<{ left: Residual[]; inactive: number }> {
-  const ecs = new ECSClient({ region, endpoint, credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey } });
+async function withoutInactiveEcs(
+  residuals: readonly Residual[],
+  endpoint: string,
+  region: string,
+): Promise<{ left: Residual[]; inactive: number }> {
+  const ecs = new ECSClient({
+    region,
+    endpoint,
+    credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey },
+  });
   const left: Residual[] = [];
   let inactive = 0;
   try {
@@ -367,12 +397,23 @@ const sha256Base64 = (bytes: Uint8Array) => createHash("sha256").update(bytes).d
  * bucket, byte for byte the asset synth built: the object's hash, the asset's and the function's
  * CodeSha256 agree.
  */
-async function checkLambdaCode(stack: StackResult, bucket: string, endpoint: string, region: string): Promise<{ checked?: string; problems: string[] }> {
-  const json = JSON.parse(fs.readFileSync(path.join(stack.dir, "cdk.tf.json"), "utf8")) as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+async function checkLambdaCode(
+  stack: StackResult,
+  bucket: string,
+  endpoint: string,
+  region: string,
+): Promise<{ checked?: string; problems: string[] }> {
+  const json = JSON.parse(fs.readFileSync(path.join(stack.dir, "cdk.tf.json"), "utf8")) as {
+    resource?: Record<string, Record<string, Record<string, unknown>>>;
+  };
   const functions = Object.values(json.resource?.aws_lambda_function ?? {});
   if (functions.length === 0) return { problems: [] };
   const objects = json.resource?.aws_s3_object ?? {};
-  const clientConfig = { region, endpoint, credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey } };
+  const clientConfig = {
+    region,
+    endpoint,
+    credentials: { accessKeyId: EMULATOR_CREDENTIALS.accessKey, secretAccessKey: EMULATOR_CREDENTIALS.secretKey },
+  };
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
   const lambda = new LambdaClient(clientConfig);
   const problems: string[] = [];
@@ -424,7 +465,14 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
     throw err;
   }
 
-  const scope = { app: config.app, env: config.env, region: config.region, stateBucket: config.state.bucket, endpoint: emulator.endpoint, mode: "account" as const };
+  const scope = {
+    app: config.app,
+    env: config.env,
+    region: config.region,
+    stateBucket: config.state.bucket,
+    endpoint: emulator.endpoint,
+    mode: "account" as const,
+  };
   // What the emulator holds before the first apply (moto's stock AMI snapshots, say) is not a leftover.
   const baseline = await listResiduals(scope);
   const residualKey = (r: Residual) => `${r.service}/${r.kind}/${r.id}`;
@@ -447,7 +495,9 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
   });
   fs.writeFileSync(path.join(work, "synth.log"), `${synth.stdout ?? ""}\n----- stderr\n${synth.stderr ?? ""}`);
   if (synth.status !== 0) {
-    say(`acceptance [${passName()}]: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`);
+    say(
+      `acceptance [${passName()}]: synth FAILED (exit ${synth.status ?? synth.signal})\n${tail(synth.stderr || synth.stdout || String(synth.error))}`,
+    );
     return { passed: 0, failed: 1 };
   }
   const manifest = readManifest(outdir);
@@ -460,11 +510,21 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
   const logsDir = path.join(work, "logs");
   fs.mkdirSync(plansDir, { recursive: true });
   fs.mkdirSync(logsDir, { recursive: true });
-  const runner = new Runner(env, gaps, plansDir, (stack) => checkLambdaCode(stack, config.artifacts.bucketName, emulator.endpoint, config.region));
+  const runner = new Runner(env, gaps, plansDir, (stack) =>
+    checkLambdaCode(stack, config.artifacts.bucketName, emulator.endpoint, config.region),
+  );
 
   const selection = passStacks(passName(), order, (name) => manifest.stacks[name].dependencies ?? []);
-  if (selection.left.length > 0) say(`acceptance [${passName()}]: deploys ${selection.deploy.join(", ")}; not ${selection.left.join(", ")} (scripts/lib/acceptance-passes.ts: another pass deploys them)`);
-  const stacks: StackResult[] = selection.deploy.map((name) => ({ name, dir: stackWorkingDir(outdir, manifest, name), log: path.join(logsDir, `${name}.log`), ms: 0 }));
+  if (selection.left.length > 0)
+    say(
+      `acceptance [${passName()}]: deploys ${selection.deploy.join(", ")}; not ${selection.left.join(", ")} (scripts/lib/acceptance-passes.ts: another pass deploys them)`,
+    );
+  const stacks: StackResult[] = selection.deploy.map((name) => ({
+    name,
+    dir: stackWorkingDir(outdir, manifest, name),
+    log: path.join(logsDir, `${name}.log`),
+    ms: 0,
+  }));
   const detached = await detachHooksForEmulator(true, outdir, manifest, env);
   const hookEnv = standInEnv(process.env, emulator.endpoint, path.join(work, "docker-stand-in.log"));
 
@@ -493,7 +553,9 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
     ...(preexisting.size ? [`${preexisting.size} present before the first apply`] : []),
     ...(inactive ? [`${inactive} inactive ECS service(s) and task definition(s)`] : []),
   ];
-  say(`  ${labelled("residuals")}: checked in ${secs(Date.now() - residualStarted)}${ignored.length ? `; ignored ${ignored.join(", ")}` : ""}`);
+  say(
+    `  ${labelled("residuals")}: checked in ${secs(Date.now() - residualStarted)}${ignored.length ? `; ignored ${ignored.join(", ")}` : ""}`,
+  );
 
   let failed = 0;
   for (const s of stacks) {
@@ -509,8 +571,15 @@ async function run(work: string, emulatorRef: EmulatorRef, baseConfig: string): 
     say(`acceptance ${labelled("residuals")}: nothing left${keptNote}`);
   } else {
     failed++;
-    say(`acceptance ${labelled("residuals")}: FAILED, ${left.length} left${keptNote}${report.errors.length ? `, ${report.errors.length} listing(s) failed` : ""}`);
-    if (left.length > 0) say(formatResidualTable(left).map((l) => `    ${l}`).join("\n"));
+    say(
+      `acceptance ${labelled("residuals")}: FAILED, ${left.length} left${keptNote}${report.errors.length ? `, ${report.errors.length} listing(s) failed` : ""}`,
+    );
+    if (left.length > 0)
+      say(
+        formatResidualTable(left)
+          .map((l) => `    ${l}`)
+          .join("\n"),
+      );
     for (const e of report.errors) say(`    could not list ${e}`);
   }
   return { passed: stacks.length + 1 - failed, failed };
@@ -546,7 +615,11 @@ interface NpmResult {
 /** `npm run <script> [-- args]` from the repository root, output to `log`; `input`, if given, is its stdin. */
 function npmRun(script: string, args: readonly string[], env: NodeJS.ProcessEnv, log: string, input?: string): Promise<NpmResult> {
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], { cwd: ROOT, env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "--silent", script, ...(args.length ? ["--", ...args] : [])], {
+      cwd: ROOT,
+      env,
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
     if (input !== undefined) child.stdin!.end(input);
     const chunks: Buffer[] = [];
     child.stdout!.on("data", (b: Buffer) => chunks.push(b));
@@ -570,9 +643,18 @@ class E2eFailure extends Error {}
  * goes on through the kept-data cycle. test:aws runs the same steps against the account in the
  * shell, with a strict plan, and always tears down.
  */
-export type E2eTarget = { readonly kind: "emulator"; readonly emulatorRef: EmulatorRef } | { readonly kind: "aws"; readonly options: AwsPassOptions; readonly account: string };
+export type E2eTarget =
+  | { readonly kind: "emulator"; readonly emulatorRef: EmulatorRef }
+  | { readonly kind: "aws"; readonly options: AwsPassOptions; readonly account: string };
 
-type E2eStep = (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile?: string, input?: string) => Promise<NpmResult>;
+type E2eStep = (
+  name: string,
+  script: string,
+  args: string[],
+  check: (r: NpmResult) => string | undefined,
+  configFile?: string,
+  input?: string,
+) => Promise<NpmResult>;
 
 /** moto's account id. */
 const MOTO_ACCOUNT = "123456789012";
@@ -580,13 +662,25 @@ const MOTO_ACCOUNT = "123456789012";
 /** The market-data-api value of the emulator pass (fake, like the emulator's credentials). */
 const E2E_MARKET_DATA_API = JSON.stringify({ ALPACA_API_KEY: "e2e-key-4d1f", ALPACA_API_SECRET: "e2e-secret-9b7c" });
 
-const firstLineMatching = (out: string, re: RegExp) => out.split("\n").find((l) => re.test(l))?.trim();
+const firstLineMatching = (out: string, re: RegExp) =>
+  out
+    .split("\n")
+    .find((l) => re.test(l))
+    ?.trim();
 
 /** The app's CI pushing the pinned tags: the docker stand-in against the emulator. */
-async function ciPushStep(name: string, config: StreamLinesConfig, env: NodeJS.ProcessEnv, endpoint: string, count: () => void): Promise<void> {
+async function ciPushStep(
+  name: string,
+  config: StreamLinesConfig,
+  env: NodeJS.ProcessEnv,
+  endpoint: string,
+  count: () => void,
+): Promise<void> {
   const pushed = await pushPinnedImagesAsCi(config, env, endpoint);
   count();
-  say(`acceptance ${labelled(name)}: ok, the app's CI (stand-in) pushed ${pushed.join(", ")} (docker push, PutImage into the emulator's ECR)`);
+  say(
+    `acceptance ${labelled(name)}: ok, the app's CI (stand-in) pushed ${pushed.join(", ")} (docker push, PutImage into the emulator's ECR)`,
+  );
 }
 
 /**
@@ -606,7 +700,11 @@ async function firstDeploy(
 ): Promise<{ stacks: string[]; changedByGaps: Set<string> }> {
   const hidden = Object.values(JSON.parse(apiValue) as Record<string, string>);
   const shows = (out: string) => out.includes(apiValue) || hidden.some((v) => out.includes(v));
-  await step("doctor", "doctor", [], (r) => (r.code === 0 && new RegExp(`AWS credentials\\s+account ${account} `).test(r.out) ? `ok, reports account ${account}` : `expected exit 0 and account ${account}`));
+  await step("doctor", "doctor", [], (r) =>
+    r.code === 0 && new RegExp(`AWS credentials\\s+account ${account} `).test(r.out)
+      ? `ok, reports account ${account}`
+      : `expected exit 0 and account ${account}`,
+  );
   // Phase 1 builds and pushes the images this repository owns, then deploy stops while the
   // operator's secret is empty (and, with pinned tags, until the app's CI pushed them).
   await step("deploy refuses phase 2", "deploy", ["--auto-approve"], (r) => {
@@ -621,20 +719,48 @@ async function firstDeploy(
   if (pinnedImages(config).length > 0) {
     await step("doctor (pinned images)", "doctor", [], (r) => {
       const missing = firstLineMatching(r.out, /^FAIL\s+image \S+\s+\S+ is not in ECR/);
-      return r.code === 1 && missing && /docker push \S+/.test(r.out) ? `ok, names them with the push command: ${missing}` : "expected exit 1, a missing pinned image and its docker push command";
+      return r.code === 1 && missing && /docker push \S+/.test(r.out)
+        ? `ok, names them with the push command: ${missing}`
+        : "expected exit 1, a missing pinned image and its docker push command";
     });
-    if (!endpoint) throw new Error("pinned image tags need the app's CI between the phases; test:aws refuses such configs before it starts");
+    if (!endpoint)
+      throw new Error("pinned image tags need the app's CI between the phases; test:aws refuses such configs before it starts");
     await ciPushStep("ci push", config, baseEnv, endpoint, count);
   }
-  await step("secret set (empty stdin)", "secret", ["set", "market-data-api"], (r) => (r.code === 1 && r.out.trim().split("\n").length === 1 && /empty value on stdin.*nothing written/.test(r.out) ? "ok, one line, nothing written" : "expected exit 1 and one line"), undefined, "");
-  await step("secret set (unknown purpose)", "secret", ["set", "market-data"], (r) => (r.code === 1 && /unknown secret purpose "market-data"; allowed: market-data-api/.test(r.out) ? "ok, one line naming the allowed purposes" : "expected exit 1 naming the allowed purposes"));
-  await step("secret set", "secret", ["set", "market-data-api"], (r) => {
-    const set = firstLineMatching(r.out, /^secret: \S+\/market-data-api: value set/);
-    if (r.code !== 0 || !set || shows(r.out)) return "expected exit 0, the value-set line and never the value";
-    say(`    ${set}`);
-    return "ok";
-  }, undefined, `${apiValue}\n`);
-  await step("secret list", "secret", ["list"], (r) => (r.code === 0 && /market-data-api\s+value set/.test(r.out) && /influx-read-token\s+NO VALUE/.test(r.out) && !shows(r.out) ? "ok, market-data-api has a value, the tokens not yet, no value shown" : "expected market-data-api set, the tokens empty, no value shown"));
+  await step(
+    "secret set (empty stdin)",
+    "secret",
+    ["set", "market-data-api"],
+    (r) =>
+      r.code === 1 && r.out.trim().split("\n").length === 1 && /empty value on stdin.*nothing written/.test(r.out)
+        ? "ok, one line, nothing written"
+        : "expected exit 1 and one line",
+    undefined,
+    "",
+  );
+  await step("secret set (unknown purpose)", "secret", ["set", "market-data"], (r) =>
+    r.code === 1 && /unknown secret purpose "market-data"; allowed: market-data-api/.test(r.out)
+      ? "ok, one line naming the allowed purposes"
+      : "expected exit 1 naming the allowed purposes",
+  );
+  await step(
+    "secret set",
+    "secret",
+    ["set", "market-data-api"],
+    (r) => {
+      const set = firstLineMatching(r.out, /^secret: \S+\/market-data-api: value set/);
+      if (r.code !== 0 || !set || shows(r.out)) return "expected exit 0, the value-set line and never the value";
+      say(`    ${set}`);
+      return "ok";
+    },
+    undefined,
+    `${apiValue}\n`,
+  );
+  await step("secret list", "secret", ["list"], (r) =>
+    r.code === 0 && /market-data-api\s+value set/.test(r.out) && /influx-read-token\s+NO VALUE/.test(r.out) && !shows(r.out)
+      ? "ok, market-data-api has a value, the tokens not yet, no value shown"
+      : "expected market-data-api set, the tokens empty, no value shown",
+  );
   const stopBootstrap = endpoint ? standInInfluxBootstrap(config, endpoint, say) : () => undefined;
   let first: NpmResult;
   try {
@@ -666,17 +792,24 @@ async function firstDeploy(
     if (r.code !== 0 && r.code !== 2) return "expected exit 0 or 2";
     const notes: string[] = [];
     for (const stack of stacks) {
-      const analysis = analyzePlan(JSON.parse(fs.readFileSync(path.join(baseEnv.STREAMLINES_PLANS_DIR, `${stack}.json`), "utf8")) as PlanJson, gaps);
+      const analysis = analyzePlan(
+        JSON.parse(fs.readFileSync(path.join(baseEnv.STREAMLINES_PLANS_DIR, `${stack}.json`), "utf8")) as PlanJson,
+        gaps,
+      );
       const violations = formatViolations(analysis.violations);
-      if (violations.length > 0) return `${stack} plans changes${endpoint ? ` outside ${path.relative(ROOT, GAPS_FILE)}` : " (no gap list against AWS)"}: ${violations.join("; ")}`;
+      if (violations.length > 0)
+        return `${stack} plans changes${endpoint ? ` outside ${path.relative(ROOT, GAPS_FILE)}` : " (no gap list against AWS)"}: ${violations.join("; ")}`;
       if (!analysis.clean) changedByGaps.add(stack);
-      notes.push(`${stack} ${analysis.clean ? "no changes" : `known emulator gaps only (${acceptedGapNames(analysis).slice(0, 3).join(", ")}...)`}`);
+      notes.push(
+        `${stack} ${analysis.clean ? "no changes" : `known emulator gaps only (${acceptedGapNames(analysis).slice(0, 3).join(", ")}...)`}`,
+      );
     }
     if ((r.code === 0) !== (changedByGaps.size === 0)) return `exit ${r.code} disagrees with the plans`;
     // The review a pull request gets: its cost line, and the Markdown form written next to the plans.
     const cost = firstLineMatching(r.out, /^Cost: [+-]?\$\d+\.\d\d\/month/);
     const markdown = path.join(baseEnv.STREAMLINES_PLANS_DIR, "review.md");
-    if (!cost || !fs.existsSync(markdown) || !/^### Plan review: /.test(fs.readFileSync(markdown, "utf8"))) return "expected the review's Cost: line and plans/review.md";
+    if (!cost || !fs.existsSync(markdown) || !/^### Plan review: /.test(fs.readFileSync(markdown, "utf8")))
+      return "expected the review's Cost: line and plans/review.md";
     say(`    ${cost}`);
     return `ok, ${notes.join("; ")}; Markdown review in ${markdown}`;
   });
@@ -688,9 +821,13 @@ async function teardownAfterFailure(configFile: string, baseEnv: NodeJS.ProcessE
   say(`acceptance ${labelled("teardown")}: destroying after the failure (npm run destroy -- --yes-delete-data)`);
   const env = { ...baseEnv, STREAMLINES_CONFIG: configFile };
   const destroy = await npmRun("destroy", ["--yes-delete-data"], env, path.join(logs, "teardown-destroy.log"));
-  say(`acceptance ${labelled("teardown")}: destroy exited ${destroy.code}${destroy.code ? `; output ${path.join(logs, "teardown-destroy.log")}\n${tail(destroy.out)}` : ""}`);
+  say(
+    `acceptance ${labelled("teardown")}: destroy exited ${destroy.code}${destroy.code ? `; output ${path.join(logs, "teardown-destroy.log")}\n${tail(destroy.out)}` : ""}`,
+  );
   const residuals = await npmRun("residuals", [], env, path.join(logs, "teardown-residuals.log"));
-  say(`acceptance ${labelled("teardown")}: residuals exited ${residuals.code}${residuals.code ? `: left behind:\n${tail(residuals.out, 40)}` : ", nothing left"}`);
+  say(
+    `acceptance ${labelled("teardown")}: residuals exited ${residuals.code}${residuals.code ? `: left behind:\n${tail(residuals.out, 40)}` : ", nothing left"}`,
+  );
 }
 
 async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
@@ -700,13 +837,20 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
     const emulator = await (target.emulatorRef.starting ?? startMoto({ logFile: path.join(work, "moto.log") }));
     target.emulatorRef.current = emulator;
     endpoint = emulator.endpoint;
-    say(`acceptance [${passName()}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`);
+    say(
+      `acceptance [${passName()}]: moto on ${emulator.endpoint} (pid ${emulator.pid}); npm commands against ${path.relative(ROOT, E2E_BASE_CONFIG)} with dataRetention on, env e2e; logs in ${work}`,
+    );
   } else {
-    say(`acceptance [${passName()}]: AWS account ${target.account}, env ${target.options.env}, npm commands against ${target.options.configFile} with dataRetention off; logs in ${work}`);
+    say(
+      `acceptance [${passName()}]: AWS account ${target.account}, env ${target.options.env}, npm commands against ${target.options.configFile} with dataRetention off; logs in ${work}`,
+    );
   }
   const writeConfig = (retention: boolean) => {
     const file = path.join(work, `e2e-retention-${retention ? "on" : "off"}.json`);
-    const raw = target.kind === "aws" ? awsE2eConfig(target.options.configFile, target.options.env, target.account) : e2eConfig(E2E_BASE_CONFIG, endpoint!, retention);
+    const raw =
+      target.kind === "aws"
+        ? awsE2eConfig(target.options.configFile, target.options.env, target.account)
+        : e2eConfig(E2E_BASE_CONFIG, endpoint!, retention);
     fs.writeFileSync(file, `${JSON.stringify(raw, null, 2)}\n`);
     return file;
   };
@@ -722,17 +866,28 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
   const baseEnv = endpoint ? emulatorTerraformEnv(workEnv) : workEnv;
   let passed = 0;
   let stepNo = 0;
-  const step = async (name: string, script: string, args: string[], check: (r: NpmResult) => string | undefined, configFile = retainedConfig, input?: string): Promise<NpmResult> => {
+  const step = async (
+    name: string,
+    script: string,
+    args: string[],
+    check: (r: NpmResult) => string | undefined,
+    configFile = retainedConfig,
+    input?: string,
+  ): Promise<NpmResult> => {
     const started = Date.now();
     const log = path.join(logs, `${String(++stepNo).padStart(2, "0")}-${script}.log`);
     const r = await npmRun(script, args, { ...baseEnv, STREAMLINES_CONFIG: configFile }, log, input);
     const verdict = check(r);
     if (verdict !== undefined && !verdict.startsWith("ok")) {
-      say(`acceptance ${labelled(name)}: FAILED in ${secs(Date.now() - started)}: ${verdict}; npm run ${script} ${args.join(" ")} exited ${r.code}, output ${log}\n${tail(r.out)}`);
+      say(
+        `acceptance ${labelled(name)}: FAILED in ${secs(Date.now() - started)}: ${verdict}; npm run ${script} ${args.join(" ")} exited ${r.code}, output ${log}\n${tail(r.out)}`,
+      );
       throw new E2eFailure(name);
     }
     passed++;
-    say(`acceptance ${labelled(name)}: ${verdict ?? "ok"} (npm run ${script}${args.length ? ` -- ${args.join(" ")}` : ""}, exit ${r.code}, ${secs(Date.now() - started)})`);
+    say(
+      `acceptance ${labelled(name)}: ${verdict ?? "ok"} (npm run ${script}${args.length ? ` -- ${args.join(" ")}` : ""}, exit ${r.code}, ${secs(Date.now() - started)})`,
+    );
     return r;
   };
   if (target.kind === "aws") {
@@ -740,9 +895,13 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
     let tornDown = false;
     try {
       await firstDeploy(step, config, baseEnv, endpoint, gaps, target.options.marketDataApi, () => (passed += 1), target.account);
-      await step("destroy", "destroy", ["--yes-delete-data"], (r) => (r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept"));
+      await step("destroy", "destroy", ["--yes-delete-data"], (r) =>
+        r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept",
+      );
       tornDown = true;
-      await step("residuals", "residuals", [], (r) => (r.code === 0 ? "ok, residuals 0" : "expected exit 0: nothing tagged with the app and env left"));
+      await step("residuals", "residuals", [], (r) =>
+        r.code === 0 ? "ok, residuals 0" : "expected exit 0: nothing tagged with the app and env left",
+      );
       return { passed, failed: 0 };
     } catch (err) {
       if (!(err instanceof E2eFailure)) throw err;
@@ -766,8 +925,19 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
   };
 
   try {
-    const { stacks, changedByGaps } = await firstDeploy(step, config, baseEnv, endpoint, gaps, E2E_MARKET_DATA_API, () => (passed += 1), MOTO_ACCOUNT);
-    await step("plan foundations", "plan", ["foundations"], (r) => (r.code === 0 && /no changes/.test(r.out) ? "ok, \"no changes\", exit 0" : "expected \"no changes\" and exit 0"));
+    const { stacks, changedByGaps } = await firstDeploy(
+      step,
+      config,
+      baseEnv,
+      endpoint,
+      gaps,
+      E2E_MARKET_DATA_API,
+      () => (passed += 1),
+      MOTO_ACCOUNT,
+    );
+    await step("plan foundations", "plan", ["foundations"], (r) =>
+      r.code === 0 && /no changes/.test(r.out) ? 'ok, "no changes", exit 0' : 'expected "no changes" and exit 0',
+    );
     await step("deploy again", "deploy", ["--auto-approve"], (r) => {
       if (r.code !== 0) return "expected exit 0";
       for (const stack of stacks) {
@@ -779,31 +949,48 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
     });
     await step("state", "state", ["core", "list"], (r) => {
       const addresses = r.out.split("\n").filter((l) => /^(module\.|data\.)?aws_[a-z0-9_]+\./.test(l.trim()));
-      return r.code === 0 && addresses.some((a) => a.startsWith("aws_ecs_cluster.")) ? `ok, ${addresses.length} core addresses listed` : "expected exit 0 and the core resources (an aws_ecs_cluster among them)";
+      return r.code === 0 && addresses.some((a) => a.startsWith("aws_ecs_cluster."))
+        ? `ok, ${addresses.length} core addresses listed`
+        : "expected exit 0 and the core resources (an aws_ecs_cluster among them)";
     });
 
     const [volumeBefore] = await dataVolumeId();
     if (!volumeBefore) {
-      say(`acceptance ${labelled("volume kept")}: FAILED: no ${config.influx.storage} data store named ${config.app}-${config.env}-influx-data after the deploy`);
+      say(
+        `acceptance ${labelled("volume kept")}: FAILED: no ${config.influx.storage} data store named ${config.app}-${config.env}-influx-data after the deploy`,
+      );
       throw new E2eFailure("volume kept");
     }
     await step("destroy (data kept)", "destroy", ["--auto-approve"], (r) => {
       if (r.code !== 0) return "expected exit 0";
       const kept = /^destroy: kept (\d+) resource\(s\)/m.exec(r.out);
-      return kept && r.out.includes(volumeBefore) ? `ok, ${stacks.slice().reverse().join(", ")} destroyed; kept ${kept[1]} resource(s), the data store ${volumeBefore} among them` : `expected the kept list with the data store ${volumeBefore}`;
+      return kept && r.out.includes(volumeBefore)
+        ? `ok, ${stacks.slice().reverse().join(", ")} destroyed; kept ${kept[1]} resource(s), the data store ${volumeBefore} among them`
+        : `expected the kept list with the data store ${volumeBefore}`;
     });
-    await step("residuals (data kept)", "residuals", [], (r) => (r.code === 0 && /kept on purpose/.test(r.out) && r.out.includes(volumeBefore) ? "ok, nothing left beyond the kept resources" : "expected exit 0 with the data store listed as kept"));
+    await step("residuals (data kept)", "residuals", [], (r) =>
+      r.code === 0 && /kept on purpose/.test(r.out) && r.out.includes(volumeBefore)
+        ? "ok, nothing left beyond the kept resources"
+        : "expected exit 0 with the data store listed as kept",
+    );
     // The repositories went with the destroy, and the app's pinned images with them: phase 1 adopts, then deploy waits for the CI.
     await step("redeploy (adopts, waits for the pinned images)", "deploy", ["--auto-approve"], (r) =>
-      r.code === 1 && /adopted \d+ kept resource\(s\) again/.test(r.out) && /refusing phase 2: \S+-ingest:\S+ is not in ECR/.test(r.out) && !/refusing phase 2: .*market-data-api/.test(r.out)
+      r.code === 1 &&
+      /adopted \d+ kept resource\(s\) again/.test(r.out) &&
+      /refusing phase 2: \S+-ingest:\S+ is not in ECR/.test(r.out) &&
+      !/refusing phase 2: .*market-data-api/.test(r.out)
         ? "ok, kept resources adopted again (market-data-api kept its value); phase 2 waits for the pinned images"
         : "expected exit 1, the adoption line and the refusal naming the ingest image only",
     );
     await ciPushStep("ci push again", config, baseEnv, endpoint!, () => (passed += 1));
-    await step("redeploy", "deploy", ["--auto-approve"], (r) => (r.code === 0 && /^verify: ok, the app runs/m.test(r.out) ? "ok, verified" : "expected exit 0 and verify ok"));
+    await step("redeploy", "deploy", ["--auto-approve"], (r) =>
+      r.code === 0 && /^verify: ok, the app runs/m.test(r.out) ? "ok, verified" : "expected exit 0 and verify ok",
+    );
     const volumesAfter = await dataVolumeId();
     if (volumesAfter.length !== 1 || volumesAfter[0] !== volumeBefore) {
-      say(`acceptance ${labelled("volume kept")}: FAILED: expected the one ${config.influx.storage} data store ${volumeBefore}, found ${volumesAfter.join(", ") || "none"}`);
+      say(
+        `acceptance ${labelled("volume kept")}: FAILED: expected the one ${config.influx.storage} data store ${volumeBefore}, found ${volumesAfter.join(", ") || "none"}`,
+      );
       throw new E2eFailure("volume kept");
     }
     passed++;
@@ -811,18 +998,51 @@ async function runE2e(work: string, target: E2eTarget): Promise<Tally> {
 
     // Straight after the protected deploy: destroy itself lifts table protection and empties the bucket.
     const unretainedConfig = writeConfig(false);
-    await step("destroy refuses", "destroy", [], (r) => (r.code === 1 && /--yes-delete-data/.test(r.out) ? "ok, retention off without confirmation destroys nothing" : "expected exit 1 naming --yes-delete-data"), unretainedConfig);
-    await step("destroy (retention off)", "destroy", ["--yes-delete-data"], (r) => (r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept"), unretainedConfig);
+    await step(
+      "destroy refuses",
+      "destroy",
+      [],
+      (r) =>
+        r.code === 1 && /--yes-delete-data/.test(r.out)
+          ? "ok, retention off without confirmation destroys nothing"
+          : "expected exit 1 naming --yes-delete-data",
+      unretainedConfig,
+    );
+    await step(
+      "destroy (retention off)",
+      "destroy",
+      ["--yes-delete-data"],
+      (r) => (r.code === 0 && /nothing kept/.test(r.out) ? "ok, everything destroyed" : "expected exit 0 and nothing kept"),
+      unretainedConfig,
+    );
     await step("residuals", "residuals", [], exit(0), unretainedConfig);
     const stray = await ec2.send(
       new CreateVolumeCommand({
         AvailabilityZone: config.influx.availabilityZone,
         Size: 1,
-        TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "app", Value: config.app }, { Key: "env", Value: config.env }, { Key: "Name", Value: "e2e-stray" }] }],
+        TagSpecifications: [
+          {
+            ResourceType: "volume",
+            Tags: [
+              { Key: "app", Value: config.app },
+              { Key: "env", Value: config.env },
+              { Key: "Name", Value: "e2e-stray" },
+            ],
+          },
+        ],
       }),
     );
     try {
-      await step("residuals (stray)", "residuals", [], (r) => (r.code === 1 && r.out.includes(stray.VolumeId!) ? `ok, names the planted ${stray.VolumeId}` : `expected exit 1 naming ${stray.VolumeId}`), unretainedConfig);
+      await step(
+        "residuals (stray)",
+        "residuals",
+        [],
+        (r) =>
+          r.code === 1 && r.out.includes(stray.VolumeId!)
+            ? `ok, names the planted ${stray.VolumeId}`
+            : `expected exit 1 naming ${stray.VolumeId}`,
+        unretainedConfig,
+      );
     } finally {
       await ec2.send(new DeleteVolumeCommand({ VolumeId: stray.VolumeId }));
     }
@@ -859,7 +1079,9 @@ async function awsMain(argv: readonly string[]): Promise<number> {
   let confirmed = options.account;
   if (confirmed === undefined && process.stdin.isTTY) {
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-    confirmed = (await rl.question(`test:aws: creates and destroys a whole env (${options.env}) in account ${actual}; type the account id to go on: `)).trim();
+    confirmed = (
+      await rl.question(`test:aws: creates and destroys a whole env (${options.env}) in account ${actual}; type the account id to go on: `)
+    ).trim();
     rl.close();
   }
   const refusal = accountRefusal(actual, confirmed);
@@ -876,12 +1098,16 @@ async function awsMain(argv: readonly string[]): Promise<number> {
   }
   const pinned = pinnedImages(config);
   if (pinned.length > 0) {
-    say(`test:aws: ${pinned.map((p) => p.key).join(", ")} pin tags nobody pushes into a new env's repositories; set ${pinned[0].key.replace(/\.tag$/, ".buildContext")} (and the others) to build them, nothing was created`);
+    say(
+      `test:aws: ${pinned.map((p) => p.key).join(", ")} pin tags nobody pushes into a new env's repositories; set ${pinned[0].key.replace(/\.tag$/, ".buildContext")} (and the others) to build them, nothing was created`,
+    );
     return 1;
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-test-aws-"));
   process.once("SIGINT", () => {
-    say(`test:aws: interrupted; tear down with: STREAMLINES_CONFIG=${path.join(work, "e2e-retention-off.json")} CDKTF_OUTDIR=${path.join(work, "cdktf.out")} npm run destroy -- --yes-delete-data`);
+    say(
+      `test:aws: interrupted; tear down with: STREAMLINES_CONFIG=${path.join(work, "e2e-retention-off.json")} CDKTF_OUTDIR=${path.join(work, "cdktf.out")} npm run destroy -- --yes-delete-data`,
+    );
     process.exit(130);
   });
   const started = Date.now();
@@ -944,14 +1170,20 @@ async function main(): Promise<void> {
   const configs = only && configOnly!.length === 0 ? [] : acceptanceConfigs(CONFIG_DIR, configOnly?.join(","));
   const passes = [
     ...configs.map((config) => ({ name: path.basename(config, ".json"), fn: (dir: string, ref: EmulatorRef) => run(dir, ref, config) })),
-    ...(!only || only.includes(E2E_LABEL) ? [{ name: E2E_LABEL, fn: (dir: string, ref: EmulatorRef) => runE2e(dir, { kind: "emulator", emulatorRef: ref }) }] : []),
+    ...(!only || only.includes(E2E_LABEL)
+      ? [{ name: E2E_LABEL, fn: (dir: string, ref: EmulatorRef) => runE2e(dir, { kind: "emulator", emulatorRef: ref }) }]
+      : []),
   ];
   const queue = longestFirst(passes);
-  say(`acceptance: ${queue.length} pass(es), ${concurrency} at a time (STREAMLINES_ACCEPTANCE_CONCURRENCY), in this order: ${queue.map((p) => p.name).join(", ")}; work dir ${work}`);
+  say(
+    `acceptance: ${queue.length} pass(es), ${concurrency} at a time (STREAMLINES_ACCEPTANCE_CONCURRENCY), in this order: ${queue.map((p) => p.name).join(", ")}; work dir ${work}`,
+  );
   await Promise.all(queue.map((p) => pass(p.name, p.fn)));
   const keep = tally.failed > 0 || process.env.STREAMLINES_ACCEPTANCE_KEEP === "1";
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
-  say(`acceptance: ${secs(Date.now() - started)} in all; ${keep ? `logs and plans kept in ${work}` : "work dir removed (STREAMLINES_ACCEPTANCE_KEEP=1 keeps it)"}`);
+  say(
+    `acceptance: ${secs(Date.now() - started)} in all; ${keep ? `logs and plans kept in ${work}` : "work dir removed (STREAMLINES_ACCEPTANCE_KEEP=1 keeps it)"}`,
+  );
   say(`acceptance: ${tally.passed} passed, ${tally.failed} failed`);
   process.exit(tally.failed === 0 ? 0 : 1);
 }

@@ -50,7 +50,10 @@ export function readsIn(grepLines: readonly string[]): Read[] {
 }
 
 /** One line per read and per contract variable no read was found for; `ok` when they agree. */
-export function compare(reads: readonly Read[], contract: Readonly<Record<ServiceName, ServiceContract>> = APP_CONTRACT): { lines: string[]; ok: boolean } {
+export function compare(
+  reads: readonly Read[],
+  contract: Readonly<Record<ServiceName, ServiceContract>> = APP_CONTRACT,
+): { lines: string[]; ok: boolean } {
   const lines: string[] = [];
   let ok = true;
   for (const service of SERVICE_NAMES) {
@@ -63,7 +66,8 @@ export function compare(reads: readonly Read[], contract: Readonly<Record<Servic
       const build = c.buildTime.find((b) => b.name === r.name);
       const never = c.neverRead?.find((n) => n.name === r.name);
       let verdict: string;
-      if (known) verdict = `contract: ${known.required ? "required" : "optional"}, ${known.supply}${known.source === r.source ? "" : ` (contract cites ${known.source})`}`;
+      if (known)
+        verdict = `contract: ${known.required ? "required" : "optional"}, ${known.supply}${known.source === r.source ? "" : ` (contract cites ${known.source})`}`;
       else if (build) verdict = "contract: build time";
       else if (never) verdict = `contract: never read (${never.why})`;
       else {
@@ -73,7 +77,13 @@ export function compare(reads: readonly Read[], contract: Readonly<Record<Servic
       lines.push(`  ${r.name.padEnd(26)} ${r.source.padEnd(64)} ${r.kind.padEnd(15)} ${verdict}`);
     }
     // Variables read outside the app's code (the JVM, adapter-node, the AWS SDKs) cite a file with no read.
-    for (const v of variables.filter((v) => !mine.some((r) => r.name === v.name) && /\.(rs|scala|ts|js|svelte):\d+$/.test(v.source) && !/Dockerfile|svelte\.config/.test(v.source) && v.supply !== "platform")) {
+    for (const v of variables.filter(
+      (v) =>
+        !mine.some((r) => r.name === v.name) &&
+        /\.(rs|scala|ts|js|svelte):\d+$/.test(v.source) &&
+        !/Dockerfile|svelte\.config/.test(v.source) &&
+        v.supply !== "platform",
+    )) {
       lines.push(`  ${v.name.padEnd(26)} ${v.source.padEnd(64)} ${"".padEnd(15)} IN THE CONTRACT, BUT NO READ FOUND`);
       ok = false;
     }
@@ -87,14 +97,34 @@ function main(argv: readonly string[]): number {
     process.stderr.write("usage: npm run app-contract -- <clone or bare git dir of anzo-p/stream-lines> [commit]\n");
     return 2;
   }
-  const grep = spawnSync("git", ["-C", gitDir, "grep", "-n", "-E", GREP_PATTERN, commit, "--", ...SERVICE_NAMES.map((s) => `${s}/`), ":!*.lock", ":!*package-lock.json"], { encoding: "utf8" });
+  const grep = spawnSync(
+    "git",
+    [
+      "-C",
+      gitDir,
+      "grep",
+      "-n",
+      "-E",
+      GREP_PATTERN,
+      commit,
+      "--",
+      ...SERVICE_NAMES.map((s) => `${s}/`),
+      ":!*.lock",
+      ":!*package-lock.json",
+    ],
+    { encoding: "utf8" },
+  );
   if (grep.status !== 0 && grep.status !== 1) {
     process.stderr.write(`app-contract: git grep in ${gitDir} at ${commit} failed: ${grep.stderr.trim()}\n`);
     return 2;
   }
   const { lines, ok } = compare(readsIn(grep.stdout.split("\n")));
   process.stdout.write(`app-contract: reads at ${commit} against the contract of ${APP_COMMIT}\n${lines.join("\n")}\n`);
-  process.stdout.write(ok ? "app-contract: the contract lists every read\n" : "app-contract: the contract and the code differ; update config/app-contract.ts (help/app-contract.md)\n");
+  process.stdout.write(
+    ok
+      ? "app-contract: the contract lists every read\n"
+      : "app-contract: the contract and the code differ; update config/app-contract.ts (help/app-contract.md)\n",
+  );
   return ok ? 0 : 1;
 }
 

@@ -53,8 +53,16 @@ const acceptanceRuns = () => positiveInt("BENCH_ACCEPTANCE_RUNS", 1);
 const REFERENCE: Bench = { name: "reference app step", command: (outdir) => appCommand(REFERENCE_DIR, outdir), warmUp: true };
 const APP: Bench = { name: "app step", command: (outdir) => appCommand(ROOT, outdir), warmUp: true };
 const SYNTH: Bench = { name: "cdktf synth", command: (outdir) => ({ file: "npx", args: ["cdktf", "synth", "--output", outdir] }) };
-const TEST: Bench = { name: "npm test", command: () => ({ file: "npm", args: ["test"] }), maxRuns: positiveInt("BENCH_TEST_RUNS", Number.MAX_SAFE_INTEGER) };
-const ACCEPTANCE: Bench = { name: "npm run test:acceptance", command: () => ({ file: "npm", args: ["run", "test:acceptance"] }), maxRuns: acceptanceRuns() };
+const TEST: Bench = {
+  name: "npm test",
+  command: () => ({ file: "npm", args: ["test"] }),
+  maxRuns: positiveInt("BENCH_TEST_RUNS", Number.MAX_SAFE_INTEGER),
+};
+const ACCEPTANCE: Bench = {
+  name: "npm run test:acceptance",
+  command: () => ({ file: "npm", args: ["run", "test:acceptance"] }),
+  maxRuns: acceptanceRuns(),
+};
 
 const BENCHES: readonly Bench[] = [REFERENCE, APP, SYNTH, TEST, ...(process.argv.includes("--acceptance") ? [ACCEPTANCE] : [])];
 
@@ -158,7 +166,12 @@ async function main(): Promise<void> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-bench-logs-"));
   const results = new Map<Bench, Run[]>(BENCHES.map((b) => [b, []]));
 
-  process.stderr.write(`bench: ${runs} run(s) of each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / MB)} MB RAM, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  process.stderr.write(
+    `bench: ${runs} run(s) of each, interleaved; node ${process.version}, ${os.cpus().length} CPUs, ${Math.round(os.totalmem() / MB)} MB RAM, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}\n`,
+  );
   for (const bench of BENCHES.filter((b) => b.warmUp)) {
     const run = await runOnce(bench, logDir, `${bench.name.replace(/\W+/g, "-")}-warm-up`);
     process.stderr.write(`  warm-up ${bench.name} (not counted): ${run.wallS.toFixed(2)} s, ${run.status}\n`);
@@ -170,7 +183,9 @@ async function main(): Promise<void> {
       const label = `${bench.name.replace(/\W+/g, "-")}-${round}`;
       const run = await runOnce(bench, logDir, label);
       results.get(bench)!.push(run);
-      process.stderr.write(`  round ${round}/${runs} ${bench.name}: ${run.wallS.toFixed(2)} s, ${(run.peakRssBytes / MB).toFixed(0)} MB, ${run.status}\n`);
+      process.stderr.write(
+        `  round ${round}/${runs} ${bench.name}: ${run.wallS.toFixed(2)} s, ${(run.peakRssBytes / MB).toFixed(0)} MB, ${run.status}\n`,
+      );
     }
   }
 
@@ -196,7 +211,18 @@ async function main(): Promise<void> {
   const rssRatio = (s: Stats) => (s.bench === REFERENCE ? "1.0x" : `${(s.rss / reference.rss).toFixed(2)}x`);
 
   const rows = [
-    ["command", "runs", "status", "median wall s", "min-max s", "vs reference app step", "median peak RSS MB", "RSS vs reference", "largest process MB", "max procs"],
+    [
+      "command",
+      "runs",
+      "status",
+      "median wall s",
+      "min-max s",
+      "vs reference app step",
+      "median peak RSS MB",
+      "RSS vs reference",
+      "largest process MB",
+      "max procs",
+    ],
     ...stats.map((s) => [
       s.bench.name,
       String(s.runs.length),
@@ -228,7 +254,11 @@ async function main(): Promise<void> {
     "shared pages count once per process. largest process: the highest VmHWM of any one process in the tree.",
   ];
   if (failed.length > 0) {
-    lines.push("", `${failed.length} run(s) failed; timings of a failing command are not comparable. Logs:`, ...failed.map((r) => `  ${r.status}: ${r.log}`));
+    lines.push(
+      "",
+      `${failed.length} run(s) failed; timings of a failing command are not comparable. Logs:`,
+      ...failed.map((r) => `  ${r.status}: ${r.log}`),
+    );
   } else {
     fs.rmSync(logDir, { recursive: true, force: true });
   }

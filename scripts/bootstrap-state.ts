@@ -59,7 +59,6 @@ export function stateBucketPolicy(bucket: string, region: string, existing?: str
   return JSON.stringify({ ...doc, Version: doc.Version ?? "2012-10-17", Statement: [...current, denyInsecureTransport(bucket, region)] });
 }
 
-
 export interface BootstrapResult {
   readonly bucket: string;
   readonly created: boolean;
@@ -99,7 +98,9 @@ function policyDeniesInsecureTransport(policy: string | undefined, bucket: strin
         actions.some((a) => a === "s3:*" || a === "*") &&
         resources.includes(arn) &&
         resources.includes(`${arn}/*`) &&
-        list(cond as string | string[]).map(String).includes("false")
+        list(cond as string | string[])
+          .map(String)
+          .includes("false")
       );
     });
   } catch {
@@ -129,7 +130,12 @@ export async function bootstrapStateBucket(
   }
 }
 
-async function bootstrapWith(config: StreamLinesConfig, log: (line: string) => void, client: S3Client, owner: string): Promise<BootstrapResult> {
+async function bootstrapWith(
+  config: StreamLinesConfig,
+  log: (line: string) => void,
+  client: S3Client,
+  owner: string,
+): Promise<BootstrapResult> {
   const Bucket = config.state.bucket;
   const region = config.state.region;
   const changed: string[] = [];
@@ -163,9 +169,10 @@ async function bootstrapWith(config: StreamLinesConfig, log: (line: string) => v
   if (!versioned) await client.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }));
   step("versioning", !versioned, versioned ? "Enabled (verified)" : "set to Enabled");
 
-  const encryption = await readOrAbsent(() => client.send(new GetBucketEncryptionCommand({ Bucket })), [
-    "ServerSideEncryptionConfigurationNotFoundError",
-  ]);
+  const encryption = await readOrAbsent(
+    () => client.send(new GetBucketEncryptionCommand({ Bucket })),
+    ["ServerSideEncryptionConfigurationNotFoundError"],
+  );
   const sse = encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
   // aws:kms set by an operator is at least as strong; keep it rather than downgrade.
   const encrypted = sse === STATE_BUCKET_SSE || sse === "aws:kms" || sse === "aws:kms:dsse";
@@ -186,16 +193,26 @@ async function bootstrapWith(config: StreamLinesConfig, log: (line: string) => v
     await client.send(
       new PutPublicAccessBlockCommand({
         Bucket,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          IgnorePublicAcls: true,
+          BlockPublicPolicy: true,
+          RestrictPublicBuckets: true,
+        },
       }),
     );
   }
   step("public access block", !blocked, blocked ? "all four on (verified)" : "all four turned on");
 
-  const ownership = await readOrAbsent(() => client.send(new GetBucketOwnershipControlsCommand({ Bucket })), ["OwnershipControlsNotFoundError"]);
+  const ownership = await readOrAbsent(
+    () => client.send(new GetBucketOwnershipControlsCommand({ Bucket })),
+    ["OwnershipControlsNotFoundError"],
+  );
   const enforced = ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership === "BucketOwnerEnforced";
   if (!enforced) {
-    await client.send(new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } }));
+    await client.send(
+      new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } }),
+    );
   }
   step("object ownership", !enforced, enforced ? "BucketOwnerEnforced (verified)" : "set to BucketOwnerEnforced");
 

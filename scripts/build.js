@@ -45,7 +45,8 @@ function tsFilesUnder(dir) {
 function inputsHash(files) {
   const hash = crypto.createHash("sha256");
   hash.update(`esbuild ${readJson(require.resolve("esbuild/package.json")).version}\n`);
-  for (const file of [__filename, TSCONFIG, path.join(ROOT, "tsconfig.json")]) hash.update(`${path.basename(file)} ${sha256(fs.readFileSync(file))}\n`);
+  for (const file of [__filename, TSCONFIG, path.join(ROOT, "tsconfig.json")])
+    hash.update(`${path.basename(file)} ${sha256(fs.readFileSync(file))}\n`);
   for (const file of files) hash.update(`${file} ${sha256(fs.readFileSync(path.join(ROOT, file)))}\n`);
   return hash.digest("hex");
 }

@@ -49,7 +49,12 @@ export interface DeployOptions {
 export function parseDeployArgs(argv: readonly string[]): DeployOptions {
   let values: { "auto-approve"?: boolean; "timeout-minutes"?: string };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { "auto-approve": { type: "boolean" }, "timeout-minutes": { type: "string" } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { "auto-approve": { type: "boolean" }, "timeout-minutes": { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (e) {
     throw new Error(`${(e as Error).message.split("\n")[0]}\n${USAGE}`, { cause: e });
   }
@@ -72,12 +77,22 @@ function countHooks(dir: string): number {
 }
 
 /** After `stack` applied: drop the record's entries its state now holds; the rest stay recorded. */
-async function settleAdoption(bucket: StateBucket, config: StreamLinesConfig, record: KeptRecord, stack: string, dir: string, env: NodeJS.ProcessEnv, io: Io): Promise<KeptRecord> {
+async function settleAdoption(
+  bucket: StateBucket,
+  config: StreamLinesConfig,
+  record: KeptRecord,
+  stack: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<KeptRecord> {
   const mine = record.resources.filter((e) => e.stack === stack);
   if (mine.length === 0) return record;
   const list = await runTerraform(["state", "list"], { cwd: dir, env, timeoutMs: 120_000 });
   if (list.code !== 0) {
-    io.err(`deploy: ${stack}: cannot list the state to confirm the adoption (the record stays, the next deploy imports nothing twice): ${list.stderr.trim()}`);
+    io.err(
+      `deploy: ${stack}: cannot list the state to confirm the adoption (the record stays, the next deploy imports nothing twice): ${list.stderr.trim()}`,
+    );
     return record;
   }
   const managed = new Set(list.stdout.split("\n").map((l) => l.trim()));
@@ -85,7 +100,9 @@ async function settleAdoption(bucket: StateBucket, config: StreamLinesConfig, re
   const rest = record.resources.filter((e) => !adopted.includes(e));
   if (rest.length === 0) await deleteKeptRecord(bucket, config);
   else await writeKeptRecord(bucket, config, { ...record, resources: rest });
-  io.out(`deploy: ${stack}: adopted ${adopted.length} kept resource(s) again${rest.length ? `; ${rest.length} still recorded in ${keptRecordUrl(config)}` : `; record ${keptRecordUrl(config)} removed`}`);
+  io.out(
+    `deploy: ${stack}: adopted ${adopted.length} kept resource(s) again${rest.length ? `; ${rest.length} still recorded in ${keptRecordUrl(config)}` : `; record ${keptRecordUrl(config)} removed`}`,
+  );
   return { ...record, resources: rest };
 }
 
@@ -120,7 +137,15 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   }
 }
 
-async function deployWith(bucket: StateBucket, opts: DeployOptions, config: StreamLinesConfig, io: Io, root: string, started: number, outdir: string): Promise<number> {
+async function deployWith(
+  bucket: StateBucket,
+  opts: DeployOptions,
+  config: StreamLinesConfig,
+  io: Io,
+  root: string,
+  started: number,
+  outdir: string,
+): Promise<number> {
   let record: KeptRecord | undefined;
   try {
     record = await readKeptRecord(bucket, config);
@@ -139,7 +164,9 @@ async function deployWith(bucket: StateBucket, opts: DeployOptions, config: Stre
     adoptDir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-adopt-"));
     synthEnv.STREAMLINES_ADOPT = path.join(adoptDir, "kept-resources.json");
     fs.writeFileSync(synthEnv.STREAMLINES_ADOPT, JSON.stringify(record));
-    io.out(`deploy: adopting ${record.resources.length} resource(s) the last destroy kept (${keptRecordUrl(config)}, ${record.recordedAt}):`);
+    io.out(
+      `deploy: adopting ${record.resources.length} resource(s) the last destroy kept (${keptRecordUrl(config)}, ${record.recordedAt}):`,
+    );
     for (const e of record.resources) io.out(`  ${e.stack}: ${e.type} ${e.importId}`);
   }
 
@@ -147,19 +174,27 @@ async function deployWith(bucket: StateBucket, opts: DeployOptions, config: Stre
   const synth = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], { cwd: root, env: synthEnv, stdio: "inherit" });
   if (adoptDir) fs.rmSync(adoptDir, { recursive: true, force: true });
   if (synth.status !== 0) {
-    io.err(`deploy: synth failed (exit ${synth.status ?? synth.error?.message}); nothing was deployed. Fix the error above, then rerun: npm run deploy`);
+    io.err(
+      `deploy: synth failed (exit ${synth.status ?? synth.error?.message}); nothing was deployed. Fix the error above, then rerun: npm run deploy`,
+    );
     return 1;
   }
   const manifest = readManifest(outdir);
   const phases = deployPhases(manifest);
-  const foreign = await checkStatesBelong(bucket, config, phases.map((p) => p.stack));
+  const foreign = await checkStatesBelong(
+    bucket,
+    config,
+    phases.map((p) => p.stack),
+  );
   if (foreign) {
     io.err(`deploy: ${foreign}`);
     return 1;
   }
   const phaseCount = Math.max(...phases.map((p) => p.phase));
   const inPhase = (n: number) => phases.filter((p) => p.phase === n).map((p) => p.stack);
-  io.out(`deploy: ${phases.length} stack(s): phase 1: ${inPhase(1).join(", ")}${phaseCount > 1 ? `; phase 2: ${inPhase(2).join(", ")}` : ""}`);
+  io.out(
+    `deploy: ${phases.length} stack(s): phase 1: ${inPhase(1).join(", ")}${phaseCount > 1 ? `; phase 2: ${inPhase(2).join(", ")}` : ""}`,
+  );
 
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
   const detachedHooks = await detachHooksForEmulator(config.emulator !== undefined, outdir, manifest, env);
@@ -170,7 +205,9 @@ async function deployWith(bucket: StateBucket, opts: DeployOptions, config: Stre
     const logFile = path.join(outdir, "logs", `deploy-${stack}.log`);
     if (phase === 2 && tokensBeforePhase2 === undefined) {
       if (!(await phase2Ready(config, io))) {
-        io.err(`deploy: deployed: ${results.map((r) => r.stack).join(", ")}; phase 2 (${inPhase(2).join(", ")}) not started, nothing applied in it; fix the above, then rerun: npm run deploy`);
+        io.err(
+          `deploy: deployed: ${results.map((r) => r.stack).join(", ")}; phase 2 (${inPhase(2).join(", ")}) not started, nothing applied in it; fix the above, then rerun: npm run deploy`,
+        );
         return 1;
       }
       tokensBeforePhase2 = await tokensPublished(config);
@@ -178,16 +215,29 @@ async function deployWith(bucket: StateBucket, opts: DeployOptions, config: Stre
     const t = Date.now();
     const detached = detachedHooks.get(stack) ?? [];
     const hookCount = countHooks(dir) + detached.length;
-    if (detached.length > 0) io.out(`deploy: ${stack}: no null provider binary here (emulator run): its ${detached.length} image hook(s) run after the apply, each hook's own local-exec command with its environment`);
-    io.out(`deploy: phase ${phase}/${phaseCount}: ${stack}: cdktf deploy${hookCount > 0 ? ` (${hookCount} image hook(s) build and push what changed)` : ""}`);
+    if (detached.length > 0)
+      io.out(
+        `deploy: ${stack}: no null provider binary here (emulator run): its ${detached.length} image hook(s) run after the apply, each hook's own local-exec command with its environment`,
+      );
+    io.out(
+      `deploy: phase ${phase}/${phaseCount}: ${stack}: cdktf deploy${hookCount > 0 ? ` (${hookCount} image hook(s) build and push what changed)` : ""}`,
+    );
     const result = await runCdktf("deploy", stack, { root, outdir, env, autoApprove: opts.autoApprove, logFile, say: io.out });
     results.push({ stack, result, ms: Date.now() - t });
     const hookFailure =
       result.code === 0 && detached.length > 0
-        ? await runHooksAfterApply(detached, dir, () => showState(dir, env), { ...process.env, ...emulatorShellEnv(config.emulator!.endpoint) }, (l) => io.out(`  ${stack}: ${l}`))
+        ? await runHooksAfterApply(
+            detached,
+            dir,
+            () => showState(dir, env),
+            { ...process.env, ...emulatorShellEnv(config.emulator!.endpoint) },
+            (l) => io.out(`  ${stack}: ${l}`),
+          )
         : undefined;
     if (result.code !== 0 || hookFailure) {
-      io.err(`deploy: FAILED at phase ${phase}, stack ${stack} (${hookFailure ?? `cdktf exit ${result.code}`}) after ${secs(Date.now() - t)}; full output: ${path.relative(root, logFile)}`);
+      io.err(
+        `deploy: FAILED at phase ${phase}, stack ${stack} (${hookFailure ?? `cdktf exit ${result.code}`}) after ${secs(Date.now() - t)}; full output: ${path.relative(root, logFile)}`,
+      );
       result.tail.forEach((l) => io.err(`    | ${l}`));
       const done = results.filter((r) => r.result.code === 0 && r.stack !== stack).map((r) => r.stack);
       const notTried = phases.filter((p) => !done.includes(p.stack) && p.stack !== stack).map((p) => p.stack);
@@ -203,10 +253,14 @@ async function deployWith(bucket: StateBucket, opts: DeployOptions, config: Stre
   }
   if (tokensBeforePhase2 !== undefined && !(await rollTokenConsumers(config, opts.timeoutMs, io, !tokensBeforePhase2))) return 1;
   const changed = results.filter((r) => r.result.counts && describeCounts(r.result.counts) !== "no changes").length;
-  io.out(`deploy: applied in ${secs(Date.now() - started)}: ${results.map((r) => `${r.stack} ${opts.autoApprove ? describeCounts(r.result.counts) : "done"}`).join("; ")}`);
+  io.out(
+    `deploy: applied in ${secs(Date.now() - started)}: ${results.map((r) => `${r.stack} ${opts.autoApprove ? describeCounts(r.result.counts) : "done"}`).join("; ")}`,
+  );
   io.out("deploy: verify (npm run verify): does the app run?");
   if ((await runVerify(config, opts.timeoutMs, io)) !== 0) {
-    io.err("deploy: FAILED at verify: the stacks are applied but the app does not run; fix the cause above, then: npm run verify (or npm run deploy)");
+    io.err(
+      "deploy: FAILED at verify: the stacks are applied but the app does not run; fix the cause above, then: npm run verify (or npm run deploy)",
+    );
     return 1;
   }
   io.out(`deploy: done in ${secs(Date.now() - started)}, verified`);
@@ -254,18 +308,33 @@ async function rollTokenConsumers(config: StreamLinesConfig, timeoutMs: number, 
   const clients = clientsFor(config);
   try {
     if (!firstDeploy) {
-      const failed = (await servicesReading(config, clients.ecs, TOKEN_SECRETS.map((p) => secretName(config, p)))).filter(hasFailed);
-      if (failed.length > 0) io.out(`deploy: ${failed.length} token consumer(s) whose last deployment failed: ${failed.map((s) => s.serviceName).join(", ")}`);
+      const failed = (
+        await servicesReading(
+          config,
+          clients.ecs,
+          TOKEN_SECRETS.map((p) => secretName(config, p)),
+        )
+      ).filter(hasFailed);
+      if (failed.length > 0)
+        io.out(`deploy: ${failed.length} token consumer(s) whose last deployment failed: ${failed.map((s) => s.serviceName).join(", ")}`);
       await rollServices(config, clients.ecs, failed, io, "deploy");
       return true;
     }
     const missing = await waitForTokens(config, clients.sm, io, { timeoutMs }, "deploy");
     if (missing.length > 0) {
-      io.err(`deploy: FAILED: the InfluxDB bootstrap did not publish ${missing.map((p) => secretName(config, p)).join(", ")} within ${secs(timeoutMs)}; see help/troubleshooting-influx.md, then rerun: npm run deploy`);
+      io.err(
+        `deploy: FAILED: the InfluxDB bootstrap did not publish ${missing.map((p) => secretName(config, p)).join(", ")} within ${secs(timeoutMs)}; see help/troubleshooting-influx.md, then rerun: npm run deploy`,
+      );
       return false;
     }
-    const consumers = await servicesReading(config, clients.ecs, TOKEN_SECRETS.map((p) => secretName(config, p)));
-    io.out(`deploy: tokens published; ${consumers.length} service(s) read them: ${consumers.map((s) => s.serviceName).join(", ") || "none"}`);
+    const consumers = await servicesReading(
+      config,
+      clients.ecs,
+      TOKEN_SECRETS.map((p) => secretName(config, p)),
+    );
+    io.out(
+      `deploy: tokens published; ${consumers.length} service(s) read them: ${consumers.map((s) => s.serviceName).join(", ") || "none"}`,
+    );
     await rollServices(config, clients.ecs, consumers, io, "deploy");
     return true;
   } finally {

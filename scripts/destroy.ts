@@ -16,7 +16,16 @@ import { detachHooksForEmulator } from "./lib/hooks";
 import { StreamLinesConfig } from "../config/schema";
 import { KeptRecord } from "../stacks/kept";
 import { describeCounts, runCdktf } from "./lib/cdktf";
-import { KeptScopeError, keptEntries, keptRecordUrl, mergeKeptRecords, readKeptManifest, readKeptRecord, stateResources, writeKeptRecord } from "./lib/kept";
+import {
+  KeptScopeError,
+  keptEntries,
+  keptRecordUrl,
+  mergeKeptRecords,
+  readKeptManifest,
+  readKeptRecord,
+  stateResources,
+  writeKeptRecord,
+} from "./lib/kept";
 import { StateBucket, checkStatesBelong, openStateBucket } from "./lib/state-bucket";
 import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { clearDeletionBlockers, deleteLambdaInterfaces, lambdaNamesOf, vpcIdsOf } from "./lib/teardown";
@@ -64,7 +73,9 @@ export function deleteForRealSteps(configFile: string): string[] {
 }
 
 export function printKept(record: KeptRecord, configFile: string, io: Io, url: string): void {
-  io.out(`destroy: kept ${record.resources.length} resource(s) on purpose (dataRetention is on), recorded in ${url}; the next npm run deploy adopts them again:`);
+  io.out(
+    `destroy: kept ${record.resources.length} resource(s) on purpose (dataRetention is on), recorded in ${url}; the next npm run deploy adopts them again:`,
+  );
   const w = Math.max(...record.resources.map((e) => e.type.length));
   for (const e of record.resources) io.out(`  ${e.type.padEnd(w)}  ${e.importId}`);
   io.out("destroy: to delete them for real:");
@@ -75,10 +86,14 @@ async function confirm(config: StreamLinesConfig, opts: DestroyOptions, stacks: 
   const target = `${config.app}-${config.env} in ${config.region}`;
   if (!config.dataRetention && !opts.yesDeleteData) {
     if (!io.ask) {
-      io.err(`destroy: dataRetention is off, so this deletes the Influx data, the artifacts and the connection table of ${target} for good; rerun with --yes-delete-data to confirm`);
+      io.err(
+        `destroy: dataRetention is off, so this deletes the Influx data, the artifacts and the connection table of ${target} for good; rerun with --yes-delete-data to confirm`,
+      );
       return false;
     }
-    const answer = await io.ask(`dataRetention is off: the Influx data, artifacts and connection table of ${target} are deleted for good. Type the env name (${config.env}) to confirm: `);
+    const answer = await io.ask(
+      `dataRetention is off: the Influx data, artifacts and connection table of ${target} are deleted for good. Type the env name (${config.env}) to confirm: `,
+    );
     if (answer.trim() !== config.env) {
       io.err("destroy: not confirmed; nothing was destroyed");
       return false;
@@ -98,7 +113,13 @@ async function confirm(config: StreamLinesConfig, opts: DestroyOptions, stacks: 
   return true;
 }
 
-export async function main(argv: readonly string[], config: StreamLinesConfig, io: Io, root = repoRoot(), configFile = resolveConfigPath()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  config: StreamLinesConfig,
+  io: Io,
+  root = repoRoot(),
+  configFile = resolveConfigPath(),
+): Promise<number> {
   let opts: DestroyOptions;
   try {
     opts = parseDestroyArgs(argv);
@@ -110,7 +131,9 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   const outdir = outdirOf(root);
   const relative = path.relative(root, configFile);
   const shownConfig = relative && !relative.startsWith("..") ? relative : configFile;
-  io.out(`destroy: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}; dataRetention ${config.dataRetention ? "on: the data is kept" : "off: everything goes"}`);
+  io.out(
+    `destroy: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}; dataRetention ${config.dataRetention ? "on: the data is kept" : "off: everything goes"}`,
+  );
 
   let bucket: StateBucket;
   try {
@@ -126,7 +149,16 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
   }
 }
 
-async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: StreamLinesConfig, io: Io, root: string, started: number, outdir: string, shownConfig: string): Promise<number> {
+async function destroyWith(
+  bucket: StateBucket,
+  opts: DestroyOptions,
+  config: StreamLinesConfig,
+  io: Io,
+  root: string,
+  started: number,
+  outdir: string,
+  shownConfig: string,
+): Promise<number> {
   let record: KeptRecord | undefined;
   try {
     record = await readKeptRecord(bucket, config);
@@ -135,11 +167,15 @@ async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: St
       io.err(`destroy: ${e.message}`);
       return 1;
     }
-    io.err(`destroy: cannot read ${keptRecordUrl(config)}: ${(e as Error).name}: ${(e as Error).message}; check credentials and the state bucket (npm run doctor)`);
+    io.err(
+      `destroy: cannot read ${keptRecordUrl(config)}: ${(e as Error).name}: ${(e as Error).message}; check credentials and the state bucket (npm run doctor)`,
+    );
     return 1;
   }
   if (!config.dataRetention && record && record.resources.length > 0) {
-    io.err(`destroy: an earlier destroy kept ${record.resources.length} resource(s) outside Terraform (${keptRecordUrl(config)}); destroy cannot delete what no state holds.`);
+    io.err(
+      `destroy: an earlier destroy kept ${record.resources.length} resource(s) outside Terraform (${keptRecordUrl(config)}); destroy cannot delete what no state holds.`,
+    );
     io.err("destroy: run npm run deploy -- --auto-approve first (it adopts them), then npm run destroy -- --yes-delete-data");
     return 1;
   }
@@ -147,7 +183,9 @@ async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: St
   io.out("destroy: synth (node dist/main.js)");
   const synth = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], { cwd: root, env: process.env, stdio: "inherit" });
   if (synth.status !== 0) {
-    io.err(`destroy: synth failed (exit ${synth.status ?? synth.error?.message}); nothing was destroyed. Fix the error above, then rerun: npm run destroy`);
+    io.err(
+      `destroy: synth failed (exit ${synth.status ?? synth.error?.message}); nothing was destroyed. Fix the error above, then rerun: npm run destroy`,
+    );
     return 1;
   }
   const manifest = readManifest(outdir);
@@ -164,15 +202,25 @@ async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: St
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
   // Nothing of the hooks is in state when the emulator run applied without them.
   const detached = await detachHooksForEmulator(config.emulator !== undefined, outdir, manifest, env);
-  if (detached.size > 0) io.out(`destroy: no null provider binary here (emulator run): destroying without the image hooks of ${[...detached.keys()].join(", ")}`);
+  if (detached.size > 0)
+    io.out(
+      `destroy: no null provider binary here (emulator run): destroying without the image hooks of ${[...detached.keys()].join(", ")}`,
+    );
   for (const stack of order) {
     const t = Date.now();
     const dir = stackWorkingDir(outdir, manifest, stack);
     const logFile = path.join(outdir, "logs", `destroy-${stack}.log`);
     const fail = (what: string, detail: string) => {
       io.err(`destroy: FAILED at stack ${stack}: ${what}`);
-      if (detail.trim()) detail.trim().split("\n").slice(-25).forEach((l) => io.err(`    | ${l}`));
-      io.err(`destroy: ${stack} and the stacks before it (${order.slice(order.indexOf(stack) + 1).join(", ") || "none"}) are still deployed; fix the cause, then rerun: npm run destroy${config.dataRetention ? "" : " -- --yes-delete-data"}`);
+      if (detail.trim())
+        detail
+          .trim()
+          .split("\n")
+          .slice(-25)
+          .forEach((l) => io.err(`    | ${l}`));
+      io.err(
+        `destroy: ${stack} and the stacks before it (${order.slice(order.indexOf(stack) + 1).join(", ") || "none"}) are still deployed; fix the cause, then rerun: npm run destroy${config.dataRetention ? "" : " -- --yes-delete-data"}`,
+      );
       return 1;
     };
     const init = await runTerraform(["init", "-input=false", "-no-color"], { cwd: dir, env, timeoutMs: TF_TIMEOUT_MS });
@@ -190,7 +238,11 @@ async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: St
       // Recorded before the state forgets them: a crash in between must not lose the ids.
       record = mergeKeptRecords(record, keepHere);
       await writeKeptRecord(bucket, config, record);
-      const rm = await runTerraform(["state", "rm", "-no-color", ...keepHere.map((e) => e.address)], { cwd: dir, env, timeoutMs: TF_TIMEOUT_MS });
+      const rm = await runTerraform(["state", "rm", "-no-color", ...keepHere.map((e) => e.address)], {
+        cwd: dir,
+        env,
+        timeoutMs: TF_TIMEOUT_MS,
+      });
       if (rm.code !== 0) return fail("terraform state rm of the kept resources", rm.stderr || rm.stdout);
       io.out(`destroy: ${stack}: ${keepHere.length} kept resource(s) left Terraform's management (recorded in ${keptRecordUrl(config)})`);
       const gone = new Set(keepHere.map((e) => e.address));
@@ -207,10 +259,19 @@ async function destroyWith(bucket: StateBucket, opts: DestroyOptions, config: St
     if (result.code !== 0) {
       // Lambda's interfaces outlive its functions by minutes and hold the subnets and groups.
       const left = await deleteLambdaInterfaces(config, vpcIdsOf(resources), lambdaNamesOf(resources), io.out);
-      if (left > 0) return fail(`${left} Lambda network interface(s) still attached after waiting; rerun in a few minutes`, result.tail.join("\n"));
+      if (left > 0)
+        return fail(`${left} Lambda network interface(s) still attached after waiting; rerun in a few minutes`, result.tail.join("\n"));
       io.out(`destroy: ${stack}: cdktf destroy again`);
-      result = await runCdktf("destroy", stack, { root, outdir, env, autoApprove: true, logFile: logFile.replace(/\.log$/, "-retry.log"), say: io.out });
-      if (result.code !== 0) return fail(`cdktf destroy exited ${result.code}; full output: ${path.relative(root, logFile)}`, result.tail.join("\n"));
+      result = await runCdktf("destroy", stack, {
+        root,
+        outdir,
+        env,
+        autoApprove: true,
+        logFile: logFile.replace(/\.log$/, "-retry.log"),
+        say: io.out,
+      });
+      if (result.code !== 0)
+        return fail(`cdktf destroy exited ${result.code}; full output: ${path.relative(root, logFile)}`, result.tail.join("\n"));
     }
     io.out(`destroy: ${stack}: ${describeCounts(result.counts)} in ${secs(Date.now() - t)}`);
   }

@@ -48,7 +48,11 @@ export interface ConstraintsTable {
 }
 
 function botocoreData(): { dir: string; version: string } {
-  const out = execFileSync("python3", ["-c", "import botocore, os; print(os.path.dirname(botocore.__file__)); print(botocore.__version__)"], { encoding: "utf8" });
+  const out = execFileSync(
+    "python3",
+    ["-c", "import botocore, os; print(os.path.dirname(botocore.__file__)); print(botocore.__version__)"],
+    { encoding: "utf8" },
+  );
   const [dir, version] = out.trim().split("\n");
   return { dir: path.join(dir, "data"), version };
 }
@@ -56,7 +60,10 @@ function botocoreData(): { dir: string; version: string } {
 /** The newest API version of a service that carries a full model. */
 function loadModel(data: string, service: string): { apiVersion: string; model: Model } {
   const dir = path.join(data, service);
-  const versions = fs.readdirSync(dir).filter((v) => fs.existsSync(path.join(dir, v, "service-2.json.gz"))).sort();
+  const versions = fs
+    .readdirSync(dir)
+    .filter((v) => fs.existsSync(path.join(dir, v, "service-2.json.gz")))
+    .sort();
   const apiVersion = versions[versions.length - 1];
   if (!apiVersion) throw new Error(`botocore has no service-2.json.gz for ${service} under ${dir}`);
   const model = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(dir, apiVersion, "service-2.json.gz"))).toString("utf8")) as Model;
@@ -87,7 +94,8 @@ export function buildTable(data: string, botocoreVersion: string): ConstraintsTa
     }
     const model = models.get(mapping.service) as Model;
     const root = mapping.shape ?? model.operations[mapping.operation ?? ""]?.input?.shape;
-    if (!root || !model.shapes[root]) throw new Error(`${type}: ${mapping.service} has no ${mapping.shape ? `shape ${mapping.shape}` : `operation ${mapping.operation}`}`);
+    if (!root || !model.shapes[root])
+      throw new Error(`${type}: ${mapping.service} has no ${mapping.shape ? `shape ${mapping.shape}` : `operation ${mapping.operation}`}`);
     table.roots[type] = { service: mapping.service, shape: root };
     const shapes = table.services[mapping.service].shapes;
     const pending = [root];
@@ -96,7 +104,10 @@ export function buildTable(data: string, botocoreVersion: string): ConstraintsTa
       if (shapes[name]) continue;
       const shape = compact(model.shapes[name]);
       shapes[name] = shape;
-      pending.push(...Object.values(shape.members ?? {}), ...[shape.member, shape.key, shape.value].filter((s): s is string => s !== undefined));
+      pending.push(
+        ...Object.values(shape.members ?? {}),
+        ...[shape.member, shape.key, shape.value].filter((s): s is string => s !== undefined),
+      );
     }
   }
   // A documented rule gets a shape of its own, so other members sharing the model's plain String stay as they are.
@@ -117,9 +128,13 @@ export function buildTable(data: string, botocoreVersion: string): ConstraintsTa
 
 /** One line per shape and per root, so a botocore upgrade reviews as a diff. */
 function render(table: ConstraintsTable): string {
-  const lines = (o: Record<string, unknown>, indent: string) => Object.entries(o).map(([k, v]) => `${indent}${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(",\n");
+  const lines = (o: Record<string, unknown>, indent: string) =>
+    Object.entries(o)
+      .map(([k, v]) => `${indent}${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+      .join(",\n");
   const services = Object.entries(table.services).map(
-    ([name, s]) => `  ${JSON.stringify(name)}: {\n   "apiVersion": ${JSON.stringify(s.apiVersion)},\n   "shapes": {\n${lines(s.shapes, "    ")}\n   }\n  }`,
+    ([name, s]) =>
+      `  ${JSON.stringify(name)}: {\n   "apiVersion": ${JSON.stringify(s.apiVersion)},\n   "shapes": {\n${lines(s.shapes, "    ")}\n   }\n  }`,
   );
   return `{\n "botocore": ${JSON.stringify(table.botocore)},\n "services": {\n${services.join(",\n")}\n },\n "roots": {\n${lines(table.roots, "  ")}\n }\n}\n`;
 }
@@ -130,7 +145,9 @@ function main(): void {
   const out = path.join(repoRoot(), "__tests__", "fixtures", "aws-api-constraints.json");
   fs.writeFileSync(out, render(table));
   const shapes = Object.values(table.services).reduce((n, s) => n + Object.keys(s.shapes).length, 0);
-  console.log(`${path.relative(repoRoot(), out)}: ${Object.keys(table.roots).length} resource types, ${shapes} shapes from botocore ${version}`);
+  console.log(
+    `${path.relative(repoRoot(), out)}: ${Object.keys(table.roots).length} resource types, ${shapes} shapes from botocore ${version}`,
+  );
 }
 
 if (require.main === module) main();

@@ -48,7 +48,10 @@ function main(): void {
     const env = writeCliConfig(path.join(tmp, "cli"), findProviderMirror());
     const work = path.join(tmp, "work");
     fs.mkdirSync(work);
-    fs.writeFileSync(path.join(work, "main.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version } } } }));
+    fs.writeFileSync(
+      path.join(work, "main.tf.json"),
+      JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws", version } } } }),
+    );
     const init = runTerraformSync(["init", "-backend=false", "-input=false", "-no-color"], { cwd: work, env });
     if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stderr || init.stdout}`);
     const schema = runTerraformSync(["providers", "schema", "-json"], { cwd: work, env });

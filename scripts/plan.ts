@@ -33,7 +33,12 @@ export interface PlanOptions {
 export function parsePlanArgs(argv: readonly string[], usage = USAGE): PlanOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { "no-synth": { type: "boolean" }, format: { type: "string" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { "no-synth": { type: "boolean" }, format: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new Error(`${cliArgError((e as Error).message)}\n${usage}`, { cause: e });
   }
@@ -77,14 +82,39 @@ export function combineExitCodes(reviewCode: number | undefined, plans: readonly
 }
 
 /** The plan-review arguments for the stacks that produced a JSON plan. */
-export function reviewArgs(plans: readonly StackPlan[], synthDir: string, format: Format = "terminal", mode: ReviewMode = "plan"): string[] {
-  return ["--synth-dir", synthDir, "--format", format, ...(mode === "drift" ? ["--drift"] : []), ...plans.filter((p) => p.json).map((p) => `${p.stack}=${p.json}`)];
+export function reviewArgs(
+  plans: readonly StackPlan[],
+  synthDir: string,
+  format: Format = "terminal",
+  mode: ReviewMode = "plan",
+): string[] {
+  return [
+    "--synth-dir",
+    synthDir,
+    "--format",
+    format,
+    ...(mode === "drift" ? ["--drift"] : []),
+    ...plans.filter((p) => p.json).map((p) => `${p.stack}=${p.json}`),
+  ];
 }
 
-const tail = (text: string) => text.trimEnd().split("\n").slice(-TAIL_LINES).map((l) => `    ${l}`).join("\n");
+const tail = (text: string) =>
+  text
+    .trimEnd()
+    .split("\n")
+    .slice(-TAIL_LINES)
+    .map((l) => `    ${l}`)
+    .join("\n");
 const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
-async function planStack(stack: string, dir: string, plansDir: string, env: NodeJS.ProcessEnv, say: (l: string) => void, mode: ReviewMode): Promise<StackPlan> {
+async function planStack(
+  stack: string,
+  dir: string,
+  plansDir: string,
+  env: NodeJS.ProcessEnv,
+  say: (l: string) => void,
+  mode: ReviewMode,
+): Promise<StackPlan> {
   const started = Date.now();
   const base = mode === "drift" ? `${stack}.drift` : stack;
   const binary = path.join(plansDir, `${base}.tfplan`);
@@ -101,12 +131,21 @@ async function planStack(stack: string, dir: string, plansDir: string, env: Node
   const init = await step(["init", "-input=false", "-no-color"]);
   if (init.code !== 0) return { stack, failure: `terraform init failed (exit ${init.code}):\n${tail(init.stderr || init.stdout)}` };
   // Refresh-only: what AWS holds against the state, without the config's changes.
-  const plan = await step(["plan", ...(mode === "drift" ? ["-refresh-only"] : []), "-input=false", "-no-color", "-lock-timeout=60s", `-out=${binary}`]);
+  const plan = await step([
+    "plan",
+    ...(mode === "drift" ? ["-refresh-only"] : []),
+    "-input=false",
+    "-no-color",
+    "-lock-timeout=60s",
+    `-out=${binary}`,
+  ]);
   let failure: string | undefined;
   if (plan.code !== 0) failure = `terraform plan failed (exit ${plan.code}):\n${tail(plan.stderr || plan.stdout)}`;
   // Keep going when a failed plan still wrote a file: its review shows what would have happened.
   if (!fs.existsSync(binary)) {
-    say(`${mode === "drift" ? "drift" : "plan"}: ${stack}: FAILED after ${secs(Date.now() - started)} (log ${path.relative(process.cwd(), log)})`);
+    say(
+      `${mode === "drift" ? "drift" : "plan"}: ${stack}: FAILED after ${secs(Date.now() - started)} (log ${path.relative(process.cwd(), log)})`,
+    );
     return { stack, failure };
   }
   const show = await runTerraform(["show", "-json", "-no-color", binary], { cwd: dir, env, timeoutMs: STEP_TIMEOUT_MS });
@@ -115,7 +154,9 @@ async function planStack(stack: string, dir: string, plansDir: string, env: Node
     return { stack, failure: `${failure ? `${failure}\n` : ""}terraform show -json failed (exit ${show.code}):\n${tail(show.stderr)}` };
   }
   fs.writeFileSync(json, show.stdout);
-  say(`${mode === "drift" ? "drift" : "plan"}: ${stack}: ${failure ? "FAILED, partial plan saved" : "planned"} in ${secs(Date.now() - started)} -> ${path.relative(process.cwd(), json)}`);
+  say(
+    `${mode === "drift" ? "drift" : "plan"}: ${stack}: ${failure ? "FAILED, partial plan saved" : "planned"} in ${secs(Date.now() - started)} -> ${path.relative(process.cwd(), json)}`,
+  );
   return { stack, json, failure };
 }
 
@@ -135,9 +176,14 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
   const outdir = outdirOf(root);
   if (opts.synth) {
     say(`${command}: synth (node dist/main.js)`);
-    const synth = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], { cwd: root, stdio: opts.format === "terminal" ? "inherit" : ["inherit", 2, 2] });
+    const synth = spawnSync(process.execPath, [path.join(root, "dist", "main.js")], {
+      cwd: root,
+      stdio: opts.format === "terminal" ? "inherit" : ["inherit", 2, 2],
+    });
     if (synth.status !== 0) {
-      err(`${command}: synth failed (exit ${synth.status ?? synth.error?.message}); fix the error above, then run npm run ${command} again`);
+      err(
+        `${command}: synth failed (exit ${synth.status ?? synth.error?.message}); fix the error above, then run npm run ${command} again`,
+      );
       return EXIT_ERROR;
     }
   }
@@ -159,7 +205,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
   fs.mkdirSync(plansDir, { recursive: true });
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
   const detached = await detachHooksForEmulator(loadConfigOrExit().emulator !== undefined, outdir, manifest, env);
-  if (detached.size > 0) say(`${command}: no null provider binary here (emulator run): planned without the image hooks of ${[...detached.keys()].join(", ")}`);
+  if (detached.size > 0)
+    say(`${command}: no null provider binary here (emulator run): planned without the image hooks of ${[...detached.keys()].join(", ")}`);
   say(`${command}: ${stacks.length} stack(s) in phase order: ${stacks.join(", ")}${mode === "drift" ? " (refresh-only plans)" : ""}`);
 
   const results: StackPlan[] = [];
@@ -172,16 +219,27 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
   const markdown = path.join(plansDir, mode === "drift" ? "drift.md" : "review.md");
   fs.rmSync(markdown, { force: true });
   const reviewCode =
-    reviewed.length > 0 ? runPlanReview(reviewArgs(results, path.join(outdir, "stacks"), opts.format, mode), { out: print, err }, { cwd: root, also: { format: "markdown", file: markdown } }) : undefined;
+    reviewed.length > 0
+      ? runPlanReview(
+          reviewArgs(results, path.join(outdir, "stacks"), opts.format, mode),
+          { out: print, err },
+          { cwd: root, also: { format: "markdown", file: markdown } },
+        )
+      : undefined;
   if (reviewed.length > 0) say(`${command}: the review in Markdown: ${path.relative(process.cwd(), markdown)}`);
   const failed = results.filter((r) => r.failure);
   for (const f of failed) {
     err("");
     err(`${command}: ${f.stack}: ${f.failure}`);
-    err(`  full log: ${path.relative(process.cwd(), path.join(plansDir, `${mode === "drift" ? `${f.stack}.drift` : f.stack}.log`))}; rerun this stack alone: npm run ${command} -- ${f.stack}`);
+    err(
+      `  full log: ${path.relative(process.cwd(), path.join(plansDir, `${mode === "drift" ? `${f.stack}.drift` : f.stack}.log`))}; rerun this stack alone: npm run ${command} -- ${f.stack}`,
+    );
   }
   const code = combineExitCodes(reviewCode, results);
-  if (failed.length > 0) err(`${command}: ${failed.length} of ${results.length} stack(s) failed to plan: ${failed.map((f) => f.stack).join(", ")} (exit code 1)`);
+  if (failed.length > 0)
+    err(
+      `${command}: ${failed.length} of ${results.length} stack(s) failed to plan: ${failed.map((f) => f.stack).join(", ")} (exit code 1)`,
+    );
   return code;
 }
 

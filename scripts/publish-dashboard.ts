@@ -93,7 +93,9 @@ export function edgeOutputsFrom(outputs: Record<string, unknown>, source: string
   const distributionId = value("distribution_id");
   const missing = [bucketName ? "" : "bucket_name", distributionId ? "" : "distribution_id"].filter(Boolean);
   if (missing.length > 0) {
-    throw new PublishError(`${source} has no ${missing.join(" or ")} output; apply the edge stack first (cdktf deploy edge) or pass --outputs FILE from terraform output -json`);
+    throw new PublishError(
+      `${source} has no ${missing.join(" or ")} output; apply the edge stack first (cdktf deploy edge) or pass --outputs FILE from terraform output -json`,
+    );
   }
   const raw = outputs.runtime_config;
   const settings = typeof raw === "object" && raw !== null && "value" in raw ? (raw as { value: unknown }).value : raw;
@@ -159,7 +161,9 @@ export function resolveBuildDir(root: string, fromArgs: string | undefined, from
   const real = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : p);
   const rel = path.relative(real(root), real(dir));
   if (rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
-    throw new PublishError(`edge.buildDir ${JSON.stringify(fromConfig)} resolves to ${real(dir)}, outside the repository ${real(root)}; pass it on the command line (--build-dir DIR) to publish from there`);
+    throw new PublishError(
+      `edge.buildDir ${JSON.stringify(fromConfig)} resolves to ${real(dir)}, outside the repository ${real(root)}; pass it on the command line (--build-dir DIR) to publish from there`,
+    );
   }
   return dir;
 }
@@ -192,13 +196,18 @@ export async function publish(
   const all = filesUnder(buildDir);
   const keys = all.filter((k) => isPublished(k, opts.includeSourceMaps));
   const skipped = all.filter((k) => !keys.includes(k));
-  if (!keys.includes("index.html")) throw new PublishError(`${buildDir} has no index.html; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
+  if (!keys.includes("index.html"))
+    throw new PublishError(`${buildDir} has no index.html; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
   if (outputs.runtimeConfig && keys.includes(RUNTIME_CONFIG_KEY)) {
-    throw new PublishError(`${buildDir} has its own ${RUNTIME_CONFIG_KEY}; the runtime settings are published under that name (help/app-contract.md): remove it from the build`);
+    throw new PublishError(
+      `${buildDir} has its own ${RUNTIME_CONFIG_KEY}; the runtime settings are published under that name (help/app-contract.md): remove it from the build`,
+    );
   }
   // The settings go up before the shell that reads them.
   const settings = outputs.runtimeConfig && Buffer.from(`${JSON.stringify(outputs.runtimeConfig, null, 2)}\n`);
-  const files: Array<[string, () => Buffer]> = keys.filter((k) => k !== "index.html").map((k) => [k, () => fs.readFileSync(path.join(buildDir, ...k.split("/")))]);
+  const files: Array<[string, () => Buffer]> = keys
+    .filter((k) => k !== "index.html")
+    .map((k) => [k, () => fs.readFileSync(path.join(buildDir, ...k.split("/")))]);
   if (settings) files.push([RUNTIME_CONFIG_KEY, () => settings]);
   files.push(["index.html", () => fs.readFileSync(path.join(buildDir, "index.html"))]);
   const invalidated = settings ? INVALIDATED_PATHS : INVALIDATED_PATHS.filter((p) => p !== `/${RUNTIME_CONFIG_KEY}`);
@@ -210,21 +219,40 @@ export async function publish(
     for (const [key, read] of files) {
       const body = read();
       bytes += body.length;
-      await s3.send(new PutObjectCommand({ Bucket: outputs.bucketName, Key: key, Body: body, ContentType: contentTypeOf(key), CacheControl: cacheControlOf(key) }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: outputs.bucketName,
+          Key: key,
+          Body: body,
+          ContentType: contentTypeOf(key),
+          CacheControl: cacheControlOf(key),
+        }),
+      );
     }
     const notes = [
       settings ? `runtime settings in ${RUNTIME_CONFIG_KEY}` : `no ${RUNTIME_CONFIG_KEY}: the edge stack fronts no backend`,
-      ...(skipped.length > 0 ? [`skipped ${skipped.length} (${skipped.slice(0, 3).join(", ")}${skipped.length > 3 ? ", ..." : ""}): dotfiles are never published, source maps only with --include-source-maps`] : []),
+      ...(skipped.length > 0
+        ? [
+            `skipped ${skipped.length} (${skipped.slice(0, 3).join(", ")}${skipped.length > 3 ? ", ..." : ""}): dotfiles are never published, source maps only with --include-source-maps`,
+          ]
+        : []),
     ];
-    say(`publish-dashboard: uploaded ${files.length} files (${(bytes / 1024).toFixed(1)} KiB) to s3://${outputs.bucketName}; ${notes.join("; ")}`);
+    say(
+      `publish-dashboard: uploaded ${files.length} files (${(bytes / 1024).toFixed(1)} KiB) to s3://${outputs.bucketName}; ${notes.join("; ")}`,
+    );
     const invalidation = await cloudfront.send(
       new CreateInvalidationCommand({
         DistributionId: outputs.distributionId,
-        InvalidationBatch: { CallerReference: `publish-dashboard-${Date.now()}`, Paths: { Quantity: invalidated.length, Items: invalidated } },
+        InvalidationBatch: {
+          CallerReference: `publish-dashboard-${Date.now()}`,
+          Paths: { Quantity: invalidated.length, Items: invalidated },
+        },
       }),
     );
     const invalidationId = invalidation.Invalidation?.Id ?? "(no id)";
-    say(`publish-dashboard: invalidation ${invalidationId} of ${invalidated.join(", ")} on distribution ${outputs.distributionId}${outputs.url ? `; live at ${outputs.url} within a few minutes` : ""}`);
+    say(
+      `publish-dashboard: invalidation ${invalidationId} of ${invalidated.join(", ")} on distribution ${outputs.distributionId}${outputs.url ? `; live at ${outputs.url} within a few minutes` : ""}`,
+    );
     return { uploaded: files.length, skipped, bytes, invalidationId };
   } finally {
     s3.destroy();
@@ -237,13 +265,20 @@ function readOutputsFile(file: string): EdgeOutputs {
   try {
     parsed = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new PublishError(`--outputs ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}; expected the JSON of terraform output -json`);
+    throw new PublishError(
+      `--outputs ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message}; expected the JSON of terraform output -json`,
+    );
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new PublishError(`--outputs ${file}: expected a JSON object as written by terraform output -json`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new PublishError(`--outputs ${file}: expected a JSON object as written by terraform output -json`);
   return edgeOutputsFrom(parsed as Record<string, unknown>, file);
 }
 
-export async function main(argv: readonly string[] = process.argv.slice(2), root = repoRoot(), say: (l: string) => void = (l) => void process.stdout.write(`${l}\n`)): Promise<number> {
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  root = repoRoot(),
+  say: (l: string) => void = (l) => void process.stdout.write(`${l}\n`),
+): Promise<number> {
   const fail = (message: string) => {
     process.stderr.write(`publish-dashboard: ${message}\n`);
     return 1;
@@ -252,10 +287,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
     const args = parsePublishArgs(argv);
     const configFile = resolveConfigPath();
     const config = loadConfig(configFile);
-    if (!config.edge.enabled) return fail(`edge.enabled is false in ${path.relative(root, configFile) || configFile}: there is no CloudFront dashboard to publish to`);
+    if (!config.edge.enabled)
+      return fail(
+        `edge.enabled is false in ${path.relative(root, configFile) || configFile}: there is no CloudFront dashboard to publish to`,
+      );
     const buildDir = resolveBuildDir(root, args.buildDir, config.edge.buildDir);
-    const outputs = args.outputsFile ? readOutputsFile(args.outputsFile) : edgeOutputsFrom(stackOutputs("edge", root, say), "the edge stack's state");
-    if (!fs.existsSync(buildDir)) return fail(`build directory ${buildDir} does not exist; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
+    const outputs = args.outputsFile
+      ? readOutputsFile(args.outputsFile)
+      : edgeOutputsFrom(stackOutputs("edge", root, say), "the edge stack's state");
+    if (!fs.existsSync(buildDir))
+      return fail(`build directory ${buildDir} does not exist; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
     await publish(config, buildDir, outputs, say, { includeSourceMaps: args.includeSourceMaps });
     return 0;
   } catch (err) {

@@ -91,12 +91,21 @@ export function isKept(r: Residual, kept: readonly KeptEntry[]): boolean {
   return kept.some((k) => {
     if (k.service !== r.service || k.kind !== r.kind) return false;
     if (k.id.endsWith("*")) return r.id.startsWith(k.id.slice(0, -1)) || (r.name ?? "").startsWith(k.id.slice(0, -1));
-    return k.id === r.id || (r.name !== undefined && k.id === r.name) || (r.kind === "file-system" && (r.detail ?? "").split(" ").includes(k.id));
+    return (
+      k.id === r.id || (r.name !== undefined && k.id === r.name) || (r.kind === "file-system" && (r.detail ?? "").split(" ").includes(k.id))
+    );
   });
 }
 
 export function scopeFromConfig(config: StreamLinesConfig): ResidualScope {
-  return { app: config.app, env: config.env, region: config.region, stateBucket: config.state.bucket, endpoint: config.emulator?.endpoint, mode: "app" };
+  return {
+    app: config.app,
+    env: config.env,
+    region: config.region,
+    stateBucket: config.state.bucket,
+    endpoint: config.emulator?.endpoint,
+    mode: "app",
+  };
 }
 
 /** Per-kind summary: count and the summed monthly hint where it is known. */

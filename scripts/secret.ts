@@ -25,13 +25,18 @@ export function parseSecretArgs(argv: readonly string[]): SecretCommand {
   const [verb, purpose, ...rest] = positionals;
   if (verb === "list" && purpose === undefined) return { verb };
   if (verb !== "set") throw new Error(`unknown command ${JSON.stringify(verb ?? "")}; ${USAGE}`);
-  if (rest.length > 0) throw new Error(`set takes one purpose and reads the value from stdin, never from the command line; got extra ${JSON.stringify(rest[0])}`);
+  if (rest.length > 0)
+    throw new Error(
+      `set takes one purpose and reads the value from stdin, never from the command line; got extra ${JSON.stringify(rest[0])}`,
+    );
   if (!(SECRET_PURPOSES as readonly string[]).includes(purpose ?? "")) {
     throw new Error(`unknown secret purpose ${JSON.stringify(purpose ?? "")}; allowed: ${OPERATOR_SECRETS.join(", ")}`);
   }
   const p = purpose as SecretPurpose;
   if (SECRETS[p].writer !== "operator") {
-    throw new Error(`${p} is written by the InfluxDB bootstrap, never by hand (help/influx-tokens.md); allowed: ${OPERATOR_SECRETS.join(", ")}`);
+    throw new Error(
+      `${p} is written by the InfluxDB bootstrap, never by hand (help/influx-tokens.md); allowed: ${OPERATOR_SECRETS.join(", ")}`,
+    );
   }
   return { verb: "set", purpose: p };
 }
@@ -42,7 +47,9 @@ export async function readValue(stdin: NodeJS.ReadStream, prompt: (s: string) =>
     const chunks: Buffer[] = [];
     for await (const c of stdin) chunks.push(c as Buffer);
     // A file or `echo` ends with a newline that is not part of the value.
-    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+    return Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
   }
   prompt("value (not shown), then Enter: ");
   stdin.setRawMode(true);
@@ -87,7 +94,12 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
       const rows = await Promise.all(
         SECRET_PURPOSES.map(async (p) => {
           const s = await secretState(sm, secretName(config, p));
-          const state = s.state === "value" ? `value set${s.updated ? ` (changed ${s.updated.toISOString()})` : ""}` : s.state === "empty" ? "NO VALUE" : "not created (phase 1 creates it)";
+          const state =
+            s.state === "value"
+              ? `value set${s.updated ? ` (changed ${s.updated.toISOString()})` : ""}`
+              : s.state === "empty"
+                ? "NO VALUE"
+                : "not created (phase 1 creates it)";
           const who = SECRETS[p].writer === "operator" ? `operator: npm run secret -- set ${p}` : "written by the InfluxDB bootstrap";
           return [secretName(config, p), state, `read by ${SECRETS[p].readers}; ${who}`];
         }),
@@ -100,12 +112,16 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
     const id = secretName(config, cmd.purpose);
     const state = await secretState(sm, id);
     if (state.state === "missing") {
-      io.err(`secret: ${id} does not exist; run npm run deploy first (phase 1 creates it, then stops until it has a value); nothing written`);
+      io.err(
+        `secret: ${id} does not exist; run npm run deploy first (phase 1 creates it, then stops until it has a value); nothing written`,
+      );
       return 1;
     }
     const value = await io.readValue();
     if (value.length === 0) {
-      io.err(`secret: empty value on stdin for ${id}; pipe the value in (e.g. npm run secret -- set ${cmd.purpose} < file); nothing written`);
+      io.err(
+        `secret: empty value on stdin for ${id}; pipe the value in (e.g. npm run secret -- set ${cmd.purpose} < file); nothing written`,
+      );
       return 1;
     }
     const problem = SECRETS[cmd.purpose].validate?.(value);
@@ -114,7 +130,9 @@ export async function main(argv: readonly string[], config: StreamLinesConfig, i
       return 1;
     }
     const version = await putSecret(sm, id, value);
-    io.out(`secret: ${id}: value set (version ${version ?? "?"}, ${value.length} characters); ${state.state === "value" ? "tasks started before keep the old value until they are replaced" : "npm run deploy can go on to phase 2"}`);
+    io.out(
+      `secret: ${id}: value set (version ${version ?? "?"}, ${value.length} characters); ${state.state === "value" ? "tasks started before keep the old value until they are replaced" : "npm run deploy can go on to phase 2"}`,
+    );
     return 0;
   } catch (e) {
     io.err(`secret: ${(e as Error).name}: ${(e as Error).message.split("\n")[0]}; nothing written`);

@@ -11,7 +11,8 @@ import { operatorTerraformEnv, repoRoot } from "./lib/terraform";
 
 export const USAGE = "usage: npm run state -- <stack> [list|show ADDRESS|outputs]";
 
-export type StateCommand = { stack: string; action: "list" } | { stack: string; action: "show"; address: string } | { stack: string; action: "outputs" };
+export type StateCommand =
+  { stack: string; action: "list" } | { stack: string; action: "show"; address: string } | { stack: string; action: "outputs" };
 
 /** A mistake the operator can fix; the message is the whole story. */
 export class StateUsageError extends Error {}
@@ -24,7 +25,8 @@ export function parseStateArgs(argv: readonly string[]): StateCommand {
     return { stack, action };
   }
   if (action === "show") {
-    if (rest.length !== 1) throw new StateUsageError(`show needs exactly one resource address, e.g. show aws_vpc.network_vpc_1A2B3C4D (see \`list\`)\n${USAGE}`);
+    if (rest.length !== 1)
+      throw new StateUsageError(`show needs exactly one resource address, e.g. show aws_vpc.network_vpc_1A2B3C4D (see \`list\`)\n${USAGE}`);
     return { stack, action, address: rest[0] };
   }
   throw new StateUsageError(`unknown action "${action}"; expected list, show ADDRESS or outputs\n${USAGE}`);
@@ -39,12 +41,17 @@ export function terraformArgs(cmd: StateCommand): string[] {
 /** The stack's terraform directory, or a StateUsageError saying what to do. */
 export function stackDir(root: string, stack: string): string {
   const manifestFile = path.join(outdirOf(root), "manifest.json");
-  if (!fs.existsSync(manifestFile)) throw new StateUsageError(`no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first`);
+  if (!fs.existsSync(manifestFile))
+    throw new StateUsageError(`no cdktf.out/manifest.json: the stacks are not synthesized yet; run npm run synth first`);
   const manifest = readManifest(path.dirname(manifestFile));
   const known = Object.keys(manifest.stacks ?? {});
-  if (!known.includes(stack)) throw new StateUsageError(`unknown stack "${stack}"; the synthesized stacks are: ${known.join(", ") || "(none)"}`);
+  if (!known.includes(stack))
+    throw new StateUsageError(`unknown stack "${stack}"; the synthesized stacks are: ${known.join(", ") || "(none)"}`);
   const dir = stackWorkingDir(path.dirname(manifestFile), manifest, stack);
-  if (!fs.existsSync(path.join(dir, "cdk.tf.json"))) throw new StateUsageError(`stack ${stack} is in the manifest but ${path.relative(root, dir)}/cdk.tf.json is missing; run npm run synth first`);
+  if (!fs.existsSync(path.join(dir, "cdk.tf.json")))
+    throw new StateUsageError(
+      `stack ${stack} is in the manifest but ${path.relative(root, dir)}/cdk.tf.json is missing; run npm run synth first`,
+    );
   return dir;
 }
 
@@ -68,7 +75,9 @@ function stackTerraform(stack: string, root: string, say: Say) {
     const init = tf(["init", "-input=false", "-no-color"], "pipe");
     if (init.status !== 0) {
       say(`${init.stdout ?? ""}${init.stderr ?? ""}`.trimEnd());
-      say(`state: terraform init failed in ${path.relative(root, dir)} (exit ${init.status}); check credentials and that the state bucket exists (npm run doctor)`);
+      say(
+        `state: terraform init failed in ${path.relative(root, dir)} (exit ${init.status}); check credentials and that the state bucket exists (npm run doctor)`,
+      );
       return { tf, initFailed: init.status ?? 1 };
     }
   }
@@ -87,7 +96,8 @@ export function stackOutputs(stack: string, root = repoRoot(), say: Say = toStde
   const { tf, initFailed } = stackTerraform(stack, root, say);
   if (initFailed !== undefined) throw new StateUsageError(`cannot read the ${stack} stack's state (terraform init exited ${initFailed})`);
   const r = tf(["output", "-json", "-no-color"], "pipe");
-  if (r.status !== 0) throw new StateUsageError(`terraform output failed for ${stack} (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+  if (r.status !== 0)
+    throw new StateUsageError(`terraform output failed for ${stack} (exit ${r.status}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
   return JSON.parse(r.stdout || "{}") as Record<string, { value: unknown }>;
 }
 

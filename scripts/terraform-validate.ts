@@ -99,7 +99,10 @@ async function main(): Promise<number> {
       const key = JSON.stringify(requirement ?? {});
       if (!nullChecks.has(key)) {
         const dir = path.join(tmp, `null-probe-${nullChecks.size}`);
-        nullChecks.set(key, initLock(() => canInstallNullProvider(dir, tfEnv, requirement ?? { source: "hashicorp/null" })));
+        nullChecks.set(
+          key,
+          initLock(() => canInstallNullProvider(dir, tfEnv, requirement ?? { source: "hashicorp/null" })),
+        );
       }
       return nullChecks.get(key) as Promise<boolean>;
     };
@@ -110,7 +113,10 @@ async function main(): Promise<number> {
     const synth = (file: string, index: number): Promise<SynthOutcome> =>
       run(async () => {
         const outdir = path.join(tmp, `synth-${index}`);
-        const r = await exec(process.execPath, [entry], { cwd: root, env: { ...synthEnv, STREAMLINES_CONFIG: file, CDKTF_OUTDIR: outdir } });
+        const r = await exec(process.execPath, [entry], {
+          cwd: root,
+          env: { ...synthEnv, STREAMLINES_CONFIG: file, CDKTF_OUTDIR: outdir },
+        });
         if (r.code !== 0 || !fs.existsSync(path.join(outdir, "stacks"))) return { ok: false, error: r.output.trim(), stacks: [], outdir };
         return { ok: true, stacks: stackNames(outdir), outdir };
       }).catch((e: unknown) => ({ ok: false, error: e instanceof Error ? e.message : String(e), stacks: [], outdir: "" }));
@@ -137,7 +143,11 @@ async function main(): Promise<number> {
       const init = await initLock(() => terraformInit(dir, tfEnv));
       if (init.code !== 0) {
         if (isProviderInstallFailure(init.stderr + init.stdout)) providersMissing = true;
-        const why = (init.stderr || init.stdout).trim().split("\n").map((l) => `  ${l}`).join("\n");
+        const why = (init.stderr || init.stdout)
+          .trim()
+          .split("\n")
+          .map((l) => `  ${l}`)
+          .join("\n");
         return group.stacks.map((s, i) => ({ ok: false, text: `${s.label}: INVALID${notes[i]}\n  terraform init failed:\n${why}` }));
       }
       const v = await terraformValidate(dir, tfEnv);
@@ -145,9 +155,12 @@ async function main(): Promise<number> {
       return group.stacks.map((s, i) => {
         const errors = byStack[i].filter((d) => d.severity === "error");
         // Valid only when terraform says so, or when every error it reports belongs to other stacks.
-        if (errors.length === 0 && (v.valid || v.diagnostics.some((d) => d.severity === "error"))) return { ok: true, text: `${s.label}: valid${notes[i]}` };
+        if (errors.length === 0 && (v.valid || v.diagnostics.some((d) => d.severity === "error")))
+          return { ok: true, text: `${s.label}: valid${notes[i]}` };
         const shown = errors.length ? errors : byStack[i];
-        const lines = shown.length ? shown.map(formatDiagnostic) : [`  error: terraform validate exited ${v.raw.code}: ${(v.raw.stderr || v.raw.stdout).trim()}`];
+        const lines = shown.length
+          ? shown.map(formatDiagnostic)
+          : [`  error: terraform validate exited ${v.raw.code}: ${(v.raw.stderr || v.raw.stdout).trim()}`];
         return { ok: false, text: [`${s.label}: INVALID${notes[i]}`, ...lines].join("\n") };
       });
     };
@@ -168,7 +181,12 @@ async function main(): Promise<number> {
       const results = run(() => validateGroup(group, path.join(tmp, `group-${g}`))).catch((e: unknown) =>
         group.stacks.map((st) => ({ ok: false, text: `${st.label}: INVALID\n  error: ${e instanceof Error ? e.message : String(e)}` })),
       );
-      group.stacks.forEach((st, i) => outcomes.set(st, results.then((r) => r[i])));
+      group.stacks.forEach((st, i) =>
+        outcomes.set(
+          st,
+          results.then((r) => r[i]),
+        ),
+      );
     });
 
     let passed = 0;
@@ -177,7 +195,12 @@ async function main(): Promise<number> {
     for (const { file, tag, s, stacks } of planned) {
       if (!s.ok) {
         failed++;
-        console.log(`synth${tag || " [dev]"}: FAILED (${path.relative(root, file)})\n${(s.error ?? "").split("\n").map((l) => `  ${l}`).join("\n")}`);
+        console.log(
+          `synth${tag || " [dev]"}: FAILED (${path.relative(root, file)})\n${(s.error ?? "")
+            .split("\n")
+            .map((l) => `  ${l}`)
+            .join("\n")}`,
+        );
         continue;
       }
       if (stacks.length === 0) {
@@ -205,7 +228,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exitCode = 1;
   },
 );

@@ -18,7 +18,13 @@ const PARTS = [
   { name: "jest", steps: [[bin("jest"), ...process.argv.slice(2)]] },
   { name: "typecheck", steps: [[npm, "run", "--silent", "typecheck"]] },
   { name: "lint", steps: [[npm, "run", "--silent", "lint"]] },
-  { name: "terraform", steps: [[npm, "run", "--silent", "build"], [process.execPath, path.join(ROOT, "dist", "scripts", "terraform-validate.js")]] },
+  {
+    name: "terraform",
+    steps: [
+      [npm, "run", "--silent", "build"],
+      [process.execPath, path.join(ROOT, "dist", "scripts", "terraform-validate.js")],
+    ],
+  },
 ];
 
 const children = new Set();
@@ -70,11 +76,15 @@ async function main() {
   );
   process.stdout.write("\n");
   for (const r of results) {
-    const how = r.ok ? "ok" : `FAILED: ${path.basename(r.failedStep[0])} ${r.failedStep.slice(1).join(" ")} exited non-zero (its output is above)`;
+    const how = r.ok
+      ? "ok"
+      : `FAILED: ${path.basename(r.failedStep[0])} ${r.failedStep.slice(1).join(" ")} exited non-zero (its output is above)`;
     process.stdout.write(`npm test: ${r.name} ${how}, ${r.secs.toFixed(0)} s\n`);
   }
   const failed = results.filter((r) => !r.ok).map((r) => r.name);
-  process.stdout.write(`npm test: ${failed.length ? `FAILED (${failed.join(", ")})` : "all parts passed"} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(
+    `npm test: ${failed.length ? `FAILED (${failed.join(", ")})` : "all parts passed"} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   return failed.length ? 1 : 0;
 }
 

@@ -17,18 +17,26 @@ export const USAGE = "usage: npm run verify [-- --timeout-minutes <1-120>]";
 export function parseTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MINUTES * 60_000;
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 120) throw new Error(`--timeout-minutes ${JSON.stringify(value)}: expected a number of minutes from 1 to 120`);
+  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > 120)
+    throw new Error(`--timeout-minutes ${JSON.stringify(value)}: expected a number of minutes from 1 to 120`);
   return Math.round(n * 60_000);
 }
 
 export function parseVerifyArgs(argv: readonly string[]): { timeoutMs: number } {
-  const { values } = parseArgs({ args: [...argv], options: { "timeout-minutes": { type: "string" } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { "timeout-minutes": { type: "string" } },
+    strict: true,
+    allowPositionals: false,
+  });
   return { timeoutMs: parseTimeout(values["timeout-minutes"]) };
 }
 
 export async function runVerify(config: StreamLinesConfig, timeoutMs: number, io: VerifyIo): Promise<number> {
   const started = Date.now();
-  io.out(`verify: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}; waits up to ${Math.round(timeoutMs / 60_000)} min`);
+  io.out(
+    `verify: ${config.app}-${config.env} in ${config.region}${config.emulator ? ` (emulator ${config.emulator.endpoint})` : ""}; waits up to ${Math.round(timeoutMs / 60_000)} min`,
+  );
   const clients = clientsFor(config);
   try {
     const r = await verify(config, clients, io, { timeoutMs });

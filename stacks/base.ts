@@ -5,9 +5,36 @@ import { StackName, StreamLinesConfig } from "../config/schema";
 
 /** Every AWS API the stacks call; the emulator setting points each of them at one endpoint. */
 export const EMULATED_SERVICES = [
-  "acm", "apigateway", "apigatewayv2", "applicationautoscaling", "backup", "cloudfront", "cloudwatch", "dlm", "dynamodb", "ec2", "ecr",
-  "ecs", "efs", "elbv2", "events", "iam", "kinesis", "kms", "lambda", "logs", "route53", "s3", "scheduler",
-  "secretsmanager", "servicediscovery", "sns", "sqs", "ssm", "sts", "wafv2",
+  "acm",
+  "apigateway",
+  "apigatewayv2",
+  "applicationautoscaling",
+  "backup",
+  "cloudfront",
+  "cloudwatch",
+  "dlm",
+  "dynamodb",
+  "ec2",
+  "ecr",
+  "ecs",
+  "efs",
+  "elbv2",
+  "events",
+  "iam",
+  "kinesis",
+  "kms",
+  "lambda",
+  "logs",
+  "route53",
+  "s3",
+  "scheduler",
+  "secretsmanager",
+  "servicediscovery",
+  "sns",
+  "sqs",
+  "ssm",
+  "sts",
+  "wafv2",
 ] as const;
 
 export const EMULATOR_CREDENTIALS = { accessKey: "test", secretKey: "test" } as const;
@@ -64,7 +91,11 @@ export abstract class StreamLinesStack extends TerraformStack {
   readonly config: StreamLinesConfig;
   readonly provider: AwsProvider;
 
-  constructor(scope: Construct, readonly stackName: StackName, props: StreamLinesStackProps) {
+  constructor(
+    scope: Construct,
+    readonly stackName: StackName,
+    props: StreamLinesStackProps,
+  ) {
     super(scope, stackName);
     this.config = props.config;
     this.provider = new AwsProvider(this, "aws", awsProviderConfig(this.config, stackName));

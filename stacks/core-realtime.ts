@@ -67,15 +67,20 @@ export class RealtimePath {
     this.api = api;
 
     // $connect, $disconnect and $default: subscriptions in the connection table.
-    this.connectionHandler = lambda("connection-handler", r.connectionHandler, "WebSocket routes: records connections and their subscriptions", {
-      TABLE_NAME: connectionTable.name,
-      TTL_ATTRIBUTE: c.connectionTable.ttlAttribute,
-      CONNECTION_TTL_HOURS: String(r.connectionTtlHours),
-      MAX_SYMBOLS_PER_MESSAGE: String(r.maxSymbolsPerMessage),
-      MAX_SUBSCRIPTIONS_PER_CONNECTION: String(r.maxSubscriptionsPerConnection),
-      // Error replies go through the stage's endpoint; a custom domain serves no management API.
-      MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
-    });
+    this.connectionHandler = lambda(
+      "connection-handler",
+      r.connectionHandler,
+      "WebSocket routes: records connections and their subscriptions",
+      {
+        TABLE_NAME: connectionTable.name,
+        TTL_ATTRIBUTE: c.connectionTable.ttlAttribute,
+        CONNECTION_TTL_HOURS: String(r.connectionTtlHours),
+        MAX_SYMBOLS_PER_MESSAGE: String(r.maxSymbolsPerMessage),
+        MAX_SUBSCRIPTIONS_PER_CONNECTION: String(r.maxSubscriptionsPerConnection),
+        // Error replies go through the stage's endpoint; a custom domain serves no management API.
+        MANAGEMENT_API_ENDPOINT: api.managementEndpoint,
+      },
+    );
     for (const routeKey of WEBSOCKET_ROUTES) api.route(routeKey, this.connectionHandler);
     connectionTable.grantReadWrite(this.connectionHandler.role);
     api.grantManageConnections(this.connectionHandler.role);
@@ -101,7 +106,10 @@ export class RealtimePath {
 
   /** Errors and throttles of both functions, the pusher falling behind, and given-up batches. */
   addAlarms(alarms: Alarms): void {
-    for (const [key, fn] of [["connection-handler", this.connectionHandler], ["results-pusher", this.resultsPusher]] as const) {
+    for (const [key, fn] of [
+      ["connection-handler", this.connectionHandler],
+      ["results-pusher", this.resultsPusher],
+    ] as const) {
       alarms.functionErrors({ key, name: fn.name });
       alarms.functionThrottles({ key, name: fn.name });
     }

@@ -4,14 +4,25 @@ import { ServiceName, StreamLinesConfig } from "../config/schema";
 import { APP_CONTRACT } from "../config/app-contract";
 import { missingOperatorSettings } from "../scripts/lib/operator-settings";
 import { KinesisStream } from "../modules/kinesis-stream";
-import { EcsClusterRef, FargateService, LoadBalancerAttachment, ScalableTarget, SecretEnvironmentVariable } from "../modules/fargate-service";
+import {
+  EcsClusterRef,
+  FargateService,
+  LoadBalancerAttachment,
+  ScalableTarget,
+  SecretEnvironmentVariable,
+} from "../modules/fargate-service";
 import { Network } from "../modules/network";
 import { influxClientEgress } from "../modules/influx-host/access";
 import { StreamLinesStack } from "./base";
 import { FoundationsStack } from "./foundations";
 import { containerHardening } from "./service-hardening";
 
-const ENV = { ingest: APP_CONTRACT.ingest.variables, ripples: APP_CONTRACT.ripples.variables, backend: APP_CONTRACT.backend.variables, dashboard: APP_CONTRACT.dashboard.variables };
+const ENV = {
+  ingest: APP_CONTRACT.ingest.variables,
+  ripples: APP_CONTRACT.ripples.variables,
+  backend: APP_CONTRACT.backend.variables,
+  dashboard: APP_CONTRACT.dashboard.variables,
+};
 
 /** `<app>-<env>.internal`: the Cloud Map namespace, derived from config so URLs need no lookup. */
 export function namespaceNameOf(config: StreamLinesConfig): string {
@@ -107,7 +118,10 @@ export class AppServices {
       executeCommand: s.executeCommand,
       ...containerHardening(this.stack, c, name),
       loadBalancer: wiring.loadBalancer,
-      serviceDiscovery: s.serviceDiscovery && wiring.port !== undefined ? { namespaceId: this.props.namespaceId, name, vpcCidr: c.network.vpcCidr } : undefined,
+      serviceDiscovery:
+        s.serviceDiscovery && wiring.port !== undefined
+          ? { namespaceId: this.props.namespaceId, name, vpcCidr: c.network.vpcCidr }
+          : undefined,
       // The schedule and autoscaling both set the count outside Terraform; where both are on, the
       // schedule sets the scalable target's min and max, so autoscaling cannot bring tasks back at night.
       ignoreDesiredCount: c.schedule.enabled || autoscaled,

@@ -130,14 +130,27 @@ export class CoreStack extends StreamLinesStack {
         idleTimeoutSeconds: c.loadBalancer.idleTimeoutSeconds,
         deletionProtection: c.loadBalancer.deletionProtection,
         targets: {
-          backend: { name: this.name("backend"), port: c.services.backend.port, healthCheckPath: c.services.backend.healthCheckPath, healthyCodes: "200", pathPatterns: BACKEND_PATHS },
-          dashboard: { name: this.name("dashboard"), port: c.services.dashboard.port, healthCheckPath: c.services.dashboard.healthCheckPath, healthyCodes: "200-399" },
+          backend: {
+            name: this.name("backend"),
+            port: c.services.backend.port,
+            healthCheckPath: c.services.backend.healthCheckPath,
+            healthyCodes: "200",
+            pathPatterns: BACKEND_PATHS,
+          },
+          dashboard: {
+            name: this.name("dashboard"),
+            port: c.services.dashboard.port,
+            healthCheckPath: c.services.dashboard.healthCheckPath,
+            healthyCodes: "200-399",
+          },
         },
         // Edge applies after core and reads the header value from this secret (stacks/edge.ts). No
         // recovery window: a new value is generated with the secret, and a secret pending deletion
         // would block the next deploy's secret of the same name.
         onlyFromCloudFront:
-          c.edge.enabled && c.edge.backendOrigins ? { secret: { name: `${c.app}-${c.env}/cloudfront-origin-header`, kmsKeyArn: key.arn, recoveryWindowDays: 0 } } : undefined,
+          c.edge.enabled && c.edge.backendOrigins
+            ? { secret: { name: `${c.app}-${c.env}/cloudfront-origin-header`, kmsKeyArn: key.arn, recoveryWindowDays: 0 } }
+            : undefined,
       });
     }
 
@@ -182,11 +195,18 @@ export class CoreStack extends StreamLinesStack {
     this.alarms = new Alarms(this, "alarms", { name: `${c.app}-${c.env}`, kmsKeyArn: key.arn, email: c.alarms.email });
     this.alarms.streamIteratorAge(
       { key: "upstream", name: this.upstream.name },
-      { name: "ripples", what: "the ripples service's logs and CPU", fanOutConsumer: c.kinesis.upstream.reader.mode === "fan-out" ? c.kinesis.upstream.reader.consumerName : undefined },
+      {
+        name: "ripples",
+        what: "the ripples service's logs and CPU",
+        fanOutConsumer: c.kinesis.upstream.reader.mode === "fan-out" ? c.kinesis.upstream.reader.consumerName : undefined,
+      },
       c.alarms.upstreamIteratorAgeMs,
     );
     for (const name of inProfile) {
-      this.alarms.tasksBelowDesired({ key: name, name: this.services[name]!.name, clusterName: this.cluster.name }, c.alarms.tasksBelowDesiredMinutes);
+      this.alarms.tasksBelowDesired(
+        { key: name, name: this.services[name]!.name, clusterName: this.cluster.name },
+        c.alarms.tasksBelowDesiredMinutes,
+      );
     }
     if (this.loadBalancer) {
       for (const [name, target] of Object.entries(this.loadBalancer.targets)) {

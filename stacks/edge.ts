@@ -14,7 +14,11 @@ export const US_EAST_1_ALIAS = "us_east_1";
 
 /** What edge takes from core when core has it (profile full): the ALB and the WebSocket API. */
 export interface EdgeOrigins extends TerraformStack {
-  readonly loadBalancer?: { readonly dnsName: string; readonly https: boolean; readonly originHeader?: { readonly name: string; readonly secretArn: string } };
+  readonly loadBalancer?: {
+    readonly dnsName: string;
+    readonly https: boolean;
+    readonly originHeader?: { readonly name: string; readonly secretArn: string };
+  };
   readonly realtime?: { readonly api: { readonly id: string; readonly stageName: string } };
 }
 
@@ -43,7 +47,11 @@ export class EdgeStack extends StreamLinesStack {
       this.usEast1 = new AwsProvider(this, "aws-us-east-1", awsProviderConfig(c, "edge", "us-east-1", US_EAST_1_ALIAS));
     }
     if (edge.domain) {
-      this.certificate = new SiteCertificate(this, "certificate", { domainName: edge.domain.name, zoneName: edge.domain.zoneName, usEast1: this.usEast1! });
+      this.certificate = new SiteCertificate(this, "certificate", {
+        domainName: edge.domain.name,
+        zoneName: edge.domain.zoneName,
+        usEast1: this.usEast1!,
+      });
     }
     if (edge.waf.enabled) {
       this.webAcl = new SiteWebAcl(this, "waf", {
@@ -62,7 +70,8 @@ export class EdgeStack extends StreamLinesStack {
     // core, so the secret has its value by then.
     const originHeader = loadBalancer?.originHeader && {
       name: loadBalancer.originHeader.name,
-      value: new DataAwsSecretsmanagerSecretVersion(this, "origin-header-value", { secretId: loadBalancer.originHeader.secretArn }).secretString,
+      value: new DataAwsSecretsmanagerSecretVersion(this, "origin-header-value", { secretId: loadBalancer.originHeader.secretArn })
+        .secretString,
     };
 
     this.site = new StaticSite(this, "site", {
@@ -80,12 +89,21 @@ export class EdgeStack extends StreamLinesStack {
       spaFallback: c.emulator === undefined,
       certificate: this.certificate && edge.domain ? { arn: this.certificate.arn, aliases: [edge.domain.name] } : undefined,
       webAclArn: this.webAcl?.arn,
-      accessLogs: edge.accessLogs.enabled ? { bucketName: edge.accessLogs.bucketName, expirationDays: edge.accessLogs.expirationDays } : undefined,
+      accessLogs: edge.accessLogs.enabled
+        ? { bucketName: edge.accessLogs.bucketName, expirationDays: edge.accessLogs.expirationDays }
+        : undefined,
       // CloudFront checks the ALB's certificate against the origin name, so HTTPS goes to loadBalancer.domain
       // (config refuses a bare certificateArn here: no certificate covers the ALB's DNS name).
-      apiOrigin: loadBalancer && { domainName: (loadBalancer.https && c.loadBalancer.domain?.name) || loadBalancer.dnsName, https: loadBalancer.https, originHeader },
+      apiOrigin: loadBalancer && {
+        domainName: (loadBalancer.https && c.loadBalancer.domain?.name) || loadBalancer.dnsName,
+        https: loadBalancer.https,
+        originHeader,
+      },
       // The API's execute-api name rather than realtime.domain: its AWS certificate always matches.
-      websocketOrigin: realtime && { domainName: `${realtime.api.id}.execute-api.${c.region}.amazonaws.com`, stageName: realtime.api.stageName },
+      websocketOrigin: realtime && {
+        domainName: `${realtime.api.id}.execute-api.${c.region}.amazonaws.com`,
+        stageName: realtime.api.stageName,
+      },
     });
 
     if (edge.domain && this.certificate) {

@@ -41,7 +41,11 @@ export class InfluxStack extends StreamLinesStack {
     const { key, dataVolume, secrets } = props.foundations;
     const { network } = props.core;
     const influxGroupId = props.core.influxSecurityGroupId;
-    const logs = (component: string) => ({ groupName: `/${c.app}/${c.env}/${component}`, retentionDays: c.logRetentionDays, kmsKeyArn: key.arn });
+    const logs = (component: string) => ({
+      groupName: `/${c.app}/${c.env}/${component}`,
+      retentionDays: c.logRetentionDays,
+      kmsKeyArn: key.arn,
+    });
     const buckets = [c.influx.buckets.marketDataRealtime, c.influx.buckets.marketDataHistorical];
     const influx: InfluxSettings = { org: c.influx.org, buckets, retention: c.influx.retention, port: c.influx.port };
     const tokenSecrets = { admin: secrets["influx-admin-token"], read: secrets["influx-read-token"], write: secrets["influx-write-token"] };
@@ -88,16 +92,31 @@ export class InfluxStack extends StreamLinesStack {
           readToken: secrets["influx-read-token"],
         },
         logs: logs("ecs/grafana"),
-        adminSecret: { name: `${c.app}-${c.env}/grafana-admin-password`, kmsKeyArn: key.arn, recoveryWindowDays: c.secrets.recoveryWindowDays },
+        adminSecret: {
+          name: `${c.app}-${c.env}/grafana-admin-password`,
+          kmsKeyArn: key.arn,
+          recoveryWindowDays: c.secrets.recoveryWindowDays,
+        },
         namespaceId: props.core.namespaceId,
       });
     }
 
     if (c.influx.bastion) {
       const tunnels: EgressToGroup[] = [
-        { name: "influxdb", port: c.influx.port, securityGroupId: influxGroupId, description: `SSH tunnels to InfluxDB (TCP ${c.influx.port})` },
+        {
+          name: "influxdb",
+          port: c.influx.port,
+          securityGroupId: influxGroupId,
+          description: `SSH tunnels to InfluxDB (TCP ${c.influx.port})`,
+        },
       ];
-      if (this.grafana) tunnels.push({ name: "grafana", port: c.grafana.port, securityGroupId: this.grafana.securityGroupId, description: `SSH tunnels to Grafana (TCP ${c.grafana.port})` });
+      if (this.grafana)
+        tunnels.push({
+          name: "grafana",
+          port: c.grafana.port,
+          securityGroupId: this.grafana.securityGroupId,
+          description: `SSH tunnels to Grafana (TCP ${c.grafana.port})`,
+        });
       this.bastion = new Bastion(this, "bastion", {
         name: this.name("bastion"),
         region: c.region,
@@ -123,9 +142,20 @@ export class InfluxStack extends StreamLinesStack {
     const extraEgress: EgressToGroup[] = [];
     if (dataVolume.storage === "efs") {
       // The tasks mount the file system over NFS (TLS inside, through the EFS mount helper) at the mount targets.
-      extraEgress.push({ name: "nfs", port: NFS_PORT, securityGroupId: props.core.efsSecurityGroupId!, description: `NFS (TCP ${NFS_PORT}) to the EFS mount targets` });
+      extraEgress.push({
+        name: "nfs",
+        port: NFS_PORT,
+        securityGroupId: props.core.efsSecurityGroupId!,
+        description: `NFS (TCP ${NFS_PORT}) to the EFS mount targets`,
+      });
     }
-    new InfluxAccess(this, "influx-access", { name: this.name("influxdb"), securityGroupId: influxGroupId, port: c.influx.port, clients, extraEgress });
+    new InfluxAccess(this, "influx-access", {
+      name: this.name("influxdb"),
+      securityGroupId: influxGroupId,
+      port: c.influx.port,
+      clients,
+      extraEgress,
+    });
 
     new TerraformOutput(this, "influx_url", { value: influxUrlOf(c) });
     if (this.host) {
@@ -148,7 +178,11 @@ export class InfluxStack extends StreamLinesStack {
    * EFS storage: InfluxDB as one Fargate task on the access point. The image's entrypoint wrapper
    * runs the host bootstrap's token logic (INFLUX_RUNTIME=container) once InfluxDB answers.
    */
-  private efsService(props: InfluxStackProps, influx: InfluxSettings, logs: { groupName: string; retentionDays: number; kmsKeyArn: string }): FargateService {
+  private efsService(
+    props: InfluxStackProps,
+    influx: InfluxSettings,
+    logs: { groupName: string; retentionDays: number; kmsKeyArn: string },
+  ): FargateService {
     const c = this.config;
     const { dataVolume, secrets } = props.foundations;
     const service = new FargateService(this, "influx-service", {
@@ -166,7 +200,11 @@ export class InfluxStack extends StreamLinesStack {
       environment: containerBootstrapEnvironment({
         region: c.region,
         influx,
-        secretIds: { admin: secrets["influx-admin-token"].name, read: secrets["influx-read-token"].name, write: secrets["influx-write-token"].name },
+        secretIds: {
+          admin: secrets["influx-admin-token"].name,
+          read: secrets["influx-read-token"].name,
+          write: secrets["influx-write-token"].name,
+        },
       }),
       logs,
       port: c.influx.port,
@@ -184,7 +222,11 @@ export class InfluxStack extends StreamLinesStack {
       ignoreDesiredCount: false,
     });
     // The bootstrap in the task publishes and verifies tokens, as the host does.
-    grantTokenSecrets(service.taskRole, { admin: secrets["influx-admin-token"], read: secrets["influx-read-token"], write: secrets["influx-write-token"] });
+    grantTokenSecrets(service.taskRole, {
+      admin: secrets["influx-admin-token"],
+      read: secrets["influx-read-token"],
+      write: secrets["influx-write-token"],
+    });
     return service;
   }
 }

@@ -20,7 +20,13 @@ export function containerHardening(
   let healthCheck: ContainerHealthCheck | undefined;
   if (check && setting) {
     if (setting.enabled) {
-      healthCheck = { command: check.command, intervalSeconds: setting.intervalSeconds, timeoutSeconds: setting.timeoutSeconds, retries: setting.retries, startPeriodSeconds: setting.startPeriodSeconds };
+      healthCheck = {
+        command: check.command,
+        intervalSeconds: setting.intervalSeconds,
+        timeoutSeconds: setting.timeoutSeconds,
+        retries: setting.retries,
+        startPeriodSeconds: setting.startPeriodSeconds,
+      };
     } else {
       Annotations.of(scope).addWarning(
         `core: services.${name}.healthCheck.enabled is false: a hung ${name} runs on unnoticed until someone looks; the default check proves ${check.proves} (${cite(contract.image.source)}; help/app-contract.md)`,

@@ -26,16 +26,37 @@ export interface Coverage {
 }
 
 export const emptyCoverage = (): Coverage => ({
-  literals: 0, checked: 0, mappedUnconstrained: 0, unmapped: 0, interpolated: 0, tags: 0, unmappedPaths: new Map(), checkedPaths: new Set(),
+  literals: 0,
+  checked: 0,
+  mappedUnconstrained: 0,
+  unmapped: 0,
+  interpolated: 0,
+  tags: 0,
+  unmappedPaths: new Map(),
+  checkedPaths: new Set(),
 });
 
 const normalize = (name: string) => name.replace(/_/g, "").toLowerCase();
 
 /** Java's POSIX classes (ASCII, as Java defaults) and the few other names JavaScript spells differently. */
 const JAVA_CLASSES: Record<string, string> = {
-  Print: "\\x20-\\x7E", Graph: "\\x21-\\x7E", Alnum: "A-Za-z0-9", Alpha: "A-Za-z", Digit: "0-9", Upper: "A-Z", Lower: "a-z",
-  XDigit: "0-9A-Fa-f", Punct: "!-\\/:-@\\[-`{-~", ASCII: "\\x00-\\x7F", Blank: " \\t", Cntrl: "\\x00-\\x1F\\x7F", Space: " \\t\\n\\x0B\\f\\r",
-  all: "\\s\\S", LD: "\\p{L}\\p{Nd}", IsAlphabetic: "\\p{Alphabetic}", IsWhitespace: "\\p{White_Space}",
+  Print: "\\x20-\\x7E",
+  Graph: "\\x21-\\x7E",
+  Alnum: "A-Za-z0-9",
+  Alpha: "A-Za-z",
+  Digit: "0-9",
+  Upper: "A-Z",
+  Lower: "a-z",
+  XDigit: "0-9A-Fa-f",
+  Punct: "!-\\/:-@\\[-`{-~",
+  ASCII: "\\x00-\\x7F",
+  Blank: " \\t",
+  Cntrl: "\\x00-\\x1F\\x7F",
+  Space: " \\t\\n\\x0B\\f\\r",
+  all: "\\s\\S",
+  LD: "\\p{L}\\p{Nd}",
+  IsAlphabetic: "\\p{Alphabetic}",
+  IsWhitespace: "\\p{White_Space}",
 };
 const SYNTAX = new Set([..."^$\\.*+?()[]{}|/"]);
 
@@ -106,7 +127,8 @@ export function checkTagMap(where: string, tags: Record<string, unknown>, covera
     if (/^aws:/i.test(key)) out.push(`${where}: tag key "${key}" uses the reserved aws: prefix`);
     if (value.includes("${")) continue;
     if ([...value].length > 256) out.push(`${where}: tag ${key} value is longer than 256 characters`);
-    if (!TAG_CHARS.test(value)) out.push(`${where}: tag ${key} value "${value}" has characters outside letters, digits, spaces and _.:/=+-@`);
+    if (!TAG_CHARS.test(value))
+      out.push(`${where}: tag ${key} value "${value}" has characters outside letters, digits, spaces and _.:/=+-@`);
   }
   return out;
 }
@@ -173,7 +195,9 @@ function checkScalar(w: Walk, value: unknown, shapeName: string, display: string
   const numeric = ["integer", "long", "double", "float"].includes(shape.type);
   const constrained = shape.pattern !== undefined || shape.enum !== undefined || shape.min !== undefined || shape.max !== undefined;
   // The provider converts between types (a bool to "internet-facing", a number to a string): nothing to compare.
-  const comparable = numeric ? typeof value === "number" : shape.type === "string" && (typeof value === "string" || typeof value === "number");
+  const comparable = numeric
+    ? typeof value === "number"
+    : shape.type === "string" && (typeof value === "string" || typeof value === "number");
   if (!constrained || !comparable) {
     w.coverage.mappedUnconstrained++;
     return;
@@ -209,7 +233,8 @@ function walk(w: Walk, value: unknown, shapeName: string | undefined, tfPath: st
 
   if (shape.type === "list") {
     const items = Array.isArray(value) ? value : [value];
-    if (Array.isArray(value) && shape.max !== undefined && value.length > shape.max) w.findings.push(`${w.address}.${display}: ${value.length} items; ${shapeName} allows at most ${shape.max}`);
+    if (Array.isArray(value) && shape.max !== undefined && value.length > shape.max)
+      w.findings.push(`${w.address}.${display}: ${value.length} items; ${shapeName} allows at most ${shape.max}`);
     // A Terraform map where the API takes a list of Key/Value (or Name/Value) pairs: tags, dimensions.
     const pair = shape.member ? w.shapes[shape.member] : undefined;
     const keyMember = pair?.members?.Key ?? pair?.members?.Name;
@@ -249,7 +274,16 @@ function walk(w: Walk, value: unknown, shapeName: string | undefined, tfPath: st
       const auto = memberFor(shape, key);
       // Tags whose API takes them in another shape (EC2's TagSpecifications) are checked by the tag rules alone.
       if (byHand === undefined && !auto && key === "tags") continue;
-      const member = byHand === undefined ? (auto ? shape.members?.[auto] : undefined) : byHand === "" ? undefined : byHand === "." ? shapeName : resolveMembers(w, shapeName, byHand);
+      const member =
+        byHand === undefined
+          ? auto
+            ? shape.members?.[auto]
+            : undefined
+          : byHand === ""
+            ? undefined
+            : byHand === "."
+              ? shapeName
+              : resolveMembers(w, shapeName, byHand);
       walk(w, child, member, childPath, childDisplay);
     }
     return;
@@ -258,11 +292,19 @@ function walk(w: Walk, value: unknown, shapeName: string | undefined, tfPath: st
 }
 
 /** Findings for one resource; counts what it covers into `coverage`. */
-export function checkResource(table: ConstraintsTable, mapping: ApiMapping, type: string, name: string, body: Record<string, unknown>, coverage: Coverage): string[] {
+export function checkResource(
+  table: ConstraintsTable,
+  mapping: ApiMapping,
+  type: string,
+  name: string,
+  body: Record<string, unknown>,
+  coverage: Coverage,
+): string[] {
   const root = table.roots[type];
   if (!root) throw new Error(`${type} is mapped but not in the constraints table: run npm run gen:constraints`);
   const w: Walk = { type, address: `${type}.${name}`, mapping, shapes: table.services[root.service].shapes, coverage, findings: [] };
   walk(w, body, root.shape, "", "");
-  if (body.tags && typeof body.tags === "object") w.findings.push(...checkTagMap(`${w.address}.tags`, body.tags as Record<string, unknown>, coverage));
+  if (body.tags && typeof body.tags === "object")
+    w.findings.push(...checkTagMap(`${w.address}.tags`, body.tags as Record<string, unknown>, coverage));
   return w.findings;
 }

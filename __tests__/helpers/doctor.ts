@@ -7,7 +7,11 @@ import { main } from "../../scripts/doctor";
 /** Stand-in terraform and docker: behaviour set through env, so the machine's own tools don't matter. Terraform warns on stderr, as it does without ~/.terraformrc. */
 export function fakeTools(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-bin-"));
-  fs.writeFileSync(path.join(dir, "terraform"), `#!/bin/sh\necho "Warning: Unable to open CLI configuration file" >&2\necho "{\\"terraform_version\\":\\"\${FAKE_TF_VERSION:-1.11.4}\\"}"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, "terraform"),
+    `#!/bin/sh\necho "Warning: Unable to open CLI configuration file" >&2\necho "{\\"terraform_version\\":\\"\${FAKE_TF_VERSION:-1.11.4}\\"}"\n`,
+    { mode: 0o755 },
+  );
   fs.writeFileSync(
     path.join(dir, "docker"),
     `#!/bin/sh

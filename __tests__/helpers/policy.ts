@@ -108,16 +108,34 @@ function ingressRules(stack: StackJson): IngressRule[] {
     for (const sg of ofType(stack, type)) {
       asArray(sg.body.ingress).forEach((r, i) => {
         if (!isObject(r)) return;
-        rules.push({ where: `${sg.address} ingress[${i}]`, cidrs: [...strings(r.cidr_blocks), ...strings(r.ipv6_cidr_blocks)], from: r.from_port, to: r.to_port, protocol: r.protocol });
+        rules.push({
+          where: `${sg.address} ingress[${i}]`,
+          cidrs: [...strings(r.cidr_blocks), ...strings(r.ipv6_cidr_blocks)],
+          from: r.from_port,
+          to: r.to_port,
+          protocol: r.protocol,
+        });
       });
     }
   }
   for (const r of ofType(stack, "aws_security_group_rule")) {
     if (r.body.type !== "ingress") continue;
-    rules.push({ where: r.address, cidrs: [...strings(r.body.cidr_blocks), ...strings(r.body.ipv6_cidr_blocks)], from: r.body.from_port, to: r.body.to_port, protocol: r.body.protocol });
+    rules.push({
+      where: r.address,
+      cidrs: [...strings(r.body.cidr_blocks), ...strings(r.body.ipv6_cidr_blocks)],
+      from: r.body.from_port,
+      to: r.body.to_port,
+      protocol: r.body.protocol,
+    });
   }
   for (const r of ofType(stack, "aws_vpc_security_group_ingress_rule")) {
-    rules.push({ where: r.address, cidrs: [...strings(r.body.cidr_ipv4), ...strings(r.body.cidr_ipv6)], from: r.body.from_port, to: r.body.to_port, protocol: r.body.ip_protocol });
+    rules.push({
+      where: r.address,
+      cidrs: [...strings(r.body.cidr_ipv4), ...strings(r.body.cidr_ipv6)],
+      from: r.body.from_port,
+      to: r.body.to_port,
+      protocol: r.body.ip_protocol,
+    });
   }
   return rules;
 }
@@ -134,7 +152,9 @@ export function checkIngress(stackName: string, stack: StackJson, allowed: reado
     const tcp = rule.protocol === "tcp" || rule.protocol === "6" || rule.protocol === 6;
     const listed = allowed.some((a) => a.stack === stackName && tcp && Number(rule.from) === a.port && Number(rule.to) === a.port);
     if (!listed) {
-      out.push(`${rule.where}: ingress from ${open.join(", ")} on ${JSON.stringify(rule.protocol)} ${JSON.stringify(rule.from)}-${JSON.stringify(rule.to)} is not a listed public listener`);
+      out.push(
+        `${rule.where}: ingress from ${open.join(", ")} on ${JSON.stringify(rule.protocol)} ${JSON.stringify(rule.from)}-${JSON.stringify(rule.to)} is not a listed public listener`,
+      );
     }
   }
   return out;
@@ -142,7 +162,10 @@ export function checkIngress(stackName: string, stack: StackJson, allowed: reado
 
 /** Security groups plus their standalone rules: what a stack contributes to network policy. */
 export function securityGroupRuleCount(stack: StackJson): number {
-  return ["aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"].reduce((n, t) => n + ofType(stack, t).length, 0);
+  return ["aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"].reduce(
+    (n, t) => n + ofType(stack, t).length,
+    0,
+  );
 }
 
 // ---------------------------------------------------------------- compute
@@ -156,7 +179,8 @@ export function checkInstances(stack: StackJson): string[] {
   for (const r of [...ofType(stack, "aws_instance"), ...ofType(stack, "aws_launch_template")]) {
     const metadata = asArray(r.body.metadata_options)[0];
     const tokens = isObject(metadata) ? metadata.http_tokens : undefined;
-    if (tokens !== "required") out.push(`${r.address}: metadata_options.http_tokens is ${JSON.stringify(tokens)}, expected "required" (IMDSv2 only)`);
+    if (tokens !== "required")
+      out.push(`${r.address}: metadata_options.http_tokens is ${JSON.stringify(tokens)}, expected "required" (IMDSv2 only)`);
     if (r.type === "aws_instance") {
       const root = asArray(r.body.root_block_device)[0];
       if (!isObject(root) || root.encrypted !== true) out.push(`${r.address}: root_block_device.encrypted is not true`);
@@ -166,7 +190,8 @@ export function checkInstances(stack: StackJson): string[] {
     } else {
       asArray(r.body.block_device_mappings).forEach((m, i) => {
         const ebs = isObject(m) ? asArray(m.ebs)[0] : undefined;
-        if (isObject(ebs) && ebs.encrypted !== true && ebs.encrypted !== "true") out.push(`${r.address}: block_device_mappings[${i}].ebs.encrypted is not true`);
+        if (isObject(ebs) && ebs.encrypted !== true && ebs.encrypted !== "true")
+          out.push(`${r.address}: block_device_mappings[${i}].ebs.encrypted is not true`);
       });
     }
   }
@@ -187,7 +212,11 @@ export function checkLogRetention(stack: StackJson): string[] {
 }
 
 export function checkKmsRotation(stack: StackJson): string[] {
-  return ofType(stack, "aws_kms_key").flatMap((k) => (k.body.enable_key_rotation === true ? [] : [`${k.address}: enable_key_rotation is ${JSON.stringify(k.body.enable_key_rotation)}, expected true`]));
+  return ofType(stack, "aws_kms_key").flatMap((k) =>
+    k.body.enable_key_rotation === true
+      ? []
+      : [`${k.address}: enable_key_rotation is ${JSON.stringify(k.body.enable_key_rotation)}, expected true`],
+  );
 }
 
 // ---------------------------------------------------------------- IAM
@@ -291,7 +320,7 @@ export function collectStatements(stack: StackJson): { statements: Statement[]; 
     const m = attr && typeof r.body[attr] === "string" ? POLICY_DOCUMENT_REF.exec(r.body[attr] as string) : null;
     if (m) keyDocs.add(m[1]);
   }
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const id of [...keyDocs]) {
       const doc = docs[id] ?? {};
@@ -324,7 +353,11 @@ export function collectStatements(stack: StackJson): { statements: Statement[]; 
         if (POLICY_DOCUMENT_REF.test(text)) return;
         const parsed = parsePolicyJson(text);
         if (!parsed) violations.push(`${where}.${attr}[${i}]: not a policy document reference or literal JSON, cannot be reviewed`);
-        else parsed.forEach((s, j) => { const st = fromJsonStatement(s, `${where}.${attr}[${i}] Statement[${j}]`, keyDocs.has(id)); if (st) statements.push(st); });
+        else
+          parsed.forEach((s, j) => {
+            const st = fromJsonStatement(s, `${where}.${attr}[${i}] Statement[${j}]`, keyDocs.has(id));
+            if (st) statements.push(st);
+          });
       });
     }
   }
@@ -337,13 +370,19 @@ export function collectStatements(stack: StackJson): { statements: Statement[]; 
       const keyPolicy = KEY_POLICY_ATTRIBUTES[r.type] === path;
       const parsed = parsePolicyJson(leaf);
       if (parsed) {
-        parsed.forEach((s, j) => { const st = fromJsonStatement(s, `${where} Statement[${j}]`, keyPolicy); if (st) statements.push(st); });
+        parsed.forEach((s, j) => {
+          const st = fromJsonStatement(s, `${where} Statement[${j}]`, keyPolicy);
+          if (st) statements.push(st);
+        });
         return;
       }
       if (known.includes(path)) {
         if (POLICY_DOCUMENT_REF.test(leaf)) return;
         if (isJsonencode(leaf)) violations.push(`${where}: a jsonencode(...) policy cannot be reviewed; use an aws_iam_policy_document`);
-        else violations.push(`${where}: ${JSON.stringify(leaf.slice(0, 80))} is neither an aws_iam_policy_document reference nor literal JSON, so it cannot be reviewed`);
+        else
+          violations.push(
+            `${where}: ${JSON.stringify(leaf.slice(0, 80))} is neither an aws_iam_policy_document reference nor literal JSON, so it cannot be reviewed`,
+          );
       } else if (isJsonencode(leaf) && /Statement/.test(leaf)) {
         violations.push(`${where}: a jsonencode(...) policy cannot be reviewed; use an aws_iam_policy_document`);
       }
@@ -370,7 +409,9 @@ export function checkIam(stack: StackJson, noResourceActions: ReadonlySet<string
     if (s.resources.includes("*") && !s.keyPolicy) {
       const scoped = s.actions.filter((a) => !noResourceActions.has(a));
       if (s.actions.length === 0 || scoped.length > 0) {
-        out.push(`${s.source}: Allow on resource "*" for ${(scoped.length ? scoped : ["(no actions)"]).join(", ")}, which AWS can scope to resources`);
+        out.push(
+          `${s.source}: Allow on resource "*" for ${(scoped.length ? scoped : ["(no actions)"]).join(", ")}, which AWS can scope to resources`,
+        );
       }
     }
   }
@@ -382,7 +423,8 @@ export function checkIam(stack: StackJson, noResourceActions: ReadonlySet<string
 }
 
 /** AWS managed policies that let an instance read Systems Manager parameters across the account. */
-const ACCOUNT_WIDE_SSM_POLICY = /:policy\/(service-role\/)?(AmazonSSMManagedInstanceCore|AmazonEC2RoleforSSM|AmazonSSMFullAccess|AmazonSSMReadOnlyAccess|AmazonSSMManagedEC2InstanceDefaultPolicy)$/;
+const ACCOUNT_WIDE_SSM_POLICY =
+  /:policy\/(service-role\/)?(AmazonSSMManagedInstanceCore|AmazonEC2RoleforSSM|AmazonSSMFullAccess|AmazonSSMReadOnlyAccess|AmazonSSMManagedEC2InstanceDefaultPolicy)$/;
 /** Actions that include ssm:GetParameter, GetParameters, GetParametersByPath or GetParameterHistory. */
 const PARAMETER_READ = /^ssm:(\*|Get\*|GetParameter\w*\*?)$/i;
 
@@ -394,7 +436,8 @@ export function checkSsmParameterScope(stack: StackJson): string[] {
   const out: string[] = [];
   for (const r of resources(stack)) {
     const arns = [...strings(r.body.policy_arn), ...strings(r.body.managed_policy_arns)];
-    for (const arn of arns) if (ACCOUNT_WIDE_SSM_POLICY.test(arn)) out.push(`${r.address}: attaches ${arn}, which reads every SSM parameter of the account`);
+    for (const arn of arns)
+      if (ACCOUNT_WIDE_SSM_POLICY.test(arn)) out.push(`${r.address}: attaches ${arn}, which reads every SSM parameter of the account`);
   }
   for (const s of collectStatements(stack).statements) {
     if (s.effect !== "Allow") continue;
@@ -420,7 +463,9 @@ export function checkProviders(stack: StackJson, expected: Record<string, string
     const name = typeof b.alias === "string" ? `provider.aws.${b.alias}` : "provider.aws";
     const tags = asArray(b.default_tags)[0];
     if (!isObject(tags) || !isObject(tags.tags)) return [`${name}: no default_tags`];
-    return sameTags(tags.tags, expected) ? [] : [`${name}: default_tags ${JSON.stringify(tags.tags)}, expected exactly ${JSON.stringify(expected)}`];
+    return sameTags(tags.tags, expected)
+      ? []
+      : [`${name}: default_tags ${JSON.stringify(tags.tags)}, expected exactly ${JSON.stringify(expected)}`];
   });
 }
 
@@ -442,20 +487,25 @@ export function checkTags(stack: StackJson, expected: Record<string, string>, ta
     const block = providers.find((p) => (typeof p.alias === "string" ? p.alias : undefined) === alias);
     const tags = block && isObject(asArray(block.default_tags)[0]) ? (asArray(block.default_tags)[0] as Json).tags : undefined;
     if (!block) out.push(`${r.address}: provider ${ref} is not declared`);
-    else if (!sameTags(tags, expected)) out.push(`${r.address}: provider ${ref} default_tags ${JSON.stringify(tags)}, expected exactly ${JSON.stringify(expected)}`);
+    else if (!sameTags(tags, expected))
+      out.push(`${r.address}: provider ${ref} default_tags ${JSON.stringify(tags)}, expected exactly ${JSON.stringify(expected)}`);
     const own = r.body.tags;
     if (own === undefined) continue;
     if (!isObject(own)) out.push(`${r.address}: tags is ${JSON.stringify(own)}, not a literal map, so the default keys cannot be checked`);
-    else for (const key of DEFAULT_TAG_KEYS) if (key in own) out.push(`${r.address}: tags.${key}=${JSON.stringify(own[key])} overrides the default tag`);
+    else
+      for (const key of DEFAULT_TAG_KEYS)
+        if (key in own) out.push(`${r.address}: tags.${key}=${JSON.stringify(own[key])} overrides the default tag`);
   }
   return out;
 }
 
 // ---------------------------------------------------------------- secrets
 
-const SECRET_NAME = /password|passwd|secret_string|secret_binary|secret_key|private_key|api_key|auth_token|access_token|(^|_)tokens?$|(^|_)secret$/;
+const SECRET_NAME =
+  /password|passwd|secret_string|secret_binary|secret_key|private_key|api_key|auth_token|access_token|(^|_)tokens?$|(^|_)secret$/;
 /** Names that match the pattern but hold no secret: ids, names, flags, lengths and idempotency tokens. */
-const NOT_SECRET = /(^|_)(creation_token|client_token|idempotency_token|http_tokens)$|_(arn|arns|id|ids|name|names|length|version|wo_version|enabled|required|type|mode|count|policy)$/;
+const NOT_SECRET =
+  /(^|_)(creation_token|client_token|idempotency_token|http_tokens)$|_(arn|arns|id|ids|name|names|length|version|wo_version|enabled|required|type|mode|count|policy)$/;
 const SECRET_ENV_NAME = /PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY|PRIVATE_?KEY/i;
 /** Environment names that point at a secret rather than hold one. */
 const SECRET_POINTER_ENV_NAME = /_(ARN|NAME|ID|PATH|FILE)$/i;
@@ -471,12 +521,14 @@ export function checkClearTextSecrets(stack: StackJson): string[] {
   for (const r of resources(stack)) {
     walk(r.body, (path, leaf) => {
       const name = path.split(".").pop() as string;
-      if (SECRET_NAME.test(name) && !NOT_SECRET.test(name) && hasLiteral(leaf)) out.push(`${r.address}.${path}: literal value in clear text`);
+      if (SECRET_NAME.test(name) && !NOT_SECRET.test(name) && hasLiteral(leaf))
+        out.push(`${r.address}.${path}: literal value in clear text`);
     });
     if (r.type === "aws_secretsmanager_secret_version") {
       // Even a reference lands in state in clear text; values are written outside Terraform (or write-only, secret_string_wo).
       for (const attr of ["secret_string", "secret_binary"]) {
-        if (r.body[attr] !== undefined && !hasLiteral(r.body[attr])) out.push(`${r.address}.${attr}: the secret value is stored in Terraform state`);
+        if (r.body[attr] !== undefined && !hasLiteral(r.body[attr]))
+          out.push(`${r.address}.${attr}: the secret value is stored in Terraform state`);
       }
     }
     if (r.type === "aws_ssm_parameter" && r.body.type === "SecureString" && hasLiteral(r.body.value)) {
@@ -494,8 +546,17 @@ export function checkClearTextSecrets(stack: StackJson): string[] {
       asArray(containers).forEach((c, i) => {
         if (!isObject(c)) return;
         for (const e of asArray(c.environment)) {
-          if (isObject(e) && typeof e.name === "string" && SECRET_ENV_NAME.test(e.name) && !SECRET_POINTER_ENV_NAME.test(e.name) && e.value !== undefined && e.value !== "") {
-            out.push(`${r.address}.container_definitions[${i}].environment ${e.name}: a secret as plain environment; use secrets (valueFrom)`);
+          if (
+            isObject(e) &&
+            typeof e.name === "string" &&
+            SECRET_ENV_NAME.test(e.name) &&
+            !SECRET_POINTER_ENV_NAME.test(e.name) &&
+            e.value !== undefined &&
+            e.value !== ""
+          ) {
+            out.push(
+              `${r.address}.container_definitions[${i}].environment ${e.name}: a secret as plain environment; use secrets (valueFrom)`,
+            );
           }
         }
       });
@@ -511,9 +572,17 @@ function canonical(value: unknown): string {
   const norm = (v: unknown): unknown => {
     if (Array.isArray(v)) {
       const items = v.map(norm);
-      return items.every((x) => typeof x === "string") ? [...new Set(items as string[])].sort() : items.map((x) => JSON.stringify(x)).sort();
+      return items.every((x) => typeof x === "string")
+        ? [...new Set(items as string[])].sort()
+        : items.map((x) => JSON.stringify(x)).sort();
     }
-    if (isObject(v)) return Object.fromEntries(Object.keys(v).filter((k) => v[k] !== undefined && k !== "//").sort().map((k) => [k, norm(v[k])]));
+    if (isObject(v))
+      return Object.fromEntries(
+        Object.keys(v)
+          .filter((k) => v[k] !== undefined && k !== "//")
+          .sort()
+          .map((k) => [k, norm(v[k])]),
+      );
     return v;
   };
   return JSON.stringify(norm(value));
@@ -566,12 +635,19 @@ const single = (v: string[]) => (v.length === 1 ? v[0] : v);
 export function renderDocument(statements: unknown[]): string {
   const principals = (v: unknown) => {
     const byType: Record<string, string[]> = {};
-    for (const p of asArray(v)) if (isObject(p) && typeof p.type === "string") byType[p.type] = [...(byType[p.type] ?? []), ...strings(p.identifiers)];
-    return Object.keys(byType).length === 0 ? undefined : byType["*"] ? "*" : Object.fromEntries(Object.entries(byType).map(([t, ids]) => [t, single(ids)]));
+    for (const p of asArray(v))
+      if (isObject(p) && typeof p.type === "string") byType[p.type] = [...(byType[p.type] ?? []), ...strings(p.identifiers)];
+    return Object.keys(byType).length === 0
+      ? undefined
+      : byType["*"]
+        ? "*"
+        : Object.fromEntries(Object.entries(byType).map(([t, ids]) => [t, single(ids)]));
   };
   const conditions = (v: unknown) => {
     const out: Record<string, Record<string, string | string[]>> = {};
-    for (const c of asArray(v)) if (isObject(c) && typeof c.test === "string" && typeof c.variable === "string") (out[c.test] ??= {})[c.variable] = single(strings(c.values));
+    for (const c of asArray(v))
+      if (isObject(c) && typeof c.test === "string" && typeof c.variable === "string")
+        (out[c.test] ??= {})[c.variable] = single(strings(c.values));
     return Object.keys(out).length === 0 ? undefined : out;
   };
   const list = (v: unknown) => (strings(v).length === 0 ? undefined : single(strings(v)));
@@ -601,11 +677,14 @@ function policyText(stack: StackJson, value: unknown): string | { problem: strin
   if (m) {
     const doc = stack.data?.aws_iam_policy_document?.[m[1]];
     if (!doc) return { problem: `data.aws_iam_policy_document.${m[1]} is not in this stack` };
-    if (doc.source_policy_documents !== undefined || doc.override_policy_documents !== undefined) return { problem: `data.aws_iam_policy_document.${m[1]} merges other documents, so its size cannot be estimated` };
+    if (doc.source_policy_documents !== undefined || doc.override_policy_documents !== undefined)
+      return { problem: `data.aws_iam_policy_document.${m[1]} merges other documents, so its size cannot be estimated` };
     return renderDocument(asArray(doc.statement));
   }
   if (parsePolicyJson(value)) return JSON.stringify(JSON.parse(value));
-  return { problem: `policy ${JSON.stringify(value.slice(0, 80))} is neither a document reference nor literal JSON, so its size cannot be estimated` };
+  return {
+    problem: `policy ${JSON.stringify(value.slice(0, 80))} is neither a document reference nor literal JSON, so its size cannot be estimated`,
+  };
 }
 
 /**
@@ -627,16 +706,21 @@ export function checkPolicySizes(stack: StackJson): string[] {
   for (const p of ofType(stack, "aws_iam_role_policy")) addInline(String(p.body.role), p.address, p.body.policy);
   for (const r of ofType(stack, "aws_iam_role")) {
     asArray(r.body.inline_policy).forEach((ip, i) => {
-      if (isObject(ip) && ip.policy !== undefined) addInline(`\${aws_iam_role.${r.id}.name}`, `${r.address}.inline_policy[${i}]`, ip.policy);
+      if (isObject(ip) && ip.policy !== undefined)
+        addInline(`\${aws_iam_role.${r.id}.name}`, `${r.address}.inline_policy[${i}]`, ip.policy);
     });
   }
   for (const [role, { size, where }] of perRole) {
-    if (size > ROLE_INLINE_POLICY_LIMIT) out.push(`${where.join(", ")}: inline policies of role ${role} come to about ${size} characters, over IAM's ${ROLE_INLINE_POLICY_LIMIT}`);
+    if (size > ROLE_INLINE_POLICY_LIMIT)
+      out.push(
+        `${where.join(", ")}: inline policies of role ${role} come to about ${size} characters, over IAM's ${ROLE_INLINE_POLICY_LIMIT}`,
+      );
   }
   for (const p of ofType(stack, "aws_iam_policy")) {
     const text = policyText(stack, p.body.policy);
     if (typeof text !== "string") out.push(`${p.address}: ${text.problem}`);
-    else if (estimatedPolicySize(text) > MANAGED_POLICY_LIMIT) out.push(`${p.address}: about ${estimatedPolicySize(text)} characters, over IAM's managed-policy ${MANAGED_POLICY_LIMIT}`);
+    else if (estimatedPolicySize(text) > MANAGED_POLICY_LIMIT)
+      out.push(`${p.address}: about ${estimatedPolicySize(text)} characters, over IAM's managed-policy ${MANAGED_POLICY_LIMIT}`);
   }
   return out;
 }

@@ -19,7 +19,9 @@ export const roleStatements = (stack: StackJson, roleName: string): Statement[] 
 
 /** What a role may do, as sorted `action on resource` lines; a pair granted twice shows twice. */
 export const grants = (stack: StackJson, roleName: string): string[] =>
-  roleStatements(stack, roleName).flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} on ${r}`))).sort();
+  roleStatements(stack, roleName)
+    .flatMap((s) => s.actions.flatMap((a) => s.resources.map((r) => `${a} on ${r}`)))
+    .sort();
 
 /** `${<type>.<id>.<attr>}` of the first resource of `type` that `match` accepts. */
 export const ref = (stack: StackJson, type: string, match: (r: Record<string, unknown>) => boolean, attr: string): string => {
@@ -31,7 +33,9 @@ export const ref = (stack: StackJson, type: string, match: (r: Record<string, un
 /** A foundations output read through terraform_remote_state, by the part of its name that identifies it. */
 export const remote = (stack: StackJson, idPart: string, attr: string): string => {
   const text = JSON.stringify(stack);
-  const re = new RegExp(`\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.cross-stack-output-[\\w-]*${idPart}[\\w-]*?${attr}\\}`);
+  const re = new RegExp(
+    `\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-foundations\\.outputs\\.cross-stack-output-[\\w-]*${idPart}[\\w-]*?${attr}\\}`,
+  );
   const m = re.exec(text);
   if (!m) throw new Error(`no foundations output for ${idPart} ${attr}`);
   return m[0];

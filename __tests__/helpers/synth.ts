@@ -79,6 +79,13 @@ export function dataOf(stack: StackJson, type: string): Record<string, Record<st
 
 /** Stable snapshot input: drops cdktf metadata, image context hashes (tested in image-hooks), the checkout's path (hook commands and contexts), and asset hashes that change with paths or content. */
 export function scrubbed(stack: StackJson): unknown {
-  const text = JSON.stringify(stack, (key, value) => (key === "//" ? undefined : value), 2).split(ROOT).join("<ROOT>");
-  return JSON.parse(text.replace(/\bctx-[0-9a-f]{16}\b/g, "ctx-<CONTEXT-HASH>").replace(/[0-9A-F]{64}/g, "<ASSET-HASH>").replace(/assets\/[^"/]+\/[0-9A-F]+/g, "assets/<ASSET>"));
+  const text = JSON.stringify(stack, (key, value) => (key === "//" ? undefined : value), 2)
+    .split(ROOT)
+    .join("<ROOT>");
+  return JSON.parse(
+    text
+      .replace(/\bctx-[0-9a-f]{16}\b/g, "ctx-<CONTEXT-HASH>")
+      .replace(/[0-9A-F]{64}/g, "<ASSET-HASH>")
+      .replace(/assets\/[^"/]+\/[0-9A-F]+/g, "assets/<ASSET>"),
+  );
 }

@@ -34,7 +34,10 @@ const send = (connectionId: string, message: unknown) =>
   handler(websocketEvent("MESSAGE", connectionId, typeof message === "string" ? message : JSON.stringify(message)));
 
 async function subscriptionsOf(connectionId: string): Promise<string[]> {
-  return (await table.itemsOf(connectionId)).map((i) => String(i.symbol)).filter((s) => s !== CONNECTION_SENTINEL).sort();
+  return (await table.itemsOf(connectionId))
+    .map((i) => String(i.symbol))
+    .filter((s) => s !== CONNECTION_SENTINEL)
+    .sort();
 }
 
 /** $disconnect finds every item of the connection with one Query and leaves none. */
@@ -80,7 +83,12 @@ test("subscribe 3 then 2 more gives 5 subscriptions, unsubscribe one gives 4, di
 
   expect(await handler(websocketEvent("DISCONNECT", "conn-a"))).toEqual({ statusCode: 200 });
   expect(await table.itemsOf("conn-a")).toEqual([]);
-  expect(JSON.parse(infos.mock.calls.at(-1)[0])).toEqual({ level: "info", message: "disconnected", connectionId: "conn-a", itemsDeleted: 5 });
+  expect(JSON.parse(infos.mock.calls.at(-1)[0])).toEqual({
+    level: "info",
+    message: "disconnected",
+    connectionId: "conn-a",
+    itemsDeleted: 5,
+  });
   expect(await subscriptionsOf("conn-b")).toEqual(["AAPL"]);
   expect(api.posts).toEqual([]);
 });
@@ -98,7 +106,8 @@ test("the $connect sentinel stays out of the symbol index (sparse), subscription
   const ofThisConnection = (indexed.Items ?? []).filter((i) => i.connectionId === "conn-sparse");
   expect(ofThisConnection.map((i) => i.symbol).sort()).toEqual(["AAPL", "MSFT"]);
   // KEYS_ONLY: the table's and the index's keys, no TTL attribute.
-  for (const item of ofThisConnection) expect(Object.keys(item).sort()).toEqual(["connectionId", SUBSCRIBED_SYMBOL_ATTRIBUTE, "symbol"].sort());
+  for (const item of ofThisConnection)
+    expect(Object.keys(item).sort()).toEqual(["connectionId", SUBSCRIBED_SYMBOL_ATTRIBUTE, "symbol"].sort());
 
   await expectDisconnectInOneQuery("conn-sparse");
 });
@@ -239,9 +248,21 @@ describe("the per-connection subscription cap", () => {
     expect(await send("conn-full", { subscribeTo: ["ONEMORE"] })).toEqual({ statusCode: 400 });
     expect(await table.scan()).toEqual(before);
     expect(api.posts.map((p) => [p.connectionId, JSON.parse(p.body)])).toEqual([
-      ["conn-full", { type: "error", error: "too_many_subscriptions", message: "a connection holds at most 100 subscriptions; this message would make 101" }],
+      [
+        "conn-full",
+        {
+          type: "error",
+          error: "too_many_subscriptions",
+          message: "a connection holds at most 100 subscriptions; this message would make 101",
+        },
+      ],
     ]);
-    expect(JSON.parse(warnings.mock.calls[0][0])).toEqual({ level: "warn", message: "bad message", connectionId: "conn-full", error: "too_many_subscriptions" });
+    expect(JSON.parse(warnings.mock.calls[0][0])).toEqual({
+      level: "warn",
+      message: "bad message",
+      connectionId: "conn-full",
+      error: "too_many_subscriptions",
+    });
     // Renewing symbols it already holds adds nothing, so it passes at the cap.
     expect(await send("conn-full", { subscribeTo: symbols.slice(0, 10) })).toEqual({ statusCode: 200 });
 
@@ -264,9 +285,16 @@ describe("the per-connection subscription cap", () => {
   test("messages of one connection handled at the same time never leave it above the cap", async () => {
     process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "5";
     await handler(websocketEvent("CONNECT", "conn-race"));
-    const batches = [["R1", "R2", "R3"], ["R4", "R5", "R6"], ["R7", "R8", "R9"]];
+    const batches = [
+      ["R1", "R2", "R3"],
+      ["R4", "R5", "R6"],
+      ["R7", "R8", "R9"],
+    ];
     const results = await Promise.all(batches.map((symbols) => send("conn-race", { subscribeTo: symbols })));
-    const accepted = batches.filter((_, i) => results[i].statusCode === 200).flat().sort();
+    const accepted = batches
+      .filter((_, i) => results[i].statusCode === 200)
+      .flat()
+      .sort();
     expect(results.filter((r) => r.statusCode === 400).length).toBeGreaterThanOrEqual(2);
     expect(await subscriptionsOf("conn-race")).toEqual(accepted);
     expect(accepted.length).toBeLessThanOrEqual(5);
@@ -277,7 +305,10 @@ describe("the per-connection subscription cap", () => {
     process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = "1001";
     try {
       expect(await send("conn-badcap", { subscribeTo: ["AAPL"] })).toEqual({ statusCode: 500 });
-      expect(JSON.parse(errors.mock.calls[0][0])).toMatchObject({ errorName: "ConfigError", errorMessage: expect.stringContaining("MAX_SUBSCRIPTIONS_PER_CONNECTION") });
+      expect(JSON.parse(errors.mock.calls[0][0])).toMatchObject({
+        errorName: "ConfigError",
+        errorMessage: expect.stringContaining("MAX_SUBSCRIPTIONS_PER_CONNECTION"),
+      });
     } finally {
       errors.mockRestore();
     }
@@ -303,7 +334,13 @@ describe("failures return a status instead of throwing", () => {
     }
     expect(errors).toHaveBeenCalledTimes(3);
     const line = JSON.parse(errors.mock.calls[0][0]);
-    expect(line).toMatchObject({ level: "error", message: "request failed", connectionId: "conn-err", eventType: "CONNECT", errorName: "ResourceNotFoundException" });
+    expect(line).toMatchObject({
+      level: "error",
+      message: "request failed",
+      connectionId: "conn-err",
+      eventType: "CONNECT",
+      errorName: "ResourceNotFoundException",
+    });
     expect(await table.itemsOf("conn-err")).toEqual([]);
   });
 
@@ -314,7 +351,10 @@ describe("failures return a status instead of throwing", () => {
     } finally {
       process.env.CONNECTION_TTL_HOURS = String(TTL_HOURS);
     }
-    expect(JSON.parse(errors.mock.calls[0][0])).toMatchObject({ errorName: "ConfigError", errorMessage: expect.stringContaining("CONNECTION_TTL_HOURS") });
+    expect(JSON.parse(errors.mock.calls[0][0])).toMatchObject({
+      errorName: "ConfigError",
+      errorMessage: expect.stringContaining("CONNECTION_TTL_HOURS"),
+    });
     expect(await table.itemsOf("conn-cfg")).toEqual([]);
   });
 });

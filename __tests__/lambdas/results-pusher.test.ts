@@ -39,7 +39,9 @@ afterEach(() => jest.restoreAllMocks());
 /** Subscribes through the connection handler, so both Lambdas agree on the table layout. */
 async function subscribe(connectionId: string, symbols: string[]): Promise<void> {
   expect(await connectionHandler(websocketEvent("CONNECT", connectionId))).toEqual({ statusCode: 200 });
-  expect(await connectionHandler(websocketEvent("MESSAGE", connectionId, JSON.stringify({ subscribeTo: symbols })))).toEqual({ statusCode: 200 });
+  expect(await connectionHandler(websocketEvent("MESSAGE", connectionId, JSON.stringify({ subscribeTo: symbols })))).toEqual({
+    statusCode: 200,
+  });
 }
 
 /** Decodes a frame the way help/websocket-protocol.md tells a client to. */
@@ -51,9 +53,19 @@ function decodeFrame(frame: string): unknown[] {
 }
 
 const received = (connectionId: string) => api.delivered(connectionId).map(decodeFrame);
-const quote = (symbol: string, i: number) => ({ symbol, measurement: "windowed-quotation", measure_id: `${symbol}-${i}`, price: 100 + i, volume: i * 10, ts: 1_700_000_000_000 + i });
+const quote = (symbol: string, i: number) => ({
+  symbol,
+  measurement: "windowed-quotation",
+  measure_id: `${symbol}-${i}`,
+  price: 100 + i,
+  volume: i * 10,
+  ts: 1_700_000_000_000 + i,
+});
 const lines = (spy: jest.SpyInstance) => spy.mock.calls.map((c) => JSON.parse(c[0] as string) as Record<string, unknown>);
-const summary = () => lines(logs.info).filter((l) => l.message === "batch done").at(-1)!;
+const summary = () =>
+  lines(logs.info)
+    .filter((l) => l.message === "batch done")
+    .at(-1)!;
 
 test("the GSI the pusher queries by default is the one foundations synthesizes", () => {
   expect(table.indexNames).toEqual([DEFAULT_INDEX_NAME]);
@@ -106,7 +118,14 @@ test("undecodable records are logged and counted, never reported or logged in fu
   await subscribe("d1", ["DEC"]);
   const good = [quote("DEC", 0), quote("DEC", 1), quote("DEC", 2)];
   const secret = "SECRET-PAYLOAD-BYTES";
-  const event = kinesisEvent([good[0], `{not json ${secret}`, good[1], { symbol: "DEC", price: 1, note: secret }, good[2], { symbol: "dec lower", measurement: "m", measure_id: "x" }]);
+  const event = kinesisEvent([
+    good[0],
+    `{not json ${secret}`,
+    good[1],
+    { symbol: "DEC", price: 1, note: secret },
+    good[2],
+    { symbol: "dec lower", measurement: "m", measure_id: "x" },
+  ]);
   const badSeqs = [1, 3, 5].map((i) => event.Records[i].kinesis.sequenceNumber);
 
   expect(await handler(event)).toEqual({ batchItemFailures: [] });
@@ -121,7 +140,11 @@ test("undecodable records are logged and counted, never reported or logged in fu
   const everything = [...logs.info.mock.calls, ...logs.warn.mock.calls, ...logs.error.mock.calls].flat().join("\n");
   expect(everything).not.toContain(secret);
   expect(summary()).toMatchObject({ records: 6, UndecodableRecords: 3, FailedRecords: 0 });
-  expect(summary()._aws).toMatchObject({ CloudWatchMetrics: [{ Namespace: "StreamLines/ResultsPusher", Metrics: expect.arrayContaining([{ Name: "UndecodableRecords", Unit: "Count" }]) }] });
+  expect(summary()._aws).toMatchObject({
+    CloudWatchMetrics: [
+      { Namespace: "StreamLines/ResultsPusher", Metrics: expect.arrayContaining([{ Name: "UndecodableRecords", Unit: "Count" }]) },
+    ],
+  });
 });
 
 test("other errors are retried with a bound; what still fails is reported by sequence number, the rest is delivered", async () => {
@@ -140,7 +163,9 @@ test("other errors are retried with a bound; what still fails is reported by seq
   expect(api.attempts("broken")).toBe(3);
   expect(received("broken")).toEqual([]);
   expect(received("fine")).toHaveLength(2);
-  expect(lines(logs.error)).toEqual([expect.objectContaining({ message: "post failed", symbol: "BRK", connectionId: "broken", attempts: 3, httpStatus: 500 })]);
+  expect(lines(logs.error)).toEqual([
+    expect.objectContaining({ message: "post failed", symbol: "BRK", connectionId: "broken", attempts: 3, httpStatus: 500 }),
+  ]);
   expect(await table.itemsOf("broken")).toHaveLength(2); // a 500 is not a 410: the subscription stays
 });
 
@@ -182,7 +207,14 @@ test("a missing configuration fails the whole batch instead of throwing", async 
 
 async function fanOut(symbol: string, connections: number, limit: number): Promise<string[]> {
   const ids = Array.from({ length: connections }, (_, i) => `${symbol.toLowerCase()}-${String(i).padStart(4, "0")}`);
-  await table.put(ids.map((connectionId) => ({ connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600 })));
+  await table.put(
+    ids.map((connectionId) => ({
+      connectionId,
+      symbol,
+      [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol,
+      [table.ttlAttribute]: Math.floor(Date.now() / 1000) + 3600,
+    })),
+  );
   process.env.POST_CONCURRENCY = String(limit);
   try {
     expect(await handler(kinesisEvent([quote(symbol, 0)]))).toEqual({ batchItemFailures: [] });
@@ -270,7 +302,12 @@ test("the delivery ledger forgets its oldest records past its bound", () => {
   ledger.add(["r3"], "c2");
   expect(ledger.size).toBe(4);
   ledger.add(["r4"], "c1");
-  expect([ledger.has("r1", "c1"), ledger.has("r2", "c1"), ledger.has("r3", "c2"), ledger.has("r4", "c1")]).toEqual([false, true, true, true]);
+  expect([ledger.has("r1", "c1"), ledger.has("r2", "c1"), ledger.has("r3", "c2"), ledger.has("r4", "c1")]).toEqual([
+    false,
+    true,
+    true,
+    true,
+  ]);
   expect(ledger.size).toBe(4);
   ledger.forget(["r3", "nope"]);
   expect(ledger.size).toBe(2);

@@ -48,14 +48,33 @@ describe("withRetry", () => {
 
   test("stops at the attempt bound and rethrows the last error", async () => {
     let calls = 0;
-    await expect(withRetry(policy, async (attempt) => { calls++; throw new Error(`try ${attempt}`); })).rejects.toThrow("try 3");
+    await expect(
+      withRetry(policy, async (attempt) => {
+        calls++;
+        throw new Error(`try ${attempt}`);
+      }),
+    ).rejects.toThrow("try 3");
     expect(calls).toBe(3);
   });
 
   test("returns the first success, and does not retry what retryable() refuses", async () => {
-    await expect(withRetry(policy, async (attempt) => { if (attempt < 2) throw new Error("once"); return attempt; })).resolves.toBe(2);
+    await expect(
+      withRetry(policy, async (attempt) => {
+        if (attempt < 2) throw new Error("once");
+        return attempt;
+      }),
+    ).resolves.toBe(2);
     let calls = 0;
-    await expect(withRetry(policy, async () => { calls++; throw new Error("fatal"); }, () => false)).rejects.toThrow("fatal");
+    await expect(
+      withRetry(
+        policy,
+        async () => {
+          calls++;
+          throw new Error("fatal");
+        },
+        () => false,
+      ),
+    ).rejects.toThrow("fatal");
     expect(calls).toBe(1);
   });
 });

@@ -137,7 +137,9 @@ const RULES: Array<[string, "number" | "string" | "object"]> = [
   ["windowStartTime", "number"], // :47
 ];
 function quotationProblems(q: Record<string, unknown>): string[] {
-  const problems = RULES.filter(([key, type]) => typeof q[key] !== type).map(([key, type]) => `${key} is ${typeof q[key]} (${JSON.stringify(q[key])}), the dashboard requires a ${type}`);
+  const problems = RULES.filter(([key, type]) => typeof q[key] !== type).map(
+    ([key, type]) => `${key} is ${typeof q[key]} (${JSON.stringify(q[key])}), the dashboard requires a ${type}`,
+  );
   if (typeof (q.tags as { symbol?: unknown } | undefined)?.symbol !== "string") problems.push("tags.symbol is not a string (:45)"); // :45
   return problems;
 }
@@ -146,15 +148,30 @@ function quotationProblems(q: Record<string, unknown>): string[] {
 const rejected = (connectionId: string) =>
   api.delivered(connectionId).flatMap((frame) => {
     const records = decompressed(frame) as Array<Record<string, unknown>>;
-    return records.flatMap((r) => quotationProblems(Object.fromEntries(Object.entries(r).map(([k, v]) => [camelCase(k), v]))).map((p) => `${String(r.symbol)} ${String(r.measure_id)}: ${p}`));
+    return records.flatMap((r) =>
+      quotationProblems(Object.fromEntries(Object.entries(r).map(([k, v]) => [camelCase(k), v]))).map(
+        (p) => `${String(r.symbol)} ${String(r.measure_id)}: ${p}`,
+      ),
+    );
   });
 
 test("the dashboard's subscribe message is accepted and subscribes every starter ticker", async () => {
   expect(await connectionHandler(websocketEvent("CONNECT", "dash-1"))).toEqual({ statusCode: 200 });
   expect(await connectionHandler(websocketEvent("MESSAGE", "dash-1", subscribeMessage(STARTER_TICKERS)))).toEqual({ statusCode: 200 });
   expect(api.delivered("dash-1")).toEqual([]); // no error frame: success sends nothing
-  expect(await handler(kinesisEvent(STARTER_TICKERS.map((s, i) => ripplesJson(result(s, i, s.includes("/") ? "windowed-crypto-quotation-volumes" : "windowed-stock-quotation-volumes")))))).toEqual({ batchItemFailures: [] });
-  const symbols = api.delivered("dash-1").flatMap(dashboardReceives).map((q) => q?.symbol);
+  expect(
+    await handler(
+      kinesisEvent(
+        STARTER_TICKERS.map((s, i) =>
+          ripplesJson(result(s, i, s.includes("/") ? "windowed-crypto-quotation-volumes" : "windowed-stock-quotation-volumes")),
+        ),
+      ),
+    ),
+  ).toEqual({ batchItemFailures: [] });
+  const symbols = api
+    .delivered("dash-1")
+    .flatMap(dashboardReceives)
+    .map((q) => q?.symbol);
   expect(symbols.sort()).toEqual([...STARTER_TICKERS].sort());
 });
 
@@ -181,7 +198,11 @@ test("times become the epoch nanoseconds the GraphQL path gives; every other fie
   const [first, second] = api.delivered("dash-3").flatMap((f) => decompressed(f) as Array<Record<string, unknown>>);
   // The InfluxDB line protocol stores epochSecond * 1e9 (WindowedQuotationVolumes.scala:36,41); GraphQL reads it back.
   const nanos = (d: Date) => (d.getTime() / 1000) * 1e9;
-  expect(first).toEqual({ ...JSON.parse(ripplesJson(onMinute)), window_start_time: nanos(onMinute.windowStart), window_end_time: nanos(onMinute.windowEnd) });
+  expect(first).toEqual({
+    ...JSON.parse(ripplesJson(onMinute)),
+    window_start_time: nanos(onMinute.windowStart),
+    window_end_time: nanos(onMinute.windowEnd),
+  });
   expect(second.window_end_time).toBe(1_717_425_210_000_000_000);
   expect(second.sum_ask_volume).toBe(1400);
   expect(second.tags).toEqual({ symbol: "MSFT" });
@@ -192,7 +213,8 @@ test("epoch nanoseconds of OffsetDateTime.toString forms; anything else is no da
   expect(epochNanoseconds("2024-06-03T14:30:00.123Z")).toBe(1_717_425_000_123_000_000);
   expect(epochNanoseconds("2024-06-03T16:30+02:00")).toBe(1_717_425_000_000_000_000);
   expect(epochNanoseconds("2024-06-03T09:30:00-05:00")).toBe(1_717_425_000_000_000_000);
-  for (const bad of ["2024-02-30T00:00Z", "2024-06-03T24:00Z", "2024-06-03 14:30Z", "2024-06-03T14:30", "1717425000", ""]) expect([bad, epochNanoseconds(bad)]).toEqual([bad, undefined]);
+  for (const bad of ["2024-02-30T00:00Z", "2024-06-03T24:00Z", "2024-06-03 14:30Z", "2024-06-03T14:30", "1717425000", ""])
+    expect([bad, epochNanoseconds(bad)]).toEqual([bad, undefined]);
 });
 
 test("a record whose time is not a date-time is dropped as undecodable, not sent for the dashboard to reject", async () => {
@@ -200,5 +222,10 @@ test("a record whose time is not a date-time is dropped as undecodable, not sent
   await connectionHandler(websocketEvent("MESSAGE", "dash-4", subscribeMessage(["TSLA"])));
   const bad = ripplesJson(result("TSLA", 0)).replace(/"window_end_time": "[^"]*"/, '"window_end_time": "yesterday"');
   expect(await handler(kinesisEvent([bad, ripplesJson(result("TSLA", 1))]))).toEqual({ batchItemFailures: [] });
-  expect(api.delivered("dash-4").flatMap(dashboardReceives).map((q) => q?.measureId)).toEqual([result("TSLA", 1).measureId]);
+  expect(
+    api
+      .delivered("dash-4")
+      .flatMap(dashboardReceives)
+      .map((q) => q?.measureId),
+  ).toEqual([result("TSLA", 1).measureId]);
 });

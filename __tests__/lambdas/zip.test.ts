@@ -18,7 +18,9 @@ interface ZipFile {
 const yauzl = require("yauzl") as { fromBuffer(b: Buffer, o: { lazyEntries: boolean }, fn: (err: Error | null, z: ZipFile) => void): void };
 
 async function unzip(zip: Buffer): Promise<Array<{ entry: ZipEntry; data: Buffer }>> {
-  const file = await new Promise<ZipFile>((resolve, reject) => yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z))));
+  const file = await new Promise<ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z))),
+  );
   return new Promise((resolve, reject) => {
     const out: Array<{ entry: ZipEntry; data: Buffer }> = [];
     file.on("error", reject);

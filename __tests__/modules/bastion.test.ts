@@ -26,14 +26,34 @@ test("SSH in from each listed CIDR only", () => {
   const json = build();
   const group = refTo(json, "aws_security_group", "id");
   expect(Object.values(byId(json, "aws_vpc_security_group_ingress_rule"))).toEqual([
-    { security_group_id: group, description: "SSH from 203.0.113.7/32", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: "203.0.113.7/32", tags: { Name: "app-dev-bastion-ssh-0" } },
-    { security_group_id: group, description: "SSH from 198.51.100.0/28", ip_protocol: "tcp", from_port: 22, to_port: 22, cidr_ipv4: "198.51.100.0/28", tags: { Name: "app-dev-bastion-ssh-1" } },
+    {
+      security_group_id: group,
+      description: "SSH from 203.0.113.7/32",
+      ip_protocol: "tcp",
+      from_port: 22,
+      to_port: 22,
+      cidr_ipv4: "203.0.113.7/32",
+      tags: { Name: "app-dev-bastion-ssh-0" },
+    },
+    {
+      security_group_id: group,
+      description: "SSH from 198.51.100.0/28",
+      ip_protocol: "tcp",
+      from_port: 22,
+      to_port: 22,
+      cidr_ipv4: "198.51.100.0/28",
+      tags: { Name: "app-dev-bastion-ssh-1" },
+    },
   ]);
 });
 
 test("out: the tunnel ports to their groups, and HTTPS for patching", () => {
   const json = build();
-  const egress = Object.values(byId(json, "aws_vpc_security_group_egress_rule")).map((r) => [r.from_port, r.referenced_security_group_id ?? r.cidr_ipv4, (r.tags as { Name: string }).Name]);
+  const egress = Object.values(byId(json, "aws_vpc_security_group_egress_rule")).map((r) => [
+    r.from_port,
+    r.referenced_security_group_id ?? r.cidr_ipv4,
+    (r.tags as { Name: string }).Name,
+  ]);
   expect(egress.sort()).toEqual([
     [443, "0.0.0.0/0", "app-dev-bastion-https"],
     [8086, "sg-influx", "app-dev-bastion-influxdb"],
@@ -70,7 +90,12 @@ test("its role: Session Manager only, registration scoped to this account's inst
   const account = refTo(json, "aws_caller_identity", "account_id", "data");
   const partition = refTo(json, "aws_partition", "partition", "data");
   expect(granted(json, "app-dev-bastion")).toEqual([
-    { actions: ["ssm:UpdateInstanceInformation"], effect: "Allow", resources: [`arn:${partition}:ec2:eu-central-1:${account}:instance/*`], sid: "SessionManagerRegistration" },
+    {
+      actions: ["ssm:UpdateInstanceInformation"],
+      effect: "Allow",
+      resources: [`arn:${partition}:ec2:eu-central-1:${account}:instance/*`],
+      sid: "SessionManagerRegistration",
+    },
     { actions: [...SESSION_CHANNEL_ACTIONS, ...AGENT_MESSAGE_ACTIONS], effect: "Allow", resources: ["*"], sid: "SessionManagerChannels" },
   ]);
   expect(byId(json, "aws_iam_role_policy_attachment")).toEqual({});

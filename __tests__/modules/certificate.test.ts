@@ -11,7 +11,11 @@ test("certificate, validation record and validation, with the ids callers rely o
   expect(Object.keys(json.resource!.aws_acm_certificate)).toEqual(["certificate"]);
   expect(Object.keys(json.resource!.aws_route53_record)).toEqual(["certificate-validation-record"]);
   expect(Object.keys(json.resource!.aws_acm_certificate_validation)).toEqual(["certificate-validation"]);
-  expect(only(json, "aws_acm_certificate")).toEqual({ domain_name: "app.example.com", validation_method: "DNS", lifecycle: { create_before_destroy: true } });
+  expect(only(json, "aws_acm_certificate")).toEqual({
+    domain_name: "app.example.com",
+    validation_method: "DNS",
+    lifecycle: { create_before_destroy: true },
+  });
   const option = (attr: string) => `\${tolist(aws_acm_certificate.certificate.domain_validation_options).0.${attr}}`;
   expect(only(json, "aws_route53_record")).toEqual({
     zone_id: "Z1",
@@ -21,7 +25,10 @@ test("certificate, validation record and validation, with the ids callers rely o
     ttl: 300,
     allow_overwrite: true,
   });
-  expect(only(json, "aws_acm_certificate_validation")).toEqual({ certificate_arn: refTo(json, "aws_acm_certificate", "arn"), validation_record_fqdns: [refTo(json, "aws_route53_record", "fqdn")] });
+  expect(only(json, "aws_acm_certificate_validation")).toEqual({
+    certificate_arn: refTo(json, "aws_acm_certificate", "arn"),
+    validation_record_fqdns: [refTo(json, "aws_route53_record", "fqdn")],
+  });
   expect(resolved(stack, arn)).toBe(refTo(json, "aws_acm_certificate_validation", "certificate_arn"));
 });
 

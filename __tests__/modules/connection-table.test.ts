@@ -4,9 +4,17 @@ import { CONNECTIONS_BY_SYMBOL_INDEX, SUBSCRIBED_SYMBOL_ATTRIBUTE } from "../../
 import { StackJson } from "../helpers/synth";
 import { KEY_ARN, granted, granteeRole, moduleStack, only, refTo, synth } from "./harness";
 
-const PROPS: ConnectionTableProps = { name: "app-dev-connections", ttlAttribute: "expiresAt", kmsKeyArn: KEY_ARN, deletionProtection: true };
+const PROPS: ConnectionTableProps = {
+  name: "app-dev-connections",
+  ttlAttribute: "expiresAt",
+  kmsKeyArn: KEY_ARN,
+  deletionProtection: true,
+};
 
-function build(use?: (table: ConnectionTable, grantee: ReturnType<typeof granteeRole>) => void, props: Partial<ConnectionTableProps> = {}): StackJson {
+function build(
+  use?: (table: ConnectionTable, grantee: ReturnType<typeof granteeRole>) => void,
+  props: Partial<ConnectionTableProps> = {},
+): StackJson {
   const stack = moduleStack();
   const table = new ConnectionTable(stack, "table", { ...PROPS, ...props });
   if (use) use(table, granteeRole(stack));
@@ -26,7 +34,9 @@ test("on-demand table keyed by connection and symbol, with a keys-only index by 
       { name: "symbol", type: "S" },
       { name: SUBSCRIBED_SYMBOL_ATTRIBUTE, type: "S" },
     ],
-    global_secondary_index: [{ name: CONNECTIONS_BY_SYMBOL_INDEX, hash_key: SUBSCRIBED_SYMBOL_ATTRIBUTE, range_key: "connectionId", projection_type: "KEYS_ONLY" }],
+    global_secondary_index: [
+      { name: CONNECTIONS_BY_SYMBOL_INDEX, hash_key: SUBSCRIBED_SYMBOL_ATTRIBUTE, range_key: "connectionId", projection_type: "KEYS_ONLY" },
+    ],
     ttl: { attribute_name: "expiresAt", enabled: true },
     point_in_time_recovery: { enabled: true },
     server_side_encryption: { enabled: true, kms_key_arn: KEY_ARN },
@@ -41,7 +51,11 @@ test("deletion protection follows the setting", () => {
 test("read-write: items of the table, and decrypt", () => {
   const json = build((t, g) => t.grantReadWrite(g));
   expect(granted(json)).toEqual([
-    { actions: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"], effect: "Allow", resources: [refTo(json, "aws_dynamodb_table", "arn")] },
+    {
+      actions: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_dynamodb_table", "arn")],
+    },
     DECRYPT,
   ]);
 });
@@ -49,7 +63,11 @@ test("read-write: items of the table, and decrypt", () => {
 test("query by symbol: the index only, not the table", () => {
   const json = build((t, g) => t.grantQueryIndex(g));
   expect(granted(json)).toEqual([
-    { actions: ["dynamodb:Query"], effect: "Allow", resources: [`${refTo(json, "aws_dynamodb_table", "arn")}/index/${CONNECTIONS_BY_SYMBOL_INDEX}`] },
+    {
+      actions: ["dynamodb:Query"],
+      effect: "Allow",
+      resources: [`${refTo(json, "aws_dynamodb_table", "arn")}/index/${CONNECTIONS_BY_SYMBOL_INDEX}`],
+    },
     DECRYPT,
   ]);
 });
@@ -57,7 +75,11 @@ test("query by symbol: the index only, not the table", () => {
 test("deleting connections: find and delete on the table; no writes of new items", () => {
   const json = build((t, g) => t.grantDeleteConnections(g));
   expect(granted(json)).toEqual([
-    { actions: ["dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"], effect: "Allow", resources: [refTo(json, "aws_dynamodb_table", "arn")] },
+    {
+      actions: ["dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_dynamodb_table", "arn")],
+    },
     DECRYPT,
   ]);
 });

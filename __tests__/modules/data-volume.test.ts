@@ -53,11 +53,21 @@ describe("EBS", () => {
       policy_details: {
         resource_types: ["VOLUME"],
         target_tags: { "snapshot-policy": "app-dev-influx-data" },
-        schedule: [{ name: "daily kept 7 days", create_rule: { interval: 24, interval_unit: "HOURS", times: ["03:00"] }, retain_rule: { count: 7 }, copy_tags: true }],
+        schedule: [
+          {
+            name: "daily kept 7 days",
+            create_rule: { interval: 24, interval_unit: "HOURS", times: ["03:00"] },
+            retain_rule: { count: 7 },
+            copy_tags: true,
+          },
+        ],
       },
     });
     const partition = refTo(json, "aws_partition", "partition", "data");
-    expect(only(json, "aws_iam_role_policy_attachment")).toEqual({ role: refTo(json, "aws_iam_role", "name"), policy_arn: `arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole` });
+    expect(only(json, "aws_iam_role_policy_attachment")).toEqual({
+      role: refTo(json, "aws_iam_role", "name"),
+      policy_arn: `arn:${partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole`,
+    });
     expect(granted(json, "app-dev-dlm")).toEqual([]);
   });
 });
@@ -89,23 +99,40 @@ describe("EFS", () => {
   test("the file-system policy denies every client action without TLS or outside the access point", () => {
     const { json } = build(efs);
     const fs = refTo(json, "aws_efs_file_system", "arn");
-    const deny = (sid: string, condition: unknown) => ({ sid, effect: "Deny", principals: [{ type: "AWS", identifiers: ["*"] }], actions: [...EFS_CLIENT_ACTIONS], resources: [fs], condition });
+    const deny = (sid: string, condition: unknown) => ({
+      sid,
+      effect: "Deny",
+      principals: [{ type: "AWS", identifiers: ["*"] }],
+      actions: [...EFS_CLIENT_ACTIONS],
+      resources: [fs],
+      condition,
+    });
     expect(Object.values(dataById(json, "aws_iam_policy_document"))[0].statement).toEqual([
       deny("DenyWithoutTls", [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }]),
-      deny("DenyOutsideTheAccessPoint", [{ test: "StringNotEquals", variable: "elasticfilesystem:AccessPointArn", values: [refTo(json, "aws_efs_access_point", "arn")] }]),
+      deny("DenyOutsideTheAccessPoint", [
+        { test: "StringNotEquals", variable: "elasticfilesystem:AccessPointArn", values: [refTo(json, "aws_efs_access_point", "arn")] },
+      ]),
     ]);
-    expect(only(json, "aws_efs_file_system_policy")).toEqual({ file_system_id: refTo(json, "aws_efs_file_system", "id"), policy: refTo(json, "aws_iam_policy_document", "json", "data") });
+    expect(only(json, "aws_efs_file_system_policy")).toEqual({
+      file_system_id: refTo(json, "aws_efs_file_system", "id"),
+      policy: refTo(json, "aws_iam_policy_document", "json", "data"),
+    });
   });
 
   test("snapshots on EFS mean AWS Backup", () => {
     const { json } = build({ ...efs, snapshots: { retainDays: 7, timeUtc: "03:00", roleName: "app-dev-dlm" } });
-    expect(only(json, "aws_efs_backup_policy")).toEqual({ file_system_id: refTo(json, "aws_efs_file_system", "id"), backup_policy: { status: "ENABLED" } });
+    expect(only(json, "aws_efs_backup_policy")).toEqual({
+      file_system_id: refTo(json, "aws_efs_file_system", "id"),
+      backup_policy: { status: "ENABLED" },
+    });
     expect(byId(json, "aws_dlm_lifecycle_policy")).toEqual({});
   });
 
   test("the emulator switch drops the policy, with a warning", () => {
     const { json, stack } = build({ ...efs, efsFileSystemPolicy: false });
     expect(byId(json, "aws_efs_file_system_policy")).toEqual({});
-    expect(warnings(stack)).toEqual(["app-dev-influx-data: no EFS file-system policy (TLS and the access point are not enforced): efsFileSystemPolicy is off, which is only for an emulator."]);
+    expect(warnings(stack)).toEqual([
+      "app-dev-influx-data: no EFS file-system policy (TLS and the access point are not enforced): efsFileSystemPolicy is off, which is only for an emulator.",
+    ]);
   });
 });

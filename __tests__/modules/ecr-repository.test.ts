@@ -5,7 +5,12 @@ import { KEY_ARN, granted, granteeRole, moduleStack, only, refTo, synth } from "
 
 function build(grant = false) {
   const stack = moduleStack();
-  const repository = new ImageRepository(stack, "repository", { name: "app-dev-ingest", kmsKeyArn: KEY_ARN, keepLastImages: 10, forceDelete: false });
+  const repository = new ImageRepository(stack, "repository", {
+    name: "app-dev-ingest",
+    kmsKeyArn: KEY_ARN,
+    keepLastImages: 10,
+    forceDelete: false,
+  });
   if (grant) repository.grantPull(granteeRole(stack));
   return synth(stack);
 }
@@ -33,7 +38,11 @@ test("the lifecycle expires only hook-built tags and untagged images beyond the 
 test("pull: layer and image reads on this repository; the token call on * (it has no resource type)", () => {
   const json = build(true);
   expect(granted(json)).toEqual([
-    { actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], effect: "Allow", resources: [refTo(json, "aws_ecr_repository", "arn")] },
+    {
+      actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_ecr_repository", "arn")],
+    },
     { actions: ["ecr:GetAuthorizationToken"], effect: "Allow", resources: ["*"] },
   ]);
 });

@@ -33,14 +33,31 @@ const egressRules = (build: (scope: Construct) => void): Record<string, Json> =>
 describe("FargateService egressTo", () => {
   test("one rule per given group, on its port, besides HTTPS; the id and Name tag follow the entry", () => {
     const rules = egressRules((scope) => {
-      new FargateService(scope, "worker", props({
-        egressTo: [influxClientEgress(8086, "sg-influx"), { name: "cache", port: 6379, securityGroupId: "sg-cache", description: "Redis (TCP 6379)" }],
-      }));
+      new FargateService(
+        scope,
+        "worker",
+        props({
+          egressTo: [
+            influxClientEgress(8086, "sg-influx"),
+            { name: "cache", port: 6379, securityGroupId: "sg-cache", description: "Redis (TCP 6379)" },
+          ],
+        }),
+      );
     });
     const byId = Object.fromEntries(Object.values(rules).map((r) => [(r.tags as Json).Name, r]));
     expect(Object.keys(byId).sort()).toEqual(["t-dev-worker-cache", "t-dev-worker-https", "t-dev-worker-influxdb"]);
-    expect(byId["t-dev-worker-influxdb"]).toMatchObject({ from_port: 8086, to_port: 8086, referenced_security_group_id: "sg-influx", description: "InfluxDB (TCP 8086)" });
-    expect(byId["t-dev-worker-cache"]).toMatchObject({ from_port: 6379, to_port: 6379, referenced_security_group_id: "sg-cache", description: "Redis (TCP 6379)" });
+    expect(byId["t-dev-worker-influxdb"]).toMatchObject({
+      from_port: 8086,
+      to_port: 8086,
+      referenced_security_group_id: "sg-influx",
+      description: "InfluxDB (TCP 8086)",
+    });
+    expect(byId["t-dev-worker-cache"]).toMatchObject({
+      from_port: 6379,
+      to_port: 6379,
+      referenced_security_group_id: "sg-cache",
+      description: "Redis (TCP 6379)",
+    });
     // InfluxDB's rule keeps the id it had as influxEgress, so its Terraform address does not move.
     expect(Object.keys(rules).some((id) => id.startsWith("worker_egress-influx_"))).toBe(true);
   });
@@ -52,7 +69,14 @@ describe("FargateService egressTo", () => {
 
   test("an existing security group's owner adds the rules: egressTo is refused", () => {
     expect(() =>
-      Testing.synthScope((scope) => void new FargateService(scope, "worker", props({ securityGroupId: "sg-owned", egressTo: [influxClientEgress(8086, "sg-influx")] }))),
+      Testing.synthScope(
+        (scope) =>
+          void new FargateService(
+            scope,
+            "worker",
+            props({ securityGroupId: "sg-owned", egressTo: [influxClientEgress(8086, "sg-influx")] }),
+          ),
+      ),
     ).toThrow("FargateService t-dev-worker: with an existing security group its owner adds the rules (no egressTo or load balancer)");
   });
 });

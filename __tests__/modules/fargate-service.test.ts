@@ -12,7 +12,12 @@ const NAME = "app-dev-ingest";
 const CLUSTER = { arn: "arn:aws:ecs:eu-central-1:111122223333:cluster/app-dev", name: "app-dev" };
 
 function baseProps(stack: TerraformStack): FargateServiceProps {
-  const repository = new ImageRepository(stack, "repository", { name: "app-dev-ingest", kmsKeyArn: KEY_ARN, keepLastImages: 5, forceDelete: true });
+  const repository = new ImageRepository(stack, "repository", {
+    name: "app-dev-ingest",
+    kmsKeyArn: KEY_ARN,
+    keepLastImages: 5,
+    forceDelete: true,
+  });
   return {
     name: NAME,
     containerName: "ingest",
@@ -35,7 +40,10 @@ function baseProps(stack: TerraformStack): FargateServiceProps {
   };
 }
 
-function build(props: (stack: TerraformStack) => Partial<FargateServiceProps> = () => ({}), use?: (s: FargateService, stack: TerraformStack) => void) {
+function build(
+  props: (stack: TerraformStack) => Partial<FargateServiceProps> = () => ({}),
+  use?: (s: FargateService, stack: TerraformStack) => void,
+) {
   const stack = moduleStack();
   const service = new FargateService(stack, "service", { ...baseProps(stack), ...props(stack) });
   use?.(service, stack);
@@ -43,18 +51,28 @@ function build(props: (stack: TerraformStack) => Partial<FargateServiceProps> = 
 }
 
 const role = (json: StackJson, name: string) => Object.values(byId(json, "aws_iam_role")).find((r) => r.name === name)!;
-const containers = (json: StackJson) => JSON.parse(String(only(json, "aws_ecs_task_definition").container_definitions)) as Array<Record<string, unknown>>;
-const secret = (stack: TerraformStack, id: string) => new EmptySecret(stack, id, { name: `app-dev/${id}`, description: id, kmsKeyArn: KEY_ARN, recoveryWindowDays: 0 });
+const containers = (json: StackJson) =>
+  JSON.parse(String(only(json, "aws_ecs_task_definition").container_definitions)) as Array<Record<string, unknown>>;
+const secret = (stack: TerraformStack, id: string) =>
+  new EmptySecret(stack, id, { name: `app-dev/${id}`, description: id, kmsKeyArn: KEY_ARN, recoveryWindowDays: 0 });
 const logStatement = (json: StackJson) => {
   const arn = refTo(json, "aws_cloudwatch_log_group", "arn");
-  return { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], effect: "Allow", resources: [arn, `${arn}:log-stream:*`] };
+  return {
+    actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+    effect: "Allow",
+    resources: [arn, `${arn}:log-stream:*`],
+  };
 };
 
 describe("the execution role", () => {
   test("pulls from the service's own repository and writes its own log group, nothing else", () => {
     const { json } = build();
     expect(granted(json, `${NAME}-execution`)).toEqual([
-      { actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], effect: "Allow", resources: [refTo(json, "aws_ecr_repository", "arn")] },
+      {
+        actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        effect: "Allow",
+        resources: [refTo(json, "aws_ecr_repository", "arn")],
+      },
       { actions: ["ecr:GetAuthorizationToken"], effect: "Allow", resources: ["*"] },
       logStatement(json),
     ]);
@@ -64,14 +82,22 @@ describe("the execution role", () => {
   test("reads each secret once however many variables it fills, and decrypts it with the key", () => {
     const { json } = build((stack) => {
       const db = secret(stack, "db");
-      return { secrets: { DB_USER: { secret: db, jsonKey: "user" }, DB_PASSWORD: { secret: db, jsonKey: "password" }, API_TOKEN: { secret: secret(stack, "token") } } };
+      return {
+        secrets: {
+          DB_USER: { secret: db, jsonKey: "user" },
+          DB_PASSWORD: { secret: db, jsonKey: "password" },
+          API_TOKEN: { secret: secret(stack, "token") },
+        },
+      };
     });
     const statements = granted(json, `${NAME}-execution`);
     expect(statements.slice(3)).toEqual([
       {
         actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
         effect: "Allow",
-        resources: Object.keys(byId(json, "aws_secretsmanager_secret")).map((id) => `\${aws_secretsmanager_secret.${id}.arn}`).sort(),
+        resources: Object.keys(byId(json, "aws_secretsmanager_secret"))
+          .map((id) => `\${aws_secretsmanager_secret.${id}.arn}`)
+          .sort(),
       },
       { actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] },
     ]);
@@ -81,8 +107,12 @@ describe("the execution role", () => {
 describe("the task role", () => {
   test("trusts only ECS tasks of this account and region, and grants nothing by itself", () => {
     const { json } = build();
-    expect(trustOf(json, `${NAME}-task`)).toEqual(serviceTrust(json, "ecs-tasks.amazonaws.com", (partition, account) => `arn:${partition}:ecs:eu-central-1:${account}:*`));
-    expect(trustOf(json, `${NAME}-execution`)).toEqual([{ effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }] }]);
+    expect(trustOf(json, `${NAME}-task`)).toEqual(
+      serviceTrust(json, "ecs-tasks.amazonaws.com", (partition, account) => `arn:${partition}:ecs:eu-central-1:${account}:*`),
+    );
+    expect(trustOf(json, `${NAME}-execution`)).toEqual([
+      { effect: "Allow", actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }] },
+    ]);
     expect(granted(json, `${NAME}-task`)).toEqual([]);
     expect(Object.values(byId(json, "aws_iam_role_policy")).map((p) => p.name)).toEqual([`${NAME}-execution-policy`]);
   });
@@ -97,11 +127,20 @@ describe("the task role", () => {
     const sessions = `\${aws_cloudwatch_log_group.${Object.keys(byId(json, "aws_cloudwatch_log_group")).find((id) => id.startsWith("exec-sessions"))}.arn}`;
     expect(granted(json, `${NAME}-task`)).toEqual([
       {
-        actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        actions: [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
         effect: "Allow",
         resources: ["*"],
       },
-      { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], effect: "Allow", resources: [sessions, `${sessions}:log-stream:*`] },
+      {
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        effect: "Allow",
+        resources: [sessions, `${sessions}:log-stream:*`],
+      },
       { actions: ["logs:DescribeLogGroups"], effect: "Allow", resources: [`arn:${partition}:logs:eu-central-1:${account}:log-group:*`] },
     ]);
     expect(containers(json)[0].linuxParameters).toEqual({ initProcessEnabled: true });
@@ -109,7 +148,13 @@ describe("the task role", () => {
   });
 
   test("an EFS volume: mount and write on the file system, only through its access point, over TLS with IAM", () => {
-    const efsVolume = { fileSystemId: "fs-1", fileSystemArn: "arn:aws:elasticfilesystem:eu-central-1:1:file-system/fs-1", accessPointId: "fsap-1", accessPointArn: "arn:aws:elasticfilesystem:eu-central-1:1:access-point/fsap-1", containerPath: "/var/lib/influxdb2" };
+    const efsVolume = {
+      fileSystemId: "fs-1",
+      fileSystemArn: "arn:aws:elasticfilesystem:eu-central-1:1:file-system/fs-1",
+      accessPointId: "fsap-1",
+      accessPointArn: "arn:aws:elasticfilesystem:eu-central-1:1:access-point/fsap-1",
+      containerPath: "/var/lib/influxdb2",
+    };
     const { json } = build(() => ({ efsVolume }));
     expect(granted(json, `${NAME}-task`)).toEqual([
       {
@@ -120,7 +165,14 @@ describe("the task role", () => {
       },
     ]);
     expect(only(json, "aws_ecs_task_definition").volume).toEqual([
-      { name: "data", efs_volume_configuration: { file_system_id: "fs-1", transit_encryption: "ENABLED", authorization_config: { access_point_id: "fsap-1", iam: "ENABLED" } } },
+      {
+        name: "data",
+        efs_volume_configuration: {
+          file_system_id: "fs-1",
+          transit_encryption: "ENABLED",
+          authorization_config: { access_point_id: "fsap-1", iam: "ENABLED" },
+        },
+      },
     ]);
     expect(containers(json)[0].mountPoints).toEqual([{ sourceVolume: "data", containerPath: "/var/lib/influxdb2", readOnly: false }]);
   });
@@ -138,7 +190,10 @@ describe("the task definition", () => {
       memory: "1024",
       runtime_platform: { operating_system_family: "LINUX", cpu_architecture: "ARM64" },
     });
-    expect([definition.execution_role_arn, definition.task_role_arn]).toEqual([resolved(stack, service.executionRole.arn), resolved(stack, service.taskRole.arn)]);
+    expect([definition.execution_role_arn, definition.task_role_arn]).toEqual([
+      resolved(stack, service.executionRole.arn),
+      resolved(stack, service.taskRole.arn),
+    ]);
     expect(new Set([definition.execution_role_arn, definition.task_role_arn]).size).toBe(2);
     expect(definition.volume).toBeUndefined();
     const image = resolved(stack, service.image);
@@ -152,7 +207,14 @@ describe("the task definition", () => {
           { name: "B_SETTING", value: "b" },
         ],
         secrets: [{ name: "TOKEN", valueFrom: `${refTo(json, "aws_secretsmanager_secret", "arn")}:value::` }],
-        logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": refTo(json, "aws_cloudwatch_log_group", "name"), "awslogs-region": "eu-central-1", "awslogs-stream-prefix": "ingest" } },
+        logConfiguration: {
+          logDriver: "awslogs",
+          options: {
+            "awslogs-group": refTo(json, "aws_cloudwatch_log_group", "name"),
+            "awslogs-region": "eu-central-1",
+            "awslogs-stream-prefix": "ingest",
+          },
+        },
       },
     ]);
     expect(image).toBe(`${refTo(json, "aws_ecr_repository", "repository_url")}:ctx-0123456789abcdef`);
@@ -177,25 +239,57 @@ describe("the task definition", () => {
 
   test("a health check passes through in ECS's terms", () => {
     const healthCheck = { command: ["CMD", "/healthcheck"], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 60 };
-    expect(containers(build(() => ({ healthCheck })).json)[0].healthCheck).toEqual({ command: ["CMD", "/healthcheck"], interval: 30, timeout: 5, retries: 3, startPeriod: 60 });
+    expect(containers(build(() => ({ healthCheck })).json)[0].healthCheck).toEqual({
+      command: ["CMD", "/healthcheck"],
+      interval: 30,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 60,
+    });
   });
 });
 
 describe("refused settings", () => {
   const lbAttachment = { targetGroupArn: "tg", sourceSecurityGroupId: "sg-alb", dependsOn: [], admit: () => undefined };
   test.each([
-    ["a load balancer without a port", () => ({ loadBalancer: lbAttachment }), `FargateService ${NAME}: a load balancer or service discovery needs a port`],
-    ["service discovery without a port", () => ({ serviceDiscovery: { namespaceId: "ns-1", name: "ingest" } }), `FargateService ${NAME}: a load balancer or service discovery needs a port`],
-    ["a load balancer with an existing security group", () => ({ port: 80, loadBalancer: lbAttachment, securityGroupId: "sg-1" }), `FargateService ${NAME}: with an existing security group its owner adds the rules (no egressTo or load balancer)`],
-    ["ECS Exec with a read-only root", () => ({ executeCommand: true, readonlyRootFilesystem: { writablePaths: [] } }), `FargateService ${NAME}: ECS Exec does not work with a read-only root file system (its agent writes there)`],
-    ["a health check that is not CMD or CMD-SHELL", () => ({ healthCheck: { command: ["curl", "x"], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } }), `FargateService ${NAME}: a health check command starts with CMD or CMD-SHELL, not curl`],
-    ["an empty environment value", () => ({ environment: { SET: "x", EMPTY: "" } }), `fargate-service ${NAME}: empty environment value for EMPTY; ECS drops empty values, so leave the variable out or give it a value`],
+    [
+      "a load balancer without a port",
+      () => ({ loadBalancer: lbAttachment }),
+      `FargateService ${NAME}: a load balancer or service discovery needs a port`,
+    ],
+    [
+      "service discovery without a port",
+      () => ({ serviceDiscovery: { namespaceId: "ns-1", name: "ingest" } }),
+      `FargateService ${NAME}: a load balancer or service discovery needs a port`,
+    ],
+    [
+      "a load balancer with an existing security group",
+      () => ({ port: 80, loadBalancer: lbAttachment, securityGroupId: "sg-1" }),
+      `FargateService ${NAME}: with an existing security group its owner adds the rules (no egressTo or load balancer)`,
+    ],
+    [
+      "ECS Exec with a read-only root",
+      () => ({ executeCommand: true, readonlyRootFilesystem: { writablePaths: [] } }),
+      `FargateService ${NAME}: ECS Exec does not work with a read-only root file system (its agent writes there)`,
+    ],
+    [
+      "a health check that is not CMD or CMD-SHELL",
+      () => ({ healthCheck: { command: ["curl", "x"], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 } }),
+      `FargateService ${NAME}: a health check command starts with CMD or CMD-SHELL, not curl`,
+    ],
+    [
+      "an empty environment value",
+      () => ({ environment: { SET: "x", EMPTY: "" } }),
+      `fargate-service ${NAME}: empty environment value for EMPTY; ECS drops empty values, so leave the variable out or give it a value`,
+    ],
   ])("%s", (_, props, message) => {
     expect(() => build(props as () => Partial<FargateServiceProps>)).toThrow(message);
   });
 
   test("autoscaling without ignoreDesiredCount", () => {
-    expect(() => build(undefined, (s) => s.autoscaleOnCpu({ min: 1, max: 2, targetCpuPercent: 60 }))).toThrow(`FargateService ${NAME}: autoscaling needs ignoreDesiredCount`);
+    expect(() => build(undefined, (s) => s.autoscaleOnCpu({ min: 1, max: 2, targetCpuPercent: 60 }))).toThrow(
+      `FargateService ${NAME}: autoscaling needs ignoreDesiredCount`,
+    );
   });
 });
 
@@ -205,15 +299,35 @@ describe("network", () => {
     const group = refTo(json, "aws_security_group", "id");
     expect(only(json, "aws_security_group")).toMatchObject({ name: NAME, vpc_id: "vpc-1", tags: { Name: NAME } });
     expect(Object.values(byId(json, "aws_vpc_security_group_egress_rule"))).toEqual([
-      { security_group_id: group, description: "HTTPS to AWS APIs and external market-data endpoints", ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "0.0.0.0/0", tags: { Name: `${NAME}-https` } },
+      {
+        security_group_id: group,
+        description: "HTTPS to AWS APIs and external market-data endpoints",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+        cidr_ipv4: "0.0.0.0/0",
+        tags: { Name: `${NAME}-https` },
+      },
     ]);
     expect(byId(json, "aws_vpc_security_group_ingress_rule")).toEqual({});
-    expect(only(json, "aws_ecs_service").network_configuration).toEqual({ subnets: ["subnet-a", "subnet-b"], security_groups: [group], assign_public_ip: false });
+    expect(only(json, "aws_ecs_service").network_configuration).toEqual({
+      subnets: ["subnet-a", "subnet-b"],
+      security_groups: [group],
+      assign_public_ip: false,
+    });
   });
 
   test("behind a load balancer: in from its group on the container port, and the balancer admits the group", () => {
     const admitted: Array<[unknown, number]> = [];
-    const { json, stack } = build(() => ({ port: 8080, loadBalancer: { targetGroupArn: "arn:tg", sourceSecurityGroupId: "sg-alb", dependsOn: [], admit: (sg, port) => admitted.push([sg, port]) } }));
+    const { json, stack } = build(() => ({
+      port: 8080,
+      loadBalancer: {
+        targetGroupArn: "arn:tg",
+        sourceSecurityGroupId: "sg-alb",
+        dependsOn: [],
+        admit: (sg, port) => admitted.push([sg, port]),
+      },
+    }));
     const group = refTo(json, "aws_security_group", "id");
     expect(only(json, "aws_vpc_security_group_ingress_rule")).toEqual({
       security_group_id: group,
@@ -225,7 +339,10 @@ describe("network", () => {
       tags: { Name: `${NAME}-from-load-balancer` },
     });
     expect(admitted.map(([sg, port]) => [resolved(stack, sg), port])).toEqual([[group, 8080]]);
-    expect(only(json, "aws_ecs_service")).toMatchObject({ load_balancer: [{ target_group_arn: "arn:tg", container_name: "ingest", container_port: 8080 }], health_check_grace_period_seconds: 60 });
+    expect(only(json, "aws_ecs_service")).toMatchObject({
+      load_balancer: [{ target_group_arn: "arn:tg", container_name: "ingest", container_port: 8080 }],
+      health_check_grace_period_seconds: 60,
+    });
     expect(containers(json)[0].portMappings).toEqual([{ containerPort: 8080, protocol: "tcp" }]);
   });
 
@@ -238,12 +355,21 @@ describe("network", () => {
       health_check_custom_config: { failure_threshold: 1 },
       force_destroy: true,
     });
-    expect(only(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({ from_port: 8086, to_port: 8086, cidr_ipv4: "10.0.0.0/16", tags: { Name: `${NAME}-from-vpc` } });
+    expect(only(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({
+      from_port: 8086,
+      to_port: 8086,
+      cidr_ipv4: "10.0.0.0/16",
+      tags: { Name: `${NAME}-from-vpc` },
+    });
     expect(only(json, "aws_ecs_service").service_registries).toEqual({ registry_arn: refTo(json, "aws_service_discovery_service", "arn") });
   });
 
   test("an existing security group: none of its own, and no rules added to the given one", () => {
-    const { json } = build(() => ({ port: 8086, securityGroupId: "sg-shared", serviceDiscovery: { namespaceId: "ns-1", name: "influxdb", vpcCidr: "10.0.0.0/16" } }));
+    const { json } = build(() => ({
+      port: 8086,
+      securityGroupId: "sg-shared",
+      serviceDiscovery: { namespaceId: "ns-1", name: "influxdb", vpcCidr: "10.0.0.0/16" },
+    }));
     expect(byId(json, "aws_security_group")).toEqual({});
     expect(byId(json, "aws_vpc_security_group_ingress_rule")).toEqual({});
     expect(byId(json, "aws_vpc_security_group_egress_rule")).toEqual({});
@@ -271,7 +397,10 @@ describe("the service", () => {
   });
 
   test("with ignoreDesiredCount, Terraform leaves the count to the schedule or autoscaling, which targets CPU", () => {
-    const { json } = build(() => ({ ignoreDesiredCount: true }), (s) => s.autoscaleOnCpu({ min: 1, max: 4, targetCpuPercent: 60 }));
+    const { json } = build(
+      () => ({ ignoreDesiredCount: true }),
+      (s) => s.autoscaleOnCpu({ min: 1, max: 4, targetCpuPercent: 60 }),
+    );
     expect(only(json, "aws_ecs_service").lifecycle).toEqual({ ignore_changes: ["desired_count"] });
     expect(only(json, "aws_appautoscaling_target")).toEqual({
       service_namespace: "ecs",

@@ -17,7 +17,15 @@ function build(use?: (grafana: Grafana) => void): StackJson {
     cluster: { arn: "arn:aws:ecs:eu-central-1:111122223333:cluster/app-dev", name: "app-dev" },
     vpcId: "vpc-1",
     subnetIds: ["subnet-a"],
-    image: { repository: new ImageRepository(stack, "repository", { name: "app-dev-grafana", kmsKeyArn: KEY_ARN, keepLastImages: 5, forceDelete: true }), tag: "ctx-0123456789abcdef" },
+    image: {
+      repository: new ImageRepository(stack, "repository", {
+        name: "app-dev-grafana",
+        kmsKeyArn: KEY_ARN,
+        keepLastImages: 5,
+        forceDelete: true,
+      }),
+      tag: "ctx-0123456789abcdef",
+    },
     cpu: 256,
     memory: 512,
     port: 3000,
@@ -27,7 +35,12 @@ function build(use?: (grafana: Grafana) => void): StackJson {
       bucket: "ripples",
       port: 8086,
       securityGroupId: "sg-influx",
-      readToken: new EmptySecret(stack, "read-token", { name: "app-dev/influxdb-read-token", description: "read", kmsKeyArn: KEY_ARN, recoveryWindowDays: 0 }),
+      readToken: new EmptySecret(stack, "read-token", {
+        name: "app-dev/influxdb-read-token",
+        description: "read",
+        kmsKeyArn: KEY_ARN,
+        recoveryWindowDays: 0,
+      }),
     },
     logs: { groupName: "/app/dev/grafana", retentionDays: 14, kmsKeyArn: KEY_ARN },
     adminSecret: { name: "app-dev/grafana-admin-password", kmsKeyArn: KEY_ARN, recoveryWindowDays: 7 },
@@ -43,14 +56,24 @@ beforeAll(() => {
   json = build();
 });
 
-const secretArn = (json: StackJson, name: string) => `\${aws_secretsmanager_secret.${Object.entries(byId(json, "aws_secretsmanager_secret")).find(([, s]) => s.name === name)![0]}.arn}`;
+const secretArn = (json: StackJson, name: string) =>
+  `\${aws_secretsmanager_secret.${Object.entries(byId(json, "aws_secretsmanager_secret")).find(([, s]) => s.name === name)![0]}.arn}`;
 
 test("the admin password: generated into its secret through the write-only attribute, never in state", () => {
   const admin = secretArn(json, "app-dev/grafana-admin-password");
   const version = only(json, "aws_secretsmanager_secret_version");
-  expect(version).toEqual({ secret_id: admin, secret_string_wo: expect.stringMatching(/^\$\{ephemeral\.aws_secretsmanager_random_password\.\w+\.random_password\}$/), secret_string_wo_version: ADMIN_PASSWORD_VERSION });
-  expect(Object.values((json.ephemeral as Record<string, Record<string, unknown>>).aws_secretsmanager_random_password)).toEqual([{ password_length: 32, exclude_punctuation: true }]);
-  expect(Object.values(byId(json, "aws_secretsmanager_secret")).find((s) => s.name === "app-dev/grafana-admin-password")).toMatchObject({ kms_key_id: KEY_ARN, recovery_window_in_days: 7 });
+  expect(version).toEqual({
+    secret_id: admin,
+    secret_string_wo: expect.stringMatching(/^\$\{ephemeral\.aws_secretsmanager_random_password\.\w+\.random_password\}$/),
+    secret_string_wo_version: ADMIN_PASSWORD_VERSION,
+  });
+  expect(Object.values((json.ephemeral as Record<string, Record<string, unknown>>).aws_secretsmanager_random_password)).toEqual([
+    { password_length: 32, exclude_punctuation: true },
+  ]);
+  expect(Object.values(byId(json, "aws_secretsmanager_secret")).find((s) => s.name === "app-dev/grafana-admin-password")).toMatchObject({
+    kms_key_id: KEY_ARN,
+    recovery_window_in_days: 7,
+  });
   expect(checkClearTextSecrets(json)).toEqual([]);
 });
 
@@ -63,12 +86,23 @@ test("the execution role reads exactly the admin password and the InfluxDB read 
       resources: [secretArn(json, "app-dev/grafana-admin-password"), secretArn(json, "app-dev/influxdb-read-token")].sort(),
     },
   ]);
-  expect(statements.filter((s) => s.actions.some((a) => a.startsWith("kms:")))).toEqual([{ actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] }]);
+  expect(statements.filter((s) => s.actions.some((a) => a.startsWith("kms:")))).toEqual([
+    { actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] },
+  ]);
 });
 
 test("the task role: ECS Exec channels only (operators port-forward to the UI)", () => {
   expect(granted(json, `${NAME}-task`)).toEqual([
-    { actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], effect: "Allow", resources: ["*"] },
+    {
+      actions: [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ],
+      effect: "Allow",
+      resources: ["*"],
+    },
   ]);
 });
 
@@ -88,7 +122,12 @@ test("one task, no anonymous access, the data source settings, and secrets by re
     { name: "GF_SECURITY_ADMIN_PASSWORD", valueFrom: secretArn(json, "app-dev/grafana-admin-password") },
     { name: "INFLUX_READ_TOKEN", valueFrom: secretArn(json, "app-dev/influxdb-read-token") },
   ]);
-  expect(only(json, "aws_ecs_service")).toMatchObject({ desired_count: 1, deployment_minimum_healthy_percent: 0, deployment_maximum_percent: 100, enable_execute_command: true });
+  expect(only(json, "aws_ecs_service")).toMatchObject({
+    desired_count: 1,
+    deployment_minimum_healthy_percent: 0,
+    deployment_maximum_percent: 100,
+    enable_execute_command: true,
+  });
 });
 
 test("no ingress until a client is admitted; then its group on the UI port only", () => {

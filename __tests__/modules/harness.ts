@@ -49,7 +49,11 @@ export function trustOf(json: StackJson, role: string): Array<Record<string, unk
  * The one trust statement a service role gets: `service` may assume it, with a confused-deputy guard on
  * this stack's account and, when given, on the ARNs of the resources that assume it.
  */
-export function serviceTrust(json: StackJson, service: string, sourceArn?: (partition: string, account: string) => string): Array<Record<string, unknown>> {
+export function serviceTrust(
+  json: StackJson,
+  service: string,
+  sourceArn?: (partition: string, account: string) => string,
+): Array<Record<string, unknown>> {
   const account = refTo(json, "aws_caller_identity", "account_id", "data");
   const partition = refTo(json, "aws_partition", "partition", "data");
   return [
@@ -79,5 +83,9 @@ export function resolved(stack: TerraformStack, value: unknown): unknown {
 
 /** Synth warnings (Annotations) the stack's constructs added. */
 export function warnings(stack: TerraformStack): unknown[] {
-  return stack.node.findAll().flatMap((c) => c.node.metadata).filter((m) => m.type === "@cdktf/warn").map((m) => m.data);
+  return stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === "@cdktf/warn")
+    .map((m) => m.data);
 }

@@ -8,8 +8,19 @@ import { KEY_ARN, moduleStack, only, refTo, resolved, synth } from "./harness";
 
 function build(dockerfile?: string) {
   const stack = moduleStack();
-  const repository = new ImageRepository(stack, "repository", { name: "app-dev-grafana", kmsKeyArn: KEY_ARN, keepLastImages: 5, forceDelete: true });
-  const hook = new ImageBuildHook(stack, "image", { repository, contextDir: GRAFANA_BUILD_CONTEXT, dockerfile, platform: "linux/arm64", region: "eu-central-1" });
+  const repository = new ImageRepository(stack, "repository", {
+    name: "app-dev-grafana",
+    kmsKeyArn: KEY_ARN,
+    keepLastImages: 5,
+    forceDelete: true,
+  });
+  const hook = new ImageBuildHook(stack, "image", {
+    repository,
+    contextDir: GRAFANA_BUILD_CONTEXT,
+    dockerfile,
+    platform: "linux/arm64",
+    region: "eu-central-1",
+  });
   return { json: synth(stack), hook, stack };
 }
 
@@ -29,7 +40,13 @@ test("triggered by the context's tag, after the repository, running the build sc
       {
         "local-exec": {
           command: shellQuote(repoPath(BUILD_SCRIPT)),
-          environment: { REPOSITORY_URL: refTo(json, "aws_ecr_repository", "repository_url"), IMAGE_TAG: digest.tag, PLATFORM: "linux/arm64", CONTEXT_DIR: GRAFANA_BUILD_CONTEXT, AWS_REGION: "eu-central-1" },
+          environment: {
+            REPOSITORY_URL: refTo(json, "aws_ecr_repository", "repository_url"),
+            IMAGE_TAG: digest.tag,
+            PLATFORM: "linux/arm64",
+            CONTEXT_DIR: GRAFANA_BUILD_CONTEXT,
+            AWS_REGION: "eu-central-1",
+          },
         },
       },
     ],

@@ -12,7 +12,13 @@ import { KEY_ARN, byId, granted, moduleStack, only, refTo, synth } from "./harne
 const NAME = "app-dev-influxdb";
 
 function props(stack: TerraformStack): InfluxHostProps {
-  const secret = (purpose: string) => new EmptySecret(stack, purpose, { name: `app-dev/influxdb-${purpose}-token`, description: purpose, kmsKeyArn: KEY_ARN, recoveryWindowDays: 0 });
+  const secret = (purpose: string) =>
+    new EmptySecret(stack, purpose, {
+      name: `app-dev/influxdb-${purpose}-token`,
+      description: purpose,
+      kmsKeyArn: KEY_ARN,
+      recoveryWindowDays: 0,
+    });
   return {
     name: NAME,
     region: "eu-central-1",
@@ -22,7 +28,15 @@ function props(stack: TerraformStack): InfluxHostProps {
     subnetId: "subnet-private-a",
     securityGroupId: "sg-influx",
     volumeId: "vol-0123",
-    image: { repository: new ImageRepository(stack, "repository", { name: "app-dev-influxdb", kmsKeyArn: KEY_ARN, keepLastImages: 5, forceDelete: true }), tag: "2.7" },
+    image: {
+      repository: new ImageRepository(stack, "repository", {
+        name: "app-dev-influxdb",
+        kmsKeyArn: KEY_ARN,
+        keepLastImages: 5,
+        forceDelete: true,
+      }),
+      tag: "2.7",
+    },
     secrets: { admin: secret("admin"), read: secret("read"), write: secret("write") },
     influx: { org: "stream-lines", buckets: ["ripples", "windows"], retention: "30d", port: 8086 },
     logs: { groupName: "/app/dev/influxdb", retentionDays: 14 },
@@ -44,16 +58,35 @@ beforeAll(() => {
 test("its role: Session Manager, pull of its repository, read and write of the three token secrets, writes to its log group", () => {
   const account = refTo(json, "aws_caller_identity", "account_id", "data");
   const partition = refTo(json, "aws_partition", "partition", "data");
-  const secrets = Object.keys(byId(json, "aws_secretsmanager_secret")).map((id) => `\${aws_secretsmanager_secret.${id}.arn}`).sort();
+  const secrets = Object.keys(byId(json, "aws_secretsmanager_secret"))
+    .map((id) => `\${aws_secretsmanager_secret.${id}.arn}`)
+    .sort();
   const logs = refTo(json, "aws_cloudwatch_log_group", "arn");
   expect(granted(json, NAME)).toEqual([
-    { actions: ["ssm:UpdateInstanceInformation"], effect: "Allow", resources: [`arn:${partition}:ec2:eu-central-1:${account}:instance/*`], sid: "SessionManagerRegistration" },
+    {
+      actions: ["ssm:UpdateInstanceInformation"],
+      effect: "Allow",
+      resources: [`arn:${partition}:ec2:eu-central-1:${account}:instance/*`],
+      sid: "SessionManagerRegistration",
+    },
     { actions: [...SESSION_CHANNEL_ACTIONS, ...AGENT_MESSAGE_ACTIONS], effect: "Allow", resources: ["*"], sid: "SessionManagerChannels" },
-    { actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], effect: "Allow", resources: [refTo(json, "aws_ecr_repository", "arn")] },
+    {
+      actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_ecr_repository", "arn")],
+    },
     { actions: ["ecr:GetAuthorizationToken"], effect: "Allow", resources: ["*"] },
-    { actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], effect: "Allow", resources: secrets },
+    {
+      actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+      effect: "Allow",
+      resources: secrets,
+    },
     { actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], effect: "Allow", resources: [KEY_ARN] },
-    { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], effect: "Allow", resources: [logs, `${logs}:log-stream:*`] },
+    {
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      effect: "Allow",
+      resources: [logs, `${logs}:log-stream:*`],
+    },
   ]);
   expect(byId(json, "aws_iam_role_policy_attachment")).toEqual({});
   expect(checkSsmParameterScope(json)).toEqual([]);
@@ -74,7 +107,9 @@ test("the instance: the given type in the private subnet and group, IMDSv2 with 
     tags: { Name: NAME },
     lifecycle: { ignore_changes: ["ami"] },
   });
-  expect(String(instance.user_data_base64)).toMatch(/^\$\{base64gzip\(join\("", \["#!\/usr\/bin\/env bash\\n", "export VOLUME_ID='", "vol-0123", /);
+  expect(String(instance.user_data_base64)).toMatch(
+    /^\$\{base64gzip\(join\("", \["#!\/usr\/bin\/env bash\\n", "export VOLUME_ID='", "vol-0123", /,
+  );
   expect(Object.values(json.data!.aws_ssm_parameter)).toEqual([{ name: AL2023_ARM64_PARAMETER }]);
 });
 
@@ -85,11 +120,20 @@ test("a pinned AMI skips the lookup", () => {
 });
 
 test("the data volume is attached at the fixed device, and the host stops before it detaches", () => {
-  expect(only(json, "aws_volume_attachment")).toEqual({ device_name: DATA_DEVICE_NAME, volume_id: "vol-0123", instance_id: refTo(json, "aws_instance", "id"), stop_instance_before_detaching: true });
+  expect(only(json, "aws_volume_attachment")).toEqual({
+    device_name: DATA_DEVICE_NAME,
+    volume_id: "vol-0123",
+    instance_id: refTo(json, "aws_instance", "id"),
+    stop_instance_before_detaching: true,
+  });
 });
 
 test("registered as influxdb.<namespace> at its private IP", () => {
-  expect(only(json, "aws_service_discovery_service")).toEqual({ name: "influxdb", description: `${NAME} host`, dns_config: { namespace_id: "ns-1", routing_policy: "MULTIVALUE", dns_records: [{ type: "A", ttl: 10 }] } });
+  expect(only(json, "aws_service_discovery_service")).toEqual({
+    name: "influxdb",
+    description: `${NAME} host`,
+    dns_config: { namespace_id: "ns-1", routing_policy: "MULTIVALUE", dns_records: [{ type: "A", ttl: 10 }] },
+  });
   expect(only(json, "aws_service_discovery_instance")).toEqual({
     service_id: refTo(json, "aws_service_discovery_service", "id"),
     instance_id: refTo(json, "aws_instance", "id"),
@@ -107,11 +151,22 @@ test("InfluxAccess: the port in from each client group only, HTTPS out, and the 
     extraEgress: [{ name: "nfs", port: 2049, securityGroupId: "sg-efs", description: "NFS to the mount targets" }],
   });
   const access = synth(stack);
-  expect(Object.values(byId(access, "aws_vpc_security_group_ingress_rule")).map((r) => [r.referenced_security_group_id, r.from_port, r.cidr_ipv4, (r.tags as { Name: string }).Name])).toEqual([
+  expect(
+    Object.values(byId(access, "aws_vpc_security_group_ingress_rule")).map((r) => [
+      r.referenced_security_group_id,
+      r.from_port,
+      r.cidr_ipv4,
+      (r.tags as { Name: string }).Name,
+    ]),
+  ).toEqual([
     ["sg-backend", 8086, undefined, `${NAME}-from-backend`],
     ["sg-ripples", 8086, undefined, `${NAME}-from-ripples`],
   ]);
-  expect(Object.values(byId(access, "aws_vpc_security_group_egress_rule")).map((r) => [r.from_port, r.referenced_security_group_id ?? r.cidr_ipv4]).sort()).toEqual([
+  expect(
+    Object.values(byId(access, "aws_vpc_security_group_egress_rule"))
+      .map((r) => [r.from_port, r.referenced_security_group_id ?? r.cidr_ipv4])
+      .sort(),
+  ).toEqual([
     [2049, "sg-efs"],
     [443, "0.0.0.0/0"],
   ]);

@@ -4,9 +4,18 @@ import { StackJson } from "../helpers/synth";
 import { KEY_ARN, granted, granteeRole, moduleStack, only, refTo, synth } from "./harness";
 
 const PROPS: KinesisStreamProps = { name: "app-dev-ticks", mode: "ON_DEMAND", retentionHours: 24, kmsKeyArn: KEY_ARN };
-const POLL = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"];
+const POLL = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetRecords",
+  "kinesis:GetShardIterator",
+  "kinesis:ListShards",
+];
 
-function build(use?: (stream: KinesisStream, grantee: ReturnType<typeof granteeRole>) => void, props: Partial<KinesisStreamProps> = {}): StackJson {
+function build(
+  use?: (stream: KinesisStream, grantee: ReturnType<typeof granteeRole>) => void,
+  props: Partial<KinesisStreamProps> = {},
+): StackJson {
   const stack = moduleStack();
   const stream = new KinesisStream(stack, "stream", { ...PROPS, ...props });
   if (use) use(stream, granteeRole(stack));
@@ -25,7 +34,10 @@ test("on demand, KMS-encrypted with the given key, consumers deleted with it", (
 });
 
 test("provisioned with its shard count", () => {
-  expect(only(build(undefined, { mode: "PROVISIONED", shardCount: 2 }), "aws_kinesis_stream")).toMatchObject({ stream_mode_details: { stream_mode: "PROVISIONED" }, shard_count: 2 });
+  expect(only(build(undefined, { mode: "PROVISIONED", shardCount: 2 }), "aws_kinesis_stream")).toMatchObject({
+    stream_mode_details: { stream_mode: "PROVISIONED" },
+    shard_count: 2,
+  });
 });
 
 test("a shard count goes with PROVISIONED only", () => {
@@ -37,7 +49,11 @@ test("a shard count goes with PROVISIONED only", () => {
 test("write: put records and find shards; a data key, no decrypt", () => {
   const json = build((s, g) => s.grantWrite(g));
   expect(granted(json)).toEqual([
-    { actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"], effect: "Allow", resources: [refTo(json, "aws_kinesis_stream", "arn")] },
+    {
+      actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_kinesis_stream", "arn")],
+    },
     { actions: ["kms:GenerateDataKey"], effect: "Allow", resources: [KEY_ARN] },
   ]);
 });
@@ -55,7 +71,11 @@ test("fan-out read: consumer registration on the stream, subscription on its con
   const arn = refTo(json, "aws_kinesis_stream", "arn");
   expect(granted(json)).toEqual([
     { actions: [...POLL, "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"], effect: "Allow", resources: [arn] },
-    { actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"], effect: "Allow", resources: [`${arn}/consumer/*`] },
+    {
+      actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
+      effect: "Allow",
+      resources: [`${arn}/consumer/*`],
+    },
     { actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] },
   ]);
 });

@@ -34,7 +34,11 @@ beforeAll(() => {
 
 const logWrite = (json: StackJson) => {
   const arn = refTo(json, "aws_cloudwatch_log_group", "arn");
-  return { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], effect: "Allow", resources: [arn, `${arn}:log-stream:*`] };
+  return {
+    actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+    effect: "Allow",
+    resources: [arn, `${arn}:log-stream:*`],
+  };
 };
 
 test("Node.js 22 on arm64 from its KMS-encrypted code object, after its log group exists", () => {
@@ -57,7 +61,12 @@ test("Node.js 22 on arm64 from its KMS-encrypted code object, after its log grou
   });
   expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_cloudwatch_log_group\./), expect.stringMatching(/^aws_s3_object\./)]);
   const code = only(plain, "aws_s3_object");
-  expect(code).toMatchObject({ bucket: "app-dev-artifacts", server_side_encryption: "aws:kms", kms_key_id: KEY_ARN, content_type: "application/zip" });
+  expect(code).toMatchObject({
+    bucket: "app-dev-artifacts",
+    server_side_encryption: "aws:kms",
+    kms_key_id: KEY_ARN,
+    content_type: "application/zip",
+  });
   expect(code.key).toMatch(new RegExp(`^lambdas/${NAME}-[0-9A-F]{64}\\.zip$`));
 });
 
@@ -77,12 +86,21 @@ test("its role: assumed by Lambda; writes its log group and decrypts its environ
 test("tracing: active, with trace upload on * (X-Ray has no resource types)", () => {
   const json = build({ tracing: true });
   expect(only(json, "aws_lambda_function").tracing_config).toEqual({ mode: "Active" });
-  expect(granted(json, NAME)[2]).toEqual({ actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], effect: "Allow", resources: ["*"] });
+  expect(granted(json, NAME)[2]).toEqual({
+    actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    effect: "Allow",
+    resources: ["*"],
+  });
 });
 
 test("consuming a stream: polling and sending failures, merged on the key; the mapping waits for the policy", () => {
   const json = build({}, (fn, stack) => {
-    const stream = new KinesisStream(stack, "stream", { name: "app-dev-results", mode: "ON_DEMAND", retentionHours: 24, kmsKeyArn: KEY_ARN });
+    const stream = new KinesisStream(stack, "stream", {
+      name: "app-dev-results",
+      mode: "ON_DEMAND",
+      retentionHours: 24,
+      kmsKeyArn: KEY_ARN,
+    });
     const dlq = new EncryptedQueue(stack, "dlq", { name: "app-dev-results-dlq", kmsKeyArn: KEY_ARN, retentionSeconds: 1_209_600 });
     fn.consumeStream("results", stream, { batchSize: 100, batchingWindowSeconds: 1, maximumRetryAttempts: 3, onFailure: dlq });
   });
@@ -90,7 +108,13 @@ test("consuming a stream: polling and sending failures, merged on the key; the m
     logWrite(json),
     { actions: ["kms:Decrypt", "kms:GenerateDataKey"], effect: "Allow", resources: [KEY_ARN] },
     {
-      actions: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
+      actions: [
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+      ],
       effect: "Allow",
       resources: [refTo(json, "aws_kinesis_stream", "arn")],
     },

@@ -43,8 +43,12 @@ test("one internet-facing ALB that drops malformed headers, named after the app 
 });
 
 test("exactly one default target (without path patterns)", () => {
-  expect(() => build({ targets: { api: API } })).toThrow("LoadBalancer app-dev: exactly one target without pathPatterns (the default), got 0");
-  expect(() => build({ targets: { a: BASE.targets.frontend, b: BASE.targets.frontend } })).toThrow("LoadBalancer app-dev: exactly one target without pathPatterns (the default), got 2");
+  expect(() => build({ targets: { api: API } })).toThrow(
+    "LoadBalancer app-dev: exactly one target without pathPatterns (the default), got 0",
+  );
+  expect(() => build({ targets: { a: BASE.targets.frontend, b: BASE.targets.frontend } })).toThrow(
+    "LoadBalancer app-dev: exactly one target without pathPatterns (the default), got 2",
+  );
 });
 
 describe("without a certificate", () => {
@@ -53,13 +57,28 @@ describe("without a certificate", () => {
     expect(lb.https).toBe(false);
     expect(resolved(stack, lb.url)).toBe(`http://${refTo(json, "aws_lb", "dns_name")}`);
     expect(ingress(json)).toEqual([
-      { security_group_id: groupRef(json), description: "HTTP from browsers", ip_protocol: "tcp", from_port: 80, to_port: 80, cidr_ipv4: "0.0.0.0/0", tags: { Name: "app-dev-alb-80" } },
+      {
+        security_group_id: groupRef(json),
+        description: "HTTP from browsers",
+        ip_protocol: "tcp",
+        from_port: 80,
+        to_port: 80,
+        cidr_ipv4: "0.0.0.0/0",
+        tags: { Name: "app-dev-alb-80" },
+      },
     ]);
     expect(checkIngress("core", json, [{ stack: "core", port: 80, reason: "ALB" }])).toEqual([]);
     expect(listeners(json)).toEqual([
-      { load_balancer_arn: refTo(json, "aws_lb", "arn"), port: 80, protocol: "HTTP", default_action: [{ type: "forward", target_group_arn: refTo(json, "aws_lb_target_group", "arn") }] },
+      {
+        load_balancer_arn: refTo(json, "aws_lb", "arn"),
+        port: 80,
+        protocol: "HTTP",
+        default_action: [{ type: "forward", target_group_arn: refTo(json, "aws_lb_target_group", "arn") }],
+      },
     ]);
-    expect(warnings(stack)).toEqual(["app-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS."]);
+    expect(warnings(stack)).toEqual([
+      "app-dev: the load balancer serves plain HTTP. Set loadBalancer.certificateArn or loadBalancer.domain in the config for HTTPS.",
+    ]);
   });
 });
 
@@ -67,14 +86,30 @@ describe("with a certificate", () => {
   test("HTTPS on 443 with the TLS 1.2/1.3 policy; 80 only redirects", () => {
     const { json, lb } = build({ certificateArn: CERT });
     expect(lb.https).toBe(true);
-    expect(ingress(json).map((r) => [r.from_port, r.cidr_ipv4, r.description]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+    expect(
+      ingress(json)
+        .map((r) => [r.from_port, r.cidr_ipv4, r.description])
+        .sort((a, b) => Number(a[0]) - Number(b[0])),
+    ).toEqual([
       [80, "0.0.0.0/0", "HTTP from browsers, redirected to HTTPS"],
       [443, "0.0.0.0/0", "HTTPS from browsers"],
     ]);
     const lbArn = refTo(json, "aws_lb", "arn");
     expect(listeners(json).sort((a, b) => Number(b.port) - Number(a.port))).toEqual([
-      { load_balancer_arn: lbArn, port: 443, protocol: "HTTPS", ssl_policy: TLS_POLICY, certificate_arn: CERT, default_action: [{ type: "forward", target_group_arn: refTo(json, "aws_lb_target_group", "arn") }] },
-      { load_balancer_arn: lbArn, port: 80, protocol: "HTTP", default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }] },
+      {
+        load_balancer_arn: lbArn,
+        port: 443,
+        protocol: "HTTPS",
+        ssl_policy: TLS_POLICY,
+        certificate_arn: CERT,
+        default_action: [{ type: "forward", target_group_arn: refTo(json, "aws_lb_target_group", "arn") }],
+      },
+      {
+        load_balancer_arn: lbArn,
+        port: 80,
+        protocol: "HTTP",
+        default_action: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", status_code: "HTTP_301" } }],
+      },
     ]);
     expect(TLS_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
   });
@@ -86,7 +121,12 @@ describe("with a certificate", () => {
     const https = listeners(json).find((l) => l.port === 443)!;
     expect(https.certificate_arn).toBe(refTo(json, "aws_acm_certificate_validation", "certificate_arn"));
     const alias = Object.values(byId(json, "aws_route53_record")).find((r) => r.type === "A");
-    expect(alias).toEqual({ zone_id: "Z1", name: "app.example.com", type: "A", alias: { name: refTo(json, "aws_lb", "dns_name"), zone_id: refTo(json, "aws_lb", "zone_id"), evaluate_target_health: true } });
+    expect(alias).toEqual({
+      zone_id: "Z1",
+      name: "app.example.com",
+      type: "A",
+      alias: { name: refTo(json, "aws_lb", "dns_name"), zone_id: refTo(json, "aws_lb", "zone_id"), evaluate_target_health: true },
+    });
   });
 });
 
@@ -107,7 +147,15 @@ describe("targets", () => {
       target_type: "ip",
       vpc_id: "vpc-1",
       deregistration_delay: "30",
-      health_check: { enabled: true, path: "/health", matcher: "200-299", interval: 30, timeout: 15, healthy_threshold: 3, unhealthy_threshold: 3 },
+      health_check: {
+        enabled: true,
+        path: "/health",
+        matcher: "200-299",
+        interval: 30,
+        timeout: 15,
+        healthy_threshold: 3,
+        unhealthy_threshold: 3,
+      },
     });
   });
 
@@ -157,7 +205,9 @@ describe("only from CloudFront", () => {
 
   test("one ingress rule, from CloudFront's origin-facing prefix list, on the serving port; no redirect listener", () => {
     const { json } = build({ certificateArn: CERT, ...cloudFront });
-    expect(dataById(json, "aws_ec2_managed_prefix_list")).toEqual({ [Object.keys(dataById(json, "aws_ec2_managed_prefix_list"))[0]]: { name: "com.amazonaws.global.cloudfront.origin-facing" } });
+    expect(dataById(json, "aws_ec2_managed_prefix_list")).toEqual({
+      [Object.keys(dataById(json, "aws_ec2_managed_prefix_list"))[0]]: { name: "com.amazonaws.global.cloudfront.origin-facing" },
+    });
     expect(ingress(json)).toEqual([
       {
         security_group_id: groupRef(json),
@@ -174,19 +224,33 @@ describe("only from CloudFront", () => {
 
   test("requests without the generated header get 403; every target, the default last, needs it", () => {
     const { json, lb, stack } = build({ certificateArn: CERT, targets: { ...BASE.targets, api: API }, ...cloudFront });
-    const header = { http_header: { http_header_name: ORIGIN_HEADER_NAME, values: [refTo(json, "aws_secretsmanager_secret_version", "secret_string", "data")] } };
-    expect(listeners(json)[0].default_action).toEqual([{ type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "403", message_body: "Forbidden" } }]);
+    const header = {
+      http_header: {
+        http_header_name: ORIGIN_HEADER_NAME,
+        values: [refTo(json, "aws_secretsmanager_secret_version", "secret_string", "data")],
+      },
+    };
+    expect(listeners(json)[0].default_action).toEqual([
+      { type: "fixed-response", fixed_response: { content_type: "text/plain", status_code: "403", message_body: "Forbidden" } },
+    ]);
     const rules = Object.values(byId(json, "aws_lb_listener_rule"));
     expect(rules.map((r) => [r.priority, r.condition])).toEqual([
       [10, [{ path_pattern: { values: ["/api/*", "/ws"] } }, header]],
       [20, [header]],
     ]);
-    expect(resolved(stack, lb.originHeader)).toEqual({ name: "X-Origin-Verify", secretArn: refTo(json, "aws_secretsmanager_secret", "arn") });
+    expect(resolved(stack, lb.originHeader)).toEqual({
+      name: "X-Origin-Verify",
+      secretArn: refTo(json, "aws_secretsmanager_secret", "arn"),
+    });
   });
 
   test("the header value is generated by Secrets Manager into a KMS-encrypted secret, never through state", () => {
     const { json } = build({ certificateArn: CERT, ...cloudFront });
-    expect(only(json, "aws_secretsmanager_secret")).toMatchObject({ name: "app-dev/origin-header", kms_key_id: KEY_ARN, recovery_window_in_days: 7 });
+    expect(only(json, "aws_secretsmanager_secret")).toMatchObject({
+      name: "app-dev/origin-header",
+      kms_key_id: KEY_ARN,
+      recovery_window_in_days: 7,
+    });
     const version = only(json, "aws_secretsmanager_secret_version");
     expect(version).toMatchObject({ secret_string_wo_version: 1 });
     expect(version.secret_string).toBeUndefined();
@@ -196,13 +260,17 @@ describe("only from CloudFront", () => {
 });
 
 describe("access logs", () => {
-  const logs = { accessLogs: { bucketName: "app-dev-alb-logs", expirationDays: 30, noncurrentVersionExpirationDays: 7, denyInsecureTransport: true } };
+  const logs = {
+    accessLogs: { bucketName: "app-dev-alb-logs", expirationDays: 30, noncurrentVersionExpirationDays: 7, denyInsecureTransport: true },
+  };
 
   test("to a private SSE-S3 bucket that empties on destroy; the ALB waits for its policy", () => {
     const { json } = build(logs);
     expect(checkBuckets(json)).toEqual([]);
     expect(only(json, "aws_s3_bucket")).toMatchObject({ bucket: "app-dev-alb-logs", force_destroy: true });
-    expect(only(json, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false }]);
+    expect(only(json, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false },
+    ]);
     const alb = only(json, "aws_lb");
     expect(alb.access_logs).toEqual({ bucket: refTo(json, "aws_s3_bucket", "bucket"), enabled: true });
     expect(alb.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_policy\./)]);

@@ -16,5 +16,11 @@ test("write: streams and events of this group only", () => {
   new StreamLinesLogGroup(stack, "logs", { name: "/app/dev/ingest", retentionDays: 7, kmsKeyArn: KEY_ARN }).grantWrite(granteeRole(stack));
   const json = synth(stack);
   const arn = refTo(json, "aws_cloudwatch_log_group", "arn");
-  expect(granted(json)).toEqual([{ actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], effect: "Allow", resources: [arn, `${arn}:log-stream:*`] }]);
+  expect(granted(json)).toEqual([
+    {
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      effect: "Allow",
+      resources: [arn, `${arn}:log-stream:*`],
+    },
+  ]);
 });

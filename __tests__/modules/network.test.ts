@@ -20,12 +20,21 @@ function build(props: Partial<NetworkProps> = {}): { json: StackJson; network: N
   return { json: synth(stack), network, stack };
 }
 
-const endpoints = (json: StackJson, type: string) => Object.values(byId(json, "aws_vpc_endpoint")).filter((e) => e.vpc_endpoint_type === type);
+const endpoints = (json: StackJson, type: string) =>
+  Object.values(byId(json, "aws_vpc_endpoint")).filter((e) => e.vpc_endpoint_type === type);
 
 test("a VPC with DNS, named; its default group adopted with no rules", () => {
   const { json } = build();
-  expect(only(json, "aws_vpc")).toEqual({ cidr_block: "10.0.0.0/16", enable_dns_support: true, enable_dns_hostnames: true, tags: { Name: "app-dev-vpc" } });
-  expect(only(json, "aws_default_security_group")).toEqual({ vpc_id: refTo(json, "aws_vpc", "id"), tags: { Name: "app-dev-default-deny-all" } });
+  expect(only(json, "aws_vpc")).toEqual({
+    cidr_block: "10.0.0.0/16",
+    enable_dns_support: true,
+    enable_dns_hostnames: true,
+    tags: { Name: "app-dev-vpc" },
+  });
+  expect(only(json, "aws_default_security_group")).toEqual({
+    vpc_id: refTo(json, "aws_vpc", "id"),
+    tags: { Name: "app-dev-default-deny-all" },
+  });
 });
 
 test("one public and one private subnet per zone; no public IPs assigned", () => {
@@ -43,22 +52,36 @@ test("one public and one private subnet per zone; no public IPs assigned", () =>
 });
 
 test("a subnet CIDR missing for a zone is refused", () => {
-  expect(() => build({ privateSubnetCidrs: ["10.0.10.0/24"] })).toThrow("Network: one public and one private subnet CIDR per availability zone");
+  expect(() => build({ privateSubnetCidrs: ["10.0.10.0/24"] })).toThrow(
+    "Network: one public and one private subnet CIDR per availability zone",
+  );
 });
 
 test("public subnets route to the internet gateway; each private table to the one NAT in the first public subnet", () => {
   const { json } = build();
   const routes = Object.values(byId(json, "aws_route"));
-  expect(routes.filter((r) => r.gateway_id)).toEqual([{ route_table_id: expect.stringContaining("public-rt"), destination_cidr_block: "0.0.0.0/0", gateway_id: refTo(json, "aws_internet_gateway", "id") }]);
+  expect(routes.filter((r) => r.gateway_id)).toEqual([
+    {
+      route_table_id: expect.stringContaining("public-rt"),
+      destination_cidr_block: "0.0.0.0/0",
+      gateway_id: refTo(json, "aws_internet_gateway", "id"),
+    },
+  ]);
   expect(routes.filter((r) => r.nat_gateway_id)).toHaveLength(2);
   const nat = only(json, "aws_nat_gateway");
-  expect(nat).toMatchObject({ allocation_id: refTo(json, "aws_eip", "allocation_id"), subnet_id: expect.stringContaining("public-0"), tags: { Name: "app-dev-nat" } });
+  expect(nat).toMatchObject({
+    allocation_id: refTo(json, "aws_eip", "allocation_id"),
+    subnet_id: expect.stringContaining("public-0"),
+    tags: { Name: "app-dev-nat" },
+  });
   expect(only(json, "aws_eip")).toMatchObject({ domain: "vpc" });
 });
 
 test("nat mode: the free gateway endpoints only, on the private route tables", () => {
   const { json } = build();
-  expect(endpoints(json, "Gateway").map((e) => e.service_name)).toEqual(["com.amazonaws.eu-central-1.dynamodb", "com.amazonaws.eu-central-1.s3"].sort());
+  expect(endpoints(json, "Gateway").map((e) => e.service_name)).toEqual(
+    ["com.amazonaws.eu-central-1.dynamodb", "com.amazonaws.eu-central-1.s3"].sort(),
+  );
   for (const e of endpoints(json, "Gateway")) expect((e.route_table_ids as string[]).every((id) => id.includes("private-rt"))).toBe(true);
   expect(endpoints(json, "Interface")).toEqual([]);
   expect(byId(json, "aws_security_group")).toEqual({});
@@ -68,9 +91,19 @@ test("nat-and-endpoints: interface endpoints with private DNS behind a group tha
   const { json, network, stack } = build({ egress: "nat-and-endpoints" });
   const group = refTo(json, "aws_security_group", "id");
   expect(resolved(stack, network.endpointSecurityGroupId)).toBe(group);
-  expect(endpoints(json, "Interface").map((e) => e.service_name).sort()).toEqual(INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.eu-central-1.${s}`).sort());
+  expect(
+    endpoints(json, "Interface")
+      .map((e) => e.service_name)
+      .sort(),
+  ).toEqual(INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.eu-central-1.${s}`).sort());
   for (const e of endpoints(json, "Interface")) expect(e).toMatchObject({ private_dns_enabled: true, security_group_ids: [group] });
-  expect(only(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({ security_group_id: group, ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: refTo(json, "aws_vpc", "cidr_block") });
+  expect(only(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({
+    security_group_id: group,
+    ip_protocol: "tcp",
+    from_port: 443,
+    to_port: 443,
+    cidr_ipv4: refTo(json, "aws_vpc", "cidr_block"),
+  });
   expect(byId(json, "aws_vpc_security_group_egress_rule")).toEqual({});
   expect(checkIngress("foundations", json, [])).toEqual([]);
 });
@@ -90,10 +123,20 @@ test("flow logs: all traffic to an encrypted group through a role only this acco
     tags: { Name: "app-dev-vpc-flow-logs" },
   });
   expect(granted(json, "app-dev-vpc-flow-logs")).toEqual([
-    { actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], effect: "Allow", resources: [group, `${group}:log-stream:*`] },
+    {
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      effect: "Allow",
+      resources: [group, `${group}:log-stream:*`],
+    },
     { actions: ["logs:DescribeLogGroups"], effect: "Allow", resources: [`arn:${partition}:logs:eu-central-1:${account}:log-group:*`] },
   ]);
-  expect(trustOf(json, "app-dev-vpc-flow-logs")).toEqual(serviceTrust(json, "vpc-flow-logs.amazonaws.com", (partition, account) => `arn:${partition}:ec2:eu-central-1:${account}:vpc-flow-log/*`));
+  expect(trustOf(json, "app-dev-vpc-flow-logs")).toEqual(
+    serviceTrust(
+      json,
+      "vpc-flow-logs.amazonaws.com",
+      (partition, account) => `arn:${partition}:ec2:eu-central-1:${account}:vpc-flow-log/*`,
+    ),
+  );
 });
 
 test("no flow logs, no role", () => {

@@ -5,7 +5,11 @@ import { KEY_ARN, granted, granteeRole, moduleStack, only, refTo, synth } from "
 test("named, KMS-encrypted and kept as long as asked", () => {
   const stack = moduleStack();
   new EncryptedQueue(stack, "dlq", { name: "app-dev-dlq", kmsKeyArn: KEY_ARN, retentionSeconds: 1_209_600 });
-  expect(only(synth(stack), "aws_sqs_queue")).toEqual({ name: "app-dev-dlq", message_retention_seconds: 1_209_600, kms_master_key_id: KEY_ARN });
+  expect(only(synth(stack), "aws_sqs_queue")).toEqual({
+    name: "app-dev-dlq",
+    message_retention_seconds: 1_209_600,
+    kms_master_key_id: KEY_ARN,
+  });
 });
 
 test("send: SendMessage on this queue, and both data key and decrypt on the key", () => {

@@ -7,14 +7,24 @@ import { KEY_ARN, granted, granteeRole, moduleStack, only, refTo, synth } from "
 
 function build(use?: (secret: EmptySecret, stack: TerraformStack) => void): StackJson {
   const stack = moduleStack();
-  const secret = new EmptySecret(stack, "secret", { name: "app-dev/api-token", description: "the market-data API token", kmsKeyArn: KEY_ARN, recoveryWindowDays: 7 });
+  const secret = new EmptySecret(stack, "secret", {
+    name: "app-dev/api-token",
+    description: "the market-data API token",
+    kmsKeyArn: KEY_ARN,
+    recoveryWindowDays: 7,
+  });
   use?.(secret, stack);
   return synth(stack);
 }
 
 test("a secret without a value: named, described, encrypted with the key, with a recovery window", () => {
   const json = build();
-  expect(only(json, "aws_secretsmanager_secret")).toEqual({ name: "app-dev/api-token", description: "the market-data API token", kms_key_id: KEY_ARN, recovery_window_in_days: 7 });
+  expect(only(json, "aws_secretsmanager_secret")).toEqual({
+    name: "app-dev/api-token",
+    description: "the market-data API token",
+    kms_key_id: KEY_ARN,
+    recovery_window_in_days: 7,
+  });
   expect(json.resource?.aws_secretsmanager_secret_version).toBeUndefined();
 });
 
@@ -34,7 +44,11 @@ test("a generated value goes only into the write-only attribute, from an ephemer
 test("read: value and description of this secret, and decrypt", () => {
   const json = build((s, stack) => s.grantRead(granteeRole(stack)));
   expect(granted(json)).toEqual([
-    { actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], effect: "Allow", resources: [refTo(json, "aws_secretsmanager_secret", "arn")] },
+    {
+      actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_secretsmanager_secret", "arn")],
+    },
     { actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] },
   ]);
 });
@@ -42,7 +56,11 @@ test("read: value and description of this secret, and decrypt", () => {
 test("write: put a value of this secret, and encrypt it under the key", () => {
   const json = build((s, stack) => s.grantWrite(granteeRole(stack)));
   expect(granted(json)).toEqual([
-    { actions: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"], effect: "Allow", resources: [refTo(json, "aws_secretsmanager_secret", "arn")] },
+    {
+      actions: ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_secretsmanager_secret", "arn")],
+    },
     { actions: ["kms:GenerateDataKey", "kms:Encrypt"], effect: "Allow", resources: [KEY_ARN] },
   ]);
 });
@@ -54,7 +72,11 @@ test("read and write by one role: secret actions united, key actions united", ()
     s.grantWrite(role);
   });
   expect(granted(json)).toEqual([
-    { actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], effect: "Allow", resources: [refTo(json, "aws_secretsmanager_secret", "arn")] },
+    {
+      actions: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+      effect: "Allow",
+      resources: [refTo(json, "aws_secretsmanager_secret", "arn")],
+    },
     { actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], effect: "Allow", resources: [KEY_ARN] },
   ]);
 });

@@ -39,14 +39,18 @@ describe("the bucket", () => {
   });
 
   test("BucketOwnerPreferred only when asked (writers that deliver through ACLs)", () => {
-    expect(only(build({ objectOwnership: "BucketOwnerPreferred" }), "aws_s3_bucket_ownership_controls")).toMatchObject({ rule: { object_ownership: "BucketOwnerPreferred" } });
+    expect(only(build({ objectOwnership: "BucketOwnerPreferred" }), "aws_s3_bucket_ownership_controls")).toMatchObject({
+      rule: { object_ownership: "BucketOwnerPreferred" },
+    });
   });
 
   test("SSE-KMS with the bucket key when given a key, SSE-S3 without", () => {
     const kms = build({ kmsKeyArn: KEY_ARN });
     expect(only(kms, "aws_s3_bucket_server_side_encryption_configuration")).toEqual({
       bucket: ID(kms),
-      rule: [{ apply_server_side_encryption_by_default: { kms_master_key_id: KEY_ARN, sse_algorithm: "aws:kms" }, bucket_key_enabled: true }],
+      rule: [
+        { apply_server_side_encryption_by_default: { kms_master_key_id: KEY_ARN, sse_algorithm: "aws:kms" }, bucket_key_enabled: true },
+      ],
     });
     const s3 = build();
     expect(only(s3, "aws_s3_bucket_server_side_encryption_configuration")).toEqual({
@@ -68,7 +72,12 @@ describe("the bucket", () => {
     ]);
     expect(keep.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_versioning\./)]);
     const expiring = only(build({ expirationDays: 90 }), "aws_s3_bucket_lifecycle_configuration");
-    expect((expiring.rule as unknown[])[1]).toEqual({ id: "expire-objects", status: "Enabled", filter: [{ prefix: "" }], expiration: [{ days: 90 }] });
+    expect((expiring.rule as unknown[])[1]).toEqual({
+      id: "expire-objects",
+      status: "Enabled",
+      filter: [{ prefix: "" }],
+      expiration: [{ days: 90 }],
+    });
   });
 
   test("creates folder markers, after the encryption exists", () => {
@@ -98,7 +107,10 @@ describe("the bucket policy", () => {
     const policy = only(json, "aws_s3_bucket_policy");
     expect(policy.bucket).toBe(ID(json));
     expect(policy.policy).toBe(refTo(json, "aws_iam_policy_document", "json", "data"));
-    expect(policy.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_public_access_block\./), expect.stringMatching(/^aws_s3_bucket_ownership_controls\./)]);
+    expect(policy.depends_on).toEqual([
+      expect.stringMatching(/^aws_s3_bucket_public_access_block\./),
+      expect.stringMatching(/^aws_s3_bucket_ownership_controls\./),
+    ]);
   });
 
   test("no policy at all without the TLS rule and extra statements", () => {
@@ -108,7 +120,12 @@ describe("the bucket policy", () => {
   });
 
   test("extra statements follow the TLS rule", () => {
-    const extra = { sid: "LogDelivery", actions: ["s3:PutObject"], principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }], resources: ["arn:aws:s3:::app-dev-data/*"] };
+    const extra = {
+      sid: "LogDelivery",
+      actions: ["s3:PutObject"],
+      principals: [{ type: "Service", identifiers: ["logging.s3.amazonaws.com"] }],
+      resources: ["arn:aws:s3:::app-dev-data/*"],
+    };
     const statements = policyStatements(build({ extraPolicyStatements: [extra] })) as Array<{ sid: string }>;
     expect(statements.map((s) => s.sid)).toEqual(["DenyInsecureTransport", "LogDelivery"]);
     expect(statements[1]).toEqual(extra);
@@ -150,7 +167,12 @@ describe("grants", () => {
     const json = build({ kmsKeyArn: KEY_ARN }, (b, stack) => b.grantRead(granteeRole(stack), "flink/"));
     expect(granted(json)).toEqual([
       { actions: ["s3:GetObject", "s3:GetObjectVersion"], effect: "Allow", resources: [`${ARN(json)}/flink/*`] },
-      { actions: ["s3:ListBucket"], condition: [{ test: "StringLike", variable: "s3:prefix", values: ["flink/*"] }], effect: "Allow", resources: [ARN(json)] },
+      {
+        actions: ["s3:ListBucket"],
+        condition: [{ test: "StringLike", variable: "s3:prefix", values: ["flink/*"] }],
+        effect: "Allow",
+        resources: [ARN(json)],
+      },
       { actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] },
     ]);
   });
@@ -163,13 +185,22 @@ describe("grants", () => {
         effect: "Allow",
         resources: [`${ARN(json)}/flink/*`],
       },
-      { actions: ["s3:ListBucket"], condition: [{ test: "StringLike", variable: "s3:prefix", values: ["flink/*"] }], effect: "Allow", resources: [ARN(json)] },
+      {
+        actions: ["s3:ListBucket"],
+        condition: [{ test: "StringLike", variable: "s3:prefix", values: ["flink/*"] }],
+        effect: "Allow",
+        resources: [ARN(json)],
+      },
       { actions: ["kms:Decrypt", "kms:GenerateDataKey"], effect: "Allow", resources: [KEY_ARN] },
     ]);
   });
 
   test("read-write, SSE-S3: no key statement", () => {
     const json = build({}, (b, stack) => b.grantReadWrite(granteeRole(stack)));
-    expect(granted(json).flatMap((s) => s.actions).filter((a) => a.startsWith("kms:"))).toEqual([]);
+    expect(
+      granted(json)
+        .flatMap((s) => s.actions)
+        .filter((a) => a.startsWith("kms:")),
+    ).toEqual([]);
   });
 });

@@ -3,14 +3,30 @@ import { ServiceSchedule, ServiceScheduleProps, ScheduledService } from "../../m
 import { byId, granted, moduleStack, only, refTo, serviceTrust, synth, trustOf } from "./harness";
 
 const CLUSTER = "arn:aws:ecs:eu-central-1:111122223333:cluster/app-dev";
-const INGEST: ScheduledService = { key: "ingest", arn: "arn:aws:ecs:eu-central-1:111122223333:service/app-dev/app-dev-ingest", name: "app-dev-ingest", desiredCount: 1 };
-const RIPPLES: ScheduledService = { key: "ripples", arn: "arn:aws:ecs:eu-central-1:111122223333:service/app-dev/app-dev-ripples", name: "app-dev-ripples", desiredCount: 2 };
+const INGEST: ScheduledService = {
+  key: "ingest",
+  arn: "arn:aws:ecs:eu-central-1:111122223333:service/app-dev/app-dev-ingest",
+  name: "app-dev-ingest",
+  desiredCount: 1,
+};
+const RIPPLES: ScheduledService = {
+  key: "ripples",
+  arn: "arn:aws:ecs:eu-central-1:111122223333:service/app-dev/app-dev-ripples",
+  name: "app-dev-ripples",
+  desiredCount: 2,
+};
 const BACKEND: ScheduledService = {
   key: "backend",
   arn: "arn:aws:ecs:eu-central-1:111122223333:service/app-dev/app-dev-backend",
   name: "app-dev-backend",
   desiredCount: 1,
-  scalableTarget: { serviceNamespace: "ecs", resourceId: "service/app-dev/app-dev-backend", scalableDimension: "ecs:service:DesiredCount", min: 1, max: 3 },
+  scalableTarget: {
+    serviceNamespace: "ecs",
+    resourceId: "service/app-dev/app-dev-backend",
+    scalableDimension: "ecs:service:DesiredCount",
+    min: 1,
+    max: 3,
+  },
 };
 const PROPS: ServiceScheduleProps = {
   name: "app-dev-market-hours",
@@ -29,14 +45,18 @@ function build(props: Partial<ServiceScheduleProps> = {}) {
 
 test("the role: assumed by Scheduler of this account only; UpdateService on the listed services, nothing else", () => {
   const json = build();
-  expect(granted(json, "app-dev-market-hours")).toEqual([{ actions: ["ecs:UpdateService"], effect: "Allow", resources: [INGEST.arn, RIPPLES.arn] }]);
+  expect(granted(json, "app-dev-market-hours")).toEqual([
+    { actions: ["ecs:UpdateService"], effect: "Allow", resources: [INGEST.arn, RIPPLES.arn] },
+  ]);
   expect(trustOf(json, "app-dev-market-hours")).toEqual(serviceTrust(json, "scheduler.amazonaws.com"));
 });
 
 test("two schedules per service in the group: to 0 after the close, to its count before the open, in the market's time zone", () => {
   const json = build();
   const schedules = Object.values(byId(json, "aws_scheduler_schedule"));
-  expect(schedules.map((s) => [s.name, s.schedule_expression, JSON.parse(String((s.target as Record<string, unknown>).input))]).sort()).toEqual(
+  expect(
+    schedules.map((s) => [s.name, s.schedule_expression, JSON.parse(String((s.target as Record<string, unknown>).input))]).sort(),
+  ).toEqual(
     [
       ["ingest-stop", PROPS.stop, { Cluster: CLUSTER, Service: "app-dev-ingest", DesiredCount: 0 }],
       ["ingest-start", PROPS.start, { Cluster: CLUSTER, Service: "app-dev-ingest", DesiredCount: 1 }],
@@ -63,7 +83,11 @@ test("two schedules per service in the group: to 0 after the close, to its count
 test("an autoscaled service: its target's range set by scheduled actions, and no UpdateService for it", () => {
   const json = build({ services: [INGEST, BACKEND] });
   expect(granted(json, "app-dev-market-hours")).toEqual([{ actions: ["ecs:UpdateService"], effect: "Allow", resources: [INGEST.arn] }]);
-  expect(Object.values(byId(json, "aws_scheduler_schedule")).map((s) => s.name).sort()).toEqual(["ingest-start", "ingest-stop"]);
+  expect(
+    Object.values(byId(json, "aws_scheduler_schedule"))
+      .map((s) => s.name)
+      .sort(),
+  ).toEqual(["ingest-start", "ingest-stop"]);
   const actions = Object.values(byId(json, "aws_appautoscaling_scheduled_action"));
   expect(actions.map((a) => [a.name, a.schedule, a.scalable_target_action]).sort()).toEqual(
     [
@@ -71,7 +95,13 @@ test("an autoscaled service: its target's range set by scheduled actions, and no
       ["app-dev-market-hours-backend-start", PROPS.start, { min_capacity: "1", max_capacity: "3" }],
     ].sort(),
   );
-  for (const a of actions) expect(a).toMatchObject({ service_namespace: "ecs", resource_id: "service/app-dev/app-dev-backend", scalable_dimension: "ecs:service:DesiredCount", timezone: "America/New_York" });
+  for (const a of actions)
+    expect(a).toMatchObject({
+      service_namespace: "ecs",
+      resource_id: "service/app-dev/app-dev-backend",
+      scalable_dimension: "ecs:service:DesiredCount",
+      timezone: "America/New_York",
+    });
 });
 
 test("only autoscaled services: no grant at all", () => {

@@ -24,13 +24,16 @@ function build(props: Partial<StaticSiteProps> = {}): { json: StackJson; stack: 
   return { json: synth(stack), stack };
 }
 
-const bucketStatements = (json: StackJson) => Object.values(dataById(json, "aws_iam_policy_document"))[0].statement as Array<Record<string, unknown>>;
+const bucketStatements = (json: StackJson) =>
+  Object.values(dataById(json, "aws_iam_policy_document"))[0].statement as Array<Record<string, unknown>>;
 
 describe("the site bucket", () => {
   test("private, SSE-S3 (CloudFront's OAC cannot use the shared key), and read by this distribution only", () => {
     const { json } = build();
     expect(checkBuckets(json)).toEqual([]);
-    expect(only(json, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false }]);
+    expect(only(json, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" }, bucket_key_enabled: false },
+    ]);
     const bucket = refTo(json, "aws_s3_bucket", "arn");
     expect(bucketStatements(json).map((s) => s.sid)).toEqual(["DenyInsecureTransport", "CloudFrontReadsThroughOriginAccessControl"]);
     expect(bucketStatements(json)[1]).toEqual({
@@ -64,7 +67,13 @@ describe("the distribution", () => {
       http_version: "http2and3",
       price_class: "PriceClass_100",
       default_root_object: "index.html",
-      origin: [{ origin_id: "site", domain_name: refTo(json, "aws_s3_bucket", "bucket_regional_domain_name"), origin_access_control_id: refTo(json, "aws_cloudfront_origin_access_control", "id") }],
+      origin: [
+        {
+          origin_id: "site",
+          domain_name: refTo(json, "aws_s3_bucket", "bucket_regional_domain_name"),
+          origin_access_control_id: refTo(json, "aws_cloudfront_origin_access_control", "id"),
+        },
+      ],
       default_cache_behavior: {
         target_origin_id: "site",
         viewer_protocol_policy: "redirect-to-https",
@@ -79,7 +88,12 @@ describe("the distribution", () => {
     });
     expect(distribution.ordered_cache_behavior).toBeUndefined();
     expect(distribution.logging_config).toBeUndefined();
-    expect(only(json, "aws_cloudfront_function")).toMatchObject({ name: "app-dev-dashboard-spa-fallback", runtime: "cloudfront-js-2.0", code: SPA_FALLBACK_CODE, publish: true });
+    expect(only(json, "aws_cloudfront_function")).toMatchObject({
+      name: "app-dev-dashboard-spa-fallback",
+      runtime: "cloudfront-js-2.0",
+      code: SPA_FALLBACK_CODE,
+      publish: true,
+    });
     expect(only(json, "aws_cloudfront_response_headers_policy").security_headers_config).toEqual({
       strict_transport_security: { access_control_max_age_sec: 63072000, include_subdomains: true, preload: false, override: true },
       content_type_options: { override: true },
@@ -91,11 +105,18 @@ describe("the distribution", () => {
   });
 
   test("a certificate: its aliases, SNI and TLS 1.2; a web ACL when given", () => {
-    const { json } = build({ certificate: { arn: "arn:aws:acm:us-east-1:1:certificate/c", aliases: ["markets.example.com"] }, webAclArn: "arn:aws:wafv2:us-east-1:1:global/webacl/a/b" });
+    const { json } = build({
+      certificate: { arn: "arn:aws:acm:us-east-1:1:certificate/c", aliases: ["markets.example.com"] },
+      webAclArn: "arn:aws:wafv2:us-east-1:1:global/webacl/a/b",
+    });
     expect(only(json, "aws_cloudfront_distribution")).toMatchObject({
       aliases: ["markets.example.com"],
       web_acl_id: "arn:aws:wafv2:us-east-1:1:global/webacl/a/b",
-      viewer_certificate: { acm_certificate_arn: "arn:aws:acm:us-east-1:1:certificate/c", ssl_support_method: "sni-only", minimum_protocol_version: VIEWER_TLS_POLICY },
+      viewer_certificate: {
+        acm_certificate_arn: "arn:aws:acm:us-east-1:1:certificate/c",
+        ssl_support_method: "sni-only",
+        minimum_protocol_version: VIEWER_TLS_POLICY,
+      },
     });
   });
 
@@ -113,7 +134,11 @@ describe("the distribution", () => {
         custom_origin_config: { http_port: 80, https_port: 443, origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] },
         custom_header: [{ name: "X-Origin-Verify", value: "v" }],
       },
-      { origin_id: "websocket", domain_name: "abc.execute-api.eu-central-1.amazonaws.com", custom_origin_config: { http_port: 80, https_port: 443, origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] } },
+      {
+        origin_id: "websocket",
+        domain_name: "abc.execute-api.eu-central-1.amazonaws.com",
+        custom_origin_config: { http_port: 80, https_port: 443, origin_protocol_policy: "https-only", origin_ssl_protocols: ["TLSv1.2"] },
+      },
     ]);
     const passThrough = (path_pattern: string, target_origin_id: string) => ({
       path_pattern,
@@ -135,7 +160,9 @@ describe("the distribution", () => {
     const api = (only(json, "aws_cloudfront_distribution").origin as Array<Record<string, unknown>>)[1];
     expect(api.custom_origin_config).toMatchObject({ origin_protocol_policy: "http-only" });
     expect(api.custom_header).toBeUndefined();
-    expect(warnings(stack)).toEqual(["app-dev-dashboard: CloudFront reaches the backend load balancer over plain HTTP; give the ALB a certificate (loadBalancer.domain)."]);
+    expect(warnings(stack)).toEqual([
+      "app-dev-dashboard: CloudFront reaches the backend load balancer over plain HTTP; give the ALB a certificate (loadBalancer.domain).",
+    ]);
   });
 
   test("emulator switches: no headers policy or fallback, each with a warning", () => {
@@ -149,8 +176,14 @@ describe("the distribution", () => {
     const { json } = build({ accessLogs: { bucketName: "app-dev-dashboard-logs", expirationDays: 30 } });
     expect(checkBuckets(json)).toEqual([]);
     const logs = Object.entries(byId(json, "aws_s3_bucket")).find(([, b]) => b.bucket === "app-dev-dashboard-logs")![0];
-    expect(only(json, "aws_cloudfront_distribution").logging_config).toEqual({ bucket: `\${aws_s3_bucket.${logs}.bucket_domain_name}`, prefix: "cloudfront/", include_cookies: false });
-    const ownership = Object.values(byId(json, "aws_s3_bucket_ownership_controls")).find((o) => o.bucket === `\${aws_s3_bucket.${logs}.id}`);
+    expect(only(json, "aws_cloudfront_distribution").logging_config).toEqual({
+      bucket: `\${aws_s3_bucket.${logs}.bucket_domain_name}`,
+      prefix: "cloudfront/",
+      include_cookies: false,
+    });
+    const ownership = Object.values(byId(json, "aws_s3_bucket_ownership_controls")).find(
+      (o) => o.bucket === `\${aws_s3_bucket.${logs}.id}`,
+    );
     expect(ownership).toMatchObject({ rule: { object_ownership: "BucketOwnerPreferred" } });
   });
 });
@@ -159,7 +192,12 @@ describe("SiteWebAcl", () => {
   function acl(mode: "blocked" | "all") {
     const stack = moduleStack();
     const usEast1 = new AwsProvider(stack, "us-east-1", { region: "us-east-1", alias: "us-east-1" });
-    new SiteWebAcl(stack, "waf", { name: "app-dev-site", rateLimit: 2000, usEast1, logs: { mode, retentionDays: 30, keyDeletionWindowDays: 7 } });
+    new SiteWebAcl(stack, "waf", {
+      name: "app-dev-site",
+      rateLimit: 2000,
+      usEast1,
+      logs: { mode, retentionDays: 30, keyDeletionWindowDays: 7 },
+    });
     return synth(stack);
   }
 
@@ -179,14 +217,28 @@ describe("SiteWebAcl", () => {
     const json = acl("blocked");
     expect(checkKmsRotation(json)).toEqual([]);
     expect(checkLogRetention(json)).toEqual([]);
-    expect(only(json, "aws_cloudwatch_log_group")).toEqual({ provider: "aws.us-east-1", name: "aws-waf-logs-app-dev-site", retention_in_days: 30, kms_key_id: refTo(json, "aws_kms_key", "arn") });
+    expect(only(json, "aws_cloudwatch_log_group")).toEqual({
+      provider: "aws.us-east-1",
+      name: "aws-waf-logs-app-dev-site",
+      retention_in_days: 30,
+      kms_key_id: refTo(json, "aws_kms_key", "arn"),
+    });
     const logging = only(json, "aws_wafv2_web_acl_logging_configuration");
     expect(logging).toMatchObject({
       provider: "aws.us-east-1",
       resource_arn: refTo(json, "aws_wafv2_web_acl", "arn"),
       log_destination_configs: [refTo(json, "aws_cloudwatch_log_group", "arn")],
       redacted_fields: [{ single_header: { name: "authorization" } }, { single_header: { name: "cookie" } }],
-      logging_filter: { default_behavior: "DROP", filter: [{ behavior: "KEEP", requirement: "MEETS_ANY", condition: [{ action_condition: { action: "BLOCK" } }, { action_condition: { action: "COUNT" } }] }] },
+      logging_filter: {
+        default_behavior: "DROP",
+        filter: [
+          {
+            behavior: "KEEP",
+            requirement: "MEETS_ANY",
+            condition: [{ action_condition: { action: "BLOCK" } }, { action_condition: { action: "COUNT" } }],
+          },
+        ],
+      },
     });
     expect(only(acl("all"), "aws_wafv2_web_acl_logging_configuration").logging_filter).toBeUndefined();
   });

@@ -1,5 +1,13 @@
 import type { APIGatewayProxyWebsocketEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { ConnectionTable, deleteConnection, deleteSubscriptions, expiresAt, putConnection, putSubscriptions, subscriptionsOf } from "../shared/connections";
+import {
+  ConnectionTable,
+  deleteConnection,
+  deleteSubscriptions,
+  expiresAt,
+  putConnection,
+  putSubscriptions,
+  subscriptionsOf,
+} from "../shared/connections";
 import { integerEnv, optionalEnv, requiredEnv } from "../shared/env";
 import { errorFields, log } from "../shared/log";
 import { postToConnection } from "../shared/post";
@@ -81,7 +89,8 @@ async function onMessage(event: APIGatewayProxyWebsocketEventV2, config: Config)
  */
 async function subscribeWithinCap(config: Config, connectionId: string, symbols: readonly string[]): Promise<Failure | undefined> {
   const cap = config.maxSubscriptions;
-  const overCap = (count: number) => fail("too_many_subscriptions", `a connection holds at most ${cap} subscriptions; this message would make ${count}`);
+  const overCap = (count: number) =>
+    fail("too_many_subscriptions", `a connection holds at most ${cap} subscriptions; this message would make ${count}`);
   const before = await subscriptionsOf(config.table, connectionId);
   const added = symbols.filter((symbol) => !before.has(symbol));
   if (before.size + added.length > cap) return overCap(before.size + added.length);

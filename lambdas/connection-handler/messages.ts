@@ -15,8 +15,7 @@ export type ErrorCode =
 export type Failure = { readonly ok: false; readonly error: ErrorCode; readonly message: string };
 
 export type ParsedMessage =
-  | { readonly ok: true; readonly action: "subscribe" | "unsubscribe"; readonly symbols: readonly string[] }
-  | Failure;
+  { readonly ok: true; readonly action: "subscribe" | "unsubscribe"; readonly symbols: readonly string[] } | Failure;
 
 const ACTIONS = new Set(["subscribe", "unsubscribe"]);
 
@@ -37,7 +36,10 @@ export function parseMessage(body: string | undefined, isBase64Encoded: boolean,
     return fail("invalid_json", "the message is not valid JSON");
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return fail("invalid_message", 'expected an object: {"action": "subscribe" | "unsubscribe", "symbols": [...]} or {"subscribeTo": [...]}');
+    return fail(
+      "invalid_message",
+      'expected an object: {"action": "subscribe" | "unsubscribe", "symbols": [...]} or {"subscribeTo": [...]}',
+    );
   }
 
   const message = data as Record<string, unknown>;
@@ -58,7 +60,8 @@ export function parseMessage(body: string | undefined, isBase64Encoded: boolean,
   }
 
   if (!Array.isArray(symbols) || symbols.length === 0) return fail("invalid_message", "symbols must be a non-empty array of strings");
-  if (symbols.length > maxSymbols) return fail("too_many_symbols", `a message holds at most ${maxSymbols} symbols, this one has ${symbols.length}`);
+  if (symbols.length > maxSymbols)
+    return fail("too_many_symbols", `a message holds at most ${maxSymbols} symbols, this one has ${symbols.length}`);
   const bad = symbols.findIndex((s) => !isSymbol(s));
   if (bad >= 0) return fail("invalid_symbol", `symbol ${bad} does not match ${SYMBOL_PATTERN.source}`);
 

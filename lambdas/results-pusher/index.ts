@@ -30,7 +30,11 @@ function readConfig(): Config {
     endpoint: requiredEnv("MANAGEMENT_API_ENDPOINT"),
     concurrency: integerEnv("POST_CONCURRENCY", 25, 1, MAX_POST_CONCURRENCY),
     maxPosts: integerEnv("MAX_POSTS_PER_INVOCATION", 5000, 1, 100_000),
-    retry: { attempts: integerEnv("POST_ATTEMPTS", 3, 1, 10), baseDelayMs: integerEnv("RETRY_BASE_DELAY_MS", 100, 0, 10_000), maxDelayMs: 2_000 },
+    retry: {
+      attempts: integerEnv("POST_ATTEMPTS", 3, 1, 10),
+      baseDelayMs: integerEnv("RETRY_BASE_DELAY_MS", 100, 0, 10_000),
+      maxDelayMs: 2_000,
+    },
   };
 }
 
@@ -111,14 +115,20 @@ async function push(records: readonly KinesisStreamRecord[], config: Config): Pr
                 return;
               }
               const chunk = pending.slice(start, start + RECORDS_PER_FRAME);
-              const frame = pending.length === group.records.length ? fullFrames[start / RECORDS_PER_FRAME] : encodeFrame(chunk.map((i) => group.records[i]));
+              const frame =
+                pending.length === group.records.length
+                  ? fullFrames[start / RECORDS_PER_FRAME]
+                  : encodeFrame(chunk.map((i) => group.records[i]));
               try {
                 counts.posts++;
                 if ((await postToConnection(config.endpoint, connectionId, frame, config.retry)) === "gone") {
                   gone.add(connectionId);
                   return;
                 }
-                ledger.add(chunk.map((i) => group.recordIds[i]), connectionId);
+                ledger.add(
+                  chunk.map((i) => group.recordIds[i]),
+                  connectionId,
+                );
               } catch (err) {
                 group.failed = true;
                 counts.failedPosts++;
@@ -162,7 +172,10 @@ function recordIdOf(record: KinesisStreamRecord): string {
 
 /** Lambda re-sends a batch from its lowest reported failure on; what comes before is done for good. */
 function forgetCheckpointed(records: readonly KinesisStreamRecord[], failed: ReadonlySet<string>): void {
-  const lowestFailure = [...failed].reduce<bigint | undefined>((low, seq) => (low === undefined || BigInt(seq) < low ? BigInt(seq) : low), undefined);
+  const lowestFailure = [...failed].reduce<bigint | undefined>(
+    (low, seq) => (low === undefined || BigInt(seq) < low ? BigInt(seq) : low),
+    undefined,
+  );
   ledger.forget(records.filter((r) => lowestFailure === undefined || BigInt(r.kinesis.sequenceNumber) < lowestFailure).map(recordIdOf));
 }
 
@@ -180,7 +193,13 @@ function logSummary(records: number, symbols: number, goneConnections: number, f
   log("info", "batch done", {
     _aws: {
       Timestamp: Date.now(),
-      CloudWatchMetrics: [{ Namespace: "StreamLines/ResultsPusher", Dimensions: [["FunctionName"]], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: "Count" })) }],
+      CloudWatchMetrics: [
+        {
+          Namespace: "StreamLines/ResultsPusher",
+          Dimensions: [["FunctionName"]],
+          Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: "Count" })),
+        },
+      ],
     },
     FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local",
     records,

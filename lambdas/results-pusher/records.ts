@@ -32,10 +32,18 @@ export function epochNanoseconds(text: string): number | undefined {
   const millis = Date.UTC(year, month - 1, day, hour, minute, second);
   const back = new Date(millis);
   // Date.UTC rolls 2024-02-30 over into March; a real date reads back the same.
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (
+    back.getUTCFullYear() !== year ||
+    back.getUTCMonth() !== month - 1 ||
+    back.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return undefined;
   const offsetSeconds = m[8] === "Z" ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60 + Number(m[12] ?? 0));
   const fraction = BigInt((m[7] ?? "").padEnd(9, "0"));
-  return Number((BigInt(millis / 1000 - offsetSeconds) * 1_000_000_000n) + fraction);
+  return Number(BigInt(millis / 1000 - offsetSeconds) * 1_000_000_000n + fraction);
 }
 
 /** Reasons are fixed strings, so a log line never carries payload bytes. */

@@ -33,15 +33,29 @@ export async function putConnection(table: ConnectionTable, connectionId: string
 }
 
 /** Upserts, so subscribing again to a symbol only refreshes its expiry. */
-export async function putSubscriptions(table: ConnectionTable, connectionId: string, symbols: readonly string[], expiry: number): Promise<void> {
+export async function putSubscriptions(
+  table: ConnectionTable,
+  connectionId: string,
+  symbols: readonly string[],
+  expiry: number,
+): Promise<void> {
   await batchWrite(
     table.tableName,
-    symbols.map((symbol) => ({ PutRequest: { Item: { connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: expiry } } })),
+    symbols.map((symbol) => ({
+      PutRequest: { Item: { connectionId, symbol, [SUBSCRIBED_SYMBOL_ATTRIBUTE]: symbol, [table.ttlAttribute]: expiry } },
+    })),
   );
 }
 
-export async function deleteSubscriptions(table: Pick<ConnectionTable, "tableName">, connectionId: string, symbols: readonly string[]): Promise<void> {
-  await batchWrite(table.tableName, symbols.map((symbol) => ({ DeleteRequest: { Key: { connectionId, symbol } } })));
+export async function deleteSubscriptions(
+  table: Pick<ConnectionTable, "tableName">,
+  connectionId: string,
+  symbols: readonly string[],
+): Promise<void> {
+  await batchWrite(
+    table.tableName,
+    symbols.map((symbol) => ({ DeleteRequest: { Key: { connectionId, symbol } } })),
+  );
 }
 
 /**
@@ -83,7 +97,11 @@ export async function deleteConnection(table: Pick<ConnectionTable, "tableName">
 }
 
 /** Connection ids subscribed to `symbol`, through the GSI. */
-export async function connectionsForSymbol(table: Pick<ConnectionTable, "tableName">, indexName: string, symbol: string): Promise<string[]> {
+export async function connectionsForSymbol(
+  table: Pick<ConnectionTable, "tableName">,
+  indexName: string,
+  symbol: string,
+): Promise<string[]> {
   const ids: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -112,7 +130,9 @@ async function batchWrite(tableName: string, requests: readonly WriteRequest[]):
     let pending: WriteRequest[] = requests.slice(i, i + BATCH_LIMIT);
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > UNPROCESSED_RETRY.attempts) {
-        throw new Error(`BatchWriteItem on ${tableName}: ${pending.length} request(s) still unprocessed after ${UNPROCESSED_RETRY.attempts} attempts`);
+        throw new Error(
+          `BatchWriteItem on ${tableName}: ${pending.length} request(s) still unprocessed after ${UNPROCESSED_RETRY.attempts} attempts`,
+        );
       }
       if (attempt > 1) await sleep(backoffMs(UNPROCESSED_RETRY, attempt - 1));
       const result = await dynamo().send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));

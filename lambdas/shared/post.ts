@@ -15,7 +15,11 @@ export async function postToConnection(endpoint: string, connectionId: string, d
   const client = managementApi(endpoint);
   const bytes = Buffer.from(data, "utf8");
   try {
-    await withRetry(policy, () => client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: bytes })), (err) => !isGone(err));
+    await withRetry(
+      policy,
+      () => client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: bytes })),
+      (err) => !isGone(err),
+    );
     return "sent";
   } catch (err) {
     if (isGone(err)) return "gone";

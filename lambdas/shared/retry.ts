@@ -14,7 +14,11 @@ export function backoffMs(policy: RetryPolicy, failedAttempt: number): number {
 }
 
 /** Calls `fn` until it succeeds, `retryable` says no, or the attempts run out; then rethrows the last error. */
-export async function withRetry<T>(policy: RetryPolicy, fn: (attempt: number) => Promise<T>, retryable: (err: unknown) => boolean = () => true): Promise<T> {
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  fn: (attempt: number) => Promise<T>,
+  retryable: (err: unknown) => boolean = () => true,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

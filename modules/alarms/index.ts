@@ -23,7 +23,11 @@ export class Alarms extends Construct {
   /** Alarm names, in creation order. */
   readonly names: string[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: AlarmsProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AlarmsProps,
+  ) {
     super(scope, id);
     const topic = new SnsTopic(this, "topic", { name: `${props.name}-alarms`, kmsMasterKeyId: props.kmsKeyArn });
     this.topicArn = topic.arn;
@@ -50,12 +54,19 @@ export class Alarms extends Construct {
    */
   streamIteratorAge(
     stream: { readonly key: string; readonly name: string },
-    consumer: { readonly name: string; readonly what: string; /** Its registered consumer, when it reads through enhanced fan-out. */ readonly fanOutConsumer?: string },
+    consumer: {
+      readonly name: string;
+      readonly what: string;
+      /** Its registered consumer, when it reads through enhanced fan-out. */ readonly fanOutConsumer?: string;
+    },
     thresholdMs: number,
   ): void {
     // Fan-out consumers never call GetRecords, so they report their lag per consumer instead.
     const metric: { metricName: string; dimensions: Record<string, string> } = consumer.fanOutConsumer
-      ? { metricName: "SubscribeToShardEvent.MillisBehindLatest", dimensions: { StreamName: stream.name, ConsumerName: consumer.fanOutConsumer } }
+      ? {
+          metricName: "SubscribeToShardEvent.MillisBehindLatest",
+          dimensions: { StreamName: stream.name, ConsumerName: consumer.fanOutConsumer },
+        }
       : { metricName: "GetRecords.IteratorAgeMilliseconds", dimensions: { StreamName: stream.name } };
     this.alarm(`${stream.key}-iterator-age`, `${stream.key}-iterator-age`, {
       alarmDescription: `The ${stream.key} stream's consumer (${consumer.name}) is more than ${thresholdMs / 1000} s behind for 5 minutes. Check ${consumer.what}.`,
@@ -98,7 +109,10 @@ export class Alarms extends Construct {
   }
 
   /** A target group's targets answer with 5xx more than `threshold` times in 5 minutes. */
-  targetErrors(target: { readonly key: string; readonly loadBalancerArnSuffix: string; readonly targetGroupArnSuffix: string }, threshold: number): void {
+  targetErrors(
+    target: { readonly key: string; readonly loadBalancerArnSuffix: string; readonly targetGroupArnSuffix: string },
+    threshold: number,
+  ): void {
     this.alarm(`${target.key}-target-5xx`, `${target.key}-target-5xx`, {
       alarmDescription: `The ${target.key} tasks answered ${threshold} or more 5xx responses in 5 minutes. Check the service's logs.`,
       namespace: "AWS/ApplicationELB",
@@ -113,7 +127,10 @@ export class Alarms extends Construct {
   }
 
   /** At least `threshold` targets fail their health check for 3 minutes. */
-  unhealthyHosts(target: { readonly key: string; readonly loadBalancerArnSuffix: string; readonly targetGroupArnSuffix: string }, threshold: number): void {
+  unhealthyHosts(
+    target: { readonly key: string; readonly loadBalancerArnSuffix: string; readonly targetGroupArnSuffix: string },
+    threshold: number,
+  ): void {
     this.alarm(`${target.key}-unhealthy-hosts`, `${target.key}-unhealthy-hosts`, {
       alarmDescription: `${threshold} or more ${target.key} targets failed the load balancer's health check for 3 minutes.`,
       namespace: "AWS/ApplicationELB",
@@ -130,15 +147,30 @@ export class Alarms extends Construct {
 
   /** A Lambda function fails (throws, times out, runs out of memory) at least once in 5 minutes. */
   functionErrors(fn: { readonly key: string; readonly name: string }): void {
-    this.functionMetricAtLeastOnce(fn, "Errors", "errors", `${fn.name} failed at least once in 5 minutes (an exception, a timeout or out of memory). See help/realtime.md.`);
+    this.functionMetricAtLeastOnce(
+      fn,
+      "Errors",
+      "errors",
+      `${fn.name} failed at least once in 5 minutes (an exception, a timeout or out of memory). See help/realtime.md.`,
+    );
   }
 
   /** Lambda refused to run a function at least once in 5 minutes (account or reserved concurrency exhausted). */
   functionThrottles(fn: { readonly key: string; readonly name: string }): void {
-    this.functionMetricAtLeastOnce(fn, "Throttles", "throttles", `${fn.name} was throttled at least once in 5 minutes: the account's Lambda concurrency is used up. See help/realtime.md.`);
+    this.functionMetricAtLeastOnce(
+      fn,
+      "Throttles",
+      "throttles",
+      `${fn.name} was throttled at least once in 5 minutes: the account's Lambda concurrency is used up. See help/realtime.md.`,
+    );
   }
 
-  private functionMetricAtLeastOnce(fn: { readonly key: string; readonly name: string }, metricName: string, what: string, alarmDescription: string): void {
+  private functionMetricAtLeastOnce(
+    fn: { readonly key: string; readonly name: string },
+    metricName: string,
+    what: string,
+    alarmDescription: string,
+  ): void {
     this.alarm(`${fn.key}-${what}`, `${fn.key}-${what}`, {
       alarmDescription,
       namespace: "AWS/Lambda",

@@ -8,7 +8,8 @@ function perStack<T extends IConstruct>(scope: IConstruct, id: string, type: new
   const stack = TerraformStack.of(scope);
   const existing = stack.node.tryFindChild(id);
   if (existing === undefined) return new type(stack, id);
-  if (!(existing instanceof type)) throw new Error(`${stack.node.path}: the construct id "${id}" is taken by something other than a ${type.name}`);
+  if (!(existing instanceof type))
+    throw new Error(`${stack.node.path}: the construct id "${id}" is taken by something other than a ${type.name}`);
   return existing;
 }
 

@@ -51,9 +51,14 @@ export class Bastion extends Construct {
       tags: { Name: props.name },
     });
     this.securityGroupId = group.id;
-    props.allowedCidrs.forEach(
-      (cidr, i) =>
-        allowTcpIn(this, `ssh-${i}`, { securityGroupId: group.id, port: 22, peer: { cidrIpv4: cidr }, description: `SSH from ${cidr}`, name: `${props.name}-ssh-${i}` }),
+    props.allowedCidrs.forEach((cidr, i) =>
+      allowTcpIn(this, `ssh-${i}`, {
+        securityGroupId: group.id,
+        port: 22,
+        peer: { cidrIpv4: cidr },
+        description: `SSH from ${cidr}`,
+        name: `${props.name}-ssh-${i}`,
+      }),
     );
     for (const tunnel of props.tunnels) {
       allowEgressToGroup(this, "tunnel", { securityGroupId: group.id, name: props.name }, tunnel);
@@ -86,7 +91,13 @@ export class Bastion extends Construct {
       keyName: key.keyName,
       iamInstanceProfile: profile.name,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeType: "gp3", volumeSize: BASTION_ROOT_GIB, encrypted: true, kmsKeyId: props.kmsKeyArn, deleteOnTermination: true },
+      rootBlockDevice: {
+        volumeType: "gp3",
+        volumeSize: BASTION_ROOT_GIB,
+        encrypted: true,
+        kmsKeyId: props.kmsKeyArn,
+        deleteOnTermination: true,
+      },
       tags: { Name: props.name },
       // A new AMI replaces the bastion only when an operator asks (it holds nothing, but its IP changes).
       lifecycle: { ignoreChanges: ["ami"] },

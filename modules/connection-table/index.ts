@@ -25,7 +25,11 @@ export class ConnectionTable extends Construct {
   readonly name: string;
   readonly indexName = CONNECTIONS_BY_SYMBOL_INDEX;
 
-  constructor(scope: Construct, id: string, private readonly props: ConnectionTableProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ConnectionTableProps,
+  ) {
     super(scope, id);
     const table = new DynamodbTable(this, "table", {
       name: props.name,
@@ -37,7 +41,9 @@ export class ConnectionTable extends Construct {
         { name: "symbol", type: "S" },
         { name: SUBSCRIBED_SYMBOL_ATTRIBUTE, type: "S" },
       ],
-      globalSecondaryIndex: [{ name: CONNECTIONS_BY_SYMBOL_INDEX, hashKey: SUBSCRIBED_SYMBOL_ATTRIBUTE, rangeKey: "connectionId", projectionType: "KEYS_ONLY" }],
+      globalSecondaryIndex: [
+        { name: CONNECTIONS_BY_SYMBOL_INDEX, hashKey: SUBSCRIBED_SYMBOL_ATTRIBUTE, rangeKey: "connectionId", projectionType: "KEYS_ONLY" },
+      ],
       ttl: { attributeName: props.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
@@ -53,7 +59,10 @@ export class ConnectionTable extends Construct {
 
   /** Subscribe and unsubscribe: write, delete and find a connection's items. */
   grantReadWrite(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"], resources: [this.arn] });
+    grantee.addToPolicy({
+      actions: ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],
+      resources: [this.arn],
+    });
     this.grantKey(grantee);
   }
 

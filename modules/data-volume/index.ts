@@ -32,7 +32,11 @@ export interface DataVolumeProps {
 }
 
 /** What an NFS client may do on the file system; the policy below denies each of them unless TLS and the access point. */
-export const EFS_CLIENT_ACTIONS = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"] as const;
+export const EFS_CLIENT_ACTIONS = [
+  "elasticfilesystem:ClientMount",
+  "elasticfilesystem:ClientWrite",
+  "elasticfilesystem:ClientRootAccess",
+] as const;
 
 /** The InfluxDB data volume: EBS gp3 (default) or EFS. It outlives the app stacks. */
 export class DataVolume extends Construct {
@@ -110,7 +114,9 @@ export class DataVolume extends Construct {
       });
       new EfsFileSystemPolicy(this, "file-system-policy", { fileSystemId: fs.id, policy: policy.json });
     } else {
-      Annotations.of(this).addWarning(`${props.name}: no EFS file-system policy (TLS and the access point are not enforced): efsFileSystemPolicy is off, which is only for an emulator.`);
+      Annotations.of(this).addWarning(
+        `${props.name}: no EFS file-system policy (TLS and the access point are not enforced): efsFileSystemPolicy is off, which is only for an emulator.`,
+      );
     }
     this.id = fs.id;
     this.arn = fs.arn;

@@ -40,6 +40,9 @@ export function influxEfsMountTargets(scope: Construct, props: EfsMountTargetsPr
     description: `NFS (TCP ${NFS_PORT}) from InfluxDB`,
     name: `${props.name}-from-influxdb`,
   });
-  props.subnetIds.forEach((subnetId, i) => new EfsMountTarget(scope, `influx-efs-mount-${i}`, { fileSystemId: props.fileSystemId, subnetId, securityGroups: [group.id] }));
+  props.subnetIds.forEach(
+    (subnetId, i) =>
+      new EfsMountTarget(scope, `influx-efs-mount-${i}`, { fileSystemId: props.fileSystemId, subnetId, securityGroups: [group.id] }),
+  );
   return group.id;
 }

@@ -40,7 +40,12 @@ export class ImageRepository extends Construct {
           {
             rulePriority: 1,
             description: `keep the last ${props.keepLastImages} hook-built images`,
-            selection: { tagStatus: "tagged", tagPrefixList: [TAG_PREFIX], countType: "imageCountMoreThan", countNumber: props.keepLastImages },
+            selection: {
+              tagStatus: "tagged",
+              tagPrefixList: [TAG_PREFIX],
+              countType: "imageCountMoreThan",
+              countNumber: props.keepLastImages,
+            },
             action: { type: "expire" },
           },
           {
@@ -60,7 +65,10 @@ export class ImageRepository extends Construct {
 
   /** Pull this repository's images (ECS execution role, hosts). GetAuthorizationToken has no resource scope. */
   grantPull(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resources: [this.arn] });
+    grantee.addToPolicy({
+      actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      resources: [this.arn],
+    });
     // AWS defines no resource for GetAuthorizationToken; "*" is the only accepted value.
     grantee.addToPolicy({ actions: ["ecr:GetAuthorizationToken"], resources: ["*"] });
   }

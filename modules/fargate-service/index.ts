@@ -72,7 +72,13 @@ export interface ContainerHealthCheck {
  * One on-demand Graviton task, and a deployment stops the old task before it starts the new one:
  * for single writers (InfluxDB on its file system, Grafana on its in-task database).
  */
-export const ONE_TASK_AT_A_TIME = { architecture: "ARM64", desiredCount: 1, capacityProvider: "FARGATE", minHealthyPercent: 0, maxPercent: 100 } as const;
+export const ONE_TASK_AT_A_TIME = {
+  architecture: "ARM64",
+  desiredCount: 1,
+  capacityProvider: "FARGATE",
+  minHealthyPercent: 0,
+  maxPercent: 100,
+} as const;
 
 export interface FargateServiceProps {
   /** `<app>-<env>-<service>`: service, task family, roles and security group are named after it. */
@@ -159,13 +165,19 @@ export class FargateService extends Construct {
   readonly taskDefinitionArn: string;
   readonly image: string;
 
-  constructor(scope: Construct, id: string, private readonly props: FargateServiceProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: FargateServiceProps,
+  ) {
     super(scope, id);
     if ((props.loadBalancer || props.serviceDiscovery) && props.port === undefined) {
       throw new Error(`FargateService ${props.name}: a load balancer or service discovery needs a port`);
     }
     if (props.securityGroupId && (props.egressTo?.length || props.loadBalancer)) {
-      throw new Error(`FargateService ${props.name}: with an existing security group its owner adds the rules (no egressTo or load balancer)`);
+      throw new Error(
+        `FargateService ${props.name}: with an existing security group its owner adds the rules (no egressTo or load balancer)`,
+      );
     }
     const accountId = accountIdOf(this);
     const partition = partitionOf(this);
@@ -205,7 +217,12 @@ export class FargateService extends Construct {
     if (props.executeCommand) {
       // ssmmessages defines no resource types: "*" is the only value IAM accepts.
       this.taskRole.addToPolicy({
-        actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+        actions: [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ],
         resources: ["*"],
       });
       if (props.cluster.execSessionLog) {
@@ -219,9 +236,14 @@ export class FargateService extends Construct {
     }
 
     const volumeName = "data";
-    const writable = (props.readonlyRootFilesystem?.writablePaths ?? []).map((containerPath, i) => ({ name: `writable-${i}`, containerPath }));
+    const writable = (props.readonlyRootFilesystem?.writablePaths ?? []).map((containerPath, i) => ({
+      name: `writable-${i}`,
+      containerPath,
+    }));
     if (props.healthCheck && !["CMD", "CMD-SHELL"].includes(props.healthCheck.command[0])) {
-      throw new Error(`FargateService ${props.name}: a health check command starts with CMD or CMD-SHELL, not ${props.healthCheck.command[0]}`);
+      throw new Error(
+        `FargateService ${props.name}: a health check command starts with CMD or CMD-SHELL, not ${props.healthCheck.command[0]}`,
+      );
     }
     if (props.efsVolume) {
       this.taskRole.addToPolicy({
@@ -234,7 +256,10 @@ export class FargateService extends Construct {
     // ECS drops an empty value when it registers the task definition: the container would not see the
     // variable at all, and every plan would show a diff.
     const empty = Object.keys(props.environment).filter((name) => props.environment[name] === "");
-    if (empty.length > 0) throw new Error(`fargate-service ${props.name}: empty environment value for ${empty.join(", ")}; ECS drops empty values, so leave the variable out or give it a value`);
+    if (empty.length > 0)
+      throw new Error(
+        `fargate-service ${props.name}: empty environment value for ${empty.join(", ")}; ECS drops empty values, so leave the variable out or give it a value`,
+      );
     this.image = `${props.image.repository.url}:${props.image.tag}`;
     const container = {
       name: props.containerName,
@@ -339,7 +364,9 @@ export class FargateService extends Construct {
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
       ...(props.loadBalancer && {
-        loadBalancer: [{ targetGroupArn: props.loadBalancer.targetGroupArn, containerName: props.containerName, containerPort: props.port! }],
+        loadBalancer: [
+          { targetGroupArn: props.loadBalancer.targetGroupArn, containerName: props.containerName, containerPort: props.port! },
+        ],
         healthCheckGracePeriodSeconds: 60,
       }),
       ...(registry && { serviceRegistries: { registryArn: registry.arn } }),
@@ -409,6 +436,12 @@ export class FargateService extends Construct {
         scaleInCooldown: 300,
       },
     });
-    return { serviceNamespace: target.serviceNamespace, resourceId: target.resourceId, scalableDimension: target.scalableDimension, min: opts.min, max: opts.max };
+    return {
+      serviceNamespace: target.serviceNamespace,
+      resourceId: target.resourceId,
+      scalableDimension: target.scalableDimension,
+      min: opts.min,
+      max: opts.max,
+    };
   }
 }

@@ -51,7 +51,11 @@ export class Grafana extends Construct {
   readonly securityGroupId: string;
   readonly adminSecret: EmptySecret;
 
-  constructor(scope: Construct, id: string, private readonly props: GrafanaProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: GrafanaProps,
+  ) {
     super(scope, id);
     this.adminSecret = new EmptySecret(this, "admin-password", {
       name: props.adminSecret.name,

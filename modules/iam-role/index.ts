@@ -36,7 +36,13 @@ export function mergedStatements(statements: () => readonly PolicyStatement[]): 
     resolve(context: IResolveContext): TerraformStatement[] {
       const terraform = statements().map((s) => {
         const condition = conditionBlocks(s.conditions);
-        return { actions: [...s.actions], ...(condition.length > 0 && { condition }), effect: s.effect ?? "Allow", resources: [...s.resources], ...(s.sid && { sid: s.sid }) };
+        return {
+          actions: [...s.actions],
+          ...(condition.length > 0 && { condition }),
+          effect: s.effect ?? "Allow",
+          resources: [...s.resources],
+          ...(s.sid && { sid: s.sid }),
+        };
       });
       return mergeStatements(context.resolve(terraform) as TerraformStatement[]);
     },
@@ -64,7 +70,11 @@ export class StreamLinesRole extends Construct implements Grantable {
   private policyDocument?: DataAwsIamPolicyDocument;
   private inlinePolicy?: IamRolePolicy;
 
-  constructor(scope: Construct, id: string, private readonly props: StreamLinesRoleProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: StreamLinesRoleProps,
+  ) {
     super(scope, id);
     const trustCondition = conditionBlocks(props.trustConditions);
     const trust = new DataAwsIamPolicyDocument(this, "trust", {
@@ -89,7 +99,11 @@ export class StreamLinesRole extends Construct implements Grantable {
     this.statements.push(statement);
     if (!this.policyDocument) {
       this.policyDocument = new DataAwsIamPolicyDocument(this, "policy-document", { statement: mergedStatements(() => this.statements) });
-      this.inlinePolicy = new IamRolePolicy(this, "policy", { name: `${this.props.name}-policy`, role: this.name, policy: this.policyDocument.json });
+      this.inlinePolicy = new IamRolePolicy(this, "policy", {
+        name: `${this.props.name}-policy`,
+        role: this.name,
+        policy: this.policyDocument.json,
+      });
     }
   }
 

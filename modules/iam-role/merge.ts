@@ -58,7 +58,10 @@ function statementKey(s: TerraformStatement): string {
   ]);
 }
 
-function mergePrincipals(a: readonly TerraformPrincipal[] | undefined, b: readonly TerraformPrincipal[] | undefined): TerraformPrincipal[] | undefined {
+function mergePrincipals(
+  a: readonly TerraformPrincipal[] | undefined,
+  b: readonly TerraformPrincipal[] | undefined,
+): TerraformPrincipal[] | undefined {
   const byType = new Map<string, string[]>();
   for (const p of [...(a ?? []), ...(b ?? [])]) byType.set(p.type, [...(byType.get(p.type) ?? []), ...p.identifiers]);
   if (byType.size === 0) return undefined;
@@ -76,9 +79,12 @@ function mergeIfCombinable(a: TerraformStatement, b: TerraformStatement): Terraf
   const wildcard = (s: TerraformStatement) => (s.principals ?? []).some((p) => p.type === "*");
   if (wildcard(a) !== wildcard(b)) return undefined;
   const equalSets =
-    Number(sameSet(a.actions, b.actions)) + Number(sameSet(a.resources, b.resources)) + Number(sameSet(principalKeys(a.principals), principalKeys(b.principals)));
+    Number(sameSet(a.actions, b.actions)) +
+    Number(sameSet(a.resources, b.resources)) +
+    Number(sameSet(principalKeys(a.principals), principalKeys(b.principals)));
   if (equalSets < 2) return undefined;
-  const united = (x: readonly string[] | undefined, y: readonly string[] | undefined) => (x === undefined && y === undefined ? undefined : sortedUnique([...(x ?? []), ...(y ?? [])]));
+  const united = (x: readonly string[] | undefined, y: readonly string[] | undefined) =>
+    x === undefined && y === undefined ? undefined : sortedUnique([...(x ?? []), ...(y ?? [])]);
   return withoutUndefined({
     ...a,
     actions: united(a.actions, b.actions),
@@ -110,10 +116,10 @@ function tidy(s: TerraformStatement): TerraformStatement {
  */
 export function mergeStatements(statements: readonly TerraformStatement[]): TerraformStatement[] {
   const out = statements.map(tidy);
-  for (let merged = true; merged; ) {
+  for (let merged = true; merged;) {
     merged = false;
     for (let i = 0; i < out.length; i++) {
-      for (let j = i + 1; j < out.length; ) {
+      for (let j = i + 1; j < out.length;) {
         const combined = mergeIfCombinable(out[i], out[j]);
         if (combined) {
           out[i] = combined;

@@ -244,9 +244,7 @@ export function contextDigest(input: ContextHashInput): ContextDigest {
   // BuildKit prefers `<Dockerfile>.dockerignore` next to the Dockerfile over the context's own.
   const candidates = [`${dockerfile}.dockerignore`, path.join(root, ".dockerignore")];
   const ignorePath = candidates.find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
-  const ignore = ignorePath
-    ? DockerIgnore.fromText(fs.readFileSync(ignorePath, "utf8"), ignorePath)
-    : new DockerIgnore([]);
+  const ignore = ignorePath ? DockerIgnore.fromText(fs.readFileSync(ignorePath, "utf8"), ignorePath) : new DockerIgnore([]);
   const always = new Set(
     [dockerfile, ignorePath].flatMap((f) => {
       const rel = f ? inside(root, f) : undefined;
@@ -272,6 +270,6 @@ export function contextDigest(input: ContextHashInput): ContextDigest {
     h.update(content);
   }
   const hash = h.digest("hex");
-  const ignoreFile = ignorePath ? inside(root, ignorePath) ?? ignorePath : undefined;
+  const ignoreFile = ignorePath ? (inside(root, ignorePath) ?? ignorePath) : undefined;
   return { hash, tag: tagForHash(hash), files: entries.map((e) => e.rel), ...(ignoreFile ? { ignoreFile } : {}) };
 }

@@ -40,7 +40,14 @@ export interface HostInputs {
  */
 export function hostBootstrapEnvironment(s: BootstrapSettings, host: HostInputs): Record<string, string> {
   const { AWS_REGION, ...rest } = sharedEnvironment(s);
-  return { VOLUME_ID: host.volumeId, DEVICE_NAME: host.deviceName, AWS_REGION, INFLUX_IMAGE: host.image, ...rest, LOG_GROUP: host.logGroup };
+  return {
+    VOLUME_ID: host.volumeId,
+    DEVICE_NAME: host.deviceName,
+    AWS_REGION,
+    INFLUX_IMAGE: host.image,
+    ...rest,
+    LOG_GROUP: host.logGroup,
+  };
 }
 
 /** The InfluxDB task's environment on EFS: the bootstrap runs inside the container, InfluxDB listens on the port. */

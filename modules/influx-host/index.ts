@@ -30,7 +30,10 @@ export interface TokenSecret {
 }
 
 /** The bootstrap reads all three token secrets and writes any token it makes or replaces. */
-export function grantTokenSecrets(grantee: Grantable, secrets: { readonly admin: TokenSecret; readonly read: TokenSecret; readonly write: TokenSecret }): void {
+export function grantTokenSecrets(
+  grantee: Grantable,
+  secrets: { readonly admin: TokenSecret; readonly read: TokenSecret; readonly write: TokenSecret },
+): void {
   for (const secret of [secrets.admin, secrets.read, secrets.write]) {
     secret.grantRead(grantee);
     secret.grantWrite(grantee);
@@ -82,7 +85,11 @@ export interface InfluxHostProps {
   readonly volumeId: string;
   /** The `influxdb` repository and the pinned tag the host pulls. */
   readonly image: { readonly repository: PullableRepository; readonly tag: string };
-  readonly secrets: { readonly admin: TokenSecret & { readonly name: string }; readonly read: TokenSecret & { readonly name: string }; readonly write: TokenSecret & { readonly name: string } };
+  readonly secrets: {
+    readonly admin: TokenSecret & { readonly name: string };
+    readonly read: TokenSecret & { readonly name: string };
+    readonly write: TokenSecret & { readonly name: string };
+  };
   readonly influx: InfluxSettings;
   readonly logs: { readonly groupName: string; readonly retentionDays: number };
   /** Registers the host as `influxdb.<namespace>` (A record to its private IP). */
@@ -104,7 +111,11 @@ export class InfluxHost extends Construct {
   constructor(scope: Construct, id: string, props: InfluxHostProps) {
     super(scope, id);
 
-    const logGroup = new StreamLinesLogGroup(this, "logs", { name: props.logs.groupName, retentionDays: props.logs.retentionDays, kmsKeyArn: props.kmsKeyArn });
+    const logGroup = new StreamLinesLogGroup(this, "logs", {
+      name: props.logs.groupName,
+      retentionDays: props.logs.retentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+    });
     this.logGroupName = logGroup.name;
 
     this.role = new StreamLinesRole(this, "role", {
@@ -119,7 +130,11 @@ export class InfluxHost extends Construct {
     const profile = new IamInstanceProfile(this, "instance-profile", { name: props.name, role: this.role.name });
 
     this.image = `${props.image.repository.url}:${props.image.tag}`;
-    const settings = { region: props.region, influx: props.influx, secretIds: { admin: props.secrets.admin.name, read: props.secrets.read.name, write: props.secrets.write.name } };
+    const settings = {
+      region: props.region,
+      influx: props.influx,
+      secretIds: { admin: props.secrets.admin.name, read: props.secrets.read.name, write: props.secrets.write.name },
+    };
     const environment = bootstrapEnvironment(
       hostBootstrapEnvironment(settings, {
         volumeId: props.volumeId,
@@ -149,7 +164,13 @@ export class InfluxHost extends Construct {
       userDataReplaceOnChange: true,
       // IMDSv2 only; one hop keeps containers on the host away from the instance's credentials.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeType: "gp3", volumeSize: props.rootVolumeGiB, encrypted: true, kmsKeyId: props.kmsKeyArn, deleteOnTermination: true },
+      rootBlockDevice: {
+        volumeType: "gp3",
+        volumeSize: props.rootVolumeGiB,
+        encrypted: true,
+        kmsKeyId: props.kmsKeyArn,
+        deleteOnTermination: true,
+      },
       tags: { Name: props.name },
       // A newly published AMI must never replace the database host; help/troubleshooting-influx.md
       // shows how to roll it on purpose.

@@ -3,10 +3,22 @@ import { accountIdOf, partitionOf } from "../aws-context";
 import { Grantable } from "../iam-role";
 
 /** ssmmessages defines no resource types: the agent opens its session channels on "*". */
-export const SESSION_CHANNEL_ACTIONS = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"] as const;
+export const SESSION_CHANNEL_ACTIONS = [
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+] as const;
 
 /** The agent's message delivery (ec2messages defines no resource types either). */
-export const AGENT_MESSAGE_ACTIONS = ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"] as const;
+export const AGENT_MESSAGE_ACTIONS = [
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
+] as const;
 
 /**
  * What the SSM agent on an EC2 instance needs for Session Manager (shell and port forwarding), and

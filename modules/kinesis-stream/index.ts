@@ -4,7 +4,13 @@ import { Grantable } from "../iam-role";
 import { keyFromArn } from "../kms-key";
 
 /** What a polling consumer calls: find the shards, get iterators, read. */
-const POLL_ACTIONS = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"] as const;
+const POLL_ACTIONS = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetRecords",
+  "kinesis:GetShardIterator",
+  "kinesis:ListShards",
+] as const;
 
 export interface KinesisStreamProps {
   /** `<app>-<env>-<component>`. */
@@ -24,7 +30,11 @@ export class KinesisStream extends Construct {
   readonly arn: string;
   readonly name: string;
 
-  constructor(scope: Construct, id: string, private readonly props: KinesisStreamProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: KinesisStreamProps,
+  ) {
     super(scope, id);
     if ((props.mode === "PROVISIONED") !== (props.shardCount !== undefined)) {
       throw new Error(`KinesisStream ${props.name}: shardCount is required with PROVISIONED and not allowed with ON_DEMAND`);
@@ -48,7 +58,10 @@ export class KinesisStream extends Construct {
    * then subscribe to shards through it. The shard discovery calls of polling come with it.
    */
   grantFanOutRead(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: [...POLL_ACTIONS, "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"], resources: [this.arn] });
+    grantee.addToPolicy({
+      actions: [...POLL_ACTIONS, "kinesis:ListStreamConsumers", "kinesis:RegisterStreamConsumer"],
+      resources: [this.arn],
+    });
     grantee.addToPolicy({
       actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
       resources: [`${this.arn}/consumer/*`],

@@ -24,9 +24,32 @@ import { LoadBalancerAttachment } from "../fargate-service";
  * Regions opened since then accept only the log delivery service principal.
  */
 const ELB_ACCOUNT_REGIONS: ReadonlySet<string> = new Set([
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
-  "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2",
-  "eu-west-3", "eu-south-1", "eu-north-1", "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "af-south-1",
+  "ap-east-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-south-1",
+  "eu-north-1",
+  "me-south-1",
+  "sa-east-1",
+  "us-gov-east-1",
+  "us-gov-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
 ]);
 
 /** Up to 6 characters, as AWS allows for a prefix; AWS appends a unique suffix to reach 32. */
@@ -83,7 +106,9 @@ export interface LoadBalancerProps {
    * addresses, and the listener forwards only requests with the origin header, whose value is generated
    * into this secret (`<app>-<env>/<purpose>`).
    */
-  readonly onlyFromCloudFront?: { readonly secret: { readonly name: string; readonly kmsKeyArn: string; readonly recoveryWindowDays: number } };
+  readonly onlyFromCloudFront?: {
+    readonly secret: { readonly name: string; readonly kmsKeyArn: string; readonly recoveryWindowDays: number };
+  };
 }
 
 /**
@@ -106,7 +131,8 @@ export class LoadBalancer extends Construct {
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
     const defaults = Object.entries(props.targets).filter(([, t]) => !t.pathPatterns);
-    if (defaults.length !== 1) throw new Error(`LoadBalancer ${props.name}: exactly one target without pathPatterns (the default), got ${defaults.length}`);
+    if (defaults.length !== 1)
+      throw new Error(`LoadBalancer ${props.name}: exactly one target without pathPatterns (the default), got ${defaults.length}`);
 
     const cloudFrontOnly = props.onlyFromCloudFront;
     const group = new SecurityGroup(this, "security-group", {
@@ -202,7 +228,9 @@ export class LoadBalancer extends Construct {
 
     // Other sources of CloudFront's addresses (any distribution, of any account) lack the header.
     const originHeader = cloudFrontOnly && this.originHeaderValue(cloudFrontOnly.secret);
-    const headerCondition: LbListenerRuleCondition[] = originHeader ? [{ httpHeader: { httpHeaderName: ORIGIN_HEADER_NAME, values: [originHeader.value] } }] : [];
+    const headerCondition: LbListenerRuleCondition[] = originHeader
+      ? [{ httpHeader: { httpHeaderName: ORIGIN_HEADER_NAME, values: [originHeader.value] } }]
+      : [];
     const defaultAction = originHeader
       ? [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "403", messageBody: "Forbidden" } }]
       : [{ type: "forward", targetGroupArn: defaultGroup.arn }];
@@ -237,7 +265,10 @@ export class LoadBalancer extends Construct {
 
     // Path routes first; behind CloudFront the default target is a rule too (after them), as the
     // listener's own default answers 403.
-    const routed = [...Object.entries(props.targets).filter(([, t]) => t.pathPatterns), ...(originHeader ? [[defaultKey, props.targets[defaultKey]] as const] : [])];
+    const routed = [
+      ...Object.entries(props.targets).filter(([, t]) => t.pathPatterns),
+      ...(originHeader ? [[defaultKey, props.targets[defaultKey]] as const] : []),
+    ];
     const rules: Record<string, LbListenerRule> = {};
     routed.forEach(([key, t], i) => {
       rules[key] = new LbListenerRule(this, `route-${key}`, {
@@ -299,7 +330,10 @@ export class LoadBalancer extends Construct {
     return { value: read.secretString, secretArn: secret.arn };
   }
 
-  private accessLogBucket(opts: NonNullable<LoadBalancerProps["accessLogs"]>, region: string): { bucket: SecureBucket; policy: S3BucketPolicy } {
+  private accessLogBucket(
+    opts: NonNullable<LoadBalancerProps["accessLogs"]>,
+    region: string,
+  ): { bucket: SecureBucket; policy: S3BucketPolicy } {
     const accountId = accountIdOf(this);
     const partition = partitionOf(this);
     const bucketArn = `arn:${partition}:s3:::${opts.bucketName}`;
@@ -307,7 +341,12 @@ export class LoadBalancer extends Construct {
     let writer: DataAwsIamPolicyDocumentStatement;
     if (ELB_ACCOUNT_REGIONS.has(region)) {
       const elb = new DataAwsElbServiceAccount(this, "elb-account", { region });
-      writer = { sid: "ElbWritesAccessLogs", actions: ["s3:PutObject"], principals: [{ type: "AWS", identifiers: [elb.arn] }], resources: [objects] };
+      writer = {
+        sid: "ElbWritesAccessLogs",
+        actions: ["s3:PutObject"],
+        principals: [{ type: "AWS", identifiers: [elb.arn] }],
+        resources: [objects],
+      };
     } else {
       writer = {
         sid: "ElbWritesAccessLogs",

@@ -18,7 +18,15 @@ import { StreamLinesRole } from "../iam-role";
 
 /** Interface endpoints that keep AWS API traffic of private tasks and hosts off the NAT. */
 export const INTERFACE_ENDPOINT_SERVICES = [
-  "ecr.api", "ecr.dkr", "logs", "kinesis-streams", "secretsmanager", "ssm", "ssmmessages", "ec2messages", "sts",
+  "ecr.api",
+  "ecr.dkr",
+  "logs",
+  "kinesis-streams",
+  "secretsmanager",
+  "ssm",
+  "ssmmessages",
+  "ec2messages",
+  "sts",
 ] as const;
 
 /** Gateway endpoints: free, so they exist in every egress mode. */
@@ -56,7 +64,11 @@ export class Network extends Construct {
 
   private readonly vpc: Vpc;
 
-  constructor(scope: Construct, id: string, private readonly props: NetworkProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: NetworkProps,
+  ) {
     super(scope, id);
     const zones = props.availabilityZones;
     if (zones.length !== props.publicSubnetCidrs.length || zones.length !== props.privateSubnetCidrs.length) {
@@ -122,7 +134,9 @@ export class Network extends Construct {
       tags: { Name: name("nat") },
       dependsOn: [igw],
     });
-    privateRoutes.forEach((t, i) => new Route(this, `private-default-${i}`, { routeTableId: t.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }));
+    privateRoutes.forEach(
+      (t, i) => new Route(this, `private-default-${i}`, { routeTableId: t.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }),
+    );
 
     // Kept in nat mode too: they cost nothing and keep ECR layer (S3) and DynamoDB traffic off the NAT's per-GB charge.
     for (const service of GATEWAY_ENDPOINT_SERVICES) {

@@ -18,7 +18,11 @@ export class EncryptedQueue extends Construct {
   readonly name: string;
   readonly url: string;
 
-  constructor(scope: Construct, id: string, private readonly props: EncryptedQueueProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: EncryptedQueueProps,
+  ) {
     super(scope, id);
     const queue = new SqsQueue(this, "queue", {
       name: props.name,

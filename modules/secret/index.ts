@@ -22,7 +22,11 @@ export class EmptySecret extends Construct {
   readonly arn: string;
   readonly name: string;
 
-  constructor(scope: Construct, id: string, private readonly props: EmptySecretProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: EmptySecretProps,
+  ) {
     super(scope, id);
     const secret = new SecretsmanagerSecret(this, "secret", {
       name: props.name,

@@ -140,7 +140,10 @@ export class SecureBucket extends Construct {
    * (AWS:SourceArn); a bucket policy, because the reader is a service principal, not a role.
    */
   grantCloudFrontRead(distributionArn: string): void {
-    if (this.kmsKeyArn) throw new Error(`${this.node.path}: CloudFront reads through OAC need the key policy to admit the distribution; use SSE-S3 for a site bucket`);
+    if (this.kmsKeyArn)
+      throw new Error(
+        `${this.node.path}: CloudFront reads through OAC need the key policy to admit the distribution; use SSE-S3 for a site bucket`,
+      );
     this.policyStatements.push({
       sid: "CloudFrontReadsThroughOriginAccessControl",
       effect: "Allow",

@@ -36,7 +36,11 @@ function ruleConfig(rule: TcpPortRule) {
     ipProtocol: "tcp",
     fromPort: rule.port,
     toPort: rule.port,
-    ...("securityGroupId" in peer ? { referencedSecurityGroupId: peer.securityGroupId } : "cidrIpv4" in peer ? { cidrIpv4: peer.cidrIpv4 } : { prefixListId: peer.prefixListId }),
+    ...("securityGroupId" in peer
+      ? { referencedSecurityGroupId: peer.securityGroupId }
+      : "cidrIpv4" in peer
+        ? { cidrIpv4: peer.cidrIpv4 }
+        : { prefixListId: peer.prefixListId }),
     tags: { Name: rule.name },
   };
 }
@@ -55,7 +59,12 @@ export function allowTcpOut(scope: Construct, id: string, rule: TcpPortRule): Vp
 }
 
 /** `allowTcpOut` for an `EgressToGroup` of the group `from`: id `<idPrefix>-<id ?? name>`, Name tag `<from.name>-<name>`. */
-export function allowEgressToGroup(scope: Construct, idPrefix: string, from: { readonly securityGroupId: string; readonly name: string }, egress: EgressToGroup): VpcSecurityGroupEgressRule {
+export function allowEgressToGroup(
+  scope: Construct,
+  idPrefix: string,
+  from: { readonly securityGroupId: string; readonly name: string },
+  egress: EgressToGroup,
+): VpcSecurityGroupEgressRule {
   return allowTcpOut(scope, `${idPrefix}-${egress.id ?? egress.name}`, {
     securityGroupId: from.securityGroupId,
     port: egress.port,

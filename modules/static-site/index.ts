@@ -1,6 +1,10 @@
 import { Construct } from "constructs";
 import { Annotations } from "cdktf";
-import { CloudfrontDistribution, CloudfrontDistributionOrderedCacheBehavior, CloudfrontDistributionOrigin } from "@cdktf/provider-aws/lib/cloudfront-distribution";
+import {
+  CloudfrontDistribution,
+  CloudfrontDistributionOrderedCacheBehavior,
+  CloudfrontDistributionOrigin,
+} from "@cdktf/provider-aws/lib/cloudfront-distribution";
 import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfront-origin-access-control";
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
 import { CloudfrontFunction } from "@cdktf/provider-aws/lib/cloudfront-function";
@@ -58,7 +62,11 @@ export interface StaticSiteProps {
   /** Standard logs into a bucket of this name, created here, each log kept `expirationDays`. */
   readonly accessLogs?: { readonly bucketName: string; readonly expirationDays: number };
   /** The backend's load balancer, for `/graphql*`. `https`: its listener has a certificate for `domainName`. */
-  readonly apiOrigin?: { readonly domainName: string; readonly https: boolean; readonly originHeader?: { readonly name: string; readonly value: string } };
+  readonly apiOrigin?: {
+    readonly domainName: string;
+    readonly https: boolean;
+    readonly originHeader?: { readonly name: string; readonly value: string };
+  };
   /** An API Gateway WebSocket API; browsers connect to `wss://<site>/<stageName>`. */
   readonly websocketOrigin?: { readonly domainName: string; readonly stageName: string };
 }
@@ -99,28 +107,40 @@ export class StaticSite extends Construct {
       signingProtocol: "sigv4",
     });
 
-    const headers = props.securityHeaders === false ? undefined : new CloudfrontResponseHeadersPolicy(this, "security-headers", {
-      name: `${props.name}-security-headers`,
-      comment: `${props.name}: HSTS, no sniffing, no framing, CSP`,
-      securityHeadersConfig: {
-        strictTransportSecurity: { accessControlMaxAgeSec: 63072000, includeSubdomains: true, preload: false, override: true },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: "DENY", override: true },
-        referrerPolicy: { referrerPolicy: "strict-origin-when-cross-origin", override: true },
-        contentSecurityPolicy: { contentSecurityPolicy: props.contentSecurityPolicy, override: true },
-      },
-    });
+    const headers =
+      props.securityHeaders === false
+        ? undefined
+        : new CloudfrontResponseHeadersPolicy(this, "security-headers", {
+            name: `${props.name}-security-headers`,
+            comment: `${props.name}: HSTS, no sniffing, no framing, CSP`,
+            securityHeadersConfig: {
+              strictTransportSecurity: { accessControlMaxAgeSec: 63072000, includeSubdomains: true, preload: false, override: true },
+              contentTypeOptions: { override: true },
+              frameOptions: { frameOption: "DENY", override: true },
+              referrerPolicy: { referrerPolicy: "strict-origin-when-cross-origin", override: true },
+              contentSecurityPolicy: { contentSecurityPolicy: props.contentSecurityPolicy, override: true },
+            },
+          });
 
-    if (!headers) Annotations.of(this).addWarning(`${props.name}: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.`);
+    if (!headers)
+      Annotations.of(this).addWarning(
+        `${props.name}: no security headers (HSTS, CSP, frame options): securityHeaders is off, which is only for an emulator.`,
+      );
 
-    const spaFallback = props.spaFallback === false ? undefined : new CloudfrontFunction(this, "spa-fallback", {
-      name: `${props.name}-spa-fallback`,
-      comment: `${props.name}: extension-less paths get the app shell /index.html`,
-      runtime: "cloudfront-js-2.0",
-      code: SPA_FALLBACK_CODE,
-      publish: true,
-    });
-    if (!spaFallback) Annotations.of(this).addWarning(`${props.name}: no SPA fallback: app routes other than / answer 403. spaFallback is off, which is only for an emulator.`);
+    const spaFallback =
+      props.spaFallback === false
+        ? undefined
+        : new CloudfrontFunction(this, "spa-fallback", {
+            name: `${props.name}-spa-fallback`,
+            comment: `${props.name}: extension-less paths get the app shell /index.html`,
+            runtime: "cloudfront-js-2.0",
+            code: SPA_FALLBACK_CODE,
+            publish: true,
+          });
+    if (!spaFallback)
+      Annotations.of(this).addWarning(
+        `${props.name}: no SPA fallback: app routes other than / answer 403. spaFallback is off, which is only for an emulator.`,
+      );
 
     const logs = props.accessLogs && this.logBucket(props.accessLogs, props);
 
@@ -153,11 +173,15 @@ export class StaticSite extends Construct {
           originSslProtocols: ["TLSv1.2"],
         },
         // The ALB's listener forwards only requests that carry it (modules/load-balancer).
-        ...(props.apiOrigin.originHeader && { customHeader: [{ name: props.apiOrigin.originHeader.name, value: props.apiOrigin.originHeader.value }] }),
+        ...(props.apiOrigin.originHeader && {
+          customHeader: [{ name: props.apiOrigin.originHeader.name, value: props.apiOrigin.originHeader.value }],
+        }),
       });
       behaviors.push(passThrough(API_PATH_PATTERN, "api"));
       if (!props.apiOrigin.https) {
-        Annotations.of(this).addWarning(`${props.name}: CloudFront reaches the backend load balancer over plain HTTP; give the ALB a certificate (loadBalancer.domain).`);
+        Annotations.of(this).addWarning(
+          `${props.name}: CloudFront reaches the backend load balancer over plain HTTP; give the ALB a certificate (loadBalancer.domain).`,
+        );
       }
     }
     if (props.websocketOrigin) {

@@ -21,7 +21,8 @@ const URL_KEYS: Readonly<Record<keyof DashboardRuntimeConfig, { readonly scheme:
 
 /** The settings in `value` (an edge stack output), or a one-line reason naming `source` and the key. */
 export function parseRuntimeConfig(value: unknown, source: string): DashboardRuntimeConfig | string {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return `${source}: expected an object with graphqlUrl (and websocketUrl), got ${JSON.stringify(value)}`;
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return `${source}: expected an object with graphqlUrl (and websocketUrl), got ${JSON.stringify(value)}`;
   const record = value as Record<string, unknown>;
   const unknownKeys = Object.keys(record).filter((k) => !(k in URL_KEYS));
   if (unknownKeys.length > 0) return `${source}: unexpected key ${unknownKeys[0]}; allowed: ${Object.keys(URL_KEYS).join(", ")}`;

@@ -27,7 +27,9 @@ export const BODY_SIZE_RULE = "SizeRestrictions_BODY";
 export const BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body";
 
 const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
-const managedGroup = (name: string, extra: Record<string, unknown> = {}) => ({ managed_rule_group_statement: { name, vendor_name: "AWS", ...extra } });
+const managedGroup = (name: string, extra: Record<string, unknown> = {}) => ({
+  managed_rule_group_statement: { name, vendor_name: "AWS", ...extra },
+});
 
 /**
  * A CloudFront web ACL: AWS's common and known-bad-inputs rule sets, the common set's body size rule
@@ -56,7 +58,9 @@ export class SiteWebAcl extends Construct {
           // `statement` is untyped in the binding (too deeply nested), so its keys are Terraform's own.
           // GraphQL POSTs outgrow 8 KB (large queries, variables), so the body size rule only counts and
           // labels here; body-size-outside-api blocks on that label for every path but the API's.
-          statement: managedGroup("AWSManagedRulesCommonRuleSet", { rule_action_override: [{ name: BODY_SIZE_RULE, action_to_use: { count: {} } }] }),
+          statement: managedGroup("AWSManagedRulesCommonRuleSet", {
+            rule_action_override: [{ name: BODY_SIZE_RULE, action_to_use: { count: {} } }],
+          }),
           visibilityConfig: visibility(`${props.name}-common`),
         },
         {

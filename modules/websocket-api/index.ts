@@ -130,7 +130,10 @@ export class WebSocketApi extends Construct {
 
   /** Post to, look up and disconnect this stage's connections, nothing else. */
   grantManageConnections(grantee: Grantable): void {
-    grantee.addToPolicy({ actions: ["execute-api:ManageConnections"], resources: [`${this.executionArn}/${this.stageName}/POST/@connections/*`] });
+    grantee.addToPolicy({
+      actions: ["execute-api:ManageConnections"],
+      resources: [`${this.executionArn}/${this.stageName}/POST/@connections/*`],
+    });
   }
 
   private accountLogsRole(roleName: string): ApiGatewayAccount {

@@ -17,26 +17,42 @@ export const PASS_STACKS: Readonly<Record<string, { readonly stacks: readonly st
 };
 
 /** The stacks of `pass` to deploy, in `order`; one-line error when the list no longer fits the synthesized app. */
-export function passStacks(pass: string, order: readonly string[], dependencies: (stack: string) => readonly string[]): { deploy: string[]; left: string[] } {
+export function passStacks(
+  pass: string,
+  order: readonly string[],
+  dependencies: (stack: string) => readonly string[],
+): { deploy: string[]; left: string[] } {
   const listed = PASS_STACKS[pass];
   if (!listed) return { deploy: [...order], left: [] };
   const unknown = listed.stacks.filter((s) => !order.includes(s));
-  if (unknown.length) throw new Error(`acceptance pass ${pass}: stack(s) ${unknown.join(", ")} of PASS_STACKS are not synthesized; have ${order.join(", ")}`);
+  if (unknown.length)
+    throw new Error(`acceptance pass ${pass}: stack(s) ${unknown.join(", ")} of PASS_STACKS are not synthesized; have ${order.join(", ")}`);
   const deploy = order.filter((s) => listed.stacks.includes(s));
   for (const stack of deploy) {
     const missing = dependencies(stack).filter((d) => !deploy.includes(d));
-    if (missing.length) throw new Error(`acceptance pass ${pass}: ${stack} depends on ${missing.join(", ")}, which PASS_STACKS leaves out; deploy it too or drop ${stack}`);
+    if (missing.length)
+      throw new Error(
+        `acceptance pass ${pass}: ${stack} depends on ${missing.join(", ")}, which PASS_STACKS leaves out; deploy it too or drop ${stack}`,
+      );
   }
   return { deploy, left: order.filter((s) => !deploy.includes(s)) };
 }
 
 /** Seconds each pass took in the last clean .ci/run (2 cores), so the longest start first and the slots end together. */
-export const PASS_SECONDS: Readonly<Record<string, number>> = { e2e: 800, acceptance: 583, "acceptance-edge": 259, "acceptance-backend-only": 251 };
+export const PASS_SECONDS: Readonly<Record<string, number>> = {
+  e2e: 800,
+  acceptance: 583,
+  "acceptance-edge": 259,
+  "acceptance-backend-only": 251,
+};
 
 /** `passes` longest first by PASS_SECONDS; an unknown pass counts as the longest, so a new one is never starved. */
 export function longestFirst<T extends { readonly name: string }>(passes: readonly T[]): T[] {
   const seconds = (p: T) => PASS_SECONDS[p.name] ?? Number.POSITIVE_INFINITY;
-  return passes.map((p, i) => ({ p, i })).sort((a, b) => seconds(b.p) - seconds(a.p) || a.i - b.i).map(({ p }) => p);
+  return passes
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => seconds(b.p) - seconds(a.p) || a.i - b.i)
+    .map(({ p }) => p);
 }
 
 /**
@@ -47,7 +63,8 @@ export function longestFirst<T extends { readonly name: string }>(passes: readon
 export function passConcurrency(raw = process.env.STREAMLINES_ACCEPTANCE_CONCURRENCY): number {
   if (raw === undefined || raw === "") return 3;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`STREAMLINES_ACCEPTANCE_CONCURRENCY: ${JSON.stringify(raw)} is not allowed; expected a whole number from 1 to 8`);
+  if (!Number.isInteger(n) || n < 1 || n > 8)
+    throw new Error(`STREAMLINES_ACCEPTANCE_CONCURRENCY: ${JSON.stringify(raw)} is not allowed; expected a whole number from 1 to 8`);
   return n;
 }
 

@@ -23,7 +23,13 @@ export interface AwsPassOptions {
 export function parseAwsArgs(argv: readonly string[]): AwsPassOptions {
   const { values } = parseArgs({
     args: [...argv],
-    options: { aws: { type: "boolean" }, env: { type: "string" }, config: { type: "string" }, "market-data-api-file": { type: "string" }, account: { type: "string" } },
+    options: {
+      aws: { type: "boolean" },
+      env: { type: "string" },
+      config: { type: "string" },
+      "market-data-api-file": { type: "string" },
+      account: { type: "string" },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -31,9 +37,12 @@ export function parseAwsArgs(argv: readonly string[]): AwsPassOptions {
   if (missing.length) throw new Error(`missing ${missing.map((k) => `--${k}`).join(", ")}; ${AWS_USAGE}`);
   const env = values.env!;
   // An ephemeral name: short (it goes into bucket and role names) and never a long-lived one.
-  if (!/^[a-z][a-z0-9]{1,9}$/.test(env)) throw new Error(`--env ${JSON.stringify(env)}: expected 2-10 lowercase letters and digits, starting with a letter`);
-  if (["dev", "prod", "production", "staging", "stage"].includes(env)) throw new Error(`--env ${env}: test:aws destroys everything it made; choose an ephemeral name, not ${env}`);
-  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) throw new Error(`--account ${JSON.stringify(values.account)}: expected the 12-digit account id`);
+  if (!/^[a-z][a-z0-9]{1,9}$/.test(env))
+    throw new Error(`--env ${JSON.stringify(env)}: expected 2-10 lowercase letters and digits, starting with a letter`);
+  if (["dev", "prod", "production", "staging", "stage"].includes(env))
+    throw new Error(`--env ${env}: test:aws destroys everything it made; choose an ephemeral name, not ${env}`);
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account))
+    throw new Error(`--account ${JSON.stringify(values.account)}: expected the 12-digit account id`);
   if (!fs.existsSync(values.config!)) throw new Error(`--config ${values.config}: no such file`);
   const apiFile = values["market-data-api-file"]!;
   if (!fs.existsSync(apiFile)) throw new Error(`--market-data-api-file ${apiFile}: no such file`);
@@ -58,14 +67,16 @@ export function awsE2eConfig(configFile: string, env: string, account: string): 
     connectionTable: { ...raw.connectionTable, name: `${app}-${env}-connections` },
   };
   const accessLogs = (raw.loadBalancer as { accessLogs?: Record<string, unknown> } | undefined)?.accessLogs;
-  if (accessLogs) out.loadBalancer = { ...raw.loadBalancer, accessLogs: { ...accessLogs, bucketName: `${app}-${env}-alb-logs-${account}-${region}` } };
+  if (accessLogs)
+    out.loadBalancer = { ...raw.loadBalancer, accessLogs: { ...accessLogs, bucketName: `${app}-${env}-alb-logs-${account}-${region}` } };
   delete out.emulator;
   return out;
 }
 
 /** Why the run must not start, or undefined when the account the shell's credentials reach is the confirmed one. */
 export function accountRefusal(actual: string, confirmed: string | undefined): string | undefined {
-  if (confirmed === undefined) return `the credentials reach account ${actual}; confirm it with --account ${actual} (or type it when asked)`;
+  if (confirmed === undefined)
+    return `the credentials reach account ${actual}; confirm it with --account ${actual} (or type it when asked)`;
   if (confirmed !== actual) return `--account ${confirmed} but the credentials reach account ${actual}; nothing was created`;
   return undefined;
 }

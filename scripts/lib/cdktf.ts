@@ -34,7 +34,8 @@ export interface CdktfOptions {
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]/g; // eslint-disable-line no-control-regex
 /** cdktf's live status lines and spinners, redrawn many times a second. */
 const NOISE = /^\s*$|Stacks? (deploying|destroying|done|waiting)|^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|^npm warn/;
-const PROGRESS = /image-build|(Creation|Modifications|Destruction|Import) complete|Importing from ID|^Plan: |Apply complete!|Destroy complete!|No changes\.|Error|error:/;
+const PROGRESS =
+  /image-build|(Creation|Modifications|Destruction|Import) complete|Importing from ID|^Plan: |Apply complete!|Destroy complete!|No changes\.|Error|error:/;
 
 /** Output lines without escape sequences and status redraws. */
 export function cleanLines(text: string): string[] {
@@ -58,7 +59,14 @@ export function parseCounts(lines: readonly string[]): ResourceCounts | undefine
 export function describeCounts(c: ResourceCounts | undefined): string {
   if (!c) return "no summary";
   if (c.imported + c.added + c.changed + c.destroyed === 0) return "no changes";
-  return [c.imported && `${c.imported} imported`, c.added && `${c.added} added`, c.changed && `${c.changed} changed`, c.destroyed && `${c.destroyed} destroyed`].filter(Boolean).join(", ");
+  return [
+    c.imported && `${c.imported} imported`,
+    c.added && `${c.added} added`,
+    c.changed && `${c.changed} changed`,
+    c.destroyed && `${c.destroyed} destroyed`,
+  ]
+    .filter(Boolean)
+    .join(", ");
 }
 
 /** `cdktf <verb> <stack>` with the project's flags: no synth (done once before), no registry lock. */

@@ -21,7 +21,11 @@ export interface CheckResult {
 /** A check of the env against what phase 2 needs; one result per thing checked. */
 export type Phase2Check = (config: StreamLinesConfig) => Promise<CheckResult[]>;
 
-const firstLine = (s: string) => s.split("\n").find((l) => l.trim())?.trim() ?? "";
+const firstLine = (s: string) =>
+  s
+    .split("\n")
+    .find((l) => l.trim())
+    ?.trim() ?? "";
 
 /**
  * Secrets only an operator can give: FAIL when the secret exists without a value (phase 1 made
@@ -38,10 +42,21 @@ export async function checkOperatorSecrets(config: StreamLinesConfig): Promise<C
         try {
           const s = await secretState(sm, id);
           if (s.state === "value") return { name, status: "ok", detail: `${id} has a value (read by ${SECRETS[purpose].readers})` };
-          if (s.state === "empty") return { name, status: "FAIL", detail: `${id} has no value; ${SECRETS[purpose].readers} cannot start without it`, fix };
-          return { name, status: "WARN", detail: `${id} does not exist yet: phase 1 creates it, then deploy stops before phase 2 until it has a value`, fix: `after phase 1: ${fix}` };
+          if (s.state === "empty")
+            return { name, status: "FAIL", detail: `${id} has no value; ${SECRETS[purpose].readers} cannot start without it`, fix };
+          return {
+            name,
+            status: "WARN",
+            detail: `${id} does not exist yet: phase 1 creates it, then deploy stops before phase 2 until it has a value`,
+            fix: `after phase 1: ${fix}`,
+          };
         } catch (err) {
-          return { name, status: "FAIL", detail: `${id}: DescribeSecret ${(err as Error).name}: ${firstLine((err as Error).message)}`, fix: "check credentials (npm run doctor)" };
+          return {
+            name,
+            status: "FAIL",
+            detail: `${id}: DescribeSecret ${(err as Error).name}: ${firstLine((err as Error).message)}`,
+            fix: "check credentials (npm run doctor)",
+          };
         }
       }),
     );
@@ -60,11 +75,13 @@ export interface PinnedImage {
 }
 
 export function pinnedImages(config: StreamLinesConfig): PinnedImage[] {
-  return (Object.entries(IMAGE_SETTINGS) as Array<[EcrRepositoryName, NonNullable<(typeof IMAGE_SETTINGS)[EcrRepositoryName]>]>).flatMap(([repository, location]) => {
-    const tag = location.setting(config)?.tag;
-    if (tag === undefined || location.requiredFor(config) === undefined) return [];
-    return [{ repository, repositoryName: `${config.app}-${config.env}-${repository}`, tag, key: `${location.key}.tag` }];
-  });
+  return (Object.entries(IMAGE_SETTINGS) as Array<[EcrRepositoryName, NonNullable<(typeof IMAGE_SETTINGS)[EcrRepositoryName]>]>).flatMap(
+    ([repository, location]) => {
+      const tag = location.setting(config)?.tag;
+      if (tag === undefined || location.requiredFor(config) === undefined) return [];
+      return [{ repository, repositoryName: `${config.app}-${config.env}-${repository}`, tag, key: `${location.key}.tag` }];
+    },
+  );
 }
 
 /** The commands that push a locally built image to its pinned tag. */
@@ -99,9 +116,26 @@ export async function checkPinnedImages(config: StreamLinesConfig): Promise<Chec
         } catch (err) {
           const e = err as Error;
           const fix = pushCommand(registry, image, config.region);
-          if (e.name === "ImageNotFoundException") return { name, status: "FAIL", detail: `${ref} is not in ECR (pinned by ${image.key}); phase 2 would fail its plan on it`, fix };
-          if (e.name === "RepositoryNotFoundException") return { name, status: "WARN", detail: `${ref}: the repository does not exist yet; phase 1 creates it, push the tag before phase 2`, fix: `after phase 1: ${fix}` };
-          return { name, status: "FAIL", detail: `${ref}: DescribeImages ${e.name}: ${firstLine(e.message)}`, fix: "check credentials (npm run doctor)" };
+          if (e.name === "ImageNotFoundException")
+            return {
+              name,
+              status: "FAIL",
+              detail: `${ref} is not in ECR (pinned by ${image.key}); phase 2 would fail its plan on it`,
+              fix,
+            };
+          if (e.name === "RepositoryNotFoundException")
+            return {
+              name,
+              status: "WARN",
+              detail: `${ref}: the repository does not exist yet; phase 1 creates it, push the tag before phase 2`,
+              fix: `after phase 1: ${fix}`,
+            };
+          return {
+            name,
+            status: "FAIL",
+            detail: `${ref}: DescribeImages ${e.name}: ${firstLine(e.message)}`,
+            fix: "check credentials (npm run doctor)",
+          };
         }
       }),
     );
@@ -114,7 +148,8 @@ export async function checkPinnedImages(config: StreamLinesConfig): Promise<Chec
 /** Settings only the operator can give (the app contract's `operator` variables), read from the config alone. */
 export async function checkOperatorSettings(config: StreamLinesConfig): Promise<CheckResult[]> {
   const missing = missingOperatorSettings(config);
-  if (missing.length === 0) return [{ name: "operator settings", status: "ok", detail: "every setting the app needs from the operator is in the config" }];
+  if (missing.length === 0)
+    return [{ name: "operator settings", status: "ok", detail: "every setting the app needs from the operator is in the config" }];
   return missing.map((m) => ({ name: "operator settings", status: "FAIL", detail: m.problem, fix: m.fix }));
 }
 

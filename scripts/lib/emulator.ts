@@ -122,11 +122,18 @@ export async function startMoto(options: StartOptions = {}): Promise<Emulator> {
 }
 
 /** SDK client settings for the config's target: its emulator, or AWS with the shell's credentials. */
-export function awsClientConfig(config: { readonly region: string; readonly emulator?: { readonly endpoint: string } }, region = config.region) {
+export function awsClientConfig(
+  config: { readonly region: string; readonly emulator?: { readonly endpoint: string } },
+  region = config.region,
+) {
   return config.emulator ? emulatorClientConfig(config.emulator.endpoint, region) : { region, maxAttempts: 3 };
 }
 
 /** What a shell pointed at the emulator has: the AWS CLI in the image hooks reads it. */
 export function emulatorShellEnv(endpoint: string): Record<string, string> {
-  return { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKey, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretKey };
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKey,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretKey,
+  };
 }

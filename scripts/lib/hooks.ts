@@ -38,7 +38,9 @@ export function hooksOf(stack: Json): SynthesizedHook[] {
         {
           address: `null_resource.${id}`,
           command: String(exec.command),
-          environment: Object.fromEntries(Object.entries(isObject(exec.environment) ? exec.environment : {}).map(([k, v]) => [k, String(v)])),
+          environment: Object.fromEntries(
+            Object.entries(isObject(exec.environment) ? exec.environment : {}).map(([k, v]) => [k, String(v)]),
+          ),
           interpreter: Array.isArray(exec.interpreter) ? exec.interpreter.map(String) : ["/bin/sh", "-c"],
           ...(typeof exec.working_dir === "string" && { workingDir: exec.working_dir }),
         },
@@ -89,10 +91,20 @@ export function detachHooks(stackDir: string): SynthesizedHook[] {
 }
 
 /** Runs one hook as Terraform's local-exec does; each output line goes to `say`. Resolves to the exit code. */
-export function runHook(hook: SynthesizedHook, environment: Record<string, string>, stackDir: string, baseEnv: NodeJS.ProcessEnv, say: (line: string) => void): Promise<number> {
+export function runHook(
+  hook: SynthesizedHook,
+  environment: Record<string, string>,
+  stackDir: string,
+  baseEnv: NodeJS.ProcessEnv,
+  say: (line: string) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     const [bin, ...args] = hook.interpreter;
-    const child = spawn(bin, [...args, hook.command], { cwd: hook.workingDir ? path.resolve(stackDir, hook.workingDir) : stackDir, env: { ...baseEnv, ...environment }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, [...args, hook.command], {
+      cwd: hook.workingDir ? path.resolve(stackDir, hook.workingDir) : stackDir,
+      env: { ...baseEnv, ...environment },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let pending = "";
     const take = (chunk: Buffer) => {
       const text = pending + chunk.toString("utf8");
@@ -145,10 +157,18 @@ export async function runHooksAfterApply(
  * of the synthesized stacks, so init, plan, apply and destroy work, and returns the hooks per stack
  * for the caller to run after that stack's apply. Empty otherwise.
  */
-export async function detachHooksForEmulator(emulator: boolean, outdir: string, manifest: CdktfManifest, env: NodeJS.ProcessEnv): Promise<Map<string, SynthesizedHook[]>> {
+export async function detachHooksForEmulator(
+  emulator: boolean,
+  outdir: string,
+  manifest: CdktfManifest,
+  env: NodeJS.ProcessEnv,
+): Promise<Map<string, SynthesizedHook[]>> {
   const detached = new Map<string, SynthesizedHook[]>();
   if (!emulator) return detached;
-  const withHooks = phaseOrder(manifest).filter((stack) => hooksOf(JSON.parse(fs.readFileSync(path.join(stackWorkingDir(outdir, manifest, stack), "cdk.tf.json"), "utf8")) as Json).length > 0);
+  const withHooks = phaseOrder(manifest).filter(
+    (stack) =>
+      hooksOf(JSON.parse(fs.readFileSync(path.join(stackWorkingDir(outdir, manifest, stack), "cdk.tf.json"), "utf8")) as Json).length > 0,
+  );
   if (withHooks.length === 0 || (await canInstallNullProvider(path.join(outdir, "null-provider-probe"), env))) return detached;
   for (const stack of withHooks) detached.set(stack, detachHooks(stackWorkingDir(outdir, manifest, stack)));
   return detached;

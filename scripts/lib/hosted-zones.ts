@@ -45,7 +45,12 @@ export async function deleteHostedZones(ids: readonly string[], endpoint: string
       const records = (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id }))).ResourceRecordSets ?? [];
       const left = records.filter((r) => r.Type !== "SOA" && r.Type !== "NS");
       if (left.length > 0) {
-        await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: id, ChangeBatch: { Changes: left.map((r) => ({ Action: "DELETE", ResourceRecordSet: r })) } }));
+        await route53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: id,
+            ChangeBatch: { Changes: left.map((r) => ({ Action: "DELETE", ResourceRecordSet: r })) },
+          }),
+        );
       }
       await route53.send(new DeleteHostedZoneCommand({ Id: id }));
     }

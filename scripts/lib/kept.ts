@@ -29,7 +29,8 @@ export function keptScopeOf(config: StreamLinesConfig): KeptScope {
 export function keptScopeProblem(record: KeptRecord, config: StreamLinesConfig, url = keptRecordUrl(config)): string | undefined {
   const want = keptScopeOf(config);
   const has = record.scope;
-  if (!has) return `${url} names no app, env and region (written before records carried them); check its entries are ${want.app}-${want.env} in ${want.region}'s, then add "scope" (help/state.md, "Moving to per-app keys")`;
+  if (!has)
+    return `${url} names no app, env and region (written before records carried them); check its entries are ${want.app}-${want.env} in ${want.region}'s, then add "scope" (help/state.md, "Moving to per-app keys")`;
   if (has.app !== want.app || has.env !== want.env || has.region !== want.region) {
     return `${url} belongs to ${has.app}-${has.env} in ${has.region}, not to ${want.app}-${want.env} in ${want.region}; refusing to adopt or change it`;
   }
@@ -51,7 +52,8 @@ export async function readKeptRecord(bucket: StateBucket, config: StreamLinesCon
     record = JSON.parse(await out.Body!.transformToString()) as KeptRecord;
   } catch (err) {
     if ((err as Error).name === "NoSuchKey") return undefined;
-    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) throw new Error(notOursMessage(bucket.bucket, bucket.owner), { cause: err });
+    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
+      throw new Error(notOursMessage(bucket.bucket, bucket.owner), { cause: err });
     throw err;
   }
   const problem = keptScopeProblem(record, config);
@@ -79,7 +81,11 @@ export async function deleteKeptRecord(bucket: StateBucket, config: StreamLinesC
 export function mergeKeptRecords(previous: KeptRecord | undefined, next: readonly KeptRecordEntry[], now = new Date()): KeptRecord {
   const key = (e: KeptRecordEntry) => `${e.stack}/${e.address}`;
   const replaced = new Set(next.map(key));
-  return { recordedAt: now.toISOString(), ...(previous?.scope && { scope: previous.scope }), resources: [...(previous?.resources ?? []).filter((e) => !replaced.has(key(e))), ...next] };
+  return {
+    recordedAt: now.toISOString(),
+    ...(previous?.scope && { scope: previous.scope }),
+    resources: [...(previous?.resources ?? []).filter((e) => !replaced.has(key(e))), ...next],
+  };
 }
 
 /** The addresses each stack keeps, as synth wrote them. */

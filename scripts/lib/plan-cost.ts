@@ -64,7 +64,8 @@ function block(v: unknown): Values {
   return isObject(v) ? v : {};
 }
 
-const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "string" && /^[0-9.]+$/.test(v) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined =>
+  typeof v === "number" ? v : typeof v === "string" && /^[0-9.]+$/.test(v) ? Number(v) : undefined;
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** How many entries a list has, known or not yet known (after_unknown marks each unknown one). */
@@ -77,14 +78,22 @@ function listLength(values: Values, unknown: Values, key: string): number | unde
   return Array.isArray(v) ? v.length : undefined;
 }
 
-function volumeMonthly(type: string, sizeGiB: number, iops: number | undefined, throughput: number | undefined): { monthly: number; basis: string } | undefined {
+function volumeMonthly(
+  type: string,
+  sizeGiB: number,
+  iops: number | undefined,
+  throughput: number | undefined,
+): { monthly: number; basis: string } | undefined {
   const p = MONTHLY;
   switch (type) {
     case "gp3": {
       const extraIops = Math.max(0, (iops ?? 3000) - 3000);
       const extraMibps = Math.max(0, (throughput ?? 125) - 125);
       const extras = [extraIops > 0 ? `${iops} IOPS` : "", extraMibps > 0 ? `${throughput} MiB/s` : ""].filter(Boolean);
-      return { monthly: sizeGiB * p.gp3PerGiB + extraIops * p.gp3IopsOver3000 + extraMibps * p.gp3MibpsOver125, basis: `${sizeGiB} GiB gp3${extras.length ? ` ${extras.join(" ")}` : ""}` };
+      return {
+        monthly: sizeGiB * p.gp3PerGiB + extraIops * p.gp3IopsOver3000 + extraMibps * p.gp3MibpsOver125,
+        basis: `${sizeGiB} GiB gp3${extras.length ? ` ${extras.join(" ")}` : ""}`,
+      };
     }
     case "gp2":
       return { monthly: sizeGiB * p.gp2PerGiB, basis: `${sizeGiB} GiB gp2` };
@@ -116,7 +125,12 @@ function ebsVolume(v: Values, s: Side): FixedCost {
 function instance(v: Values, s: Side): FixedCost {
   const type = typeof v.instance_type === "string" ? v.instance_type : undefined;
   const hourly = type ? instanceHourly(type) : undefined;
-  if (!type || hourly === undefined) return { monthly: 0, basis: type ?? "instance", unpriced: type ? `no price for instance type ${type}` : "instance type known after apply" };
+  if (!type || hourly === undefined)
+    return {
+      monthly: 0,
+      basis: type ?? "instance",
+      unpriced: type ? `no price for instance type ${type}` : "instance type known after apply",
+    };
   let monthly = monthlyFromHourly(hourly);
   const parts = [type];
   const root = block(v.root_block_device);
@@ -144,17 +158,21 @@ function fargateService(v: Values, s: Side): FixedCost | undefined {
   const strategy = Array.isArray(v.capacity_provider_strategy) ? v.capacity_provider_strategy.filter(isObject) : [];
   const providers = strategy.map((p) => String(p.capacity_provider));
   // Neither a launch type nor a strategy means the cluster's default strategy, FARGATE in our stacks.
-  const fargate = v.launch_type === "FARGATE" || providers.some((p) => p.startsWith("FARGATE")) || (!v.launch_type && providers.length === 0);
+  const fargate =
+    v.launch_type === "FARGATE" || providers.some((p) => p.startsWith("FARGATE")) || (!v.launch_type && providers.length === 0);
   if (!fargate) return undefined;
   const count = num(v.desired_count) ?? 0;
   const td = s.context.taskDefinitionOf?.(s.address, s.side);
   const cpu = td ? num(td.cpu) : undefined;
   const memory = td ? num(td.memory) : undefined;
-  if (cpu === undefined || memory === undefined) return { monthly: 0, basis: `${count} Fargate task(s)`, unpriced: "task size not found (task definition outside this plan)" };
+  if (cpu === undefined || memory === undefined)
+    return { monthly: 0, basis: `${count} Fargate task(s)`, unpriced: "task size not found (task definition outside this plan)" };
   const arm = block(td?.runtime_platform).cpu_architecture === "ARM64";
   const vcpu = cpu / 1024;
   const gb = memory / 1024;
-  const perTask = monthlyFromHourly(vcpu * (arm ? HOURLY.fargateArmVcpuHour : HOURLY.fargateX86VcpuHour) + gb * (arm ? HOURLY.fargateArmGbHour : HOURLY.fargateX86GbHour));
+  const perTask = monthlyFromHourly(
+    vcpu * (arm ? HOURLY.fargateArmVcpuHour : HOURLY.fargateX86VcpuHour) + gb * (arm ? HOURLY.fargateArmGbHour : HOURLY.fargateX86GbHour),
+  );
   const spot = providers.length > 0 && providers.every((p) => p === "FARGATE_SPOT");
   return {
     monthly: count * perTask,
@@ -173,8 +191,16 @@ function kinesis(v: Values): FixedCost {
 function vpcEndpoint(v: Values, s: Side): FixedCost {
   if (v.vpc_endpoint_type !== "Interface") return { monthly: 0, basis: `${String(v.vpc_endpoint_type ?? "Gateway")} endpoint (free)` };
   const azs = listLength(v, s.unknown, "subnet_ids");
-  if (azs === undefined) return { monthly: 0, basis: "interface endpoint", unpriced: `its AZ count is known after apply (${usd(monthlyFromHourly(HOURLY.interfaceEndpointPerAz))} per AZ)` };
-  return { monthly: azs * monthlyFromHourly(HOURLY.interfaceEndpointPerAz), basis: `interface endpoint in ${azs} AZ${azs === 1 ? "" : "s"}` };
+  if (azs === undefined)
+    return {
+      monthly: 0,
+      basis: "interface endpoint",
+      unpriced: `its AZ count is known after apply (${usd(monthlyFromHourly(HOURLY.interfaceEndpointPerAz))} per AZ)`,
+    };
+  return {
+    monthly: azs * monthlyFromHourly(HOURLY.interfaceEndpointPerAz),
+    basis: `interface endpoint in ${azs} AZ${azs === 1 ? "" : "s"}`,
+  };
 }
 
 function loadBalancer(v: Values, s: Side): FixedCost {
@@ -182,7 +208,8 @@ function loadBalancer(v: Values, s: Side): FixedCost {
   let monthly = monthlyFromHourly(HOURLY.loadBalancer);
   if (v.internal === true) return { monthly, basis: `internal ${kind}` };
   const azs = listLength(v, s.unknown, "subnets") ?? (Array.isArray(v.subnet_mapping) ? v.subnet_mapping.length : undefined);
-  if (azs === undefined) return { monthly, basis: `internet-facing ${kind}`, unpriced: "its public IPv4 count is known after apply ($3.65 each)" };
+  if (azs === undefined)
+    return { monthly, basis: `internet-facing ${kind}`, unpriced: "its public IPv4 count is known after apply ($3.65 each)" };
   monthly += azs * monthlyFromHourly(HOURLY.publicIpv4);
   return { monthly, basis: `internet-facing ${kind} + ${azs} public IPv4` };
 }
@@ -208,7 +235,10 @@ function dynamoTable(v: Values): FixedCost {
     rcu += num(g.read_capacity) ?? 0;
     wcu += num(g.write_capacity) ?? 0;
   }
-  return { monthly: monthlyFromHourly(rcu * HOURLY.dynamoRcu + wcu * HOURLY.dynamoWcu), basis: `provisioned ${rcu} RCU, ${wcu} WCU${indexes.length ? " (with indexes)" : ""}` };
+  return {
+    monthly: monthlyFromHourly(rcu * HOURLY.dynamoRcu + wcu * HOURLY.dynamoWcu),
+    basis: `provisioned ${rcu} RCU, ${wcu} WCU${indexes.length ? " (with indexes)" : ""}`,
+  };
 }
 
 function webAcl(v: Values): FixedCost {
@@ -244,7 +274,14 @@ const FIXED: Readonly<Record<string, (v: Values, s: Side) => FixedCost | undefin
  * The fixed monthly cost of one resource with the given values (undefined values: the resource
  * does not exist on that side), or undefined when the type has no fixed price.
  */
-export function fixedMonthlyCost(type: string, address: string, values: unknown, side: "before" | "after", unknown: unknown, context: CostContext = {}): FixedCost | undefined {
+export function fixedMonthlyCost(
+  type: string,
+  address: string,
+  values: unknown,
+  side: "before" | "after",
+  unknown: unknown,
+  context: CostContext = {},
+): FixedCost | undefined {
   const price = FIXED[type];
   if (!price || !isObject(values)) return undefined;
   const cost = price(values, { address, side, unknown: isObject(unknown) ? unknown : {}, context });

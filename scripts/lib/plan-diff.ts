@@ -143,7 +143,8 @@ export function attributeChanges(before: unknown, after: unknown, afterUnknown: 
     const paths: string[] = [];
     if (unknown) unknownPaths(u[attribute], attribute, paths);
     else differingPaths(b[attribute], a[attribute], attribute, paths);
-    if (unknown || paths.length > 0) changes.push({ attribute, before: b[attribute], after: unknown ? "(known after apply)" : a[attribute], unknown, paths });
+    if (unknown || paths.length > 0)
+      changes.push({ attribute, before: b[attribute], after: unknown ? "(known after apply)" : a[attribute], unknown, paths });
   }
   return changes;
 }
@@ -167,7 +168,9 @@ export function resourceFindings(plan: PlanJson): ResourceFinding[] {
 }
 
 function findGap(gaps: GapList, type: string, attribute: string, kind: ChangeKind): GapEntry | undefined {
-  return gaps.gaps.find((g) => g.type === type && (g.attribute === attribute || g.attribute === "*") && (g.actions ?? ["update"]).includes(kind));
+  return gaps.gaps.find(
+    (g) => g.type === type && (g.attribute === attribute || g.attribute === "*") && (g.actions ?? ["update"]).includes(kind),
+  );
 }
 
 /** Sorts a plan's changes into known emulator gaps and violations. */
@@ -179,17 +182,40 @@ export function analyzePlan(plan: PlanJson, gaps: GapList): PlanAnalysis {
     if (f.kind === "create" || f.kind === "delete" || f.kind === "other") {
       const gap = findGap(gaps, f.type, "*", f.kind);
       if (gap) accepted.push({ address: f.address, type: f.type, attribute: "*", kind: f.kind, reason: gap.reason });
-      else violations.push({ address: f.address, kind: f.kind, attribute: "*", before: undefined, after: undefined, detail: `would ${f.actions.join(" and ")}` });
+      else
+        violations.push({
+          address: f.address,
+          kind: f.kind,
+          attribute: "*",
+          before: undefined,
+          after: undefined,
+          detail: `would ${f.actions.join(" and ")}`,
+        });
       continue;
     }
     if (f.changes.length === 0) {
-      violations.push({ address: f.address, kind: f.kind, attribute: "(none visible)", before: undefined, after: undefined, detail: `planned ${f.kind} without a visible attribute change` });
+      violations.push({
+        address: f.address,
+        kind: f.kind,
+        attribute: "(none visible)",
+        before: undefined,
+        after: undefined,
+        detail: `planned ${f.kind} without a visible attribute change`,
+      });
       continue;
     }
     for (const c of f.changes) {
       const gap = findGap(gaps, f.type, c.attribute, f.kind);
       if (gap) accepted.push({ address: f.address, type: f.type, attribute: c.attribute, kind: f.kind, reason: gap.reason });
-      else violations.push({ address: f.address, kind: f.kind, attribute: c.attribute, before: c.before, after: c.after, detail: c.paths.join(", ") });
+      else
+        violations.push({
+          address: f.address,
+          kind: f.kind,
+          attribute: c.attribute,
+          before: c.before,
+          after: c.after,
+          detail: c.paths.join(", "),
+        });
     }
   }
   let outputChanges = 0;
@@ -197,14 +223,22 @@ export function analyzePlan(plan: PlanJson, gaps: GapList): PlanAnalysis {
     const kind = changeKind(oc.actions);
     if (!kind) continue;
     outputChanges++;
-    violations.push({ address: `output.${name}`, kind, attribute: "value", before: oc.before, after: containsUnknown(oc.after_unknown) ? "(known after apply)" : oc.after });
+    violations.push({
+      address: `output.${name}`,
+      kind,
+      attribute: "value",
+      before: oc.before,
+      after: containsUnknown(oc.after_unknown) ? "(known after apply)" : oc.after,
+    });
   }
   return { clean: findings.length === 0 && outputChanges === 0, ok: violations.length === 0, accepted, violations };
 }
 
 /** `aws_kinesis_stream.tags` style names of the accepted gaps, deduplicated. */
 export function acceptedGapNames(analysis: PlanAnalysis): string[] {
-  return [...new Set(analysis.accepted.map((a) => (a.kind === "update" ? `${a.type}.${a.attribute}` : `${a.type}.${a.attribute} (${a.kind})`)))].sort();
+  return [
+    ...new Set(analysis.accepted.map((a) => (a.kind === "update" ? `${a.type}.${a.attribute}` : `${a.type}.${a.attribute} (${a.kind})`))),
+  ].sort();
 }
 
 function show(value: unknown, max = 300): string {

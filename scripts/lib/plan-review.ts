@@ -213,15 +213,21 @@ const DELETE_REASONS: Record<string, string> = {
 };
 
 function warningFor(stack: string, r: ResourceReview, mode: ReviewMode): Warning | undefined {
-  const precious = [r.stateful ? `stateful: holds ${r.stateful}` : "", r.protectedBy.length > 0 ? `protected: ${r.protectedBy.join(", ")}` : ""].filter(Boolean);
+  const precious = [
+    r.stateful ? `stateful: holds ${r.stateful}` : "",
+    r.protectedBy.length > 0 ? `protected: ${r.protectedBy.join(", ")}` : "",
+  ].filter(Boolean);
   if (r.actions.includes("replace")) {
-    const cause = r.replacePaths.length > 0 ? `forced by ${r.replacePaths.join(", ")}` : REPLACE_REASONS[r.actionReason ?? ""] ?? r.actionReason ?? "replacement";
+    const cause =
+      r.replacePaths.length > 0
+        ? `forced by ${r.replacePaths.join(", ")}`
+        : (REPLACE_REASONS[r.actionReason ?? ""] ?? r.actionReason ?? "replacement");
     const order = r.planActions[0] === "delete" ? "destroy first" : "create first";
     return { stack, address: r.address, action: "replace", why: [...precious, `${cause} (${order})`].join("; ") };
   }
   if (precious.length === 0) return undefined;
   if (r.actions.includes("delete")) {
-    const cause = mode === "drift" ? "deleted outside Terraform" : DELETE_REASONS[r.actionReason ?? ""] ?? r.actionReason;
+    const cause = mode === "drift" ? "deleted outside Terraform" : (DELETE_REASONS[r.actionReason ?? ""] ?? r.actionReason);
     return { stack, address: r.address, action: "destroy", why: [...precious, ...(cause ? [cause] : [])].join("; ") };
   }
   if (r.actions.includes("forget")) {
@@ -259,7 +265,8 @@ export function costContext(plan: ReviewPlanJson): CostContext {
     if (r.type === "aws_ecs_task_definition" && isObject(r.values) && typeof r.values.arn === "string") byArn.set(r.values.arn, r.values);
   }
   for (const rc of plan.resource_changes ?? []) {
-    for (const v of [rc.change.before, rc.change.after]) if (rc.type === "aws_ecs_task_definition" && isObject(v) && typeof v.arn === "string") byArn.set(v.arn, v);
+    for (const v of [rc.change.before, rc.change.after])
+      if (rc.type === "aws_ecs_task_definition" && isObject(v) && typeof v.arn === "string") byArn.set(v.arn, v);
   }
   return {
     taskDefinitionOf(address, side) {
@@ -337,7 +344,9 @@ export function reviewPlan(stack: string, file: string, plan: ReviewPlanJson, op
   const errors: string[] = [];
   const notes: string[] = [];
   if (!/^1\./.test(plan.format_version ?? "") || plan.planned_values === undefined) {
-    errors.push(`not a terraform plan in JSON (format_version ${plan.format_version ?? "missing"}); expected the output of terraform show -json <planfile>`);
+    errors.push(
+      `not a terraform plan in JSON (format_version ${plan.format_version ?? "missing"}); expected the output of terraform show -json <planfile>`,
+    );
   }
   if (plan.errored) errors.push("terraform could not finish this plan (errored: true); rerun terraform plan and read its error");
 
@@ -348,7 +357,10 @@ export function reviewPlan(stack: string, file: string, plan: ReviewPlanJson, op
   const allDrift = plan.resource_drift ?? [];
   const listed = mode === "drift" ? allDrift.filter((rc) => !onlyNormalization(rc)) : (plan.resource_changes ?? []);
   const normalizedOnly = mode === "drift" ? allDrift.length - listed.length : 0;
-  if (normalizedOnly > 0) notes.push(`${plural(normalizedOnly, "resource")} read back only null as {} or [] (the provider's normalization, not drift); not counted`);
+  if (normalizedOnly > 0)
+    notes.push(
+      `${plural(normalizedOnly, "resource")} read back only null as {} or [] (the provider's normalization, not drift); not counted`,
+    );
   const resources: ResourceReview[] = [];
   for (const rc of listed) {
     if (rc.mode === "data") continue;
@@ -397,17 +409,38 @@ export function reviewPlan(stack: string, file: string, plan: ReviewPlanJson, op
   }
 
   const drift = plan.resource_drift ?? [];
-  if (mode === "plan" && drift.length > 0) notes.push(`${plural(drift.length, "resource")} changed outside Terraform since the last apply; the plan already accounts for that`);
+  if (mode === "plan" && drift.length > 0)
+    notes.push(`${plural(drift.length, "resource")} changed outside Terraform since the last apply; the plan already accounts for that`);
   if (plan.complete === false && !plan.errored) notes.push("the plan is incomplete (deferred changes): apply, then plan again");
 
-  return { stack, file, resources, counts, outputChanges, warnings, notes, errors, changed: resources.length > 0 || outputChanges.length > 0, cost: stackCost(plan, resources, context, factor, region, mode), mode };
+  return {
+    stack,
+    file,
+    resources,
+    counts,
+    outputChanges,
+    warnings,
+    notes,
+    errors,
+    changed: resources.length > 0 || outputChanges.length > 0,
+    cost: stackCost(plan, resources, context, factor, region, mode),
+    mode,
+  };
 }
 
-function stackCost(plan: ReviewPlanJson, resources: readonly ResourceReview[], context: CostContext, factor: number, region: string | undefined, mode: ReviewMode): StackCost {
+function stackCost(
+  plan: ReviewPlanJson,
+  resources: readonly ResourceReview[],
+  context: CostContext,
+  factor: number,
+  region: string | undefined,
+  mode: ReviewMode,
+): StackCost {
   const usage = new Map<string, number>();
   for (const r of mode === "drift" ? [] : resources) {
     // Usage follows what exists after the apply: a destroyed resource stops its usage too.
-    if (r.cost?.usage && r.actions.some((a) => a === "create" || a === "update" || a === "replace" || a === "import" || a === "other")) usage.set(r.type, (usage.get(r.type) ?? 0) + 1);
+    if (r.cost?.usage && r.actions.some((a) => a === "create" || a === "update" || a === "replace" || a === "import" || a === "other"))
+      usage.set(r.type, (usage.get(r.type) ?? 0) + 1);
   }
   const delta = round(resources.reduce((sum, r) => sum + (r.cost?.delta ?? 0), 0));
   if (mode === "drift") return { delta, usage, region, factor };
@@ -431,7 +464,19 @@ export function reviewPlanFile(stack: string, file: string, options: ReviewOptio
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (e as Error).message;
     const cost = { delta: 0, usage: new Map(), factor: 1 };
-    return { stack, file, resources: [], counts: new Map(), outputChanges: [], warnings: [], notes: [], errors: [`cannot read plan: ${reason}`], changed: false, cost, mode: options.mode ?? "plan" };
+    return {
+      stack,
+      file,
+      resources: [],
+      counts: new Map(),
+      outputChanges: [],
+      warnings: [],
+      notes: [],
+      errors: [`cannot read plan: ${reason}`],
+      changed: false,
+      cost,
+      mode: options.mode ?? "plan",
+    };
   }
   return reviewPlan(stack, file, plan, options);
 }
@@ -462,7 +507,11 @@ export function renderWarnings(reviews: readonly StackReview[]): string[] {
   const n = (a: Warning["action"]) => warnings.filter((w) => w.action === a).length;
   const parts = [
     n("replace") > 0 ? plural(n("replace"), "replacement") : "",
-    n("destroy") === 1 ? "1 destroy of a stateful or protected resource" : n("destroy") > 1 ? `${n("destroy")} destroys of stateful or protected resources` : "",
+    n("destroy") === 1
+      ? "1 destroy of a stateful or protected resource"
+      : n("destroy") > 1
+        ? `${n("destroy")} destroys of stateful or protected resources`
+        : "",
     n("forget") > 0 ? `${plural(n("forget"), "stateful resource")} leaving Terraform` : "",
   ].filter(Boolean);
   const rows = [["stack", "action", "address", "why"], ...warnings.map((w) => [w.stack, w.action.toUpperCase(), w.address, w.why])];
@@ -481,7 +530,16 @@ export function money(n: number, signed = true): string {
 }
 
 const ACTION_WORD: Record<ReviewMode, Partial<Record<Action, string>>> = {
-  plan: { create: "create", update: "update", replace: "replace", delete: "destroy", forget: "forget", import: "import", move: "move", other: "other" },
+  plan: {
+    create: "create",
+    update: "update",
+    replace: "replace",
+    delete: "destroy",
+    forget: "forget",
+    import: "import",
+    move: "move",
+    other: "other",
+  },
   drift: { update: "changed outside Terraform", delete: "deleted outside Terraform", other: "changed outside Terraform" },
 };
 
@@ -509,7 +567,15 @@ export interface CostLine {
 export function costLines(r: StackReview): CostLine[] {
   return r.resources
     .filter((x) => x.cost && (Math.abs(x.cost.delta) > 0.004 || x.cost.unpriced))
-    .map((x) => ({ stack: r.stack, address: x.address, action: actionWord(x, r.mode), delta: x.cost!.delta, basis: costBasis(x.cost!), unpriced: x.cost!.unpriced, usage: x.cost!.usage }));
+    .map((x) => ({
+      stack: r.stack,
+      address: x.address,
+      action: actionWord(x, r.mode),
+      delta: x.cost!.delta,
+      basis: costBasis(x.cost!),
+      unpriced: x.cost!.unpriced,
+      usage: x.cost!.usage,
+    }));
 }
 
 function usageSummary(r: StackReview): string {
@@ -546,7 +612,10 @@ function stackSummary(r: StackReview): string {
   if (r.errors.length > 0) return "ERROR";
   if (!r.changed) return r.mode === "drift" ? "no drift" : "no changes";
   if (r.mode === "drift") {
-    const parts = [`${total("update") + total("other")} changed outside Terraform`, total("delete") > 0 ? `${total("delete")} deleted outside Terraform` : ""];
+    const parts = [
+      `${total("update") + total("other")} changed outside Terraform`,
+      total("delete") > 0 ? `${total("delete")} deleted outside Terraform` : "",
+    ];
     return parts.filter(Boolean).join(", ");
   }
   return COLUMNS.filter((c) => c.always || total(c.action) > 0)
@@ -572,7 +641,11 @@ function countRows(r: StackReview): string[][] {
   const types = [...r.counts.keys()].sort();
   return [
     ["resource type", ...columns.map((c) => columnTitle(c, r.mode)), "monthly"],
-    ...types.map((t) => [t, ...columns.map((c) => String(r.counts.get(t)?.get(c.action) ?? 0)), Math.abs(typeDelta(t)) > 0.004 ? money(typeDelta(t)) : ""]),
+    ...types.map((t) => [
+      t,
+      ...columns.map((c) => String(r.counts.get(t)?.get(c.action) ?? 0)),
+      Math.abs(typeDelta(t)) > 0.004 ? money(typeDelta(t)) : "",
+    ]),
     ["total", ...columns.map((c) => String(total(c.action))), money(r.cost.delta)],
   ];
 }
@@ -608,7 +681,8 @@ function resultLine(reviews: readonly StackReview[]): string {
   const failed = reviews.filter((r) => r.errors.length > 0).map((r) => r.stack);
   const changed = reviews.filter((r) => r.changed && r.errors.length === 0).map((r) => r.stack);
   if (code === EXIT_ERROR) return `error in ${failed.join(", ") || "the arguments"} (exit code 1)`;
-  if (code === EXIT_CHANGES) return `${drift ? "drift" : "changes"} in ${plural(changed.length, "stack")} of ${reviews.length}: ${changed.join(", ")} (exit code 2)`;
+  if (code === EXIT_CHANGES)
+    return `${drift ? "drift" : "changes"} in ${plural(changed.length, "stack")} of ${reviews.length}: ${changed.join(", ")} (exit code 2)`;
   return `no ${drift ? "drift" : "changes"} in ${plural(reviews.length, "stack")} (exit code 0)`;
 }
 
@@ -649,7 +723,13 @@ export function renderMarkdown(reviews: readonly StackReview[]): string[] {
   if (warnings.length > 0) {
     const head = renderWarnings(reviews)[0].replace(/^WARNING: /, "");
     out.push("> [!WARNING]", `> ${head}`, "");
-    out.push(...mdTable([["stack", "action", "address", "why"], ...warnings.map((w) => [w.stack, w.action.toUpperCase(), `\`${w.address}\``, w.why])], 99), "");
+    out.push(
+      ...mdTable(
+        [["stack", "action", "address", "why"], ...warnings.map((w) => [w.stack, w.action.toUpperCase(), `\`${w.address}\``, w.why])],
+        99,
+      ),
+      "",
+    );
   }
   for (const r of reviews) {
     out.push(`#### ${r.stack}: ${stackSummary(r)}`, "");
@@ -663,13 +743,34 @@ export function renderMarkdown(reviews: readonly StackReview[]): string[] {
   {
     out.push("#### Cost change", "");
     const rows = [["stack", "before", "after", "change"]];
-    for (const r of reviews) rows.push([r.stack, r.cost.before !== undefined ? money(r.cost.before, false) : "", r.cost.after !== undefined ? money(r.cost.after, false) : "", `${money(r.cost.delta)}/month`]);
+    for (const r of reviews)
+      rows.push([
+        r.stack,
+        r.cost.before !== undefined ? money(r.cost.before, false) : "",
+        r.cost.after !== undefined ? money(r.cost.after, false) : "",
+        `${money(r.cost.delta)}/month`,
+      ]);
     const known = reviews.every((r) => r.cost.before !== undefined && r.cost.after !== undefined);
-    const sum = (side: "before" | "after") => (known ? `**${money(round(reviews.reduce((s, r) => s + (r.cost[side] ?? 0), 0)), false)}**` : "");
+    const sum = (side: "before" | "after") =>
+      known ? `**${money(round(reviews.reduce((s, r) => s + (r.cost[side] ?? 0), 0)), false)}**` : "";
     rows.push(["**all stacks**", sum("before"), sum("after"), `**${money(totalDelta(reviews))}/month**`]);
     out.push(...mdTable(rows, 1), "");
     if (lines.length > 0) {
-      out.push(...mdTable([["change", "address", "action", "what decides the price"], ...lines.map((c) => [`${money(c.delta)}/month`, `\`${c.address}\``, c.action, [c.basis, c.unpriced ? `not priced: ${c.unpriced}` : ""].filter(Boolean).join("; ")])], 99), "");
+      out.push(
+        ...mdTable(
+          [
+            ["change", "address", "action", "what decides the price"],
+            ...lines.map((c) => [
+              `${money(c.delta)}/month`,
+              `\`${c.address}\``,
+              c.action,
+              [c.basis, c.unpriced ? `not priced: ${c.unpriced}` : ""].filter(Boolean).join("; "),
+            ]),
+          ],
+          99,
+        ),
+        "",
+      );
     }
     const usage = reviews.map((r) => [r.stack, usageSummary(r)]).filter(([, u]) => u);
     if (usage.length > 0) out.push("Plus usage, not estimated:", ...usage.map(([stack, u]) => `- ${stack}: ${u}`), "");
@@ -695,8 +796,21 @@ export function reviewJson(reviews: readonly StackReview[]): object {
       notes: r.notes,
       outputs: r.outputChanges,
       counts: Object.fromEntries([...r.counts].map(([type, byAction]) => [type, Object.fromEntries(byAction)])),
-      resources: r.resources.map((x) => ({ address: x.address, type: x.type, actions: x.actions, ...(x.replacePaths.length ? { replacePaths: x.replacePaths } : {}), ...(x.cost ? { cost: x.cost } : {}) })),
-      cost: { monthlyBefore: r.cost.before, monthlyAfter: r.cost.after, monthlyChange: r.cost.delta, plusUsage: Object.fromEntries(r.cost.usage), region: r.cost.region, regionFactor: r.cost.factor },
+      resources: r.resources.map((x) => ({
+        address: x.address,
+        type: x.type,
+        actions: x.actions,
+        ...(x.replacePaths.length ? { replacePaths: x.replacePaths } : {}),
+        ...(x.cost ? { cost: x.cost } : {}),
+      })),
+      cost: {
+        monthlyBefore: r.cost.before,
+        monthlyAfter: r.cost.after,
+        monthlyChange: r.cost.delta,
+        plusUsage: Object.fromEntries(r.cost.usage),
+        region: r.cost.region,
+        regionFactor: r.cost.factor,
+      },
     })),
     cost: { monthlyChange: totalDelta(reviews), plusUsage: anyUsage(reviews), currency: "USD" },
     prices: { ...PRICE_TABLE, table: "scripts/lib/prices.ts" },
@@ -751,7 +865,12 @@ export function parseArgs(argv: readonly string[]): { plans: PlanArg[]; synthDir
 /** node's util.parseArgs messages, as the one line this project prints. */
 export function cliArgError(message: string): string {
   const missing = /^Option '(--[a-z-]+)[^']*' argument missing/.exec(message);
-  if (missing) return missing[1] === "--synth-dir" ? "--synth-dir needs a directory" : missing[1] === "--format" ? `--format needs one of ${FORMATS.join(", ")}` : `${missing[1]} needs a value`;
+  if (missing)
+    return missing[1] === "--synth-dir"
+      ? "--synth-dir needs a directory"
+      : missing[1] === "--format"
+        ? `--format needs one of ${FORMATS.join(", ")}`
+        : `${missing[1]} needs a value`;
   const unknown = /^Unknown option '([^']+)'/.exec(message);
   if (unknown) return `unknown option ${unknown[1]}`;
   const noValue = /^Option '(--[a-z-]+)' does not take an argument/.exec(message);

@@ -6,7 +6,12 @@
  */
 import * as crypto from "crypto";
 import { S3Client, ListBucketsCommand } from "@aws-sdk/client-s3";
-import { ECRClient, DescribeImagesCommand, DescribeRepositoriesCommand, ListTagsForResourceCommand as EcrListTags } from "@aws-sdk/client-ecr";
+import {
+  ECRClient,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ListTagsForResourceCommand as EcrListTags,
+} from "@aws-sdk/client-ecr";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { KMSClient, DescribeKeyCommand, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { SecretsManagerClient, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
@@ -77,7 +82,9 @@ export function arnKey(arn: string): string {
 /** Exactly this app's and env's tags (app mode), or anything (account mode). */
 export function isOurs(ctx: ListerContext, tags: Tags): boolean {
   if (ctx.scope.mode === "account") return true;
-  return !!tags?.some((t) => t.Key === "app" && t.Value === ctx.scope.app) && !!tags?.some((t) => t.Key === "env" && t.Value === ctx.scope.env);
+  return (
+    !!tags?.some((t) => t.Key === "app" && t.Value === ctx.scope.app) && !!tags?.some((t) => t.Key === "env" && t.Value === ctx.scope.env)
+  );
 }
 
 const taggedAs = (ctx: ListerContext, key: string) => ctx.scope.mode === "account" || ctx.tagged.has(key);
@@ -104,7 +111,15 @@ export async function paginate<T>(fetchPage: (token?: string) => Promise<{ items
 /** Everything the tagging API has tagged app=<app>, env=<env>. */
 export async function taggedResources(clients: Pick<Clients, "tagging">, app: string, env: string): Promise<ResourceTagMapping[]> {
   return paginate(async (PaginationToken) => {
-    const o = await clients.tagging.send(new GetResourcesCommand({ PaginationToken, TagFilters: [{ Key: "app", Values: [app] }, { Key: "env", Values: [env] }] }));
+    const o = await clients.tagging.send(
+      new GetResourcesCommand({
+        PaginationToken,
+        TagFilters: [
+          { Key: "app", Values: [app] },
+          { Key: "env", Values: [env] },
+        ],
+      }),
+    );
     return { items: o.ResourceTagMappingList ?? [], next: o.PaginationToken || undefined };
   });
 }
@@ -138,7 +153,13 @@ export const LISTERS: readonly Lister[] = [
         });
         for (const im of images) {
           const versions = im.imageTags?.length ? im.imageTags.join(",") : "untagged";
-          out.push({ service: "ecr", kind: "image", id: `${repo.repositoryName}@${im.imageDigest}`, detail: `${versions} ${im.imageSizeInBytes ?? 0} bytes`, bytes: im.imageSizeInBytes });
+          out.push({
+            service: "ecr",
+            kind: "image",
+            id: `${repo.repositoryName}@${im.imageDigest}`,
+            detail: `${versions} ${im.imageSizeInBytes ?? 0} bytes`,
+            bytes: im.imageSizeInBytes,
+          });
         }
       }
       return out;
@@ -183,13 +204,21 @@ export const LISTERS: readonly Lister[] = [
         ourKeys.add(meta.KeyId!);
         // Named by its alias, which is how config knows the key (a kept key is matched by it).
         const alias = aliases.find((a) => a.TargetKeyId === meta.KeyId && !a.AliasName?.startsWith("alias/aws/"))?.AliasName;
-        out.push({ service: "kms", kind: "key", id: meta.KeyId!, detail: `${meta.KeyState}: ${meta.Description ?? ""}`, arn: meta.Arn, ...(alias && { name: alias }) });
+        out.push({
+          service: "kms",
+          kind: "key",
+          id: meta.KeyId!,
+          detail: `${meta.KeyState}: ${meta.Description ?? ""}`,
+          arn: meta.Arn,
+          ...(alias && { name: alias }),
+        });
       }
       // Aliases cannot be tagged: ours is the one exact name, or one pointing at a key of ours.
       const exact = untaggedNames(ctx.scope).kmsAlias;
       for (const a of aliases) {
         if (a.AliasName?.startsWith("alias/aws/")) continue;
-        if (ctx.scope.mode === "account" || a.AliasName === exact || ourKeys.has(a.TargetKeyId ?? "")) out.push({ service: "kms", kind: "alias", id: a.AliasName!, detail: a.TargetKeyId });
+        if (ctx.scope.mode === "account" || a.AliasName === exact || ourKeys.has(a.TargetKeyId ?? ""))
+          out.push({ service: "kms", kind: "alias", id: a.AliasName!, detail: a.TargetKeyId });
       }
       return out;
     },
@@ -221,7 +250,14 @@ export const LISTERS: readonly Lister[] = [
       });
       return vols
         .filter((v) => v.State !== "deleted" && isOurs(ctx, v.Tags))
-        .map((v) => ({ service: "ec2", kind: "volume", id: v.VolumeId!, detail: `${v.State} ${v.Size} GiB ${nameTag(v.Tags) ?? ""}`.trim(), sizeGiB: v.Size, name: nameTag(v.Tags) }));
+        .map((v) => ({
+          service: "ec2",
+          kind: "volume",
+          id: v.VolumeId!,
+          detail: `${v.State} ${v.Size} GiB ${nameTag(v.Tags) ?? ""}`.trim(),
+          sizeGiB: v.Size,
+          name: nameTag(v.Tags),
+        }));
     },
   },
   {
@@ -250,7 +286,9 @@ export const LISTERS: readonly Lister[] = [
       const { ec2 } = ctx.clients;
       const out: Residual[] = [];
       const vpcs = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [];
-      for (const v of vpcs) if (!v.IsDefault && isOurs(ctx, v.Tags)) out.push({ service: "ec2", kind: "vpc", id: v.VpcId!, detail: `${v.CidrBlock} ${nameTag(v.Tags) ?? ""}`.trim() });
+      for (const v of vpcs)
+        if (!v.IsDefault && isOurs(ctx, v.Tags))
+          out.push({ service: "ec2", kind: "vpc", id: v.VpcId!, detail: `${v.CidrBlock} ${nameTag(v.Tags) ?? ""}`.trim() });
       const defaults = new Set(vpcs.filter((v) => v.IsDefault).map((v) => v.VpcId));
       for (const g of (await ec2.send(new DescribeInternetGatewaysCommand({}))).InternetGateways ?? []) {
         if (g.Attachments?.some((a) => defaults.has(a.VpcId))) continue;
@@ -258,7 +296,8 @@ export const LISTERS: readonly Lister[] = [
       }
       for (const g of (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []) {
         if (defaults.has(g.VpcId) || g.GroupName === "default") continue;
-        if (isOurs(ctx, g.Tags)) out.push({ service: "ec2", kind: "security-group", id: g.GroupId!, detail: `${g.GroupName} in ${g.VpcId}` });
+        if (isOurs(ctx, g.Tags))
+          out.push({ service: "ec2", kind: "security-group", id: g.GroupId!, detail: `${g.GroupName} in ${g.VpcId}` });
       }
       return out;
     },
@@ -294,19 +333,32 @@ export const LISTERS: readonly Lister[] = [
       );
       // Terminated instances stay listed (and tagged) for about an hour; their primary interface
       // goes with them in AWS, while moto keeps it "in-use".
-      const terminated = ((await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-state-name", Values: ["shutting-down", "terminated"] }] }))).Reservations ?? []).flatMap(
-        (r) => r.Instances ?? [],
-      );
+      const terminated = (
+        (
+          await ec2.send(
+            new DescribeInstancesCommand({ Filters: [{ Name: "instance-state-name", Values: ["shutting-down", "terminated"] }] }),
+          )
+        ).Reservations ?? []
+      ).flatMap((r) => r.Instances ?? []);
       for (const i of terminated) ctx.leaving.add(i.InstanceId!);
       const instanceInterfaces = new Set(terminated.flatMap((i) => (i.NetworkInterfaces ?? []).map((n) => n.NetworkInterfaceId)));
       // Lambda and ECS interfaces carry no tags: any interface in a VPC tagged as ours counts too.
       const ourVpcs = new Set(
-        ctx.scope.mode === "app" ? ((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).filter((v) => !v.IsDefault && isOurs(ctx, v.Tags)).map((v) => v.VpcId) : [],
+        ctx.scope.mode === "app"
+          ? ((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [])
+              .filter((v) => !v.IsDefault && isOurs(ctx, v.Tags))
+              .map((v) => v.VpcId)
+          : [],
       );
       return ((await ec2.send(new DescribeNetworkInterfacesCommand({}))).NetworkInterfaces ?? [])
         .filter((n) => !natInterfaces.has(n.NetworkInterfaceId) && !instanceInterfaces.has(n.NetworkInterfaceId))
         .filter((n) => isOurs(ctx, n.TagSet) || ourVpcs.has(n.VpcId))
-        .map((n) => ({ service: "ec2", kind: "network-interface", id: n.NetworkInterfaceId!, detail: `${n.Status} ${n.Description ?? ""}`.trim() }));
+        .map((n) => ({
+          service: "ec2",
+          kind: "network-interface",
+          id: n.NetworkInterfaceId!,
+          detail: `${n.Status} ${n.Description ?? ""}`.trim(),
+        }));
     },
   },
   {
@@ -334,7 +386,9 @@ export const LISTERS: readonly Lister[] = [
         return { items: o.FileSystems ?? [], next: o.NextMarker };
       });
       const live = fss.filter((f) => f.LifeCycleState !== "deleted");
-      const out: Residual[] = live.filter((f) => isOurs(ctx, f.Tags)).map((f) => ({ service: "efs", kind: "file-system", id: f.FileSystemId!, detail: `${f.LifeCycleState} ${f.Name ?? ""}`.trim() }));
+      const out: Residual[] = live
+        .filter((f) => isOurs(ctx, f.Tags))
+        .map((f) => ({ service: "efs", kind: "file-system", id: f.FileSystemId!, detail: `${f.LifeCycleState} ${f.Name ?? ""}`.trim() }));
       // Access points live and die with their file system, but can be left on a kept one.
       for (const f of live) {
         const points = await paginate(async (NextToken) => {
@@ -343,7 +397,14 @@ export const LISTERS: readonly Lister[] = [
         });
         for (const p of points) {
           if (p.LifeCycleState === "deleted" || !isOurs(ctx, p.Tags)) continue;
-          out.push({ service: "efs", kind: "access-point", id: p.AccessPointId!, detail: `of ${f.FileSystemId} ${nameTag(p.Tags) ?? ""}`.trim(), arn: p.AccessPointArn, name: nameTag(p.Tags) });
+          out.push({
+            service: "efs",
+            kind: "access-point",
+            id: p.AccessPointId!,
+            detail: `of ${f.FileSystemId} ${nameTag(p.Tags) ?? ""}`.trim(),
+            arn: p.AccessPointArn,
+            name: nameTag(p.Tags),
+          });
         }
       }
       return out;
@@ -363,14 +424,16 @@ export const LISTERS: readonly Lister[] = [
       });
       const out: Residual[] = [];
       for (const r of roles.filter((x) => candidate(x.RoleName))) {
-        if (ctx.scope.mode === "account" || isOurs(ctx, (await iam.send(new ListRoleTagsCommand({ RoleName: r.RoleName }))).Tags)) out.push({ service: "iam", kind: "role", id: r.RoleName! });
+        if (ctx.scope.mode === "account" || isOurs(ctx, (await iam.send(new ListRoleTagsCommand({ RoleName: r.RoleName }))).Tags))
+          out.push({ service: "iam", kind: "role", id: r.RoleName! });
       }
       const policies = await paginate(async (Marker) => {
         const o = await iam.send(new ListPoliciesCommand({ Scope: "Local", Marker }));
         return { items: o.Policies ?? [], next: o.IsTruncated ? o.Marker : undefined };
       });
       for (const p of policies.filter((x) => candidate(x.PolicyName))) {
-        if (ctx.scope.mode === "account" || isOurs(ctx, (await iam.send(new ListPolicyTagsCommand({ PolicyArn: p.Arn }))).Tags)) out.push({ service: "iam", kind: "policy", id: p.PolicyName! });
+        if (ctx.scope.mode === "account" || isOurs(ctx, (await iam.send(new ListPolicyTagsCommand({ PolicyArn: p.Arn }))).Tags))
+          out.push({ service: "iam", kind: "policy", id: p.PolicyName! });
       }
       return out;
     },
@@ -392,13 +455,20 @@ export const LISTERS: readonly Lister[] = [
     what: "kinesis ListStreams/ListTagsForStream",
     async list(ctx) {
       const streams = await paginate(async (ExclusiveStartStreamName) => {
-        const o = (await ctx.clients.kinesis("ListStreams", ExclusiveStartStreamName ? { ExclusiveStartStreamName } : {})) as { StreamNames?: string[]; HasMoreStreams?: boolean };
+        const o = (await ctx.clients.kinesis("ListStreams", ExclusiveStartStreamName ? { ExclusiveStartStreamName } : {})) as {
+          StreamNames?: string[];
+          HasMoreStreams?: boolean;
+        };
         const names = o.StreamNames ?? [];
         return { items: names, next: o.HasMoreStreams ? names[names.length - 1] : undefined };
       });
       const out: Residual[] = [];
       for (const s of streams) {
-        if (ctx.scope.mode === "app" && !isOurs(ctx, ((await ctx.clients.kinesis("ListTagsForStream", { StreamName: s })) as { Tags?: Tags }).Tags)) continue;
+        if (
+          ctx.scope.mode === "app" &&
+          !isOurs(ctx, ((await ctx.clients.kinesis("ListTagsForStream", { StreamName: s })) as { Tags?: Tags }).Tags)
+        )
+          continue;
         out.push({ service: "kinesis", kind: "stream", id: s });
       }
       return out;
@@ -420,7 +490,13 @@ export const LISTERS: readonly Lister[] = [
             if (c.clusterArn) ctx.leaving.add(c.clusterArn);
             continue;
           }
-          if (isOurs(ctx, c.tags?.map((t) => ({ Key: t.key, Value: t.value })))) out.push({ service: "ecs", kind: "cluster", id: c.clusterName!, arn: c.clusterArn });
+          if (
+            isOurs(
+              ctx,
+              c.tags?.map((t) => ({ Key: t.key, Value: t.value })),
+            )
+          )
+            out.push({ service: "ecs", kind: "cluster", id: c.clusterName!, arn: c.clusterArn });
         }
       }
       return out;
@@ -472,7 +548,16 @@ export function kinesisJson(credentials: CredentialSource, region: string, endpo
     const signer = new SignatureV4({ service: "kinesis", region, credentials, sha256: NodeSha256 });
     const text = JSON.stringify(body);
     const headers = { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": `Kinesis_20131202.${action}` };
-    const signed = await signer.sign({ method: "POST", protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined, path: url.pathname, query: {}, headers, body: text });
+    const signed = await signer.sign({
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query: {},
+      headers,
+      body: text,
+    });
     const res = await fetch(url, { method: "POST", headers: signed.headers, body: text, signal: AbortSignal.timeout(30_000) });
     const answer = await res.text();
     if (!res.ok) throw new Error(`kinesis ${action}: HTTP ${res.status} ${answer.slice(0, 200)}`);

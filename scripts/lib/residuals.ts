@@ -122,7 +122,10 @@ function clientsFor(scope: ResidualScope): { clients: Clients; close: () => void
     const c = await s3.config.credentials();
     return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
   };
-  return { clients: { ...sdk, kinesis: kinesisJson(credentials, scope.region, scope.endpoint) }, close: () => Object.values(sdk).forEach((c) => c.destroy()) };
+  return {
+    clients: { ...sdk, kinesis: kinesisJson(credentials, scope.region, scope.endpoint) },
+    close: () => Object.values(sdk).forEach((c) => c.destroy()),
+  };
 }
 
 /**
@@ -132,8 +135,10 @@ function clientsFor(scope: ResidualScope): { clients: Clients; close: () => void
 async function inactiveEcs(ecs: Clients["ecs"], arn: string): Promise<boolean> {
   try {
     const service = /^arn:[^:]+:ecs:[^:]+:\d+:service\/([^/]+)\/.+$/.exec(arn);
-    if (service) return (await ecs.send(new DescribeServicesCommand({ cluster: service[1], services: [arn] }))).services?.[0]?.status === "INACTIVE";
-    if (/^arn:[^:]+:ecs:[^:]+:\d+:task-definition\//.test(arn)) return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).taskDefinition?.status === "INACTIVE";
+    if (service)
+      return (await ecs.send(new DescribeServicesCommand({ cluster: service[1], services: [arn] }))).services?.[0]?.status === "INACTIVE";
+    if (/^arn:[^:]+:ecs:[^:]+:\d+:task-definition\//.test(arn))
+      return (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).taskDefinition?.status === "INACTIVE";
     return false;
   } catch {
     // Not describable: report it rather than hide it.
@@ -160,7 +165,12 @@ export async function listResiduals(scope: ResidualScope, listers: readonly List
   };
   try {
     const tagged = await attempt("tagging GetResources app/env", () => taggedResources(clients, scope.app, scope.env), undefined);
-    const ctx: ListerContext = { scope, clients, tagged: new Set((tagged ?? []).map((t) => arnKey(t.ResourceARN ?? ""))), leaving: new Set<string>() };
+    const ctx: ListerContext = {
+      scope,
+      clients,
+      tagged: new Set((tagged ?? []).map((t) => arnKey(t.ResourceARN ?? ""))),
+      leaving: new Set<string>(),
+    };
     // Without the tagging API's answer app mode misses our buckets, tables, keys and log groups; the error says so (exit 2).
     const residuals = (await Promise.all(listers.map((l) => attempt(l.what, () => l.list(ctx), [] as Residual[])))).flat();
 
@@ -169,7 +179,14 @@ export async function listResiduals(scope: ResidualScope, listers: readonly List
     for (const t of tagged ?? []) {
       const arn = t.ResourceARN!;
       const resourceId = arn.split(/[:/]/).pop() ?? arn;
-      if (ctx.leaving.has(arn) || ctx.leaving.has(resourceId) || seen.has(arnKey(arn)) || seen.has(resourceId) || arnKey(arn) === `s3:${scope.stateBucket}`) continue;
+      if (
+        ctx.leaving.has(arn) ||
+        ctx.leaving.has(resourceId) ||
+        seen.has(arnKey(arn)) ||
+        seen.has(resourceId) ||
+        arnKey(arn) === `s3:${scope.stateBucket}`
+      )
+        continue;
       if (await inactiveEcs(clients.ecs, arn)) continue;
       const stack = t.Tags?.find((x) => x.Key === "stack")?.Value;
       residuals.push({ service: "tagging", kind: "resource", id: arn, detail: stack ? `stack=${stack}` : undefined, arn });

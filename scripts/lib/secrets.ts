@@ -31,11 +31,18 @@ function validateMarketData(value: string): string | undefined {
   }
   const obj = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   const missing = MARKET_DATA_KEYS.filter((k) => typeof obj[k] !== "string" || (obj[k] as string).length === 0);
-  return missing.length ? `expected a JSON object with non-empty string keys ${MARKET_DATA_KEYS.join(" and ")}; missing or empty: ${missing.join(", ")}` : undefined;
+  return missing.length
+    ? `expected a JSON object with non-empty string keys ${MARKET_DATA_KEYS.join(" and ")}; missing or empty: ${missing.join(", ")}`
+    : undefined;
 }
 
 export const SECRETS: Readonly<Record<SecretPurpose, SecretPurposeInfo>> = {
-  "market-data-api": { writer: "operator", readers: "ingest", format: `JSON {"${MARKET_DATA_KEYS[0]}":"...","${MARKET_DATA_KEYS[1]}":"..."}`, validate: validateMarketData },
+  "market-data-api": {
+    writer: "operator",
+    readers: "ingest",
+    format: `JSON {"${MARKET_DATA_KEYS[0]}":"...","${MARKET_DATA_KEYS[1]}":"..."}`,
+    validate: validateMarketData,
+  },
   "influx-admin-token": { writer: "influx-bootstrap", readers: "the InfluxDB bootstrap, operators" },
   "influx-read-token": { writer: "influx-bootstrap", readers: "backend, Grafana" },
   "influx-write-token": { writer: "influx-bootstrap", readers: "ripples" },
@@ -44,11 +51,13 @@ export const SECRETS: Readonly<Record<SecretPurpose, SecretPurposeInfo>> = {
 export const OPERATOR_SECRETS = SECRET_PURPOSES.filter((p) => SECRETS[p].writer === "operator");
 export const TOKEN_SECRETS = SECRET_PURPOSES.filter((p) => SECRETS[p].writer === "influx-bootstrap");
 
-export const secretName = (config: Pick<StreamLinesConfig, "app" | "env">, purpose: SecretPurpose) => `${config.app}-${config.env}/${purpose}`;
+export const secretName = (config: Pick<StreamLinesConfig, "app" | "env">, purpose: SecretPurpose) =>
+  `${config.app}-${config.env}/${purpose}`;
 
 export const SECRET_SET_COMMAND = (purpose: SecretPurpose) => `npm run secret -- set ${purpose}`;
 
-export type SecretState = { readonly state: "value"; readonly updated?: Date } | { readonly state: "empty" } | { readonly state: "missing" };
+export type SecretState =
+  { readonly state: "value"; readonly updated?: Date } | { readonly state: "empty" } | { readonly state: "missing" };
 
 export function secretsClient(config: StreamLinesConfig): SecretsManagerClient {
   return new SecretsManagerClient(awsClientConfig(config));

@@ -31,7 +31,9 @@ export function ownerCheckedS3Client(config: StreamLinesConfig, owner: string): 
 
 /** This account's id, from STS GetCallerIdentity. */
 export async function callerAccount(config: StreamLinesConfig): Promise<string> {
-  const sts = new STSClient(config.emulator ? emulatorClientConfig(config.emulator.endpoint, config.region) : { region: config.region, maxAttempts: 2 });
+  const sts = new STSClient(
+    config.emulator ? emulatorClientConfig(config.emulator.endpoint, config.region) : { region: config.region, maxAttempts: 2 },
+  );
   try {
     const id = await sts.send(new GetCallerIdentityCommand({}));
     if (!id.Account) throw new Error("STS GetCallerIdentity answered without an account id");
@@ -71,7 +73,9 @@ export async function openStateBucket(config: StreamLinesConfig, owner?: string)
     const status = httpStatus(err);
     if (status === 403) throw new Error(notOursMessage(bucket, account), { cause: err });
     if (status === 404 || (err as Error).name === "NotFound") {
-      throw new Error(`state bucket ${bucket} does not exist; make it with: STREAMLINES_ENV=${config.env} npm run bootstrap-state`, { cause: err });
+      throw new Error(`state bucket ${bucket} does not exist; make it with: STREAMLINES_ENV=${config.env} npm run bootstrap-state`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -107,10 +111,13 @@ export function stateScopeProblem(raw: string, config: StreamLinesConfig): strin
       const a = i.attributes ?? {};
       const tags = (a.tags_all ?? a.tags) as Record<string, string> | null | undefined;
       const where = `${r.type}.${r.name}`;
-      if (tags?.app !== undefined && tags.app !== config.app) return `${where} is tagged app=${tags.app}, this config's app is ${config.app}`;
-      if (tags?.env !== undefined && tags.env !== config.env) return `${where} is tagged env=${tags.env}, this config's env is ${config.env}`;
+      if (tags?.app !== undefined && tags.app !== config.app)
+        return `${where} is tagged app=${tags.app}, this config's app is ${config.app}`;
+      if (tags?.env !== undefined && tags.env !== config.env)
+        return `${where} is tagged env=${tags.env}, this config's env is ${config.env}`;
       const region = typeof a.arn === "string" ? ARN_REGION.exec(a.arn)?.[1] : undefined;
-      if (!aliased && region && region !== config.region) return `${where} is in ${region} (${a.arn}), this config's region is ${config.region}`;
+      if (!aliased && region && region !== config.region)
+        return `${where} is in ${region} (${a.arn}), this config's region is ${config.region}`;
     }
   }
   return undefined;
@@ -132,7 +139,11 @@ export async function readRawState(bucket: StateBucket, config: StreamLinesConfi
  * Refuses (one line) when the state of any of `stacks` belongs to another app, env or region, so no
  * plan, apply or destroy starts from someone else's state.
  */
-export async function checkStatesBelong(bucket: StateBucket, config: StreamLinesConfig, stacks: readonly string[]): Promise<string | undefined> {
+export async function checkStatesBelong(
+  bucket: StateBucket,
+  config: StreamLinesConfig,
+  stacks: readonly string[],
+): Promise<string | undefined> {
   for (const stack of stacks) {
     const raw = await readRawState(bucket, config, stack);
     const problem = raw === undefined ? undefined : stateScopeProblem(raw, config);

@@ -12,7 +12,8 @@ import { StreamLinesConfig } from "../../config/schema";
 import { emulatorClientConfig } from "./emulator";
 import { StateResource } from "./kept";
 
-const clientConfig = (config: StreamLinesConfig) => (config.emulator ? emulatorClientConfig(config.emulator.endpoint, config.region) : { region: config.region });
+const clientConfig = (config: StreamLinesConfig) =>
+  config.emulator ? emulatorClientConfig(config.emulator.endpoint, config.region) : { region: config.region };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Deletes every object version and delete marker; returns how many went. */
@@ -27,7 +28,8 @@ export async function emptyBucket(s3: S3Client, bucket: string): Promise<number>
     for (let i = 0; i < objects.length; i += 1000) {
       const chunk = objects.slice(i, i + 1000);
       const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: chunk, Quiet: true } }));
-      if (out.Errors?.length) throw new Error(`cannot empty bucket ${bucket}: ${out.Errors[0].Code} ${out.Errors[0].Message} (${out.Errors[0].Key})`);
+      if (out.Errors?.length)
+        throw new Error(`cannot empty bucket ${bucket}: ${out.Errors[0].Code} ${out.Errors[0].Message} (${out.Errors[0].Key})`);
       deleted += chunk.length;
     }
     if (!page.IsTruncated) return deleted;
@@ -61,7 +63,12 @@ export interface PrepareOptions {
  * Clears what blocks the destroy of a stack whose state holds `resources`. Only what is still in the
  * state is touched: kept resources have left it before this runs.
  */
-export async function clearDeletionBlockers(config: StreamLinesConfig, stack: string, resources: readonly StateResource[], opts: PrepareOptions): Promise<void> {
+export async function clearDeletionBlockers(
+  config: StreamLinesConfig,
+  stack: string,
+  resources: readonly StateResource[],
+  opts: PrepareOptions,
+): Promise<void> {
   const cfg = clientConfig(config);
   const s3 = new S3Client(cfg);
   const ecr = new ECRClient(cfg);
@@ -71,7 +78,8 @@ export async function clearDeletionBlockers(config: StreamLinesConfig, stack: st
       const v = r.values;
       if (r.type === "aws_s3_bucket" && v.force_destroy !== true) {
         const n = await emptyBucket(s3, String(v.bucket));
-        if (n > 0) opts.say(`destroy: ${stack}: emptied bucket ${v.bucket} (${n} object version(s)); it is not kept, so its objects go with it`);
+        if (n > 0)
+          opts.say(`destroy: ${stack}: emptied bucket ${v.bucket} (${n} object version(s)); it is not kept, so its objects go with it`);
       } else if (r.type === "aws_ecr_repository" && v.force_delete !== true) {
         const n = await deleteAllImages(ecr, String(v.name));
         // Images are rebuilt by the hooks from their context, or pushed again by whoever pinned the tag.
@@ -143,7 +151,9 @@ export async function deleteLambdaInterfaces(
       const inUse = found.filter((n) => n.Status !== "available");
       if (inUse.length === 0) return 0;
       if (Date.now() + pollMs > deadline) return inUse.length;
-      say(`destroy: waiting for AWS to release ${inUse.length} Lambda network interface(s) (${inUse.map((n) => n.NetworkInterfaceId).join(", ")})`);
+      say(
+        `destroy: waiting for AWS to release ${inUse.length} Lambda network interface(s) (${inUse.map((n) => n.NetworkInterfaceId).join(", ")})`,
+      );
       await sleep(pollMs);
     }
   } finally {

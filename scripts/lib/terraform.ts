@@ -21,7 +21,11 @@ export { repoRoot };
 export function configFilesUnderTest(root = repoRoot()): string[] {
   const list = (dir: string) =>
     fs.existsSync(dir)
-      ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => path.join(dir, f))
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith(".json"))
+          .sort()
+          .map((f) => path.join(dir, f))
       : [];
   const own = list(path.join(root, "config"));
   // dev first: it is the default environment and the unlabelled one in reports.
@@ -90,7 +94,9 @@ export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string
   if (!explicit) return undefined;
   const found = asMirrorRoot(path.resolve(explicit));
   if (!found) {
-    throw new Error(`${PROVIDER_MIRROR_SETTING}=${explicit}: no ${AWS_PROVIDER} under it; expected a filesystem mirror (the directory above registry.terraform.io), or unset it to use the registry`);
+    throw new Error(
+      `${PROVIDER_MIRROR_SETTING}=${explicit}: no ${AWS_PROVIDER} under it; expected a filesystem mirror (the directory above registry.terraform.io), or unset it to use the registry`,
+    );
   }
   return found;
 }
@@ -108,7 +114,9 @@ export function providerInstallHint(): string {
 
 /** True when init's output says a provider could not be found or fetched. */
 export function isProviderInstallFailure(output: string): boolean {
-  return /Failed to (query available provider packages|install provider|resolve provider packages)|could not connect to registry|Failed to retrieve .*provider/i.test(output);
+  return /Failed to (query available provider packages|install provider|resolve provider packages)|could not connect to registry|Failed to retrieve .*provider/i.test(
+    output,
+  );
 }
 
 function hcl(value: string): string {
@@ -194,7 +202,7 @@ export function runTerraform(args: readonly string[], opts: TerraformOptions): P
     child.on("close", (code) => {
       if (timer) clearTimeout(timer);
       const stderr = Buffer.concat(err).toString("utf8") + (timedOut ? `\nterraform ${args[0]} timed out after ${opts.timeoutMs} ms` : "");
-      resolve({ code: timedOut ? 124 : code ?? 1, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve({ code: timedOut ? 124 : (code ?? 1), stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -237,7 +245,11 @@ export async function terraformValidate(cwd: string, env: NodeJS.ProcessEnv, tim
     const parsed = JSON.parse(raw.stdout) as { valid: boolean; diagnostics?: Diagnostic[] };
     return { valid: parsed.valid && raw.code === 0, diagnostics: parsed.diagnostics ?? [], raw };
   } catch {
-    return { valid: false, diagnostics: [{ severity: "error", summary: "terraform validate gave no JSON", detail: (raw.stderr || raw.stdout).trim() }], raw };
+    return {
+      valid: false,
+      diagnostics: [{ severity: "error", summary: "terraform validate gave no JSON", detail: (raw.stderr || raw.stdout).trim() }],
+      raw,
+    };
   }
 }
 
@@ -245,7 +257,13 @@ export async function terraformValidate(cwd: string, env: NodeJS.ProcessEnv, tim
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.address ?? (d.range ? `${d.range.filename}:${d.range.start.line}` : undefined);
   const lines = [`  ${d.severity}: ${d.summary}`];
-  if (d.detail) lines.push(...d.detail.trim().split("\n").map((l) => `    ${l}`));
+  if (d.detail)
+    lines.push(
+      ...d.detail
+        .trim()
+        .split("\n")
+        .map((l) => `    ${l}`),
+    );
   if (where) lines.push(`    at ${where}`);
   return lines.join("\n");
 }
@@ -286,7 +304,10 @@ export function stripNullResources(input: Json): StripResult {
   const removed: string[] = [];
   let changed = false;
 
-  for (const [kind, prefix] of [["resource", ""], ["data", "data."]] as const) {
+  for (const [kind, prefix] of [
+    ["resource", ""],
+    ["data", "data."],
+  ] as const) {
     const blocks = json[kind];
     if (!isObject(blocks)) continue;
     for (const type of Object.keys(blocks)) {

@@ -4,9 +4,22 @@
  * the results pusher's event source mapping is Enabled; the InfluxDB bootstrap published its tokens.
  * Every wait is bounded by one overall deadline and prints progress.
  */
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, ListServicesCommand, ListTasksCommand, Service, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListServicesCommand,
+  ListTasksCommand,
+  Service,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { StreamLinesConfig } from "../../config/schema";
@@ -37,7 +50,13 @@ export interface Clients {
 
 export function clientsFor(config: StreamLinesConfig): Clients {
   const c = awsClientConfig(config);
-  const clients = { ecs: new ECSClient(c), ecr: new ECRClient(c), sm: new SecretsManagerClient(c), elb: new ElasticLoadBalancingV2Client(c), lambda: new LambdaClient(c) };
+  const clients = {
+    ecs: new ECSClient(c),
+    ecr: new ECRClient(c),
+    sm: new SecretsManagerClient(c),
+    elb: new ElasticLoadBalancingV2Client(c),
+    lambda: new LambdaClient(c),
+  };
   return { ...clients, destroy: () => Object.values(clients).forEach((x) => x.destroy()) };
 }
 
@@ -64,7 +83,8 @@ export function hasFailed(s: Service): boolean {
   return (s.deployments ?? []).some((d) => d.status === "PRIMARY" && d.rolloutState === "FAILED");
 }
 
-export const progressOf = (s: Service) => `${s.runningCount ?? 0}/${s.desiredCount ?? 0} running, ${s.pendingCount ?? 0} pending${(s.deployments?.length ?? 0) > 1 ? `, ${s.deployments!.length} deployments` : ""}, rollout ${s.deployments?.find((d) => d.status === "PRIMARY")?.rolloutState ?? "?"}`;
+export const progressOf = (s: Service) =>
+  `${s.runningCount ?? 0}/${s.desiredCount ?? 0} running, ${s.pendingCount ?? 0} pending${(s.deployments?.length ?? 0) > 1 ? `, ${s.deployments!.length} deployments` : ""}, rollout ${s.deployments?.find((d) => d.status === "PRIMARY")?.rolloutState ?? "?"}`;
 
 /** The env's ECS services (the cluster is `<app>-<env>`, an exact name). */
 export async function envServices(config: StreamLinesConfig, ecs: ECSClient): Promise<Service[]> {
@@ -128,7 +148,13 @@ const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Waits until every token secret has a value, printing what is still missing at each poll.
  * Returns the purposes still empty at the deadline (empty when all are published).
  */
-export async function waitForTokens(config: StreamLinesConfig, sm: SecretsManagerClient, io: VerifyIo, opts: VerifyOptions, label = "verify"): Promise<SecretPurpose[]> {
+export async function waitForTokens(
+  config: StreamLinesConfig,
+  sm: SecretsManagerClient,
+  io: VerifyIo,
+  opts: VerifyOptions,
+  label = "verify",
+): Promise<SecretPurpose[]> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? sleepReal;
   const start = now();
@@ -138,7 +164,9 @@ export async function waitForTokens(config: StreamLinesConfig, sm: SecretsManage
     if (missing.length === 0) return [];
     const waited = now() - start;
     if (waited >= opts.timeoutMs) return missing;
-    io.out(`${label}: waiting for the InfluxDB bootstrap to publish ${missing.join(", ")} (${Math.round(waited / 1000)} s of ${Math.round(opts.timeoutMs / 1000)} s)`);
+    io.out(
+      `${label}: waiting for the InfluxDB bootstrap to publish ${missing.join(", ")} (${Math.round(waited / 1000)} s of ${Math.round(opts.timeoutMs / 1000)} s)`,
+    );
     await sleep(Math.min(opts.pollMs ?? 15_000, Math.max(opts.timeoutMs - waited, 0)));
   }
 }
@@ -149,13 +177,24 @@ export async function servicesReading(config: StreamLinesConfig, ecs: ECSClient,
   for (const s of await envServices(config, ecs)) {
     const { secrets } = await taskInputs(ecs, s.taskDefinition!);
     // An ARN ends in `<name>-<6 random characters>`: compare by name.
-    if (secrets.some((id) => secretNames.some((n) => id === n || new RegExp(`:secret:${n.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}-[A-Za-z0-9]{6}$`).test(id)))) out.push(s);
+    if (
+      secrets.some((id) =>
+        secretNames.some((n) => id === n || new RegExp(`:secret:${n.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}-[A-Za-z0-9]{6}$`).test(id)),
+      )
+    )
+      out.push(s);
   }
   return out;
 }
 
 /** A new deployment of each service: its tasks start again and read the secrets' current values. */
-export async function rollServices(config: StreamLinesConfig, ecs: ECSClient, services: readonly Service[], io: VerifyIo, label: string): Promise<void> {
+export async function rollServices(
+  config: StreamLinesConfig,
+  ecs: ECSClient,
+  services: readonly Service[],
+  io: VerifyIo,
+  label: string,
+): Promise<void> {
   for (const s of services) {
     await ecs.send(new UpdateServiceCommand({ cluster: `${config.app}-${config.env}`, service: s.serviceName, forceNewDeployment: true }));
     io.out(`${label}: ${s.serviceName}: new deployment started, its tasks read the published tokens`);
@@ -180,7 +219,10 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
 
   // The bootstrap first: the token consumers cannot be steady without it.
   const missing = await waitForTokens(config, clients.sm, io, { ...opts, timeoutMs: Math.max(deadline - now(), 0) });
-  if (missing.length) fail(`influx bootstrap: ${missing.map((p) => secretName(config, p)).join(", ")} still without a value after ${Math.round(opts.timeoutMs / 1000)} s; see help/troubleshooting-influx.md`);
+  if (missing.length)
+    fail(
+      `influx bootstrap: ${missing.map((p) => secretName(config, p)).join(", ")} still without a value after ${Math.round(opts.timeoutMs / 1000)} s; see help/troubleshooting-influx.md`,
+    );
   else io.out(`verify: ok influx bootstrap: tokens published (${TOKEN_SECRETS.join(", ")})`);
 
   const services = await envServices(config, clients.ecs);
@@ -195,7 +237,13 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
         let problem: string | undefined;
         if (ref) {
           try {
-            await clients.ecr.send(new DescribeImagesCommand({ registryId: ref.registryId, repositoryName: ref.repository, imageIds: [ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? "latest" }] }));
+            await clients.ecr.send(
+              new DescribeImagesCommand({
+                registryId: ref.registryId,
+                repositoryName: ref.repository,
+                imageIds: [ref.digest ? { imageDigest: ref.digest } : { imageTag: ref.tag ?? "latest" }],
+              }),
+            );
           } catch (err) {
             problem = `${(err as Error).name}: ${(err as Error).message.split("\n")[0]}`;
           }
@@ -208,7 +256,10 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
     for (const secret of secrets) {
       if (!secretOk.has(secret)) secretOk.set(secret, (await secretState(clients.sm, secret)).state);
       const state = secretOk.get(secret);
-      if (state !== "value") fail(`${s.serviceName}: secret ${secret} ${state === "empty" ? "has no value" : "does not exist"}; ECS cannot start the task (npm run secret -- list)`);
+      if (state !== "value")
+        fail(
+          `${s.serviceName}: secret ${secret} ${state === "empty" ? "has no value" : "does not exist"}; ECS cannot start the task (npm run secret -- list)`,
+        );
     }
     io.out(`verify: ok ${s.serviceName}: ${images.length} image(s) in ECR, ${secrets.length} secret(s) with a value`);
   }
@@ -219,7 +270,8 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
     let pending = services.filter((s) => !isSteady(s));
     const last = new Map<string, string>();
     while (pending.length > 0) {
-      const fresh = (await clients.ecs.send(new DescribeServicesCommand({ cluster, services: pending.map((s) => s.serviceArn!) }))).services ?? [];
+      const fresh =
+        (await clients.ecs.send(new DescribeServicesCommand({ cluster, services: pending.map((s) => s.serviceArn!) }))).services ?? [];
       const next: Service[] = [];
       for (const s of fresh) {
         if (isSteady(s)) {
@@ -236,7 +288,10 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
       pending = next;
       if (pending.length === 0) break;
       if (now() >= deadline) {
-        for (const s of pending) fail(`${s.serviceName}: not steady after ${Math.round(opts.timeoutMs / 1000)} s (${progressOf(s)}); ${await ecsReason(clients.ecs, cluster, s)}`);
+        for (const s of pending)
+          fail(
+            `${s.serviceName}: not steady after ${Math.round(opts.timeoutMs / 1000)} s (${progressOf(s)}); ${await ecsReason(clients.ecs, cluster, s)}`,
+          );
         break;
       }
       await sleep(Math.min(opts.pollMs ?? 15_000, Math.max(deadline - now(), 0)));
@@ -246,7 +301,8 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
     // Target groups of the services behind the ALB, from the services themselves (exact ARNs).
     const groups = [...new Set(services.flatMap((s) => (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn!)).filter(Boolean))];
     for (const arn of groups) {
-      const name = (await clients.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0]?.TargetGroupName ?? arn;
+      const name =
+        (await clients.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0]?.TargetGroupName ?? arn;
       for (;;) {
         const health = (await clients.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))).TargetHealthDescriptions ?? [];
         const healthy = health.filter((h) => h.TargetHealth?.State === "healthy").length;
@@ -254,7 +310,10 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
           io.out(`verify: ok target group ${name}: ${healthy}/${health.length} healthy`);
           break;
         }
-        const states = health.map((h) => `${h.Target?.Id}: ${h.TargetHealth?.State}${h.TargetHealth?.Description ? ` (${h.TargetHealth.Description})` : ""}`).join(", ") || "no targets registered";
+        const states =
+          health
+            .map((h) => `${h.Target?.Id}: ${h.TargetHealth?.State}${h.TargetHealth?.Description ? ` (${h.TargetHealth.Description})` : ""}`)
+            .join(", ") || "no targets registered";
         if (now() >= deadline) {
           fail(`target group ${name}: no healthy target after ${Math.round(opts.timeoutMs / 1000)} s: ${states}`);
           break;
@@ -271,7 +330,10 @@ export async function verify(config: StreamLinesConfig, clients: Clients, io: Ve
     if (mappings.length === 0) fail(`results pusher: ${fn} has no event source mapping`);
     for (const m of mappings) {
       if (m.State === "Enabled") io.out(`verify: ok results pusher: event source mapping ${m.UUID} Enabled`);
-      else fail(`results pusher: event source mapping ${m.UUID} of ${fn} is ${m.State}${m.StateTransitionReason ? ` (${m.StateTransitionReason})` : ""}${m.LastProcessingResult ? `; last processing result: ${m.LastProcessingResult}` : ""}`);
+      else
+        fail(
+          `results pusher: event source mapping ${m.UUID} of ${fn} is ${m.State}${m.StateTransitionReason ? ` (${m.StateTransitionReason})` : ""}${m.LastProcessingResult ? `; last processing result: ${m.LastProcessingResult}` : ""}`,
+        );
     }
   }
   return { ok: failures.length === 0, failures };

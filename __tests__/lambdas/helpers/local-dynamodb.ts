@@ -12,7 +12,13 @@ interface SynthesizedTable {
   range_key?: string;
   billing_mode?: string;
   attribute: Array<{ name: string; type: string }>;
-  global_secondary_index?: Array<{ name: string; hash_key: string; range_key?: string; projection_type: string; non_key_attributes?: string[] }>;
+  global_secondary_index?: Array<{
+    name: string;
+    hash_key: string;
+    range_key?: string;
+    projection_type: string;
+    non_key_attributes?: string[];
+  }>;
   ttl?: { attribute_name: string; enabled: boolean } | Array<{ attribute_name: string; enabled: boolean }>;
 }
 
@@ -63,7 +69,9 @@ export function createTableInput(table: SynthesizedTable): CreateTableCommandInp
 
 /** Starts dynalite on a random loopback port with the connection table from the synthesized foundations stack. */
 export async function startLocalTable(): Promise<LocalTable> {
-  const tables = Object.values(resourcesOf(synthAll(configNamed("dev")).stacks.foundations, "aws_dynamodb_table")) as unknown as SynthesizedTable[];
+  const tables = Object.values(
+    resourcesOf(synthAll(configNamed("dev")).stacks.foundations, "aws_dynamodb_table"),
+  ) as unknown as SynthesizedTable[];
   if (tables.length !== 1) throw new Error(`expected one aws_dynamodb_table in foundations, found ${tables.length}`);
   const table = tables[0];
   const ttl = Array.isArray(table.ttl) ? table.ttl[0] : table.ttl;
@@ -96,7 +104,11 @@ export async function startLocalTable(): Promise<LocalTable> {
     scan,
     async itemsOf(connectionId) {
       const page = await client.send(
-        new QueryCommand({ TableName: table.name, KeyConditionExpression: "connectionId = :c", ExpressionAttributeValues: { ":c": connectionId } }),
+        new QueryCommand({
+          TableName: table.name,
+          KeyConditionExpression: "connectionId = :c",
+          ExpressionAttributeValues: { ":c": connectionId },
+        }),
       );
       return page.Items ?? [];
     },
