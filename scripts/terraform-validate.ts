@@ -2,6 +2,8 @@
  * Tier 4: `terraform init` (from the mirror STREAMLINES_PROVIDER_MIRROR names, else the CLI config or the registry) and `terraform validate`
  * for every stack of every config under test, stacks with the same providers validated together as
  * modules of one root (scripts/lib/validate-groups.ts). One line per stack, then a summary; non-zero exit on failure.
+ * A group whose inputs are unchanged since it last validated is not run again: its lines say "(cached)"
+ * (scripts/lib/validate-cache.ts; STREAMLINES_VALIDATE_CACHE=off runs every group).
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -10,6 +12,7 @@ import * as path from "path";
 import { limiter } from "./lib/limiter";
 import { phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { Group, PreparedStack, diagnosticsByStack, groupStacks, writeGroupRoot } from "./lib/validate-groups";
+import { hasValidVerdict, providerIdentity, recordVerdict, tierVersion, verdictCacheDir, verdictKey } from "./lib/validate-cache";
 import {
   NULL_PROVIDER,
   canInstallNullProvider,
@@ -22,6 +25,7 @@ import {
   providerInstallHint,
   repoRoot,
   nullResourcesAsTerraformData,
+  runTerraform,
   terraformInit,
   terraformValidate,
   usesNullProvider,
@@ -30,6 +34,14 @@ import {
 
 const CONCURRENCY = Math.max(1, Math.min(2, os.cpus().length));
 const STRIP_NOTE = " (null_resource blocks validated as terraform_data: no null provider offline)";
+const CACHED_NOTE = " (cached)";
+/** The compiled modules whose code decides a verdict: a change to any of them re-validates everything. */
+const TIER_FILES = [
+  __filename,
+  require.resolve("./lib/validate-groups"),
+  require.resolve("./lib/terraform"),
+  require.resolve("./lib/validate-cache"),
+];
 
 interface StackOutcome {
   readonly ok: boolean;
@@ -88,6 +100,22 @@ async function main(): Promise<number> {
   let providersMissing = false;
   try {
     const tfEnv = writeCliConfig(path.join(tmp, "cli"), mirror);
+    const version = await runTerraform(["version", "-json"], { cwd: tmp, env: tfEnv, timeoutMs: 60_000 });
+    let cacheDir = verdictCacheDir();
+    let terraformIdentity = "";
+    try {
+      const v = JSON.parse(version.stdout) as { terraform_version: string; platform: string };
+      // Extra arguments from the environment change what init and validate do.
+      const extraArgs = ["TF_CLI_ARGS", "TF_CLI_ARGS_init", "TF_CLI_ARGS_validate"].map((name) => `${name}=${tfEnv[name] ?? ""}`);
+      terraformIdentity = [v.terraform_version, v.platform, ...extraArgs].join(" ");
+    } catch {
+      // Without a version there is no safe key; init and validate report what is wrong with terraform.
+      cacheDir = null;
+    }
+    const keyParts =
+      cacheDir === null
+        ? undefined
+        : { terraform: terraformIdentity, providers: providerIdentity(mirror, tfEnv), tier: tierVersion(TIER_FILES) };
     const run = limiter(CONCURRENCY);
     // The plugin cache is not safe for concurrent installs, and init is short: one at a time.
     const initLock = limiter(1);
@@ -136,10 +164,21 @@ async function main(): Promise<number> {
       return { label, json, stackDir, note };
     };
 
-    /** One init and one validate for the whole group; each stack gets its own line from the diagnostics that name it. */
+    /** The group's stored verdict when its key is unchanged; else init and validate, storing the verdict if all valid. */
     const validateGroup = async (group: Group, dir: string): Promise<StackOutcome[]> => {
       const notes = group.stacks.map((s) => (s as PreparedStack & { note: string }).note);
       writeGroupRoot(dir, group);
+      const labels = group.stacks.map((s) => s.label);
+      const key = keyParts && verdictKey({ rootDir: dir, ...keyParts });
+      if (key && hasValidVerdict(cacheDir, key, labels))
+        return group.stacks.map((s, i) => ({ ok: true, text: `${s.label}: valid${notes[i]}${CACHED_NOTE}` }));
+      const outcomes = await initAndValidate(group, dir, notes);
+      if (key) recordVerdict(cacheDir, key, labels, outcomes);
+      return outcomes;
+    };
+
+    /** One init and one validate for the whole group; each stack gets its own line from the diagnostics that name it. */
+    const initAndValidate = async (group: Group, dir: string, notes: string[]): Promise<StackOutcome[]> => {
       const init = await initLock(() => terraformInit(dir, tfEnv));
       if (init.code !== 0) {
         if (isProviderInstallFailure(init.stderr + init.stdout)) providersMissing = true;
