@@ -3,7 +3,7 @@
 // another. They share no files, and run serially each left a core idle (tsc and eslint use one,
 // the terraform tier waits on provider start-up), so together they finish sooner on 2 cores.
 // Each part's output is printed whole when it ends, then one line per part; exit 1 if any failed.
-//   node scripts/test.js [jest arguments]   e.g. npm test -- -u __tests__/core.test.ts (every part still runs)
+//   node scripts/test.js [jest arguments]   e.g. npm test -- -u __tests__/stacks/core.test.ts (every part still runs)
 // Plain JavaScript on purpose: it starts before anything is compiled.
 "use strict";
 const { spawn } = require("child_process");

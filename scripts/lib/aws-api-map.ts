@@ -1,6 +1,6 @@
 /**
  * Which AWS API input each Terraform resource type becomes, for the constraints check over the synthesized
- * JSON (__tests__/aws-constraints.test.ts) and the table generated from botocore's models
+ * JSON (__tests__/stacks/aws-constraints.test.ts) and the table generated from botocore's models
  * (scripts/generate-aws-constraints.ts). Attributes map to API members by name (snake_case, camelCase and
  * PascalCase compare equal; a block may be the singular of a list member); `members` covers the rest.
  */
