@@ -8,5 +8,8 @@ module.exports = {
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }] },
   snapshotResolver: undefined,
   testTimeout: 120000,
+  // Each config is synthesized once per run and shared by the test files (__tests__/helpers/synth.ts).
+  globalSetup: "<rootDir>/jest.setup-synth-share.js",
+  globalTeardown: "<rootDir>/jest.teardown-synth-share.js",
   maxWorkers: 2,
 };

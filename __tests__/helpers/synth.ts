@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -48,8 +49,38 @@ function deepMerge(base: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** Builds every stack, then synthesizes once, so cross-stack references render. */
+/**
+ * Builds every stack, then synthesizes once, so cross-stack references render.
+ * Within one jest run the output is shared by the test files through SYNTH_SHARE_ENV (jest.setup-synth-share.js):
+ * the same config gives byte-identical output (realtime.test.ts proves it), so a config that five files assert
+ * over is synthesized once. Keyed by the config and the STREAMLINES_* environment; every run starts empty.
+ */
 export function synthAll(config: StreamLinesConfig): Synthesized {
+  const shareDir = process.env[SYNTH_SHARE_ENV];
+  if (!shareDir) return { config, ...synthFresh(config) };
+  const file = path.join(shareDir, `${synthKey(config)}.json`);
+  if (!fs.existsSync(file)) {
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, JSON.stringify(synthFresh(config)));
+    fs.renameSync(partial, file);
+  }
+  const shared = JSON.parse(fs.readFileSync(file, "utf8")) as Omit<Synthesized, "config">;
+  return { config, ...shared };
+}
+
+/** The environment variable naming the run's shared synth directory; unset, every call synthesizes. */
+export const SYNTH_SHARE_ENV = "STREAMLINES_TEST_SYNTH_SHARE";
+
+function synthKey(config: StreamLinesConfig): string {
+  const env = Object.entries(process.env)
+    .filter(([name]) => name.startsWith("STREAMLINES_") && name !== SYNTH_SHARE_ENV)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return createHash("sha256")
+    .update(JSON.stringify([config, env]))
+    .digest("hex");
+}
+
+function synthFresh(config: StreamLinesConfig): Omit<Synthesized, "config"> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlines-synth-"));
   const app = new App({ outdir, skipValidation: false });
   buildStacks(app, config);
@@ -65,7 +96,7 @@ export function synthAll(config: StreamLinesConfig): Synthesized {
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
-  return { config, stacks, manifest };
+  return { stacks, manifest };
 }
 
 /** All resources of `type` in a stack, keyed by logical id. */
