@@ -4,7 +4,9 @@
 // Usage: npm run bench [-- --quick] [-- --acceptance]
 //   BENCH_RUNS=n overrides the run count (default 5, --quick 1); BENCH_TEST_RUNS=n caps npm test's runs;
 //   --acceptance adds npm run test:acceptance, BENCH_ACCEPTANCE_RUNS times (default 1: it takes many minutes).
-import { spawn } from "child_process";
+//   BENCH_BEFORE=<checkout> adds the app step, cdktf synth and npm test (BENCH_BEFORE_TEST_RUNS times, default 1) of
+//   another checkout with its own node_modules (say, the commit before a change), for before/after figures in one run.
+import { spawn, spawnSync } from "child_process";
 import { once } from "events";
 import * as fs from "fs";
 import * as os from "os";
@@ -64,7 +66,33 @@ const ACCEPTANCE: Bench = {
   maxRuns: acceptanceRuns(),
 };
 
-const BENCHES: readonly Bench[] = [REFERENCE, APP, SYNTH, TEST, ...(process.argv.includes("--acceptance") ? [ACCEPTANCE] : [])];
+const BEFORE_DIR = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
+/** The same commands in the BENCH_BEFORE checkout, each paired with ours for the before/after lines. */
+const BEFORE: ReadonlyMap<Bench, Bench> = new Map(
+  BEFORE_DIR === undefined
+    ? []
+    : [
+        [APP, { name: "before: app step", command: (outdir: string) => appCommand(BEFORE_DIR, outdir), warmUp: true }],
+        [SYNTH, { name: "before: cdktf synth", command: (outdir: string) => ({ ...SYNTH.command(outdir), cwd: BEFORE_DIR }) }],
+        [
+          TEST,
+          {
+            name: "before: npm test",
+            command: () => ({ ...TEST.command(""), cwd: BEFORE_DIR }),
+            maxRuns: positiveInt("BENCH_BEFORE_TEST_RUNS", 1),
+          },
+        ],
+      ],
+);
+
+const BENCHES: readonly Bench[] = [
+  REFERENCE,
+  APP,
+  SYNTH,
+  TEST,
+  ...(process.argv.includes("--acceptance") ? [ACCEPTANCE] : []),
+  ...BEFORE.values(),
+];
 
 /** The issue's goals (issue 14), each against a figure of this same run. */
 interface Goal {
@@ -141,6 +169,12 @@ async function runOnce(bench: Bench, logDir: string, label: string): Promise<Run
   const peak = sampler.stop();
   fs.rmSync(outdir, { recursive: true, force: true });
   return { ...peak, wallS, status, log };
+}
+
+/** The checkout's commit, for the record; "unknown revision" outside git. */
+function revisionOf(dir: string): string {
+  const r = spawnSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : "unknown revision";
 }
 
 function median(values: readonly number[]): number {
@@ -241,12 +275,20 @@ async function main(): Promise<void> {
     const s = stats.find((x) => x.bench === g.bench);
     return s ? [`  ${g.met(s, reference) ? "met    " : "NOT MET"}  ${g.text}`] : [];
   });
+  const beforeAfter = [...BEFORE].map(([ours, theirs]) => {
+    const [after, before] = [ours, theirs].map((b) => stats.find((x) => x.bench === b)!);
+    const speed = before.wall / after.wall;
+    return `  ${ours.name}: ${before.wall.toFixed(2)} s -> ${after.wall.toFixed(2)} s (${speed >= 1 ? `${speed.toFixed(1)}x faster` : `${(1 / speed).toFixed(1)}x slower`}), peak RSS ${before.rss.toFixed(0)} -> ${after.rss.toFixed(0)} MB`;
+  });
   const lines = [
     "",
     table(rows),
     "",
     "goals (issue 14), from the medians above:",
     ...goals,
+    ...(BEFORE_DIR === undefined
+      ? []
+      : ["", `before -> after, medians of this run (before: ${BEFORE_DIR} at ${revisionOf(BEFORE_DIR)}):`, ...beforeAfter]),
     "",
     `app step: cdktf.json's app, ${JSON.stringify(appCommand(ROOT, "").file)}, with unchanged sources (one warm-up run first builds dist/ and the Lambda bundle cache)`,
     `reference app step: bench/reference (the same four stacks, ${JSON.stringify(appCommand(REFERENCE_DIR, "").file)}, the provider's root import, esbuild and archive per synth)`,
