@@ -42,7 +42,8 @@ function show(value: unknown): string {
 }
 
 export function formatProblem(file: string, p: ConfigProblem): string {
-  return `${displayPath(file)}: ${p.key}: ${show(p.value)} is not allowed; ${p.allowed}`;
+  const value = p.withheld ? "(value withheld: the name says it holds a secret)" : show(p.value);
+  return `${displayPath(file)}: ${p.key}: ${value} is not allowed; ${p.allowed}`;
 }
 
 /** Offset of the first JSON syntax error. V8 leaves it out of some messages ("Unexpected token", end of input). */

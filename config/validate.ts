@@ -5,6 +5,8 @@ export interface ConfigProblem {
   key: string;
   value: unknown;
   allowed: string;
+  /** The value may be a secret (it sits under a secret's name): the message says so instead of printing it, since it lands in CI logs. */
+  withheld?: boolean;
 }
 
 export type Check<T> = (value: T, root: Record<string, unknown>) => string | undefined;
@@ -27,7 +29,15 @@ export type Rule =
       /** absent stays absent instead of taking defaults */ absentMeansOff?: boolean;
     }
   /** An object with free keys (e.g. environment variables): each key passes `keyCheck`, each value `values`. */
-  | { kind: "map"; optional?: boolean; keyCheck: (key: string) => string | undefined; values: Rule; maxEntries?: number };
+  | {
+      kind: "map";
+      optional?: boolean;
+      keyCheck: (key: string) => string | undefined;
+      values: Rule;
+      maxEntries?: number;
+      /** Keys whose values may be secrets: a problem with such an entry never prints its value. */
+      secretKey?: (key: string) => boolean;
+    };
 
 type StringRule = Extract<Rule, { kind: "string" }>;
 type IntegerRule = Extract<Rule, { kind: "integer" }>;
@@ -240,10 +250,11 @@ function apply(rule: Rule, value: unknown, key: string, root: Record<string, unk
       for (const [k, v] of entries) {
         // A key is user text: quote odd ones so a newline in it cannot break the one-line message.
         const entryKey = `${key}.${/^[\w$-]+$/.test(k) ? k : JSON.stringify(k)}`;
+        const withheld = rule.secretKey?.(k) === true;
         const badKey = rule.keyCheck(k);
-        if (badKey) return { problem: { key: entryKey, value: v, allowed: badKey } };
+        if (badKey) return { problem: { key: entryKey, value: v, allowed: badKey, withheld } };
         const r = apply(rule.values, v, entryKey, root);
-        if (r.problem) return r;
+        if (r.problem) return withheld ? { problem: { ...r.problem, withheld } } : r;
         out[k] = r.value;
       }
       return { value: out };

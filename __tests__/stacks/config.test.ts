@@ -865,10 +865,20 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
   });
 
   describe("environment overrides", () => {
-    test("a secret-looking name", () => {
+    test("a secret-looking name, with its value withheld from the message (it lands in CI logs)", () => {
+      const value = "tok-8f3a61c2e9d04b7a";
+      const message = messageFor((c) => (c.services.ingest.environment = { TOP_TICKERS_TOKEN: value }));
       expectMessage(
-        messageFor((c) => (c.services.ingest.environment = { TOP_TICKERS_TOKEN: "abc" })),
-        `${FILE}: services.ingest.environment.TOP_TICKERS_TOKEN: "abc" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+        message,
+        `${FILE}: services.ingest.environment.TOP_TICKERS_TOKEN: (value withheld: the name says it holds a secret) is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+      );
+      expect(message).not.toContain("8f3a61c2");
+    });
+
+    test("a plain name keeps its value in the message", () => {
+      expectMessage(
+        messageFor((c) => (c.services.ingest.environment = { MAX_TICKER_COUNT: "x".repeat(4097) })),
+        `${FILE}: services.ingest.environment.MAX_TICKER_COUNT: "${"x".repeat(76)}... is not allowed; expected a value of at most 4096 characters`,
       );
     });
 
@@ -885,7 +895,7 @@ describe("config validation: the app's services, load balancer, autoscaling, sch
     ])("a secret-looking name beyond passwords and tokens: %s", (name) => {
       expectMessage(
         messageFor((c) => (c.services.ripples.environment = { [name]: "v" })),
-        `${FILE}: services.ripples.environment.${name}: "v" is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
+        `${FILE}: services.ripples.environment.${name}: (value withheld: the name says it holds a secret) is not allowed; expected a plain setting, not a secret: secrets reach the containers from Secrets Manager through the task definition's secrets`,
       );
     });
 
