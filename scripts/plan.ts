@@ -13,6 +13,7 @@ import { parseArgs } from "util";
 import { loadConfigOrExit } from "../config/load";
 import { detachHooksForEmulator } from "./lib/hooks";
 import { EXIT_ERROR, Format, ReviewMode, cliArgError, parseFormat, runPlanReview } from "./lib/plan-review";
+import { StateBucketCheck, checkStateBucketIsOurs } from "./lib/state-bucket";
 import { outdirOf, phaseOrder, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot, runTerraform } from "./lib/terraform";
 
@@ -160,7 +161,12 @@ async function planStack(
   return { stack, json, failure };
 }
 
-export async function main(argv: readonly string[] = process.argv.slice(2), root = repoRoot(), mode: ReviewMode = "plan"): Promise<number> {
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  root = repoRoot(),
+  mode: ReviewMode = "plan",
+  checkStateBucket: StateBucketCheck = checkStateBucketIsOurs,
+): Promise<number> {
   const command = mode === "drift" ? "drift" : "plan";
   const print = (l: string) => process.stdout.write(`${l}\n`);
   const err = (l: string) => process.stderr.write(`${l}\n`);
@@ -203,8 +209,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2), root
   // A run against another checkout's emulator (the acceptance tier) keeps its plans apart.
   const plansDir = process.env.STREAMLINES_PLANS_DIR ? path.resolve(process.env.STREAMLINES_PLANS_DIR) : path.join(root, "plans");
   fs.mkdirSync(plansDir, { recursive: true });
+  const config = loadConfigOrExit();
+  try {
+    // terraform init and plan read the state, and plan writes its lock file, in whatever bucket has that name.
+    await checkStateBucket(config);
+  } catch (e) {
+    err(`${command}: ${(e as Error).message}`);
+    return EXIT_ERROR;
+  }
   const { env } = operatorTerraformEnv(path.join(outdir, "terraform-cli"));
-  const detached = await detachHooksForEmulator(loadConfigOrExit().emulator !== undefined, outdir, manifest, env);
+  const detached = await detachHooksForEmulator(config.emulator !== undefined, outdir, manifest, env);
   if (detached.size > 0)
     say(`${command}: no null provider binary here (emulator run): planned without the image hooks of ${[...detached.keys()].join(", ")}`);
   say(`${command}: ${stacks.length} stack(s) in phase order: ${stacks.join(", ")}${mode === "drift" ? " (refresh-only plans)" : ""}`);

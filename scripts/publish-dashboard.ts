@@ -12,9 +12,10 @@ import { CloudFrontClient, CreateInvalidationCommand } from "@aws-sdk/client-clo
 import { ConfigError, loadConfig, resolveConfigPath } from "../config/load";
 import { StreamLinesConfig } from "../config/schema";
 import { emulatorClientConfig } from "./lib/emulator";
+import { StateBucketCheck, checkStateBucketIsOurs } from "./lib/state-bucket";
 import { repoRoot } from "./lib/terraform";
 import { DashboardRuntimeConfig, RUNTIME_CONFIG_KEY, parseRuntimeConfig } from "../modules/static-site/runtime-config";
-import { StateUsageError, stackOutputs } from "./state";
+import { StateUsageError, stackDir, stackOutputs } from "./state";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -278,6 +279,7 @@ export async function main(
   argv: readonly string[] = process.argv.slice(2),
   root = repoRoot(),
   say: (l: string) => void = (l) => void process.stdout.write(`${l}\n`),
+  checkStateBucket: StateBucketCheck = checkStateBucketIsOurs,
 ): Promise<number> {
   const fail = (message: string) => {
     process.stderr.write(`publish-dashboard: ${message}\n`);
@@ -292,9 +294,17 @@ export async function main(
         `edge.enabled is false in ${path.relative(root, configFile) || configFile}: there is no CloudFront dashboard to publish to`,
       );
     const buildDir = resolveBuildDir(root, args.buildDir, config.edge.buildDir);
-    const outputs = args.outputsFile
-      ? readOutputsFile(args.outputsFile)
-      : edgeOutputsFrom(stackOutputs("edge", root, say), "the edge stack's state");
+    let outputs: EdgeOutputs;
+    if (args.outputsFile) outputs = readOutputsFile(args.outputsFile);
+    else {
+      stackDir(root, "edge");
+      try {
+        await checkStateBucket(config);
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      outputs = edgeOutputsFrom(stackOutputs("edge", root, say), "the edge stack's state");
+    }
     if (!fs.existsSync(buildDir))
       return fail(`build directory ${buildDir} does not exist; build the dashboard first or pass --build-dir DIR (config edge.buildDir)`);
     await publish(config, buildDir, outputs, say, { includeSourceMaps: args.includeSourceMaps });

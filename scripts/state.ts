@@ -6,6 +6,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { loadConfigOrExit } from "../config/load";
+import { StateBucketCheck, checkStateBucketIsOurs } from "./lib/state-bucket";
 import { outdirOf, readManifest, stackWorkingDir } from "./lib/stacks";
 import { operatorTerraformEnv, repoRoot } from "./lib/terraform";
 
@@ -101,14 +103,37 @@ export function stackOutputs(stack: string, root = repoRoot(), say: Say = toStde
   return JSON.parse(r.stdout || "{}") as Record<string, { value: unknown }>;
 }
 
-export function main(argv: readonly string[] = process.argv.slice(2), root = repoRoot()): number {
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  root = repoRoot(),
+  checkStateBucket: StateBucketCheck = checkStateBucketIsOurs,
+): Promise<number> {
+  const fail = (message: string) => {
+    process.stderr.write(`state: ${message}\n`);
+    return 1;
+  };
+  let cmd: StateCommand;
   try {
-    return runState(parseStateArgs(argv), root);
+    cmd = parseStateArgs(argv);
+    stackDir(root, cmd.stack);
+    await checkStateBucket(loadConfigOrExit());
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  try {
+    return runState(cmd, root);
   } catch (err) {
     if (!(err instanceof StateUsageError)) throw err;
-    process.stderr.write(`state: ${err.message}\n`);
-    return 1;
+    return fail(err.message);
   }
 }
 
-if (require.main === module) process.exitCode = main();
+if (require.main === module) {
+  main().then(
+    (code) => (process.exitCode = code),
+    (err) => {
+      process.stderr.write(`state: ${(err as Error).stack ?? err}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../scripts/publish-dashboard";
+import { StateBucketCheck } from "../../scripts/lib/state-bucket";
 import { ROOT } from "./synth";
 
 /** A Vite build's files, each published. */
@@ -22,15 +23,23 @@ export const NOT_PUBLISHED: Record<string, string> = {
 };
 export const SETTINGS = { graphqlUrl: "https://d1.cloudfront.net/graphql", websocketUrl: "wss://d1.cloudfront.net/live" };
 
-/** Runs the CLI with a config file and captures its stdout lines and stderr text. */
-export async function runPublish(argv: string[], configFile: string, root = ROOT): Promise<{ code: number; out: string[]; err: string }> {
+/**
+ * Runs the CLI with a config file and captures its stdout lines and stderr text. The state bucket check
+ * (scripts/lib/state-bucket.ts, tested with the deploy scripts) passes unless the test gives its own.
+ */
+export async function runPublish(
+  argv: string[],
+  configFile: string,
+  root = ROOT,
+  checkStateBucket: StateBucketCheck = async () => undefined,
+): Promise<{ code: number; out: string[]; err: string }> {
   const out: string[] = [];
   let err = "";
   const write = process.stderr.write.bind(process.stderr);
   process.env.STREAMLINES_CONFIG = configFile;
   process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
   try {
-    return { code: await main(argv, root, (l) => out.push(l)), out, err };
+    return { code: await main(argv, root, (l) => out.push(l), checkStateBucket), out, err };
   } finally {
     process.stderr.write = write;
     delete process.env.STREAMLINES_CONFIG;

@@ -64,6 +64,8 @@ describe("exit code", () => {
 });
 
 describe("orchestration with a stand-in terraform", () => {
+  /** The state bucket check passes (it is tested with deploy: state-scope.test.ts); the tests below give their own. */
+  const ours = async () => undefined;
   let root: string;
   let oldPath: string | undefined;
   let out: string[];
@@ -115,7 +117,7 @@ exit 9
   test("no changes anywhere: plans saved in phase order, exit 0", async () => {
     process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "foundations-noop.json");
     process.env.FAKE_PLAN_core = path.join(FIXTURES, "foundations-noop.json");
-    expect(await main(["--no-synth", "core", "foundations"], root)).toBe(0);
+    expect(await main(["--no-synth", "core", "foundations"], root, "plan", ours)).toBe(0);
     expect(fs.readFileSync(path.join(root, "calls.log"), "utf8").trim().split("\n")).toEqual([
       "foundations init",
       "foundations plan",
@@ -135,7 +137,7 @@ exit 9
   test("--format markdown: stdout holds the review alone, progress goes to stderr", async () => {
     process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "foundations-destroy-ebs.json");
     process.env.FAKE_PLAN_core = path.join(FIXTURES, "core-create.json");
-    expect(await main(["--no-synth", "--format", "markdown"], root)).toBe(2);
+    expect(await main(["--no-synth", "--format", "markdown"], root, "plan", ours)).toBe(2);
     const md = out.join("");
     expect(md.startsWith("### Plan review: changes in 2 stacks of 2: foundations, core (exit code 2)\n")).toBe(true);
     expect(md).not.toContain("plan: foundations: planned");
@@ -146,7 +148,7 @@ exit 9
   test("--format json parses and carries the cost", async () => {
     process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "foundations-noop.json");
     process.env.FAKE_PLAN_core = path.join(FIXTURES, "core-create.json");
-    expect(await main(["--no-synth", "--format", "json"], root)).toBe(2);
+    expect(await main(["--no-synth", "--format", "json"], root, "plan", ours)).toBe(2);
     const review = JSON.parse(out.join(""));
     expect(review).toMatchObject({
       kind: "plan",
@@ -161,7 +163,7 @@ exit 9
     // Recorded refresh-only plans: one with changes made outside Terraform, one with normalization only.
     process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "drift-refresh-only.json");
     process.env.FAKE_PLAN_core = path.join(FIXTURES, "drift-refresh-only-none.json");
-    expect(await main(["--no-synth"], root, "drift")).toBe(2);
+    expect(await main(["--no-synth"], root, "drift", ours)).toBe(2);
     const calls = fs.readFileSync(path.join(root, "args.log"), "utf8");
     expect(calls).toMatch(/^foundations plan -refresh-only .*-out=\S+foundations\.drift\.tfplan$/m);
     expect(fs.existsSync(path.join(root, "plans", "foundations.drift.json"))).toBe(true);
@@ -176,7 +178,7 @@ exit 9
   test("changes: exit 2 with the review's warning block", async () => {
     process.env.FAKE_PLAN_foundations = path.join(FIXTURES, "foundations-destroy-ebs.json");
     process.env.FAKE_PLAN_core = path.join(FIXTURES, "foundations-noop.json");
-    expect(await main(["--no-synth"], root)).toBe(2);
+    expect(await main(["--no-synth"], root, "plan", ours)).toBe(2);
     expect(out.join("")).toMatch(/aws_ebs_volume/);
   });
 
@@ -186,7 +188,7 @@ exit 9
     // A stale plan of an earlier run must not be reviewed.
     fs.mkdirSync(path.join(root, "plans"));
     fs.copyFileSync(path.join(FIXTURES, "core-create.json"), path.join(root, "plans", "core.json"));
-    expect(await main(["--no-synth"], root)).toBe(1);
+    expect(await main(["--no-synth"], root, "plan", ours)).toBe(1);
     expect(fs.existsSync(path.join(root, "plans", "core.json"))).toBe(false);
     const e = errs.join("");
     expect(e).toContain("Error: boom in core");
@@ -195,9 +197,24 @@ exit 9
     expect(out.join("")).toContain("no changes in 1 stack");
   });
 
+  test("a state bucket that is not this account's: one line, exit 1, and terraform never runs", async () => {
+    const checked: string[] = [];
+    const notOurs = async (config: { state: { bucket: string } }) => {
+      checked.push(config.state.bucket);
+      throw new Error(`state bucket ${config.state.bucket} is not owned by this account (123456789012)`);
+    };
+    for (const mode of ["plan", "drift"] as const) {
+      errs = [];
+      expect(await main(["--no-synth"], root, mode, notOurs)).toBe(1);
+      expect(errs.join("")).toBe(`${mode}: state bucket ${checked[0]} is not owned by this account (123456789012)\n`);
+    }
+    expect(checked).toHaveLength(2);
+    expect(fs.existsSync(path.join(root, "calls.log"))).toBe(false);
+  });
+
   test("not synthesized: says so, exit 1", async () => {
     fs.rmSync(path.join(root, "cdktf.out"), { recursive: true });
-    expect(await main(["--no-synth"], root)).toBe(1);
+    expect(await main(["--no-synth"], root, "plan", ours)).toBe(1);
     expect(errs.join("")).toContain("run npm run synth first");
   });
 });

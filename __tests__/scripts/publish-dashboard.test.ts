@@ -121,6 +121,42 @@ describe("refusals, one line each", () => {
     });
   });
 
+  /** A checkout under `dir` whose cdktf.out holds only an edge stack with this Terraform JSON. */
+  const synthesizedEdge = (name: string, stackJson: unknown) => {
+    const root = path.join(dir, name);
+    const stackDir = path.join(root, "cdktf.out", "stacks", "edge");
+    fs.mkdirSync(stackDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(root, "cdktf.out", "manifest.json"),
+      JSON.stringify({ stacks: { edge: { workingDirectory: "stacks/edge" } } }),
+    );
+    fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify(stackJson));
+    return { root, stackDir };
+  };
+
+  test("the state bucket must be this account's before edge's state is read; an outputs file needs no state", async () => {
+    const { root, stackDir } = synthesizedEdge("synthesized", {});
+    const checked: string[] = [];
+    const notOurs = async (config: { state: { bucket: string } }) => {
+      checked.push(config.state.bucket);
+      throw new Error(`state bucket ${config.state.bucket} is not owned by this account (123456789012)`);
+    };
+    const r = await run([], writeConfig(dir, {}), root, notOurs);
+    expect(r).toEqual({
+      code: 1,
+      out: [],
+      err: `publish-dashboard: state bucket ${checked[0]} is not owned by this account (123456789012)\n`,
+    });
+    expect(checked).toHaveLength(1);
+    // terraform never ran in the stack directory.
+    expect(fs.readdirSync(stackDir)).toEqual(["cdk.tf.json"]);
+
+    const outputs = path.join(dir, "outputs.json");
+    fs.writeFileSync(outputs, JSON.stringify({ url: { value: "https://x" } }));
+    await run(["--outputs", outputs], writeConfig(dir, {}), root, notOurs);
+    expect(checked).toHaveLength(1);
+  });
+
   test("an outputs file without the edge outputs", async () => {
     const outputs = path.join(dir, "outputs.json");
     fs.writeFileSync(outputs, JSON.stringify({ url: { value: "https://x" } }));
@@ -131,14 +167,7 @@ describe("refusals, one line each", () => {
   });
 
   test("an edge stack whose state has no outputs (never applied): real terraform output, refused", async () => {
-    const root = path.join(dir, "never-applied");
-    const stackDir = path.join(root, "cdktf.out", "stacks", "edge");
-    fs.mkdirSync(stackDir, { recursive: true });
-    fs.writeFileSync(
-      path.join(root, "cdktf.out", "manifest.json"),
-      JSON.stringify({ stacks: { edge: { workingDirectory: "stacks/edge" } } }),
-    );
-    fs.writeFileSync(path.join(stackDir, "cdk.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "edge.tfstate" } } } }));
+    const { root } = synthesizedEdge("never-applied", { terraform: { backend: { local: { path: "edge.tfstate" } } } });
     const r = await run([], writeConfig(dir, {}), root);
     expect(r.code).toBe(1);
     expect(r.err).toBe(

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { StateUsageError, parseStateArgs, runState, stackDir, terraformArgs } from "../../scripts/state";
+import { StateUsageError, main, parseStateArgs, runState, stackDir, terraformArgs } from "../../scripts/state";
 
 describe("argument parsing", () => {
   test("list is the default; show takes one address; outputs", () => {
@@ -89,5 +89,42 @@ describe("finding the stack", () => {
       "core state show -no-color aws_vpc.x",
       "core output -json",
     ]);
+  });
+
+  test("the CLI checks the state bucket is this account's before terraform touches it, after usage mistakes", async () => {
+    synth(["core"]);
+    const bin = path.join(root, "bin");
+    const log = path.join(root, "calls.log");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "terraform"), `#!/bin/sh\necho "$*" >> "${log}"\n[ "$1" = init ] && mkdir -p .terraform\nexit 0\n`, {
+      mode: 0o755,
+    });
+    const checked: string[] = [];
+    const notOurs = async (config: { state: { bucket: string } }) => {
+      checked.push(config.state.bucket);
+      throw new Error(`state bucket ${config.state.bucket} is not owned by this account (123456789012)`);
+    };
+    const ours = async (config: { state: { bucket: string } }) => void checked.push(config.state.bucket);
+    const errs: string[] = [];
+    jest.spyOn(process.stderr, "write").mockImplementation((s) => (errs.push(String(s)), true));
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
+    try {
+      expect(await main(["nope"], root, notOurs)).toBe(1);
+      expect(errs.join("")).toBe('state: unknown stack "nope"; the synthesized stacks are: core\n');
+      expect(checked).toEqual([]);
+
+      errs.length = 0;
+      expect(await main(["core", "list"], root, notOurs)).toBe(1);
+      expect(errs.join("")).toBe(`state: state bucket ${checked[0]} is not owned by this account (123456789012)\n`);
+      expect(fs.existsSync(log)).toBe(false);
+
+      expect(await main(["core", "list"], root, ours)).toBe(0);
+      expect(checked).toHaveLength(2);
+      expect(fs.readFileSync(log, "utf8").trim().split("\n")).toEqual(["init -input=false -no-color", "state list"]);
+    } finally {
+      process.env.PATH = oldPath;
+      jest.restoreAllMocks();
+    }
   });
 });

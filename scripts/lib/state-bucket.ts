@@ -2,8 +2,9 @@
  * The state bucket as every script reaches it: each request carries ExpectedBucketOwner (this
  * account), so a bucket of the same name that another account created first answers 403 instead of
  * receiving our states. Terraform's S3 backend has no such setting (terraform 1.11 rejects
- * `expected_bucket_owner` as an unknown argument), so deploy and destroy check ownership here before
- * `terraform init`.
+ * `expected_bucket_owner` as an unknown argument), so every command that runs terraform against the
+ * state (deploy, destroy, plan, drift, state, publish-dashboard reading edge's outputs) checks ownership
+ * here first.
  */
 import { GetObjectCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -81,6 +82,12 @@ export async function openStateBucket(config: StreamLinesConfig, owner?: string)
   }
   return { s3, bucket, owner: account, close: () => s3.destroy() };
 }
+
+/** A check that the config's state bucket is this account's, run before terraform reads or locks state in it. */
+export type StateBucketCheck = (config: StreamLinesConfig) => Promise<void>;
+
+/** openStateBucket's checks alone: throws one line for a missing bucket or one another account owns. */
+export const checkStateBucketIsOurs: StateBucketCheck = async (config) => (await openStateBucket(config)).close();
 
 // ---- whose state is this? ----
 
