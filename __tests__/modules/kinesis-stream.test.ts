@@ -66,6 +66,14 @@ test("polling read: the polling calls on the stream, and decrypt", () => {
   ]);
 });
 
+test("poll (a Lambda event source): the polling calls on the stream, no enhanced fan-out consumers, and decrypt", () => {
+  const json = build((s, g) => s.grantPoll(g));
+  expect(granted(json)).toEqual([
+    { actions: POLL, effect: "Allow", resources: [refTo(json, "aws_kinesis_stream", "arn")] },
+    { actions: ["kms:Decrypt"], effect: "Allow", resources: [KEY_ARN] },
+  ]);
+});
+
 test("fan-out read: consumer registration on the stream, subscription on its consumers, and decrypt", () => {
   const json = build((s, g) => s.grantRead(g, "fan-out"));
   const arn = refTo(json, "aws_kinesis_stream", "arn");

@@ -1,12 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { App, TerraformStack, Testing } from "cdktf";
+import { App } from "cdktf";
 import { buildStacks } from "../../stacks/app";
 import { namespaceNameOf } from "../../stacks/core-services";
 import { INTERFACE_ENDPOINT_SERVICES } from "../../modules/network";
-import { KinesisStream } from "../../modules/kinesis-stream";
-import { StreamLinesRole } from "../../modules/iam-role";
 import { ROOT, StackJson, configNamed, configWith, dataOf, resourcesOf, scrubbed, synthAll } from "../helpers/synth";
 import { documentBehind, grants, ref, remote, roleStatements, values } from "../helpers/stack-json";
 
@@ -380,114 +378,6 @@ describe("core (dev config, backend-only profile)", () => {
         .sort(),
     ).toEqual(["streamlines-dev-downstream", "streamlines-dev-upstream"]);
     expect(stack.output).toHaveProperty("downstream_stream_name");
-  });
-});
-
-describe("KinesisStream grants", () => {
-  let statements: Array<Record<string, unknown>>;
-  beforeAll(() => {
-    const app = Testing.app();
-    const scope = new TerraformStack(app, "grants");
-    const stream = new KinesisStream(scope, "stream", {
-      name: "s",
-      mode: "ON_DEMAND",
-      retentionHours: 24,
-      kmsKeyArn: "arn:aws:kms:eu-central-1:111122223333:key/k",
-    });
-    const reader = new StreamLinesRole(scope, "reader", { name: "reader", assumedBy: ["ecs-tasks.amazonaws.com"] });
-    const fanOut = new StreamLinesRole(scope, "fan-out", { name: "fan-out", assumedBy: ["ecs-tasks.amazonaws.com"] });
-    const writer = new StreamLinesRole(scope, "writer", { name: "writer", assumedBy: ["ecs-tasks.amazonaws.com"] });
-    const poller = new StreamLinesRole(scope, "poller", { name: "poller", assumedBy: ["lambda.amazonaws.com"] });
-    stream.grantRead(reader, "polling");
-    stream.grantRead(fanOut, "fan-out");
-    stream.grantWrite(writer);
-    stream.grantPoll(poller);
-    const json = JSON.parse(Testing.synth(scope)) as StackJson;
-    const policies = Object.values(resourcesOf(json, "aws_iam_role_policy"));
-    statements = policies.flatMap((p) =>
-      documentBehind(json, p.policy).map((s) => ({ role: String(p.name), actions: s.actions, resources: s.resources })),
-    );
-  });
-
-  const streamArn = expect.stringMatching(/^\$\{aws_kinesis_stream\.[\w-]+\.arn\}$/);
-
-  test("read by polling: the stream only, decrypt with the stream key only", () => {
-    expect(statements.filter((s) => s.role === "reader-policy")).toEqual([
-      {
-        role: "reader-policy",
-        actions: [
-          "kinesis:DescribeStream",
-          "kinesis:DescribeStreamSummary",
-          "kinesis:GetRecords",
-          "kinesis:GetShardIterator",
-          "kinesis:ListShards",
-        ],
-        resources: [streamArn],
-      },
-      { role: "reader-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
-    ]);
-  });
-
-  test("read by enhanced fan-out: register, list and describe its consumer, subscribe to shards through it", () => {
-    expect(statements.filter((s) => s.role === "fan-out-policy")).toEqual([
-      {
-        role: "fan-out-policy",
-        actions: [
-          "kinesis:DescribeStream",
-          "kinesis:DescribeStreamSummary",
-          "kinesis:GetRecords",
-          "kinesis:GetShardIterator",
-          "kinesis:ListShards",
-          "kinesis:ListStreamConsumers",
-          "kinesis:RegisterStreamConsumer",
-        ],
-        resources: [streamArn],
-      },
-      {
-        role: "fan-out-policy",
-        actions: ["kinesis:DeregisterStreamConsumer", "kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"],
-        resources: [expect.stringMatching(/\.arn\}\/consumer\/\*$/)],
-      },
-      { role: "fan-out-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
-    ]);
-  });
-
-  test("poll: the stream only, no enhanced fan-out consumers; decrypt with the stream key only", () => {
-    expect(statements.filter((s) => s.role === "poller-policy")).toEqual([
-      {
-        role: "poller-policy",
-        actions: [
-          "kinesis:DescribeStream",
-          "kinesis:DescribeStreamSummary",
-          "kinesis:GetRecords",
-          "kinesis:GetShardIterator",
-          "kinesis:ListShards",
-        ],
-        resources: [streamArn],
-      },
-      { role: "poller-policy", actions: ["kms:Decrypt"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
-    ]);
-  });
-
-  test("write: put records on the stream only, data keys from the stream key only", () => {
-    expect(statements.filter((s) => s.role === "writer-policy")).toEqual([
-      {
-        role: "writer-policy",
-        actions: ["kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:PutRecord", "kinesis:PutRecords"],
-        resources: [streamArn],
-      },
-      { role: "writer-policy", actions: ["kms:GenerateDataKey"], resources: ["arn:aws:kms:eu-central-1:111122223333:key/k"] },
-    ]);
-  });
-
-  test("shard count must match the mode", () => {
-    const scope = new TerraformStack(Testing.app(), "bad");
-    expect(
-      () => new KinesisStream(scope, "a", { name: "a", mode: "ON_DEMAND", shardCount: 1, retentionHours: 24, kmsKeyArn: "k" }),
-    ).toThrow(/shardCount/);
-    expect(() => new KinesisStream(scope, "b", { name: "b", mode: "PROVISIONED", retentionHours: 24, kmsKeyArn: "k" })).toThrow(
-      /shardCount/,
-    );
   });
 });
 
